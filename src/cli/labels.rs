@@ -1,0 +1,74 @@
+//! `rung labels`: every distinct raw ethnicity label in a dataset, its
+//! count, the ONS 2021 category it resolves to and its group under the
+//! chosen scheme, most frequent first, so an analyst can check the mapping
+//! before publishing.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+use super::{DatasetArgs, open_output, output_error};
+use rung::counts;
+use rung::error::Result;
+use rung::measures::quality::label_mappings;
+use rung::report::OutputFormat;
+
+/// Flags of `rung labels`.
+#[derive(Debug, Args)]
+pub struct LabelsArgs {
+    #[command(flatten)]
+    dataset: DatasetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl LabelsArgs {
+    /// Counts labels and prints their mapping.
+    pub fn run(self) -> Result<()> {
+        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        let counts = counts::count_funnel(&dataset, &profile, &[])?;
+        let rows = label_mappings(&counts, &taxonomy);
+        let mut out = open_output(&self.output)?;
+        let written = (|| -> std::io::Result<()> {
+            match self.format {
+                OutputFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &rows)?;
+                    writeln!(out)
+                }
+                OutputFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(&mut out);
+                    for r in &rows {
+                        w.serialize(r)?;
+                    }
+                    w.flush()
+                }
+                OutputFormat::Table => {
+                    let mut t = Table::new();
+                    t.load_preset(UTF8_FULL_CONDENSED);
+                    t.set_header(["Label", "Applications", "Resolved to", "ONS 2021", "Group"]);
+                    for r in &rows {
+                        t.add_row(vec![
+                            r.label.clone().unwrap_or_else(|| "(empty)".into()),
+                            r.count.to_string(),
+                            r.resolved_to.clone(),
+                            r.description.clone(),
+                            r.group.clone(),
+                        ]);
+                    }
+                    writeln!(out, "Grouping: {}", taxonomy.scheme.name)?;
+                    writeln!(out, "{t}")
+                }
+            }
+        })();
+        written
+            .and_then(|_| out.flush())
+            .map_err(|e| output_error(&self.output, e))
+    }
+}
+
+use std::io::Write;

@@ -1,0 +1,133 @@
+//! The command line: clap definitions and one module per command. Each
+//! command's `run` turns its flags into settings and calls the library.
+
+pub mod audit;
+pub mod generate;
+pub mod labels;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use rung::error::{Error, Result};
+use rung::ingest::{Dataset, Profile, TableKind};
+use rung::taxonomy::Taxonomy;
+use rung::taxonomy::grouping::Scheme;
+
+/// rung: a recruitment-process bias audit engine.
+///
+/// Reads applicant-funnel exports from applicant tracking systems and
+/// reports, stage by stage, whether applicants of each ethnic group are as
+/// likely as White applicants to be shortlisted, interviewed, offered and
+/// appointed.
+#[derive(Debug, Parser)]
+#[command(name = "rung", version, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// rung's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a recruitment funnel by ethnicity, stage by stage.
+    Audit(audit::AuditArgs),
+    /// Show how every distinct ethnicity label in a dataset is mapped.
+    Labels(labels::LabelsArgs),
+    /// Write a synthetic ATS export for testing and benchmarks.
+    Generate(generate::GenerateArgs),
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub fn run(self) -> Result<()> {
+        match self.command {
+            Command::Audit(a) => a.run(),
+            Command::Labels(a) => a.run(),
+            Command::Generate(a) => a.run(),
+        }
+    }
+}
+
+/// Where the data is and how to read it: shared by every command that reads
+/// a dataset.
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    /// A dataset folder (applications.csv|parquet, stage_events…, panel_members…,
+    /// scores…) or a single applications file.
+    #[arg(value_name = "DATASET")]
+    pub dataset: Option<PathBuf>,
+    /// The applications table (overrides the folder's).
+    #[arg(long, value_name = "FILE")]
+    pub applications: Option<PathBuf>,
+    /// The stage_events table (overrides the folder's).
+    #[arg(long, value_name = "FILE")]
+    pub stage_events: Option<PathBuf>,
+    /// The panel_members table (overrides the folder's).
+    #[arg(long, value_name = "FILE")]
+    pub panel_members: Option<PathBuf>,
+    /// The scores table (overrides the folder's).
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<PathBuf>,
+    /// A mapping profile (TOML) for an ATS export: column names, stage values,
+    /// labels, delimiter. See docs/profiles.md.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Grouping scheme: wres (White vs BME), ons5, ons19, or a TOML file.
+    #[arg(long, default_value = "wres", value_name = "SCHEME")]
+    pub grouping: String,
+    /// Reference group (default: the scheme's, White for wres and ons5).
+    #[arg(long, value_name = "GROUP")]
+    pub reference: Option<String>,
+}
+
+impl DatasetArgs {
+    /// The dataset, profile and taxonomy these flags describe.
+    pub fn resolve(&self) -> Result<(Dataset, Profile, Taxonomy)> {
+        let named: Vec<(TableKind, PathBuf)> = [
+            (TableKind::Applications, &self.applications),
+            (TableKind::StageEvents, &self.stage_events),
+            (TableKind::PanelMembers, &self.panel_members),
+            (TableKind::Scores, &self.scores),
+        ]
+        .into_iter()
+        .filter_map(|(t, p)| p.clone().map(|p| (t, p)))
+        .collect();
+        if self.dataset.is_none() && named.is_empty() {
+            return Err(Error::usage(
+                "no dataset given",
+                Some("name a dataset folder, e.g. `rung audit sample-data/quarterly`".into()),
+            ));
+        }
+        let dataset = Dataset::locate(self.dataset.as_deref(), &named)?;
+        let profile = match &self.profile {
+            Some(p) => Profile::from_file(p)?,
+            None => Profile::canonical(),
+        };
+        let mut scheme = Scheme::named_or_file(&self.grouping)?;
+        if let Some(r) = &self.reference {
+            scheme = scheme.with_reference(r)?;
+        }
+        let taxonomy = Taxonomy::new(scheme, profile.ethnicity_labels.clone());
+        Ok((dataset, profile, taxonomy))
+    }
+}
+
+/// Opens the output: a file when given, standard output otherwise.
+pub fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|e| Error::io(p, e))?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// Turns a write failure into rung's error, naming the output.
+pub fn output_error(path: &Option<PathBuf>, err: std::io::Error) -> Error {
+    match path {
+        Some(p) => Error::io(p, err),
+        None => Error::Internal(format!("writing to standard output: {err}")),
+    }
+}

@@ -1,0 +1,502 @@
+//! The counting pass: one lazy polars query reduces the rows to counts of
+//! applications by [breakdown columns…, raw ethnicity label, reached stage].
+//!
+//! Counting by the *raw* label rather than by group keeps the taxonomy out of
+//! the row-level work entirely: there are only a few hundred distinct labels,
+//! so they are resolved afterwards, once each, on this small table (and the
+//! same table gives `rung labels` its counts). Everything after this module
+//! works on [`FunnelCounts`] in plain Rust.
+//!
+//! Every row read is accounted for: used, or excluded with a reason.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ingest::{self, Dataset, Format, Profile, Scan, Source, TableKind};
+use crate::taxonomy::ladder::{Ladder, StageMap, StageValue, stage_key};
+
+/// Applications counted in one cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunnelCell {
+    /// Values of the breakdown columns, in [`FunnelCounts::by`] order.
+    pub keys: Vec<Option<String>>,
+    /// The raw ethnicity label, `None` when missing.
+    pub label: Option<String>,
+    /// Rank of the highest stage reached.
+    pub reached: u8,
+    /// Number of applications.
+    pub applications: u64,
+}
+
+/// Rows excluded from one table for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exclusion {
+    /// Why, in words.
+    pub reason: String,
+    /// How many rows.
+    pub rows: u64,
+}
+
+/// Rows read, used and excluded for one input table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableAccount {
+    /// The table.
+    pub table: TableKind,
+    /// Its file.
+    pub path: String,
+    /// Data rows read (header not counted).
+    pub rows_read: u64,
+    /// Rows that contributed to the counts.
+    pub rows_used: u64,
+    /// Rows excluded, all reasons together.
+    pub rows_excluded: u64,
+    /// Rows excluded, by reason.
+    pub excluded: Vec<Exclusion>,
+}
+
+/// Where reached stages came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageSource {
+    /// The stage_events table.
+    StageEvents,
+    /// The applications table's furthest_stage column.
+    FurthestStage,
+}
+
+/// The sufficient statistics of a funnel audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunnelCounts {
+    /// Breakdown columns, in key order.
+    pub by: Vec<String>,
+    /// The ladder the ranks refer to.
+    pub ladder: Ladder,
+    /// The counts.
+    pub cells: Vec<FunnelCell>,
+    /// Row accounting per input table.
+    pub tables: Vec<TableAccount>,
+    /// Where reached stages came from.
+    pub stage_source: StageSource,
+    /// Applications with no usable stage record, counted as applied.
+    pub applications_without_stage: u64,
+}
+
+impl TableAccount {
+    /// The table's name.
+    pub fn table_name(&self) -> &'static str {
+        self.table.name()
+    }
+}
+
+impl FunnelCounts {
+    /// Total applications counted.
+    pub fn applications(&self) -> u64 {
+        self.cells.iter().map(|c| c.applications).sum()
+    }
+
+    /// Applications per raw label.
+    pub fn label_totals(&self) -> BTreeMap<Option<String>, u64> {
+        let mut out = BTreeMap::new();
+        for c in &self.cells {
+            *out.entry(c.label.clone()).or_insert(0) += c.applications;
+        }
+        out
+    }
+}
+
+/// Runs the counting pass over a dataset.
+pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
+    let stage_map = profile
+        .stage_map()
+        .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
+    let apps_source = dataset
+        .get(TableKind::Applications)
+        .expect("a dataset always has applications");
+    let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
+    wanted.push("furthest_stage");
+    let apps = ingest::scan(apps_source, profile, &wanted)?;
+    for b in by {
+        if !apps.has(b) {
+            return Err(Error::input(
+                &apps_source.path,
+                format!("--by {b}: the applications table has no column '{b}'"),
+            )
+            .with_hint("--by takes a column of the applications table, e.g. organisation, agency or grade"));
+        }
+    }
+    let events = dataset
+        .get(TableKind::StageEvents)
+        .map(|s| ingest::scan(s, profile, &[]))
+        .transpose()?;
+
+    let mut tables = Vec::new();
+    let (stage_source, stage_frame) = match &events {
+        Some(ev) => {
+            let (map, account) = stage_value_pass(ev, &stage_map, "stage")?;
+            tables.push(account);
+            (StageSource::StageEvents, Some((ev, map)))
+        }
+        None if apps.has("furthest_stage") => (StageSource::FurthestStage, None),
+        None => {
+            return Err(Error::input(
+                &apps_source.path,
+                "no stage information: expected a stage_events table beside it or a furthest_stage column",
+            )
+            .with_hint("add stage_events.csv to the dataset folder, name it with --stage-events FILE, or map a furthest-stage column in a profile"));
+        }
+    };
+    let furthest_map = if stage_source == StageSource::FurthestStage {
+        Some(stage_value_pass(&apps, &stage_map, "furthest_stage")?.0)
+    } else {
+        None
+    };
+
+    // Applications, one row per id (duplicates counted, the first kept).
+    let mut app_aggs = vec![
+        col("ethnicity").first(),
+        len().cast(DataType::UInt64).alias("app_rows"),
+    ];
+    app_aggs.extend(by.iter().map(|b| col(b.as_str()).first()));
+    if furthest_map.is_some() {
+        app_aggs.push(col("furthest_stage").first());
+    }
+    let mut applications = apps
+        .frame
+        .clone()
+        .group_by([col("application_id")])
+        .agg(app_aggs);
+    if let Some(map) = &furthest_map {
+        applications = applications
+            .join(
+                map.clone().lazy().select([col("value").alias("furthest_stage"), col("rank").alias("app_rank")]),
+                [col("furthest_stage")],
+                [col("furthest_stage")],
+                JoinArgs::new(JoinType::Left),
+            );
+    } else {
+        applications = applications.with_column(lit(NULL).cast(DataType::Int32).alias("app_rank"));
+    }
+
+    // Stage events, reduced to the highest rank per application.
+    let joined = if let Some((ev, map)) = &stage_frame {
+        let per_app = ev
+            .frame
+            .clone()
+            .filter(col("application_id").is_not_null())
+            .join(
+                map.clone().lazy().select([col("value").alias("stage"), col("rank"), col("code")]),
+                [col("stage")],
+                [col("stage")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .group_by([col("application_id")])
+            .agg([
+                col("rank").max().alias("event_rank"),
+                len().cast(DataType::UInt64).alias("n_events"),
+                col("code").n_unique().cast(DataType::UInt64).alias("n_distinct"),
+            ]);
+        applications.join(
+            per_app,
+            [col("application_id")],
+            [col("application_id")],
+            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+        )
+    } else {
+        applications.with_columns([
+            lit(NULL).cast(DataType::Int32).alias("event_rank"),
+            lit(NULL).cast(DataType::UInt64).alias("n_events"),
+            lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
+        ])
+    };
+
+    let mut keys = vec![
+        col("app_rows").is_not_null().alias("in_apps"),
+        col("application_id").is_null().alias("id_missing"),
+        col("event_rank")
+            .is_not_null()
+            .or(col("app_rank").is_not_null())
+            .alias("has_stage"),
+    ];
+    keys.extend(by.iter().map(|b| col(b.as_str())));
+    keys.push(col("ethnicity"));
+    keys.push(
+        coalesce(&[col("event_rank"), col("app_rank"), lit(0i32)])
+            .cast(DataType::Int32)
+            .alias("reached"),
+    );
+    let query = joined.group_by(keys).agg([
+        len().cast(DataType::UInt64).alias("applications"),
+        col("app_rows").sum().cast(DataType::UInt64).alias("app_rows"),
+        col("n_events").sum().cast(DataType::UInt64).alias("n_events"),
+        col("n_distinct").sum().cast(DataType::UInt64).alias("n_distinct"),
+    ]);
+    let mut sources = vec![&apps.source];
+    if let Some((ev, _)) = &stage_frame {
+        sources.push(&ev.source);
+    }
+    let df = collect(query, &sources, profile)?;
+
+    let tally = read_cells(&df, by)?;
+    let ladder = stage_map.ladder().clone();
+    let mut app_excluded = Vec::new();
+    push_exclusion(&mut app_excluded, "duplicate application_id (first row kept)", tally.app_duplicates);
+    push_exclusion(&mut app_excluded, "missing application_id", tally.app_missing_id);
+    let app_read = tally.app_rows;
+    let app_used = app_read - tally.app_duplicates - tally.app_missing_id;
+    if app_read == 0 {
+        return Err(Error::input(&apps_source.path, "the applications table has no rows: expected one row per application"));
+    }
+    let mut out_tables = vec![account(&apps.source, app_read, app_used, app_excluded)];
+    if let Some(mut ev_account) = tables.pop() {
+        push_exclusion(&mut ev_account.excluded, "event for an application not in the applications table", tally.events_unknown_app);
+        push_exclusion(&mut ev_account.excluded, "repeat of an event already recorded for the application", tally.event_duplicates);
+        ev_account.rows_excluded = ev_account.excluded.iter().map(|e| e.rows).sum();
+        ev_account.rows_used = ev_account.rows_read - ev_account.rows_excluded;
+        out_tables.push(ev_account);
+    }
+    Ok(FunnelCounts {
+        by: by.to_vec(),
+        ladder,
+        cells: tally.cells,
+        tables: out_tables,
+        stage_source,
+        applications_without_stage: tally.without_stage,
+    })
+}
+
+fn account(source: &Source, read: u64, used: u64, excluded: Vec<Exclusion>) -> TableAccount {
+    TableAccount {
+        table: source.table,
+        path: source.path.display().to_string(),
+        rows_read: read,
+        rows_used: used,
+        rows_excluded: read - used,
+        excluded,
+    }
+}
+
+fn push_exclusion(list: &mut Vec<Exclusion>, reason: &str, rows: u64) {
+    if rows > 0 {
+        list.push(Exclusion {
+            reason: reason.to_string(),
+            rows,
+        });
+    }
+}
+
+/// First, small pass over a stage column's distinct values: every value
+/// must be on the ladder, mapped by the profile, or ignored by it. Returns
+/// the mapping table (value, rank, code) for the values that are stages.
+fn stage_value_pass(
+    scan: &Scan,
+    stage_map: &StageMap,
+    column: &str,
+) -> Result<(DataFrame, TableAccount)> {
+    let counts = scan
+        .frame
+        .clone()
+        .group_by([
+            col(column),
+            col("application_id").is_null().alias("id_missing"),
+        ])
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    let df = collect(counts, &[&scan.source], &Profile::canonical())?;
+    let values = str_column(&df, column)?;
+    let id_missing = bool_column(&df, "id_missing")?;
+    let n = u64_column(&df, "n")?;
+
+    let mut rows_read = 0;
+    let mut missing_id = 0;
+    let mut missing_stage = 0;
+    let mut ignored = 0;
+    let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
+    let mut mapped: BTreeMap<String, u8> = BTreeMap::new();
+    for i in 0..df.height() {
+        rows_read += n[i];
+        if id_missing[i] && column == "stage" {
+            missing_id += n[i];
+            continue;
+        }
+        let Some(value) = &values[i] else {
+            missing_stage += n[i];
+            continue;
+        };
+        match stage_map.get(value) {
+            Some(StageValue::Rank(r)) => {
+                mapped.insert(value.clone(), r);
+            }
+            Some(StageValue::Ignore) => ignored += n[i],
+            None => *unknown.entry(value.clone()).or_insert(0) += n[i],
+        }
+    }
+    if !unknown.is_empty() {
+        let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let shown: Vec<String> = list
+            .iter()
+            .take(20)
+            .map(|(v, n)| format!("'{v}' ({n} rows)"))
+            .collect();
+        let more = if list.len() > 20 {
+            format!(" and {} more", list.len() - 20)
+        } else {
+            String::new()
+        };
+        return Err(Error::input(
+            &scan.source.path,
+            format!(
+                "{} stage value{} not on the ladder ({}): {}{more}",
+                list.len(),
+                if list.len() == 1 { " is" } else { "s are" },
+                stage_map.ladder().stages().join(" < "),
+                shown.join(", ")
+            ),
+        )
+        .with_column(column)
+        .with_hint(format!(
+            "map each value to a stage, or to \"ignore\", in a profile's [stage_values] section, e.g. \"{}\" = \"{}\" (docs/profiles.md)",
+            list[0].0,
+            stage_map.ladder().stages()[1]
+        )));
+    }
+    // A code per distinct stage (after the ladder's loose matching), so
+    // "Shortlisted" and "shortlisted " count as one stage for duplicates.
+    let mut codes: HashMap<String, u32> = HashMap::new();
+    let mut value_col = Vec::new();
+    let mut rank_col = Vec::new();
+    let mut code_col = Vec::new();
+    for (value, rank) in mapped {
+        let next = codes.len() as u32;
+        let code = *codes.entry(stage_key(&value)).or_insert(next);
+        value_col.push(value);
+        rank_col.push(rank as i32);
+        code_col.push(code);
+    }
+    let map = DataFrame::new_infer_height(vec![
+        Column::new("value".into(), value_col),
+        Column::new("rank".into(), rank_col),
+        Column::new("code".into(), code_col),
+    ])
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut excluded = Vec::new();
+    push_exclusion(&mut excluded, "missing application_id", missing_id);
+    push_exclusion(&mut excluded, "missing stage", missing_stage);
+    push_exclusion(&mut excluded, "stage value the profile marks \"ignore\"", ignored);
+    let excluded_rows = excluded.iter().map(|e| e.rows).sum::<u64>();
+    Ok((map, account(&scan.source, rows_read, rows_read - excluded_rows, excluded)))
+}
+
+struct Tally {
+    cells: Vec<FunnelCell>,
+    app_rows: u64,
+    app_duplicates: u64,
+    app_missing_id: u64,
+    events_unknown_app: u64,
+    event_duplicates: u64,
+    without_stage: u64,
+}
+
+fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
+    let in_apps = bool_column(df, "in_apps")?;
+    let id_missing = bool_column(df, "id_missing")?;
+    let has_stage = bool_column(df, "has_stage")?;
+    let keys: Vec<Vec<Option<String>>> = by
+        .iter()
+        .map(|b| str_column(df, b))
+        .collect::<Result<_>>()?;
+    let labels = str_column(df, "ethnicity")?;
+    let reached = df
+        .column("reached")
+        .and_then(|c| c.i32().cloned())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let applications = u64_column(df, "applications")?;
+    let app_rows = u64_column(df, "app_rows")?;
+    let n_events = u64_column(df, "n_events")?;
+    let n_distinct = u64_column(df, "n_distinct")?;
+    let mut t = Tally {
+        cells: Vec::with_capacity(df.height()),
+        app_rows: 0,
+        app_duplicates: 0,
+        app_missing_id: 0,
+        events_unknown_app: 0,
+        event_duplicates: 0,
+        without_stage: 0,
+    };
+    for i in 0..df.height() {
+        if !in_apps[i] {
+            t.events_unknown_app += n_events[i];
+            continue;
+        }
+        t.app_rows += app_rows[i];
+        if id_missing[i] {
+            t.app_missing_id += app_rows[i];
+            continue;
+        }
+        t.app_duplicates += app_rows[i] - applications[i];
+        t.event_duplicates += n_events[i] - n_distinct[i];
+        if !has_stage[i] {
+            t.without_stage += applications[i];
+        }
+        t.cells.push(FunnelCell {
+            keys: keys.iter().map(|k| k[i].clone()).collect(),
+            label: labels[i].clone(),
+            reached: reached.get(i).unwrap_or(0) as u8,
+            applications: applications[i],
+        });
+    }
+    // A stable order, whatever order the engine produced groups in.
+    t.cells.sort_by(|a, b| {
+        (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached))
+    });
+    Ok(t)
+}
+
+/// Runs a query; on failure, looks for the malformed CSV line that caused it.
+fn collect(query: LazyFrame, sources: &[&Source], profile: &Profile) -> Result<DataFrame> {
+    query
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+        .map_err(|err| {
+            for s in sources {
+                if s.format == Format::Csv
+                    && let Some(found) = ingest::diagnose_csv(&s.path, profile.delimiter)
+                {
+                    return found;
+                }
+            }
+            match sources {
+                [one] => ingest::polars_input_error(one, &err),
+                _ => Error::input(
+                    &sources[0].path,
+                    format!("reading the dataset failed: {}", err.to_string().lines().next().unwrap_or("")),
+                ),
+            }
+        })
+}
+
+fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
+    df.column(name)
+        .map(|c| c.as_materialized_series())
+        .map_err(|e| Error::Internal(format!("counting pass lost column {name}: {e}")))
+}
+
+fn str_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let s = column(df, name)?;
+    let ca = s.str().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+fn u64_column(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
+    let s = column(df, name)?;
+    let ca = s.u64().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {
+    let s = column(df, name)?;
+    let ca = s.bool().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(ca.iter().map(|v| v.unwrap_or(false)).collect())
+}

@@ -1,0 +1,406 @@
+//! Synthetic ATS exports: all four canonical tables, deterministic for a
+//! seed, written in chunks so memory stays flat for tens of millions of
+//! applications.
+//!
+//! The data are realistic in shape, not in any real employer's numbers:
+//! several organisations, agencies and grades, both sexes, ethnicity labels
+//! in the many forms real exports use (2011 and 2021 headings, bare names,
+//! NHS codes, odd case and spacing), about 12% unknown and a few unmappable
+//! labels. Effects are injected on purpose so tests can check rung finds
+//! them; they are listed in `docs/generator.md`:
+//!
+//! - BME applicants progress less often at every step (multipliers
+//!   [`BME_MULTIPLIER`]); through agency "Agency C" more so at shortlisting.
+//! - Interview scores run [`SCORE_GAP`] points lower for BME candidates.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+
+/// How to generate.
+#[derive(Debug, Clone)]
+pub struct GenerateSpec {
+    /// Number of applications.
+    pub applications: u64,
+    /// Random seed: the same seed gives the same files.
+    pub seed: u64,
+    /// Output folder (created if missing).
+    pub out: PathBuf,
+    /// File format.
+    pub format: crate::ingest::Format,
+}
+
+/// Base progression probabilities per step for White applicants:
+/// applied→shortlisted, →interviewed, →offered, →appointed.
+pub const BASE_RATES: [f64; 4] = [0.45, 0.75, 0.40, 0.90];
+/// BME applicants' probabilities are the base rates times these.
+pub const BME_MULTIPLIER: [f64; 4] = [0.85, 0.92, 0.80, 0.97];
+/// Extra multiplier at shortlisting for BME applicants through Agency C.
+pub const AGENCY_C_SHORTLIST_MULTIPLIER: f64 = 0.75;
+/// Mean interview score difference, BME minus White (scores 1–10).
+pub const SCORE_GAP: f64 = -0.4;
+
+const STAGES: [&str; 5] = ["applied", "shortlisted", "interviewed", "offered", "appointed"];
+const AGENCIES: [&str; 4] = ["Direct", "Agency A", "Agency B", "Agency C"];
+const GRADES: [&str; 9] = [
+    "Band 3", "Band 4", "Band 5", "Band 6", "Band 7", "Band 8a", "Band 8b", "Band 8c", "Band 9",
+];
+const APPLICATIONS_PER_VACANCY: u64 = 25;
+const CHUNK_ROWS: usize = 100_000;
+
+/// (weight, is_bme, label forms). Weights loosely follow a diverse urban
+/// NHS applicant pool; the forms are the ways real exports write each
+/// category.
+const ETHNICITIES: &[(f64, bool, &[&str])] = &[
+    (52.0, false, &["White British", "White - British", "White: English, Welsh, Scottish, Northern Irish or British", "A", "WHITE - ENGLISH/WELSH/SCOTTISH/NORTHERN IRISH/BRITISH", "white british "]),
+    (1.5, false, &["White Irish", "White - Irish", "B", "Irish"]),
+    (0.2, false, &["Gypsy or Irish Traveller", "White: Gypsy or Irish Traveller"]),
+    (0.3, false, &["Roma", "White - Roma"]),
+    (9.0, false, &["Any other White background", "White - Any other White background", "C", "White Other"]),
+    (1.2, true, &["Mixed - White and Black Caribbean", "D", "White and Black Caribbean", "Mixed or Multiple ethnic groups: White and Black Caribbean"]),
+    (0.8, true, &["Mixed/Multiple ethnic groups - White and Black African", "E", "White & Black African"]),
+    (1.0, true, &["Mixed - White and Asian", "F", "White and Asian"]),
+    (1.0, true, &["Mixed - Any other mixed background", "G", "Any other Mixed or Multiple ethnic background"]),
+    (8.0, true, &["Asian or Asian British - Indian", "Indian", "H", "Asian, Asian British or Asian Welsh: Indian", "ASIAN OR ASIAN BRITISH - INDIAN"]),
+    (5.0, true, &["Asian or Asian British - Pakistani", "Pakistani", "J"]),
+    (2.0, true, &["Asian or Asian British - Bangladeshi", "Bangladeshi", "K"]),
+    (1.5, true, &["Chinese", "Other Ethnic Groups - Chinese", "R", "Asian or Asian British: Chinese"]),
+    (2.5, true, &["Asian or Asian British - Any other Asian background", "L", "Other Asian"]),
+    (8.0, true, &["Black or Black British - African", "Black African", "N", "African", "Black, Black British, Black Welsh, Caribbean or African: African"]),
+    (2.5, true, &["Black or Black British - Caribbean", "Black Caribbean", "M", "Caribbean"]),
+    (1.0, true, &["Black or Black British - Any other Black background", "P"]),
+    (1.0, true, &["Arab", "Other ethnic group: Arab"]),
+    (1.5, true, &["Any other ethnic group", "S", "Other Ethnic Groups - Any other ethnic group"]),
+];
+/// Share of applications with no usable ethnicity, and the labels used.
+const DECLINED_SHARE: f64 = 0.06;
+const DECLINED_FORMS: &[&str] = &["Prefer not to say", "Z", "I do not wish to disclose my ethnic origin"];
+const NOT_KNOWN_SHARE: f64 = 0.06;
+const NOT_KNOWN_FORMS: &[&str] = &["", "Not stated", "99"];
+const UNMAPPED_SHARE: f64 = 0.003;
+const UNMAPPED_FORMS: &[&str] = &["Other", "BAME", "Mixed background"];
+/// Share of stage events written twice (exports do this).
+const DUPLICATE_EVENT_SHARE: f64 = 0.002;
+
+/// Writes the four tables of a synthetic export.
+pub fn generate(spec: &GenerateSpec) -> Result<()> {
+    std::fs::create_dir_all(&spec.out).map_err(|e| Error::io(&spec.out, e))?;
+    let ext = match spec.format {
+        crate::ingest::Format::Csv => "csv",
+        crate::ingest::Format::Parquet => "parquet",
+    };
+    let path = |name: &str| spec.out.join(format!("{name}.{ext}"));
+    let mut applications = TableWriter::create(
+        &path("applications"),
+        spec.format,
+        &["application_id", "vacancy_id", "candidate_id", "ethnicity", "organisation", "agency", "grade", "sex", "applied_on"],
+    )?;
+    let mut events = TableWriter::create(
+        &path("stage_events"),
+        spec.format,
+        &["application_id", "stage", "entered_at"],
+    )?;
+    let mut panels = TableWriter::create(
+        &path("panel_members"),
+        spec.format,
+        &["vacancy_id", "stage", "member_id", "member_ethnicity", "member_sex", "role"],
+    )?;
+    let mut scores = TableWriter::create(
+        &path("scores"),
+        spec.format,
+        &["application_id", "stage", "assessor_id", "score"],
+    )?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let organisations = (spec.applications / 2_000).clamp(3, 200);
+    let total_weight: f64 = ETHNICITIES.iter().map(|e| e.0).sum();
+    let vacancies = spec.applications.div_ceil(APPLICATIONS_PER_VACANCY);
+    let mut app_no: u64 = 0;
+    for v in 0..vacancies {
+        let vacancy_id = format!("V{:07}", v + 1);
+        let organisation = format!("ORG{:03}", rng.random_range(1..=organisations));
+        let agency = AGENCIES[rng.random_range(0..AGENCIES.len())];
+        let grade = GRADES[rng.random_range(0..GRADES.len())];
+        let opened = rng.random_range(0..365u32);
+        // The interview panel: three staff of the organisation.
+        let mut panel: Vec<String> = Vec::with_capacity(3);
+        for _ in 0..3 {
+            let (label, _) = draw_known_ethnicity(&mut rng, total_weight);
+            let id = format!("E{}-{:04}", &organisation[3..], rng.random_range(1..=400));
+            let sex = if rng.random_bool(0.6) { "Female" } else { "Male" };
+            panels.push(vec![
+                vacancy_id.clone(),
+                "interviewed".into(),
+                id.clone(),
+                label.into(),
+                sex.into(),
+                "member".into(),
+            ]);
+            panel.push(id);
+        }
+        panels.flush_if_full()?;
+        let in_vacancy = APPLICATIONS_PER_VACANCY.min(spec.applications - app_no);
+        for _ in 0..in_vacancy {
+            app_no += 1;
+            let application_id = format!("A{app_no:09}");
+            let (label, bme) = draw_label(&mut rng, total_weight);
+            let sex = match rng.random_range(0..100) {
+                0..=63 => "Female",
+                64..=97 => "Male",
+                _ => "",
+            };
+            let applied = opened + rng.random_range(0..21);
+            applications.push(vec![
+                application_id.clone(),
+                vacancy_id.clone(),
+                format!("C{:09}", rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1)),
+                label.to_string(),
+                organisation.clone(),
+                agency.into(),
+                grade.into(),
+                sex.into(),
+                date(applied),
+            ]);
+            let mut reached = 0;
+            for step in 0..4 {
+                let mut p = BASE_RATES[step];
+                if bme == Some(true) {
+                    p *= BME_MULTIPLIER[step];
+                    if step == 0 && agency == "Agency C" {
+                        p *= AGENCY_C_SHORTLIST_MULTIPLIER;
+                    }
+                }
+                if rng.random_bool(p) {
+                    reached = step + 1;
+                } else {
+                    break;
+                }
+            }
+            for (stage, name) in STAGES.iter().enumerate().take(reached + 1) {
+                let row = vec![
+                    application_id.clone(),
+                    name.to_string(),
+                    date(applied + 7 * stage as u32),
+                ];
+                if rng.random_bool(DUPLICATE_EVENT_SHARE) {
+                    events.push(row.clone());
+                }
+                events.push(row);
+            }
+            if reached >= 2 {
+                for member in &panel {
+                    let mean = 6.0 + if bme == Some(true) { SCORE_GAP } else { 0.0 };
+                    let noise: f64 = (0..4).map(|_| rng.random_range(-1.0..1.0)).sum();
+                    let score = (mean + noise).round().clamp(1.0, 10.0) as i64;
+                    scores.push(vec![
+                        application_id.clone(),
+                        "interviewed".into(),
+                        member.clone(),
+                        score.to_string(),
+                    ]);
+                }
+            }
+            applications.flush_if_full()?;
+            events.flush_if_full()?;
+            scores.flush_if_full()?;
+        }
+    }
+    applications.finish()?;
+    events.finish()?;
+    panels.finish()?;
+    scores.finish()?;
+    Ok(())
+}
+
+/// A label for an applicant: `Some(is_bme)` for a known group, `None` for
+/// declined, not known or unmappable.
+fn draw_label(rng: &mut ChaCha8Rng, total_weight: f64) -> (&'static str, Option<bool>) {
+    let u: f64 = rng.random();
+    if u < DECLINED_SHARE {
+        return (DECLINED_FORMS[rng.random_range(0..DECLINED_FORMS.len())], None);
+    }
+    if u < DECLINED_SHARE + NOT_KNOWN_SHARE {
+        return (NOT_KNOWN_FORMS[rng.random_range(0..NOT_KNOWN_FORMS.len())], None);
+    }
+    if u < DECLINED_SHARE + NOT_KNOWN_SHARE + UNMAPPED_SHARE {
+        return (UNMAPPED_FORMS[rng.random_range(0..UNMAPPED_FORMS.len())], None);
+    }
+    let (label, bme) = draw_known_ethnicity(rng, total_weight);
+    (label, Some(bme))
+}
+
+fn draw_known_ethnicity(rng: &mut ChaCha8Rng, total_weight: f64) -> (&'static str, bool) {
+    let mut x = rng.random_range(0.0..total_weight);
+    for (weight, bme, forms) in ETHNICITIES {
+        if x < *weight {
+            return (forms[rng.random_range(0..forms.len())], *bme);
+        }
+        x -= weight;
+    }
+    let last = ETHNICITIES.last().expect("non-empty");
+    (last.2[0], last.1)
+}
+
+/// Day `d` of 2025 (and on into 2026) as an ISO date.
+fn date(d: u32) -> String {
+    const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let (mut year, mut day) = (2025, d);
+    while day >= 365 {
+        day -= 365;
+        year += 1;
+    }
+    let mut month = 0;
+    while day >= MONTH_DAYS[month] {
+        day -= MONTH_DAYS[month];
+        month += 1;
+    }
+    format!("{year}-{:02}-{:02}", month + 1, day + 1)
+}
+
+/// Buffers rows and writes them in chunks, as CSV or as Parquet row groups.
+struct TableWriter {
+    path: PathBuf,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+    sink: Sink,
+}
+
+enum Sink {
+    Csv(csv::Writer<BufWriter<File>>),
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
+}
+
+impl TableWriter {
+    fn create(path: &Path, format: crate::ingest::Format, columns: &[&str]) -> Result<TableWriter> {
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let sink = match format {
+            crate::ingest::Format::Csv => {
+                let mut w = csv::Writer::from_writer(BufWriter::new(file));
+                w.write_record(columns).map_err(|e| Error::input(path, e.to_string()))?;
+                Sink::Csv(w)
+            }
+            crate::ingest::Format::Parquet => {
+                let schema: Schema = columns
+                    .iter()
+                    .map(|c| Field::new((*c).into(), column_type(c)))
+                    .collect();
+                let w = ParquetWriter::new(file)
+                    .batched(&schema)
+                    .map_err(|e| Error::input(path, e.to_string()))?;
+                Sink::Parquet(Box::new(w))
+            }
+        };
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::with_capacity(CHUNK_ROWS),
+            sink,
+        })
+    }
+
+    fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    fn flush_if_full(&mut self) -> Result<()> {
+        if self.rows.len() >= CHUNK_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let fail = |e: String| Error::input(&path, format!("writing failed: {e}"));
+        match &mut self.sink {
+            Sink::Csv(w) => {
+                for r in &self.rows {
+                    w.write_record(r).map_err(|e| fail(e.to_string()))?;
+                }
+            }
+            Sink::Parquet(w) => {
+                let columns: Vec<Column> = self
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let values = self.rows.iter().map(|r| r[i].as_str());
+                        if column_type(name) == DataType::Int64 {
+                            let ints: Vec<Option<i64>> = values.map(|v| v.parse().ok()).collect();
+                            Column::new(name.into(), ints)
+                        } else {
+                            let texts: Vec<Option<&str>> =
+                                values.map(|v| (!v.is_empty()).then_some(v)).collect();
+                            Column::new(name.into(), texts)
+                        }
+                    })
+                    .collect();
+                let df = DataFrame::new_infer_height(columns).map_err(|e| fail(e.to_string()))?;
+                w.write_batch(&df).map_err(|e| fail(e.to_string()))?;
+            }
+        }
+        self.rows.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        let path = self.path.clone();
+        match self.sink {
+            Sink::Csv(mut w) => w.flush().map_err(|e| Error::io(&path, e)),
+            Sink::Parquet(w) => w
+                .finish()
+                .map(|_| ())
+                .map_err(|e| Error::input(&path, format!("writing failed: {e}"))),
+        }
+    }
+}
+
+fn column_type(name: &str) -> DataType {
+    if name == "score" {
+        DataType::Int64
+    } else {
+        DataType::String
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_roll_over_months_and_years() {
+        assert_eq!(date(0), "2025-01-01");
+        assert_eq!(date(31), "2025-02-01");
+        assert_eq!(date(364), "2025-12-31");
+        assert_eq!(date(365), "2026-01-01");
+    }
+
+    #[test]
+    fn every_generated_label_maps_as_intended() {
+        use crate::taxonomy::ethnicity::{Resolution, resolve};
+        use crate::taxonomy::grouping::{Class, Scheme};
+        let wres = Scheme::wres();
+        for (_, bme, forms) in ETHNICITIES {
+            for f in *forms {
+                let expected = Class::Group(usize::from(*bme));
+                assert_eq!(wres.classify(resolve(Some(f))), expected, "{f}");
+            }
+        }
+        for f in DECLINED_FORMS {
+            assert_eq!(resolve(Some(f)), Resolution::Declined, "{f}");
+        }
+        for f in NOT_KNOWN_FORMS {
+            assert_eq!(resolve(Some(f)), Resolution::NotKnown, "{f}");
+        }
+        for f in UNMAPPED_FORMS {
+            assert_eq!(wres.classify(resolve(Some(f))), Class::Unmapped, "{f}");
+        }
+    }
+}

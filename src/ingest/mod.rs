@@ -1,0 +1,440 @@
+//! Ingest: finds a dataset's tables, builds every scan rung makes, and checks
+//! columns and types before any row is counted.
+//!
+//! This is the only module that opens data files with polars. It hands the
+//! counting pass lazy frames whose columns carry canonical names and string
+//! types, whatever the export called them or stored them as. It knows
+//! nothing of statistics.
+
+pub mod profile;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+pub use profile::Profile;
+
+/// The canonical tables of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// One row per application (candidate × vacancy).
+    Applications,
+    /// One row per application × stage reached.
+    StageEvents,
+    /// One row per panel seat.
+    PanelMembers,
+    /// One row per assessor × application × stage.
+    Scores,
+}
+
+impl TableKind {
+    /// Every table, in data-model order.
+    pub const ALL: [TableKind; 4] = [
+        TableKind::Applications,
+        TableKind::StageEvents,
+        TableKind::PanelMembers,
+        TableKind::Scores,
+    ];
+
+    /// The table's file stem and name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableKind::Applications => "applications",
+            TableKind::StageEvents => "stage_events",
+            TableKind::PanelMembers => "panel_members",
+            TableKind::Scores => "scores",
+        }
+    }
+
+    /// All table names, for messages.
+    pub fn names() -> String {
+        TableKind::ALL.map(TableKind::name).join(", ")
+    }
+
+    /// A table by its name.
+    pub fn from_name(name: &str) -> Option<TableKind> {
+        TableKind::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Columns every file of this table must have.
+    pub fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            TableKind::Applications => &["application_id", "vacancy_id", "ethnicity"],
+            TableKind::StageEvents => &["application_id", "stage"],
+            TableKind::PanelMembers => &["vacancy_id", "stage", "member_id", "member_ethnicity"],
+            TableKind::Scores => &["application_id", "stage", "assessor_id", "score"],
+        }
+    }
+
+    /// Every canonical column of this table.
+    pub fn all_columns(self) -> &'static [&'static str] {
+        match self {
+            TableKind::Applications => &[
+                "application_id",
+                "vacancy_id",
+                "ethnicity",
+                "candidate_id",
+                "organisation",
+                "agency",
+                "grade",
+                "sex",
+                "applied_on",
+                "furthest_stage",
+            ],
+            TableKind::StageEvents => &["application_id", "stage", "entered_at"],
+            TableKind::PanelMembers => &[
+                "vacancy_id",
+                "stage",
+                "member_id",
+                "member_ethnicity",
+                "member_sex",
+                "role",
+            ],
+            TableKind::Scores => &["application_id", "stage", "assessor_id", "score"],
+        }
+    }
+}
+
+/// File formats rung reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Comma-separated text with a header line (delimiter from the profile).
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl Format {
+    fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" | "txt" | "tsv" => Some(Format::Csv),
+            "parquet" | "pq" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+}
+
+/// One table's file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    /// Which table it holds.
+    pub table: TableKind,
+    /// Where it is.
+    pub path: PathBuf,
+    /// How it is stored.
+    pub format: Format,
+}
+
+/// The files of one dataset.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    sources: Vec<Source>,
+}
+
+impl Dataset {
+    /// A dataset from a folder (tables found by name), a single applications
+    /// file, and/or tables named one by one (which win over the folder's).
+    pub fn locate(path: Option<&Path>, named: &[(TableKind, PathBuf)]) -> Result<Dataset> {
+        let mut sources: Vec<Source> = Vec::new();
+        for (table, file) in named {
+            sources.push(Source::new(*table, file)?);
+        }
+        if let Some(path) = path {
+            let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+            if meta.is_file() {
+                if !sources.iter().any(|s| s.table == TableKind::Applications) {
+                    sources.push(Source::new(TableKind::Applications, path)?);
+                }
+            } else {
+                for table in TableKind::ALL {
+                    if sources.iter().any(|s| s.table == table) {
+                        continue;
+                    }
+                    if let Some(found) = find_table(path, table)? {
+                        sources.push(found);
+                    }
+                }
+            }
+        }
+        let dataset = Dataset { sources };
+        if dataset.get(TableKind::Applications).is_none() {
+            let where_ = path.map(|p| p.display().to_string()).unwrap_or_else(|| "the command line".into());
+            return Err(Error::usage(
+                format!("no applications table in {where_}: expected applications.csv or applications.parquet"),
+                Some("name a dataset folder, or the file with --applications FILE".into()),
+            ));
+        }
+        Ok(dataset)
+    }
+
+    /// The file of a table, if the dataset has it.
+    pub fn get(&self, table: TableKind) -> Option<&Source> {
+        self.sources.iter().find(|s| s.table == table)
+    }
+
+    /// Every file, in data-model order.
+    pub fn sources(&self) -> impl Iterator<Item = &Source> {
+        TableKind::ALL.into_iter().filter_map(|t| self.get(t))
+    }
+}
+
+impl Source {
+    fn new(table: TableKind, path: &Path) -> Result<Source> {
+        let format = Format::from_path(path).ok_or_else(|| {
+            Error::input(path, format!("cannot tell the format of the {} file: expected a name ending in .csv or .parquet", table.name()))
+        })?;
+        if !path.is_file() {
+            return Err(Error::input(path, format!("{} file not found", table.name())));
+        }
+        Ok(Source {
+            table,
+            path: path.to_path_buf(),
+            format,
+        })
+    }
+}
+
+fn find_table(dir: &Path, table: TableKind) -> Result<Option<Source>> {
+    let candidates: Vec<PathBuf> = ["csv", "parquet"]
+        .iter()
+        .map(|ext| dir.join(format!("{}.{ext}", table.name())))
+        .filter(|p| p.is_file())
+        .collect();
+    match candidates.as_slice() {
+        [] => Ok(None),
+        [one] => Source::new(table, one).map(Some),
+        _ => Err(Error::input(
+            dir,
+            format!("holds both {0}.csv and {0}.parquet: which one is the {0} table?", table.name()),
+        )
+        .with_hint("remove one, or name the file with --".to_string() + &table.name().replace('_', "-") + " FILE")),
+    }
+}
+
+/// A table opened for scanning: canonical column names, all as strings.
+pub struct Scan {
+    /// The file scanned.
+    pub source: Source,
+    /// The lazy scan with canonical names.
+    pub frame: LazyFrame,
+    /// Canonical columns the file has.
+    pub columns: BTreeSet<String>,
+}
+
+impl Scan {
+    /// Whether the file has a canonical column.
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.contains(column)
+    }
+}
+
+/// Opens a table and checks it: every required column present, types that
+/// can be read as text, and the optional `wanted` columns selected where
+/// present. Columns are renamed by the profile and cast to strings.
+pub fn scan(source: &Source, profile: &Profile, wanted: &[&str]) -> Result<Scan> {
+    let path = &source.path;
+    let table = source.table;
+    let raw = match source.format {
+        Format::Csv => {
+            check_csv_header(path, profile.delimiter)?;
+            LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
+                .with_has_header(true)
+                .with_separator(profile.delimiter)
+                // Every column as text: ids and labels keep their exact form
+                // ("007", "99"), and type errors cannot occur while scanning.
+                .with_infer_schema_length(Some(0))
+                .with_missing_is_null(true)
+                .finish()
+        }
+        Format::Parquet => LazyFrame::scan_parquet(
+            PlRefPath::new(path.to_string_lossy().as_ref()),
+            ScanArgsParquet::default(),
+        ),
+    }
+    .map_err(|e| polars_input_error(source, &e))?;
+    let mut raw = raw;
+    let schema = raw
+        .collect_schema()
+        .map_err(|e| polars_input_error(source, &e))?;
+
+    let mut select = Vec::new();
+    let mut columns = BTreeSet::new();
+    let mut missing = Vec::new();
+    let required = table.required_columns();
+    for &canonical in required.iter().chain(wanted.iter()) {
+        if columns.contains(canonical) {
+            continue;
+        }
+        let name = profile.source_column(table, canonical);
+        match schema.get(name) {
+            Some(dtype) => {
+                check_text_like(source, name, dtype)?;
+                select.push(col(name).cast(DataType::String).alias(canonical));
+                columns.insert(canonical.to_string());
+            }
+            None if required.contains(&canonical) => missing.push((canonical, name)),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        let names: Vec<String> = missing
+            .iter()
+            .map(|(canonical, name)| {
+                if canonical == name {
+                    format!("'{canonical}'")
+                } else {
+                    format!("'{name}' (for {canonical})")
+                }
+            })
+            .collect();
+        let mut have: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        have.truncate(30);
+        return Err(Error::input(
+            path,
+            format!(
+                "the {} table has no column {}; its columns are: {}",
+                table.name(),
+                names.join(", "),
+                have.join(", ")
+            ),
+        )
+        .with_column(missing[0].1)
+        .with_hint("rename the column in the file, or map it in a profile's [columns.".to_string() + table.name() + "] section (docs/profiles.md)"));
+    }
+    Ok(Scan {
+        source: source.clone(),
+        frame: raw.select(select),
+        columns,
+    })
+}
+
+/// Columns rung reads as text: strings, categoricals and whole numbers
+/// (ids and NHS codes are sometimes stored as integers). Anything else is
+/// a sign the wrong column was mapped.
+fn check_text_like(source: &Source, name: &str, dtype: &DataType) -> Result<()> {
+    let ok = matches!(
+        dtype,
+        DataType::String
+            | DataType::Categorical(..)
+            | DataType::Enum(..)
+            | DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Date
+            | DataType::Datetime(..)
+            | DataType::Null
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::input(
+            &source.path,
+            format!("has type {dtype}; expected text, a category or a whole number"),
+        )
+        .with_column(name))
+    }
+}
+
+/// Reads a CSV file's header with a plain CSV reader: an empty file or a
+/// repeated column name is caught here with a clear message.
+fn check_csv_header(path: &Path, delimiter: u8) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| csv_error(path, e))?;
+    let mut header = csv::StringRecord::new();
+    let read = reader.read_record(&mut header).map_err(|e| csv_error(path, e))?;
+    if !read || header.iter().all(|h| h.trim().is_empty()) {
+        return Err(Error::input(path, "the file is empty: expected a header line naming the columns"));
+    }
+    let mut seen = BTreeSet::new();
+    for name in header.iter() {
+        if !seen.insert(name) {
+            return Err(Error::input(path, "appears twice in the header; each column needs its own name")
+                .with_line(1)
+                .with_column(name));
+        }
+    }
+    Ok(())
+}
+
+/// Finds the first malformed line of a CSV file, if any: rows whose field
+/// count differs from the header's, or text that is not UTF-8.
+pub fn diagnose_csv(path: &Path, delimiter: u8) -> Option<Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_path(path)
+        .ok()?;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => return Some(csv_error(path, e)),
+        }
+    }
+}
+
+fn csv_error(path: &Path, err: csv::Error) -> Error {
+    let line = err.position().map(|p| p.line());
+    let message = match err.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            "has {len} fields; expected {expected_len}, as in the header (is a delimiter or a quote out of place?)"
+        ),
+        csv::ErrorKind::Utf8 { .. } => {
+            "is not valid UTF-8 text; expected UTF-8 (save the export as CSV UTF-8)".to_string()
+        }
+        csv::ErrorKind::Io(e) => return Error::io(path, std::io::Error::new(e.kind(), e.to_string())),
+        _ => format!("cannot be read as CSV: {err}"),
+    };
+    let e = Error::input(path, message);
+    match line {
+        Some(l) => e.with_line(l),
+        None => e,
+    }
+}
+
+/// Wraps a polars error raised while opening or scanning a file.
+pub fn polars_input_error(source: &Source, err: &PolarsError) -> Error {
+    let detail = err.to_string();
+    let first = detail.lines().next().unwrap_or("").trim();
+    let what = match source.format {
+        Format::Parquet => "cannot be read as Parquet",
+        Format::Csv => "cannot be read as CSV",
+    };
+    Error::input(&source.path, format!("{what} ({} table): {first}", source.table.name()))
+}
+
+/// SHA-256 of a file, as lower-case hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

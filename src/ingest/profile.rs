@@ -1,0 +1,223 @@
+//! Mapping profiles (TOML): how one ATS export maps onto rung's canonical
+//! tables. Format and examples in `docs/profiles.md`.
+//!
+//! ```toml
+//! name = "my-ats"
+//! ladder = ["applied", "shortlisted", "interviewed", "offered", "appointed"]
+//!
+//! [columns.applications]      # canonical name = column in the export
+//! application_id = "Application Ref"
+//! ethnicity = "Ethnic Origin"
+//!
+//! [stage_values]              # raw stage value = ladder stage or "ignore"
+//! "Phone screen" = "shortlisted"
+//! "Rejected" = "ignore"
+//!
+//! [ethnicity_labels]          # raw label = category id, heading id, "declined" or "not_known"
+//! "BAME" = "not_known"
+//!
+//! [csv]
+//! delimiter = ";"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::ingest::TableKind;
+use crate::taxonomy::ethnicity::{Resolution, find_category, find_heading};
+use crate::taxonomy::ladder::{Ladder, StageMap};
+
+/// A parsed, checked mapping profile.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Profile name, for reports.
+    pub name: Option<String>,
+    /// Canonical column → export column, per table.
+    pub columns: BTreeMap<TableKind, BTreeMap<String, String>>,
+    /// The ladder, when the profile sets one.
+    pub ladder: Option<Ladder>,
+    /// Raw stage values → ladder stage name or "ignore".
+    pub stage_values: BTreeMap<String, String>,
+    /// Raw ethnicity labels the analyst has placed by hand.
+    pub ethnicity_labels: BTreeMap<String, Resolution>,
+    /// CSV field delimiter.
+    pub delimiter: u8,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    name: Option<String>,
+    ladder: Option<Vec<String>>,
+    #[serde(default)]
+    columns: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    stage_values: BTreeMap<String, String>,
+    #[serde(default)]
+    ethnicity_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    csv: CsvOptions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsvOptions {
+    delimiter: Option<String>,
+}
+
+impl Profile {
+    /// The profile a canonical dataset needs: none of its own.
+    pub fn canonical() -> Profile {
+        Profile {
+            delimiter: b',',
+            ..Profile::default()
+        }
+    }
+
+    /// Reads and checks a profile file.
+    pub fn from_file(path: &Path) -> Result<Profile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: ProfileFile = toml::from_str(&text).map_err(|e| {
+            Error::input(path, format!("not a valid mapping profile: {}", e.message().trim()))
+                .with_hint("the profile format is described in docs/profiles.md")
+        })?;
+        let mut columns = BTreeMap::new();
+        for (table, map) in file.columns {
+            let kind = TableKind::from_name(&table).ok_or_else(|| {
+                Error::input(path, format!("[columns.{table}] names no table: expected one of {}", TableKind::names()))
+            })?;
+            for canonical in map.keys() {
+                if !kind.all_columns().contains(&canonical.as_str()) {
+                    return Err(Error::input(
+                        path,
+                        format!(
+                            "[columns.{table}] maps '{canonical}', which is not a column of {table}: expected one of {}",
+                            kind.all_columns().join(", ")
+                        ),
+                    ));
+                }
+            }
+            columns.insert(kind, map);
+        }
+        let ladder = file
+            .ladder
+            .map(Ladder::new)
+            .transpose()
+            .map_err(|e| Error::input(path, format!("ladder: {e}")))?;
+        let mut ethnicity_labels = BTreeMap::new();
+        for (label, target) in file.ethnicity_labels {
+            let resolution = match target.to_ascii_lowercase().as_str() {
+                "declined" => Resolution::Declined,
+                "not_known" | "not known" => Resolution::NotKnown,
+                t => {
+                    if let Some(c) = find_category(t) {
+                        Resolution::Category(c)
+                    } else if let Some(h) = find_heading(t) {
+                        Resolution::Heading(h)
+                    } else {
+                        return Err(Error::input(
+                            path,
+                            format!("[ethnicity_labels] maps '{label}' to '{target}': expected an ONS category id (e.g. indian), a heading id (asian, black, mixed, white, other), \"declined\" or \"not_known\""),
+                        ));
+                    }
+                }
+            };
+            ethnicity_labels.insert(label, resolution);
+        }
+        let delimiter = match file.csv.delimiter.as_deref() {
+            None => b',',
+            Some("\\t") | Some("\t") | Some("tab") => b'\t',
+            Some(d) if d.len() == 1 => d.as_bytes()[0],
+            Some(d) => {
+                return Err(Error::input(
+                    path,
+                    format!("[csv] delimiter '{d}' must be a single character (or \"tab\")"),
+                ));
+            }
+        };
+        let profile = Profile {
+            name: file.name,
+            columns,
+            ladder,
+            stage_values: file.stage_values,
+            ethnicity_labels,
+            delimiter,
+        };
+        // Check the stage values against the ladder now, before any scan.
+        profile.stage_map().map_err(|e| Error::input(path, format!("[stage_values] {e}")))?;
+        Ok(profile)
+    }
+
+    /// The ladder in force.
+    pub fn ladder(&self) -> Ladder {
+        self.ladder.clone().unwrap_or_else(Ladder::standard)
+    }
+
+    /// Raw stage values → meanings.
+    pub fn stage_map(&self) -> std::result::Result<StageMap, String> {
+        StageMap::new(self.ladder(), &self.stage_values)
+    }
+
+    /// The export's name for a canonical column.
+    pub fn source_column<'a>(&'a self, table: TableKind, canonical: &'a str) -> &'a str {
+        self.columns
+            .get(&table)
+            .and_then(|m| m.get(canonical))
+            .map(String::as_str)
+            .unwrap_or(canonical)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn reads_a_full_profile() {
+        let (_d, path) = write(
+            r#"
+name = "demo"
+ladder = ["applied", "screen", "hired"]
+[columns.applications]
+application_id = "App Ref"
+[stage_values]
+"Phone screen" = "screen"
+"Rejected" = "ignore"
+[ethnicity_labels]
+"BAME" = "not_known"
+"Asian Other" = "other_asian"
+[csv]
+delimiter = ";"
+"#,
+        );
+        let p = Profile::from_file(&path).unwrap();
+        assert_eq!(p.source_column(TableKind::Applications, "application_id"), "App Ref");
+        assert_eq!(p.source_column(TableKind::Applications, "vacancy_id"), "vacancy_id");
+        assert_eq!(p.ladder().stages(), ["applied", "screen", "hired"]);
+        assert_eq!(p.delimiter, b';');
+        assert_eq!(p.ethnicity_labels["BAME"], Resolution::NotKnown);
+    }
+
+    #[test]
+    fn rejects_typos_with_the_file_named() {
+        let (_d, path) = write("[colums.applications]\napplication_id = \"x\"\n");
+        let e = Profile::from_file(&path).unwrap_err().to_string();
+        assert!(e.contains("p.toml") && e.contains("colums"), "{e}");
+        let (_d, path) = write("[stage_values]\n\"Hired\" = \"placed\"\n");
+        let e = Profile::from_file(&path).unwrap_err().to_string();
+        assert!(e.contains("placed") && e.contains("not on the ladder"), "{e}");
+        let (_d, path) = write("[columns.applications]\napplicant = \"x\"\n");
+        let e = Profile::from_file(&path).unwrap_err().to_string();
+        assert!(e.contains("'applicant'"), "{e}");
+    }
+}

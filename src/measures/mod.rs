@@ -1,0 +1,6 @@
+//! Measures: plain Rust computations over the counting pass's tables. They
+//! read no files and print nothing; the report module renders what they
+//! return.
+
+pub mod funnel;
+pub mod quality;

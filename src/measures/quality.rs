@@ -1,0 +1,130 @@
+//! Data quality: how many applications stated an ethnicity, declined, or
+//! have none recorded; which labels could not be mapped; row accounting.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::counts::{FunnelCounts, StageSource, TableAccount};
+use crate::taxonomy::Taxonomy;
+use crate::taxonomy::ethnicity::{CATEGORIES, Resolution};
+use crate::taxonomy::grouping::Class;
+
+/// A raw label and how many applications carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelCount {
+    /// The label as it appears in the export.
+    pub label: String,
+    /// Applications with it.
+    pub count: u64,
+}
+
+/// The `data_quality` section of an audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataQuality {
+    /// Applications counted (after duplicates and rows without an id).
+    pub applications: u64,
+    /// Applications placed in a known group.
+    pub ethnicity_known: u64,
+    /// Applications whose applicant declined to say.
+    pub ethnicity_declined: u64,
+    /// Applications with no ethnicity recorded.
+    pub ethnicity_not_known: u64,
+    /// Applications whose label could not be placed.
+    pub ethnicity_unmapped: u64,
+    /// Share of applications placed in a known group; null when none.
+    pub disclosure_rate: Option<f64>,
+    /// Labels that could not be placed, most frequent first.
+    pub unmapped_labels: Vec<LabelCount>,
+    /// Where reached stages came from.
+    pub stage_source: StageSource,
+    /// Applications with no usable stage record, counted as applied.
+    pub applications_without_stage: u64,
+    /// Rows read, used and excluded, per input table.
+    pub tables: Vec<TableAccount>,
+}
+
+/// Computes the data-quality section.
+pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
+    let mut by_class: BTreeMap<Class, u64> = BTreeMap::new();
+    let mut unmapped = Vec::new();
+    for (label, n) in counts.label_totals() {
+        let class = taxonomy.classify(label.as_deref());
+        let key = match class {
+            Class::Group(_) => Class::Group(0),
+            other => other,
+        };
+        *by_class.entry(key).or_insert(0) += n;
+        if class == Class::Unmapped {
+            unmapped.push(LabelCount {
+                label: label.unwrap_or_default(),
+                count: n,
+            });
+        }
+    }
+    unmapped.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    let get = |c| by_class.get(&c).copied().unwrap_or(0);
+    let applications = counts.applications();
+    let known = get(Class::Group(0));
+    DataQuality {
+        applications,
+        ethnicity_known: known,
+        ethnicity_declined: get(Class::Declined),
+        ethnicity_not_known: get(Class::NotKnown),
+        ethnicity_unmapped: get(Class::Unmapped),
+        disclosure_rate: crate::stats::rate(known, applications),
+        unmapped_labels: unmapped,
+        stage_source: counts.stage_source,
+        applications_without_stage: counts.applications_without_stage,
+        tables: counts.tables.clone(),
+    }
+}
+
+/// How one distinct raw label was mapped (`rung labels`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelMapping {
+    /// The raw label; null when the cell was empty.
+    pub label: Option<String>,
+    /// Applications with it.
+    pub count: u64,
+    /// ONS 2021 category id, heading, "declined", "not_known" or "unmapped".
+    pub resolved_to: String,
+    /// The ONS category or heading name, in words.
+    pub description: String,
+    /// Group under the scheme in use, or the unknown class.
+    pub group: String,
+}
+
+/// Every distinct label with its mapping, most frequent first.
+pub fn label_mappings(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelMapping> {
+    let mut out: Vec<LabelMapping> = counts
+        .label_totals()
+        .into_iter()
+        .map(|(label, count)| {
+            let resolution = taxonomy.resolve(label.as_deref());
+            let (resolved_to, description) = match resolution {
+                Resolution::Category(c) => (
+                    CATEGORIES[c].id.to_string(),
+                    format!("{}: {}", CATEGORIES[c].heading.census_name(), CATEGORIES[c].name),
+                ),
+                Resolution::Heading(h) => (
+                    format!("heading:{}", h.id()),
+                    format!("{} (heading only)", h.census_name()),
+                ),
+                Resolution::Declined => ("declined".into(), "declined to say".into()),
+                Resolution::NotKnown => ("not_known".into(), "nothing recorded".into()),
+                Resolution::Unmapped => ("unmapped".into(), "not recognised; never guessed".into()),
+            };
+            let group = taxonomy.scheme.class_name(taxonomy.scheme.classify(resolution)).to_string();
+            LabelMapping {
+                label,
+                count,
+                resolved_to,
+                description,
+                group,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    out
+}

@@ -1,0 +1,84 @@
+//! The CSV report: one long table, a row per transition × breakdown × group
+//! (known groups, then the unknown classes), with the comparison against the
+//! reference group on each focal group's row.
+//!
+//! Columns: `from, to, step, breakdown, <one column per breakdown column>,
+//! group, known, entered, progressed, rate, impact_ratio, reference,
+//! direction, relative_likelihood, ci_low, ci_high, confidence, p_fisher,
+//! p_z, outside_range, significant, note`. Empty cells are undefined values.
+
+use std::io::Write;
+
+use crate::audit::Audit;
+
+/// Writes the long table.
+pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut by_columns: Vec<String> = Vec::new();
+    for t in &audit.transitions {
+        for k in t.breakdown.keys() {
+            if !by_columns.contains(k) {
+                by_columns.push(k.clone());
+            }
+        }
+    }
+    let mut w = ::csv::Writer::from_writer(out);
+    let mut header: Vec<String> = ["from", "to", "step", "breakdown"].map(String::from).to_vec();
+    header.extend(by_columns.iter().cloned());
+    header.extend(
+        [
+            "group", "known", "entered", "progressed", "rate", "impact_ratio", "reference",
+            "direction", "relative_likelihood", "ci_low", "ci_high", "confidence", "p_fisher",
+            "p_z", "outside_range", "significant", "note",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header)?;
+    let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let flag = |x: Option<bool>| x.map(|v| v.to_string()).unwrap_or_default();
+    for t in &audit.transitions {
+        let dimension = if t.breakdown.is_empty() {
+            "all".to_string()
+        } else {
+            t.breakdown.keys().cloned().collect::<Vec<_>>().join("×")
+        };
+        let rows = t.groups.iter().map(|g| (g, true)).chain(t.unknown.iter().map(|g| (g, false)));
+        for (g, known) in rows {
+            let mut record = vec![
+                t.from.clone(),
+                t.to.clone(),
+                t.label.clone().unwrap_or_default(),
+                dimension.clone(),
+            ];
+            record.extend(by_columns.iter().map(|c| t.breakdown.get(c).cloned().unwrap_or_default()));
+            record.extend([
+                g.group.clone(),
+                known.to_string(),
+                g.entered.to_string(),
+                g.progressed.to_string(),
+                num(g.rate),
+                num(g.impact_ratio),
+            ]);
+            match t.comparisons.iter().find(|c| c.focal == g.group) {
+                Some(c) => record.extend([
+                    c.reference.clone(),
+                    serde_json::to_value(c.direction)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    num(c.relative_likelihood),
+                    num(c.ci_low),
+                    num(c.ci_high),
+                    c.confidence.to_string(),
+                    num(c.p_fisher),
+                    num(c.p_z),
+                    flag(c.outside_range),
+                    flag(c.significant),
+                    c.note.clone().unwrap_or_default(),
+                ]),
+                None => record.extend(std::iter::repeat_n(String::new(), 11)),
+            }
+            w.write_record(&record)?;
+        }
+    }
+    w.flush()
+}

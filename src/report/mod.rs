@@ -1,0 +1,42 @@
+//! Reports: render a finished [`Audit`](crate::audit::Audit) as a terminal
+//! table, JSON or CSV. Reports compute nothing; they format.
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for reading in a terminal.
+    Table,
+    /// One JSON document (the output contract in docs/output.md).
+    Json,
+    /// One long CSV table: a row per transition × breakdown × group.
+    Csv,
+}
+
+/// A ratio or rate for people: `None` shows as "–".
+pub fn fmt_num(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) => format!("{v:.decimals$}"),
+        None => "–".to_string(),
+    }
+}
+
+/// A p value for people: four decimals, or "<0.0001".
+pub fn fmt_p(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.0001 => "<0.0001".to_string(),
+        Some(p) => format!("{p:.4}"),
+        None => "–".to_string(),
+    }
+}
+
+/// A rate as a percentage.
+pub fn fmt_rate(r: Option<f64>) -> String {
+    match r {
+        Some(r) => format!("{:.1}%", r * 100.0),
+        None => "–".to_string(),
+    }
+}

@@ -1,0 +1,13 @@
+//! Statistics on counts: pure functions, no I/O, no polars.
+//!
+//! Every function here takes counts (never rows) and returns plain numbers or
+//! `None` when the quantity is undefined for those counts. Each is unit-tested
+//! against a published worked example; the sources are in `docs/methods.md`.
+
+mod fisher;
+mod proportions;
+
+pub use fisher::fisher_exact_two_sided;
+pub use proportions::{
+    RatioInterval, impact_ratio, katz_interval, normal_quantile, rate, two_proportion_z_test,
+};

@@ -1,0 +1,308 @@
+//! Grouping schemes: the 19 ONS categories → the groups an audit compares.
+//!
+//! A scheme is one table from category to group, so `wres`, `ons5`, `ons19`
+//! and a custom file are the same code path. A label that resolved only to a
+//! heading is placed when every category under that heading falls in one
+//! group, and is unmapped in this scheme otherwise.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::ethnicity::{CATEGORIES, Heading, Resolution, find_category, find_heading};
+use crate::error::Error;
+
+/// Where an application's ethnicity puts it under a scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    /// A known group: index into [`Scheme::groups`].
+    Group(usize),
+    /// The applicant declined to say.
+    Declined,
+    /// Nothing recorded.
+    NotKnown,
+    /// A label that could not be placed in this scheme.
+    Unmapped,
+}
+
+impl Class {
+    /// Display name of an unknown class; `None` for a known group.
+    pub fn unknown_name(self) -> Option<&'static str> {
+        match self {
+            Class::Group(_) => None,
+            Class::Declined => Some("Declined"),
+            Class::NotKnown => Some("Not known"),
+            Class::Unmapped => Some("Unmapped"),
+        }
+    }
+
+    /// The three unknown classes, in report order.
+    pub const UNKNOWN: [Class; 3] = [Class::Declined, Class::NotKnown, Class::Unmapped];
+}
+
+/// A grouping scheme.
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    /// Name shown in reports (`wres`, `ons5`, `ons19` or the file's `name`).
+    pub name: String,
+    /// Group names in report order.
+    pub groups: Vec<String>,
+    /// Index of the reference group in `groups`.
+    pub reference: usize,
+    /// Group index of each of the 19 categories.
+    category_group: [usize; 19],
+}
+
+impl Scheme {
+    /// NHS WRES: White (all five White categories) vs BME (all others).
+    pub fn wres() -> Scheme {
+        let mut category_group = [1; 19];
+        for (i, c) in CATEGORIES.iter().enumerate() {
+            if c.heading == Heading::White {
+                category_group[i] = 0;
+            }
+        }
+        Scheme {
+            name: "wres".into(),
+            groups: vec!["White".into(), "BME".into()],
+            reference: 0,
+            category_group,
+        }
+    }
+
+    /// The five ONS headings: Asian, Black, Mixed, White, Other.
+    pub fn ons5() -> Scheme {
+        let mut category_group = [0; 19];
+        for (i, c) in CATEGORIES.iter().enumerate() {
+            category_group[i] = Heading::ALL
+                .iter()
+                .position(|h| *h == c.heading)
+                .expect("every heading listed");
+        }
+        let groups: Vec<String> = Heading::ALL.iter().map(|h| h.short_name().into()).collect();
+        let reference = groups.iter().position(|g| g == "White").expect("White");
+        Scheme {
+            name: "ons5".into(),
+            groups,
+            reference,
+            category_group,
+        }
+    }
+
+    /// The 19 ONS categories themselves; reference: White British.
+    pub fn ons19() -> Scheme {
+        let mut category_group = [0; 19];
+        for (i, g) in category_group.iter_mut().enumerate() {
+            *g = i;
+        }
+        Scheme {
+            name: "ons19".into(),
+            groups: CATEGORIES.iter().map(|c| c.name.to_string()).collect(),
+            reference: 0,
+            category_group,
+        }
+    }
+
+    /// A built-in scheme by name, or a custom scheme from a TOML file.
+    pub fn named_or_file(spec: &str) -> Result<Scheme, Error> {
+        match spec {
+            "wres" => Ok(Scheme::wres()),
+            "ons5" => Ok(Scheme::ons5()),
+            "ons19" => Ok(Scheme::ons19()),
+            path if Path::new(path).exists() => Scheme::from_file(Path::new(path)),
+            other => Err(Error::usage(
+                format!("unknown grouping '{other}': expected wres, ons5, ons19 or a TOML file"),
+                Some("a custom grouping file maps every ONS category to a group; see docs/grouping.md".into()),
+            )),
+        }
+    }
+
+    /// Reads a custom grouping file (format in `docs/grouping.md`).
+    pub fn from_file(path: &Path) -> Result<Scheme, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: GroupingFile = toml::from_str(&text)
+            .map_err(|e| Error::input(path, format!("not a valid grouping file: {e}")))?;
+        let mut category_group: [Option<usize>; 19] = [None; 19];
+        let mut groups = Vec::new();
+        for (group, members) in file.groups() {
+            let g = groups.len();
+            groups.push(group.clone());
+            for member in &members {
+                let indices: Vec<usize> = if let Some(c) = find_category(member) {
+                    vec![c]
+                } else if let Some(h) = find_heading(member) {
+                    (0..19).filter(|&i| CATEGORIES[i].heading == h).collect()
+                } else {
+                    return Err(Error::input(
+                        path,
+                        format!("group '{group}' lists '{member}', which is not an ONS category or heading"),
+                    )
+                    .with_hint("use a category id such as white_british or indian, or a heading id: asian, black, mixed, white, other"));
+                };
+                for i in indices {
+                    if let Some(previous) = category_group[i] {
+                        return Err(Error::input(
+                            path,
+                            format!(
+                                "category '{}' is in two groups: '{}' and '{group}'",
+                                CATEGORIES[i].id, groups[previous]
+                            ),
+                        ));
+                    }
+                    category_group[i] = Some(g);
+                }
+            }
+        }
+        let missing: Vec<&str> = (0..19)
+            .filter(|&i| category_group[i].is_none())
+            .map(|i| CATEGORIES[i].id)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::input(
+                path,
+                format!("these ONS categories are in no group: {}", missing.join(", ")),
+            )
+            .with_hint("every category must belong to exactly one group"));
+        }
+        let reference = groups.iter().position(|g| *g == file.reference).ok_or_else(|| {
+            Error::input(
+                path,
+                format!("reference group '{}' is not one of the groups: {}", file.reference, groups.join(", ")),
+            )
+        })?;
+        Ok(Scheme {
+            name: file.name.unwrap_or_else(|| path.display().to_string()),
+            groups,
+            reference,
+            category_group: category_group.map(|g| g.expect("checked above")),
+        })
+    }
+
+    /// Makes another group the reference. Errors when no group has that name.
+    pub fn with_reference(mut self, name: &str) -> Result<Scheme, Error> {
+        self.reference = self
+            .groups
+            .iter()
+            .position(|g| g.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("reference group '{name}' is not in the {} grouping", self.name),
+                    Some(format!("its groups are: {}", self.groups.join(", "))),
+                )
+            })?;
+        Ok(self)
+    }
+
+    /// Places a resolved label in this scheme.
+    pub fn classify(&self, resolution: Resolution) -> Class {
+        match resolution {
+            Resolution::Category(c) => Class::Group(self.category_group[c]),
+            Resolution::Heading(h) => {
+                let mut groups = (0..19)
+                    .filter(|&i| CATEGORIES[i].heading == h)
+                    .map(|i| self.category_group[i]);
+                let first = groups.next().expect("every heading has categories");
+                if groups.all(|g| g == first) {
+                    Class::Group(first)
+                } else {
+                    Class::Unmapped
+                }
+            }
+            Resolution::Declined => Class::Declined,
+            Resolution::NotKnown => Class::NotKnown,
+            Resolution::Unmapped => Class::Unmapped,
+        }
+    }
+
+    /// Display name of a class under this scheme.
+    pub fn class_name(&self, class: Class) -> &str {
+        match class {
+            Class::Group(g) => &self.groups[g],
+            other => other.unknown_name().expect("unknown class"),
+        }
+    }
+}
+
+/// A custom grouping file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupingFile {
+    name: Option<String>,
+    reference: String,
+    /// Group name → categories or headings, in file order.
+    groups: toml::map::Map<String, toml::Value>,
+}
+
+impl GroupingFile {
+    fn groups(&self) -> impl Iterator<Item = (&String, Vec<String>)> {
+        self.groups.iter().map(|(k, v)| {
+            let members = match v {
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                    .collect(),
+                toml::Value::String(s) => vec![s.clone()],
+                other => vec![other.to_string()],
+            };
+            (k, members)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::taxonomy::ethnicity::resolve;
+
+    #[test]
+    fn wres_puts_all_white_categories_in_white() {
+        let s = Scheme::wres();
+        for label in ["White British", "Irish", "Roma", "Gypsy or Irish Traveller", "Any other White background", "White"] {
+            assert_eq!(s.classify(resolve(Some(label))), Class::Group(0), "{label}");
+        }
+        for label in ["Indian", "African", "White and Asian", "Arab", "Chinese", "Asian or Asian British", "Mixed"] {
+            assert_eq!(s.classify(resolve(Some(label))), Class::Group(1), "{label}");
+        }
+        assert_eq!(s.classify(resolve(Some("Prefer not to say"))), Class::Declined);
+        assert_eq!(s.classify(resolve(None)), Class::NotKnown);
+        assert_eq!(s.classify(resolve(Some("Martian"))), Class::Unmapped);
+    }
+
+    #[test]
+    fn heading_only_is_unmapped_in_ons19() {
+        let s = Scheme::ons19();
+        assert_eq!(s.classify(resolve(Some("Asian or Asian British"))), Class::Unmapped);
+        assert_eq!(s.classify(resolve(Some("Indian"))), Class::Group(9));
+        let s5 = Scheme::ons5();
+        assert_eq!(s5.groups[s5.reference], "White");
+        assert_eq!(s5.class_name(s5.classify(resolve(Some("Asian or Asian British")))), "Asian");
+    }
+
+    #[test]
+    fn custom_file_needs_every_category_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("g.toml");
+        std::fs::write(
+            &good,
+            "name = \"wb\"\nreference = \"White British\"\n[groups]\n\"White British\" = [\"white_british\"]\n\"Other White\" = [\"white_irish\", \"gypsy_irish_traveller\", \"roma\", \"other_white\"]\n\"Minority ethnic\" = [\"asian\", \"black\", \"mixed\", \"other\"]\n",
+        )
+        .unwrap();
+        let s = Scheme::from_file(&good).unwrap();
+        assert_eq!(s.groups, ["White British", "Other White", "Minority ethnic"]);
+        assert_eq!(s.reference, 0);
+        assert_eq!(s.classify(resolve(Some("Irish"))), Class::Group(1));
+        // A heading spanning two groups cannot be placed.
+        assert_eq!(s.classify(resolve(Some("White"))), Class::Unmapped);
+        assert_eq!(s.classify(resolve(Some("Black"))), Class::Group(2));
+
+        let missing = dir.path().join("m.toml");
+        std::fs::write(&missing, "reference = \"W\"\n[groups]\nW = [\"white\"]\n").unwrap();
+        let err = Scheme::from_file(&missing).unwrap_err().to_string();
+        assert!(err.contains("in no group") && err.contains("indian"), "{err}");
+
+        let twice = dir.path().join("t.toml");
+        std::fs::write(&twice, "reference = \"W\"\n[groups]\nW = [\"white\", \"roma\"]\nB = [\"asian\", \"black\", \"mixed\", \"other\"]\n").unwrap();
+        let err = Scheme::from_file(&twice).unwrap_err().to_string();
+        assert!(err.contains("two groups"), "{err}");
+    }
+}

@@ -1,0 +1,47 @@
+//! Taxonomy: raw ethnicity labels → ONS 2021 categories → analysis groups,
+//! and raw stage values → ladder ranks.
+//!
+//! Everything here works on distinct values (a few hundred labels, a few
+//! dozen stage names), never on rows.
+
+pub mod ethnicity;
+pub mod grouping;
+pub mod ladder;
+
+use std::collections::BTreeMap;
+
+use ethnicity::Resolution;
+use grouping::{Class, Scheme};
+
+/// Label resolution with the analyst's overrides, under one scheme.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// The grouping scheme.
+    pub scheme: Scheme,
+    overrides: BTreeMap<String, Resolution>,
+}
+
+impl Taxonomy {
+    /// A taxonomy from a scheme and a profile's `[ethnicity_labels]`.
+    pub fn new(scheme: Scheme, overrides: BTreeMap<String, Resolution>) -> Taxonomy {
+        Taxonomy { scheme, overrides }
+    }
+
+    /// Resolves a raw label, overrides first (matched exactly, then trimmed).
+    pub fn resolve(&self, label: Option<&str>) -> Resolution {
+        if let Some(l) = label
+            && let Some(r) = self
+                .overrides
+                .get(l)
+                .or_else(|| self.overrides.get(l.trim()))
+        {
+            return *r;
+        }
+        ethnicity::resolve(label)
+    }
+
+    /// Places a raw label in the scheme.
+    pub fn classify(&self, label: Option<&str>) -> Class {
+        self.scheme.classify(self.resolve(label))
+    }
+}
