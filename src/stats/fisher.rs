@@ -25,7 +25,7 @@ pub fn fisher_exact_two_sided(a: u64, b: u64, c: u64, d: u64) -> f64 {
     // log P(X = x + 1) - log P(X = x) for X ~ Hypergeometric(total, col1, row1).
     let step_up = |x: u64| -> f64 {
         let num = ((col1 - x) as f64) * ((row1 - x) as f64);
-        let den = ((x + 1) as f64) * ((total - col1 - row1 + x + 1) as f64);
+        let den = ((x + 1) as f64) * ((total + x + 1 - col1 - row1) as f64);
         (num / den).ln()
     };
     let mode = (((row1 + 1) as f64 * (col1 + 1) as f64 / (total + 2) as f64).floor() as u64)
