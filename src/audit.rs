@@ -36,7 +36,10 @@ impl AuditSpec {
     pub fn validate(&self) -> Result<()> {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Err(Error::usage(
-                format!("--confidence {} must lie strictly between 0 and 1", self.confidence),
+                format!(
+                    "--confidence {} must lie strictly between 0 and 1",
+                    self.confidence
+                ),
                 Some("e.g. --confidence 0.95".into()),
             ));
         }

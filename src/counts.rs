@@ -124,7 +124,9 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
                 &apps_source.path,
                 format!("--by {b}: the applications table has no column '{b}'"),
             )
-            .with_hint("--by takes a column of the applications table, e.g. organisation, agency or grade"));
+            .with_hint(
+                "--by takes a column of the applications table, e.g. organisation, agency or grade",
+            ));
         }
     }
     let events = dataset
@@ -169,13 +171,15 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
         .group_by([col("application_id")])
         .agg(app_aggs);
     if let Some(map) = &furthest_map {
-        applications = applications
-            .join(
-                map.clone().lazy().select([col("value").alias("furthest_stage"), col("rank").alias("app_rank")]),
-                [col("furthest_stage")],
-                [col("furthest_stage")],
-                JoinArgs::new(JoinType::Left),
-            );
+        applications = applications.join(
+            map.clone().lazy().select([
+                col("value").alias("furthest_stage"),
+                col("rank").alias("app_rank"),
+            ]),
+            [col("furthest_stage")],
+            [col("furthest_stage")],
+            JoinArgs::new(JoinType::Left),
+        );
     } else {
         applications = applications.with_column(lit(NULL).cast(DataType::Int32).alias("app_rank"));
     }
@@ -187,7 +191,9 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
             .clone()
             .filter(col("application_id").is_not_null())
             .join(
-                map.clone().lazy().select([col("value").alias("stage"), col("rank"), col("code")]),
+                map.clone()
+                    .lazy()
+                    .select([col("value").alias("stage"), col("rank"), col("code")]),
                 [col("stage")],
                 [col("stage")],
                 JoinArgs::new(JoinType::Inner),
@@ -196,7 +202,10 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
             .agg([
                 col("rank").max().alias("event_rank"),
                 len().cast(DataType::UInt64).alias("n_events"),
-                col("code").n_unique().cast(DataType::UInt64).alias("n_distinct"),
+                col("code")
+                    .n_unique()
+                    .cast(DataType::UInt64)
+                    .alias("n_distinct"),
             ]);
         applications.join(
             per_app,
@@ -229,9 +238,18 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
     );
     let query = joined.group_by(keys).agg([
         len().cast(DataType::UInt64).alias("applications"),
-        col("app_rows").sum().cast(DataType::UInt64).alias("app_rows"),
-        col("n_events").sum().cast(DataType::UInt64).alias("n_events"),
-        col("n_distinct").sum().cast(DataType::UInt64).alias("n_distinct"),
+        col("app_rows")
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("app_rows"),
+        col("n_events")
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("n_events"),
+        col("n_distinct")
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("n_distinct"),
     ]);
     let mut sources = vec![&apps.source];
     if let Some((ev, _)) = &stage_frame {
@@ -242,17 +260,36 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
     let tally = read_cells(&df, by)?;
     let ladder = stage_map.ladder().clone();
     let mut app_excluded = Vec::new();
-    push_exclusion(&mut app_excluded, "duplicate application_id (first row kept)", tally.app_duplicates);
-    push_exclusion(&mut app_excluded, "missing application_id", tally.app_missing_id);
+    push_exclusion(
+        &mut app_excluded,
+        "duplicate application_id (first row kept)",
+        tally.app_duplicates,
+    );
+    push_exclusion(
+        &mut app_excluded,
+        "missing application_id",
+        tally.app_missing_id,
+    );
     let app_read = tally.app_rows;
     let app_used = app_read - tally.app_duplicates - tally.app_missing_id;
     if app_read == 0 {
-        return Err(Error::input(&apps_source.path, "the applications table has no rows: expected one row per application"));
+        return Err(Error::input(
+            &apps_source.path,
+            "the applications table has no rows: expected one row per application",
+        ));
     }
     let mut out_tables = vec![account(&apps.source, app_read, app_used, app_excluded)];
     if let Some(mut ev_account) = tables.pop() {
-        push_exclusion(&mut ev_account.excluded, "event for an application not in the applications table", tally.events_unknown_app);
-        push_exclusion(&mut ev_account.excluded, "repeat of an event already recorded for the application", tally.event_duplicates);
+        push_exclusion(
+            &mut ev_account.excluded,
+            "event for an application not in the applications table",
+            tally.events_unknown_app,
+        );
+        push_exclusion(
+            &mut ev_account.excluded,
+            "repeat of an event already recorded for the application",
+            tally.event_duplicates,
+        );
         ev_account.rows_excluded = ev_account.excluded.iter().map(|e| e.rows).sum();
         ev_account.rows_used = ev_account.rows_read - ev_account.rows_excluded;
         out_tables.push(ev_account);
@@ -338,7 +375,7 @@ fn stage_value_pass(
         let shown: Vec<String> = list
             .iter()
             .take(20)
-            .map(|(v, n)| format!("'{v}' ({n} rows)"))
+            .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
             .collect();
         let more = if list.len() > 20 {
             format!(" and {} more", list.len() - 20)
@@ -384,9 +421,16 @@ fn stage_value_pass(
     let mut excluded = Vec::new();
     push_exclusion(&mut excluded, "missing application_id", missing_id);
     push_exclusion(&mut excluded, "missing stage", missing_stage);
-    push_exclusion(&mut excluded, "stage value the profile marks \"ignore\"", ignored);
+    push_exclusion(
+        &mut excluded,
+        "stage value the profile marks \"ignore\"",
+        ignored,
+    );
     let excluded_rows = excluded.iter().map(|e| e.rows).sum::<u64>();
-    Ok((map, account(&scan.source, rows_read, rows_read - excluded_rows, excluded)))
+    Ok((
+        map,
+        account(&scan.source, rows_read, rows_read - excluded_rows, excluded),
+    ))
 }
 
 struct Tally {
@@ -448,9 +492,8 @@ fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
         });
     }
     // A stable order, whatever order the engine produced groups in.
-    t.cells.sort_by(|a, b| {
-        (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached))
-    });
+    t.cells
+        .sort_by(|a, b| (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached)));
     Ok(t)
 }
 
@@ -471,7 +514,10 @@ fn collect(query: LazyFrame, sources: &[&Source], profile: &Profile) -> Result<D
                 [one] => ingest::polars_input_error(one, &err),
                 _ => Error::input(
                     &sources[0].path,
-                    format!("reading the dataset failed: {}", err.to_string().lines().next().unwrap_or("")),
+                    format!(
+                        "reading the dataset failed: {}",
+                        err.to_string().lines().next().unwrap_or("")
+                    ),
                 ),
             }
         })

@@ -46,7 +46,13 @@ pub const AGENCY_C_SHORTLIST_MULTIPLIER: f64 = 0.75;
 /// Mean interview score difference, BME minus White (scores 1–10).
 pub const SCORE_GAP: f64 = -0.4;
 
-const STAGES: [&str; 5] = ["applied", "shortlisted", "interviewed", "offered", "appointed"];
+const STAGES: [&str; 5] = [
+    "applied",
+    "shortlisted",
+    "interviewed",
+    "offered",
+    "appointed",
+];
 const AGENCIES: [&str; 4] = ["Direct", "Agency A", "Agency B", "Agency C"];
 const GRADES: [&str; 9] = [
     "Band 3", "Band 4", "Band 5", "Band 6", "Band 7", "Band 8a", "Band 8b", "Band 8c", "Band 9",
@@ -58,29 +64,155 @@ const CHUNK_ROWS: usize = 100_000;
 /// NHS applicant pool; the forms are the ways real exports write each
 /// category.
 const ETHNICITIES: &[(f64, bool, &[&str])] = &[
-    (52.0, false, &["White British", "White - British", "White: English, Welsh, Scottish, Northern Irish or British", "A", "WHITE - ENGLISH/WELSH/SCOTTISH/NORTHERN IRISH/BRITISH", "white british "]),
+    (
+        52.0,
+        false,
+        &[
+            "White British",
+            "White - British",
+            "White: English, Welsh, Scottish, Northern Irish or British",
+            "A",
+            "WHITE - ENGLISH/WELSH/SCOTTISH/NORTHERN IRISH/BRITISH",
+            "white british ",
+        ],
+    ),
     (1.5, false, &["White Irish", "White - Irish", "B", "Irish"]),
-    (0.2, false, &["Gypsy or Irish Traveller", "White: Gypsy or Irish Traveller"]),
+    (
+        0.2,
+        false,
+        &[
+            "Gypsy or Irish Traveller",
+            "White: Gypsy or Irish Traveller",
+        ],
+    ),
     (0.3, false, &["Roma", "White - Roma"]),
-    (9.0, false, &["Any other White background", "White - Any other White background", "C", "White Other"]),
-    (1.2, true, &["Mixed - White and Black Caribbean", "D", "White and Black Caribbean", "Mixed or Multiple ethnic groups: White and Black Caribbean"]),
-    (0.8, true, &["Mixed/Multiple ethnic groups - White and Black African", "E", "White & Black African"]),
-    (1.0, true, &["Mixed - White and Asian", "F", "White and Asian"]),
-    (1.0, true, &["Mixed - Any other mixed background", "G", "Any other Mixed or Multiple ethnic background"]),
-    (8.0, true, &["Asian or Asian British - Indian", "Indian", "H", "Asian, Asian British or Asian Welsh: Indian", "ASIAN OR ASIAN BRITISH - INDIAN"]),
-    (5.0, true, &["Asian or Asian British - Pakistani", "Pakistani", "J"]),
-    (2.0, true, &["Asian or Asian British - Bangladeshi", "Bangladeshi", "K"]),
-    (1.5, true, &["Chinese", "Other Ethnic Groups - Chinese", "R", "Asian or Asian British: Chinese"]),
-    (2.5, true, &["Asian or Asian British - Any other Asian background", "L", "Other Asian"]),
-    (8.0, true, &["Black or Black British - African", "Black African", "N", "African", "Black, Black British, Black Welsh, Caribbean or African: African"]),
-    (2.5, true, &["Black or Black British - Caribbean", "Black Caribbean", "M", "Caribbean"]),
-    (1.0, true, &["Black or Black British - Any other Black background", "P"]),
+    (
+        9.0,
+        false,
+        &[
+            "Any other White background",
+            "White - Any other White background",
+            "C",
+            "White Other",
+        ],
+    ),
+    (
+        1.2,
+        true,
+        &[
+            "Mixed - White and Black Caribbean",
+            "D",
+            "White and Black Caribbean",
+            "Mixed or Multiple ethnic groups: White and Black Caribbean",
+        ],
+    ),
+    (
+        0.8,
+        true,
+        &[
+            "Mixed/Multiple ethnic groups - White and Black African",
+            "E",
+            "White & Black African",
+        ],
+    ),
+    (
+        1.0,
+        true,
+        &["Mixed - White and Asian", "F", "White and Asian"],
+    ),
+    (
+        1.0,
+        true,
+        &[
+            "Mixed - Any other mixed background",
+            "G",
+            "Any other Mixed or Multiple ethnic background",
+        ],
+    ),
+    (
+        8.0,
+        true,
+        &[
+            "Asian or Asian British - Indian",
+            "Indian",
+            "H",
+            "Asian, Asian British or Asian Welsh: Indian",
+            "ASIAN OR ASIAN BRITISH - INDIAN",
+        ],
+    ),
+    (
+        5.0,
+        true,
+        &["Asian or Asian British - Pakistani", "Pakistani", "J"],
+    ),
+    (
+        2.0,
+        true,
+        &["Asian or Asian British - Bangladeshi", "Bangladeshi", "K"],
+    ),
+    (
+        1.5,
+        true,
+        &[
+            "Chinese",
+            "Other Ethnic Groups - Chinese",
+            "R",
+            "Asian or Asian British: Chinese",
+        ],
+    ),
+    (
+        2.5,
+        true,
+        &[
+            "Asian or Asian British - Any other Asian background",
+            "L",
+            "Other Asian",
+        ],
+    ),
+    (
+        8.0,
+        true,
+        &[
+            "Black or Black British - African",
+            "Black African",
+            "N",
+            "African",
+            "Black, Black British, Black Welsh, Caribbean or African: African",
+        ],
+    ),
+    (
+        2.5,
+        true,
+        &[
+            "Black or Black British - Caribbean",
+            "Black Caribbean",
+            "M",
+            "Caribbean",
+        ],
+    ),
+    (
+        1.0,
+        true,
+        &["Black or Black British - Any other Black background", "P"],
+    ),
     (1.0, true, &["Arab", "Other ethnic group: Arab"]),
-    (1.5, true, &["Any other ethnic group", "S", "Other Ethnic Groups - Any other ethnic group"]),
+    (
+        1.5,
+        true,
+        &[
+            "Any other ethnic group",
+            "S",
+            "Other Ethnic Groups - Any other ethnic group",
+        ],
+    ),
 ];
 /// Share of applications with no usable ethnicity, and the labels used.
 const DECLINED_SHARE: f64 = 0.06;
-const DECLINED_FORMS: &[&str] = &["Prefer not to say", "Z", "I do not wish to disclose my ethnic origin"];
+const DECLINED_FORMS: &[&str] = &[
+    "Prefer not to say",
+    "Z",
+    "I do not wish to disclose my ethnic origin",
+];
 const NOT_KNOWN_SHARE: f64 = 0.06;
 const NOT_KNOWN_FORMS: &[&str] = &["", "Not stated", "99"];
 const UNMAPPED_SHARE: f64 = 0.003;
@@ -99,7 +231,17 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
     let mut applications = TableWriter::create(
         &path("applications"),
         spec.format,
-        &["application_id", "vacancy_id", "candidate_id", "ethnicity", "organisation", "agency", "grade", "sex", "applied_on"],
+        &[
+            "application_id",
+            "vacancy_id",
+            "candidate_id",
+            "ethnicity",
+            "organisation",
+            "agency",
+            "grade",
+            "sex",
+            "applied_on",
+        ],
     )?;
     let mut events = TableWriter::create(
         &path("stage_events"),
@@ -109,7 +251,14 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
     let mut panels = TableWriter::create(
         &path("panel_members"),
         spec.format,
-        &["vacancy_id", "stage", "member_id", "member_ethnicity", "member_sex", "role"],
+        &[
+            "vacancy_id",
+            "stage",
+            "member_id",
+            "member_ethnicity",
+            "member_sex",
+            "role",
+        ],
     )?;
     let mut scores = TableWriter::create(
         &path("scores"),
@@ -133,7 +282,11 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
         for _ in 0..3 {
             let (label, _) = draw_known_ethnicity(&mut rng, total_weight);
             let id = format!("E{}-{:04}", &organisation[3..], rng.random_range(1..=400));
-            let sex = if rng.random_bool(0.6) { "Female" } else { "Male" };
+            let sex = if rng.random_bool(0.6) {
+                "Female"
+            } else {
+                "Male"
+            };
             panels.push(vec![
                 vacancy_id.clone(),
                 "interviewed".into(),
@@ -159,7 +312,10 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
             applications.push(vec![
                 application_id.clone(),
                 vacancy_id.clone(),
-                format!("C{:09}", rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1)),
+                format!(
+                    "C{:09}",
+                    rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1)
+                ),
                 label.to_string(),
                 organisation.clone(),
                 agency.into(),
@@ -223,13 +379,22 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
 fn draw_label(rng: &mut ChaCha8Rng, total_weight: f64) -> (&'static str, Option<bool>) {
     let u: f64 = rng.random();
     if u < DECLINED_SHARE {
-        return (DECLINED_FORMS[rng.random_range(0..DECLINED_FORMS.len())], None);
+        return (
+            DECLINED_FORMS[rng.random_range(0..DECLINED_FORMS.len())],
+            None,
+        );
     }
     if u < DECLINED_SHARE + NOT_KNOWN_SHARE {
-        return (NOT_KNOWN_FORMS[rng.random_range(0..NOT_KNOWN_FORMS.len())], None);
+        return (
+            NOT_KNOWN_FORMS[rng.random_range(0..NOT_KNOWN_FORMS.len())],
+            None,
+        );
     }
     if u < DECLINED_SHARE + NOT_KNOWN_SHARE + UNMAPPED_SHARE {
-        return (UNMAPPED_FORMS[rng.random_range(0..UNMAPPED_FORMS.len())], None);
+        return (
+            UNMAPPED_FORMS[rng.random_range(0..UNMAPPED_FORMS.len())],
+            None,
+        );
     }
     let (label, bme) = draw_known_ethnicity(rng, total_weight);
     (label, Some(bme))
@@ -272,7 +437,7 @@ struct TableWriter {
 }
 
 enum Sink {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
 }
 
@@ -282,8 +447,9 @@ impl TableWriter {
         let sink = match format {
             crate::ingest::Format::Csv => {
                 let mut w = csv::Writer::from_writer(BufWriter::new(file));
-                w.write_record(columns).map_err(|e| Error::input(path, e.to_string()))?;
-                Sink::Csv(w)
+                w.write_record(columns)
+                    .map_err(|e| Error::input(path, e.to_string()))?;
+                Sink::Csv(Box::new(w))
             }
             crate::ingest::Format::Parquet => {
                 let schema: Schema = columns

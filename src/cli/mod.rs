@@ -119,7 +119,9 @@ impl DatasetArgs {
 /// Opens the output: a file when given, standard output otherwise.
 pub fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
     Ok(match path {
-        Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|e| Error::io(p, e))?)),
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).map_err(|e| Error::io(p, e))?,
+        )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
 }

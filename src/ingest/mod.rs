@@ -165,9 +165,13 @@ impl Dataset {
         }
         let dataset = Dataset { sources };
         if dataset.get(TableKind::Applications).is_none() {
-            let where_ = path.map(|p| p.display().to_string()).unwrap_or_else(|| "the command line".into());
+            let where_ = path
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "the command line".into());
             return Err(Error::usage(
-                format!("no applications table in {where_}: expected applications.csv or applications.parquet"),
+                format!(
+                    "no applications table in {where_}: expected applications.csv or applications.parquet"
+                ),
                 Some("name a dataset folder, or the file with --applications FILE".into()),
             ));
         }
@@ -191,7 +195,10 @@ impl Source {
             Error::input(path, format!("cannot tell the format of the {} file: expected a name ending in .csv or .parquet", table.name()))
         })?;
         if !path.is_file() {
-            return Err(Error::input(path, format!("{} file not found", table.name())));
+            return Err(Error::input(
+                path,
+                format!("{} file not found", table.name()),
+            ));
         }
         Ok(Source {
             table,
@@ -212,9 +219,16 @@ fn find_table(dir: &Path, table: TableKind) -> Result<Option<Source>> {
         [one] => Source::new(table, one).map(Some),
         _ => Err(Error::input(
             dir,
-            format!("holds both {0}.csv and {0}.parquet: which one is the {0} table?", table.name()),
+            format!(
+                "holds both {0}.csv and {0}.parquet: which one is the {0} table?",
+                table.name()
+            ),
         )
-        .with_hint("remove one, or name the file with --".to_string() + &table.name().replace('_', "-") + " FILE")),
+        .with_hint(
+            "remove one, or name the file with --".to_string()
+                + &table.name().replace('_', "-")
+                + " FILE",
+        )),
     }
 }
 
@@ -306,7 +320,11 @@ pub fn scan(source: &Source, profile: &Profile, wanted: &[&str]) -> Result<Scan>
             ),
         )
         .with_column(missing[0].1)
-        .with_hint("rename the column in the file, or map it in a profile's [columns.".to_string() + table.name() + "] section (docs/profiles.md)"));
+        .with_hint(
+            "rename the column in the file, or map it in a profile's [columns.".to_string()
+                + table.name()
+                + "] section (docs/profiles.md)",
+        ));
     }
     Ok(Scan {
         source: source.clone(),
@@ -356,16 +374,24 @@ fn check_csv_header(path: &Path, delimiter: u8) -> Result<()> {
         .from_path(path)
         .map_err(|e| csv_error(path, e))?;
     let mut header = csv::StringRecord::new();
-    let read = reader.read_record(&mut header).map_err(|e| csv_error(path, e))?;
+    let read = reader
+        .read_record(&mut header)
+        .map_err(|e| csv_error(path, e))?;
     if !read || header.iter().all(|h| h.trim().is_empty()) {
-        return Err(Error::input(path, "the file is empty: expected a header line naming the columns"));
+        return Err(Error::input(
+            path,
+            "the file is empty: expected a header line naming the columns",
+        ));
     }
     let mut seen = BTreeSet::new();
     for name in header.iter() {
         if !seen.insert(name) {
-            return Err(Error::input(path, "appears twice in the header; each column needs its own name")
-                .with_line(1)
-                .with_column(name));
+            return Err(Error::input(
+                path,
+                "appears twice in the header; each column needs its own name",
+            )
+            .with_line(1)
+            .with_column(name));
         }
     }
     Ok(())
@@ -393,13 +419,17 @@ pub fn diagnose_csv(path: &Path, delimiter: u8) -> Option<Error> {
 fn csv_error(path: &Path, err: csv::Error) -> Error {
     let line = err.position().map(|p| p.line());
     let message = match err.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
             "has {len} fields; expected {expected_len}, as in the header (is a delimiter or a quote out of place?)"
         ),
         csv::ErrorKind::Utf8 { .. } => {
             "is not valid UTF-8 text; expected UTF-8 (save the export as CSV UTF-8)".to_string()
         }
-        csv::ErrorKind::Io(e) => return Error::io(path, std::io::Error::new(e.kind(), e.to_string())),
+        csv::ErrorKind::Io(e) => {
+            return Error::io(path, std::io::Error::new(e.kind(), e.to_string()));
+        }
         _ => format!("cannot be read as CSV: {err}"),
     };
     let e = Error::input(path, message);
@@ -417,7 +447,10 @@ pub fn polars_input_error(source: &Source, err: &PolarsError) -> Error {
         Format::Parquet => "cannot be read as Parquet",
         Format::Csv => "cannot be read as CSV",
     };
-    Error::input(&source.path, format!("{what} ({} table): {first}", source.table.name()))
+    Error::input(
+        &source.path,
+        format!("{what} ({} table): {first}", source.table.name()),
+    )
 }
 
 /// SHA-256 of a file, as lower-case hex.

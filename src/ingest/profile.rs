@@ -81,13 +81,22 @@ impl Profile {
     pub fn from_file(path: &Path) -> Result<Profile> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file: ProfileFile = toml::from_str(&text).map_err(|e| {
-            Error::input(path, format!("not a valid mapping profile: {}", e.message().trim()))
-                .with_hint("the profile format is described in docs/profiles.md")
+            Error::input(
+                path,
+                format!("not a valid mapping profile: {}", e.message().trim()),
+            )
+            .with_hint("the profile format is described in docs/profiles.md")
         })?;
         let mut columns = BTreeMap::new();
         for (table, map) in file.columns {
             let kind = TableKind::from_name(&table).ok_or_else(|| {
-                Error::input(path, format!("[columns.{table}] names no table: expected one of {}", TableKind::names()))
+                Error::input(
+                    path,
+                    format!(
+                        "[columns.{table}] names no table: expected one of {}",
+                        TableKind::names()
+                    ),
+                )
             })?;
             for canonical in map.keys() {
                 if !kind.all_columns().contains(&canonical.as_str()) {
@@ -120,7 +129,9 @@ impl Profile {
                     } else {
                         return Err(Error::input(
                             path,
-                            format!("[ethnicity_labels] maps '{label}' to '{target}': expected an ONS category id (e.g. indian), a heading id (asian, black, mixed, white, other), \"declined\" or \"not_known\""),
+                            format!(
+                                "[ethnicity_labels] maps '{label}' to '{target}': expected an ONS category id (e.g. indian), a heading id (asian, black, mixed, white, other), \"declined\" or \"not_known\""
+                            ),
                         ));
                     }
                 }
@@ -147,7 +158,9 @@ impl Profile {
             delimiter,
         };
         // Check the stage values against the ladder now, before any scan.
-        profile.stage_map().map_err(|e| Error::input(path, format!("[stage_values] {e}")))?;
+        profile
+            .stage_map()
+            .map_err(|e| Error::input(path, format!("[stage_values] {e}")))?;
         Ok(profile)
     }
 
@@ -201,8 +214,14 @@ delimiter = ";"
 "#,
         );
         let p = Profile::from_file(&path).unwrap();
-        assert_eq!(p.source_column(TableKind::Applications, "application_id"), "App Ref");
-        assert_eq!(p.source_column(TableKind::Applications, "vacancy_id"), "vacancy_id");
+        assert_eq!(
+            p.source_column(TableKind::Applications, "application_id"),
+            "App Ref"
+        );
+        assert_eq!(
+            p.source_column(TableKind::Applications, "vacancy_id"),
+            "vacancy_id"
+        );
         assert_eq!(p.ladder().stages(), ["applied", "screen", "hired"]);
         assert_eq!(p.delimiter, b';');
         assert_eq!(p.ethnicity_labels["BAME"], Resolution::NotKnown);
@@ -215,7 +234,10 @@ delimiter = ";"
         assert!(e.contains("p.toml") && e.contains("colums"), "{e}");
         let (_d, path) = write("[stage_values]\n\"Hired\" = \"placed\"\n");
         let e = Profile::from_file(&path).unwrap_err().to_string();
-        assert!(e.contains("placed") && e.contains("not on the ladder"), "{e}");
+        assert!(
+            e.contains("placed") && e.contains("not on the ladder"),
+            "{e}"
+        );
         let (_d, path) = write("[columns.applications]\napplicant = \"x\"\n");
         let e = Profile::from_file(&path).unwrap_err().to_string();
         assert!(e.contains("'applicant'"), "{e}");

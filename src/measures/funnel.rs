@@ -154,7 +154,14 @@ pub fn funnel(
                 .map(|(&d, v)| (counts.by[d].clone(), v.unwrap_or(MISSING_VALUE).to_string()))
                 .collect();
             for t in &settings.transitions {
-                out.push(transition(counts, taxonomy, settings, t, breakdown.clone(), by_class));
+                out.push(transition(
+                    counts,
+                    taxonomy,
+                    settings,
+                    t,
+                    breakdown.clone(),
+                    by_class,
+                ));
             }
         }
     }
@@ -260,7 +267,9 @@ pub fn compare(
     };
     if n1 == 0 || n2 == 0 {
         let missing = if n1 == 0 { reference } else { focal };
-        comparison.note = Some(format!("insufficient data: no {missing} applicants entered this step"));
+        comparison.note = Some(format!(
+            "insufficient data: no {missing} applicants entered this step"
+        ));
         return comparison;
     }
     let p_fisher = stats::fisher_exact_two_sided(a, n1 - a, c, n2 - c);
@@ -282,7 +291,11 @@ pub fn compare(
         return comparison;
     }
     if bottom.0 == 0 {
-        let nobody = if direction == Direction::NhsWres { focal } else { reference };
+        let nobody = if direction == Direction::NhsWres {
+            focal
+        } else {
+            reference
+        };
         comparison.outside_range = Some(true);
         comparison.note = Some(format!(
             "no {nobody} applicant progressed: the ratio is infinite and not shown; read the counts and p values"
@@ -300,6 +313,12 @@ pub fn compare(
                 comparison.note =
                     Some("fewer than 5 applicants in a cell: treat the ratio with caution".into());
             }
+        }
+        None if top.0 == top.1 && bottom.0 == bottom.1 => {
+            comparison.note = Some(
+                "every applicant in both groups progressed: no confidence interval can be given"
+                    .into(),
+            );
         }
         None => {
             comparison.note = Some(
@@ -326,9 +345,28 @@ mod tests {
 
     #[test]
     fn nhs_and_sc_directions_are_reciprocal() {
-        let nhs = compare("White", "BME", 10, 75, 12, 225, &settings(Direction::NhsWres));
-        let sc = compare("White", "BME", 10, 75, 12, 225, &settings(Direction::ScWres));
-        let (r1, r2) = (nhs.relative_likelihood.unwrap(), sc.relative_likelihood.unwrap());
+        let nhs = compare(
+            "White",
+            "BME",
+            10,
+            75,
+            12,
+            225,
+            &settings(Direction::NhsWres),
+        );
+        let sc = compare(
+            "White",
+            "BME",
+            10,
+            75,
+            12,
+            225,
+            &settings(Direction::ScWres),
+        );
+        let (r1, r2) = (
+            nhs.relative_likelihood.unwrap(),
+            sc.relative_likelihood.unwrap(),
+        );
         assert!((r1 - 2.5).abs() < 1e-12);
         assert!((r1 * r2 - 1.0).abs() < 1e-12);
         assert!((nhs.ci_low.unwrap() * sc.ci_high.unwrap() - 1.0).abs() < 1e-12);
@@ -342,7 +380,12 @@ mod tests {
         let none_entered = compare("White", "BME", 5, 10, 0, 0, &s);
         assert_eq!(none_entered.relative_likelihood, None);
         assert_eq!(none_entered.p_fisher, None);
-        assert!(none_entered.note.unwrap().contains("no BME applicants entered"));
+        assert!(
+            none_entered
+                .note
+                .unwrap()
+                .contains("no BME applicants entered")
+        );
 
         let focal_zero = compare("White", "BME", 5, 10, 0, 10, &s);
         assert_eq!(focal_zero.relative_likelihood, None);

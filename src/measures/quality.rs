@@ -105,7 +105,11 @@ pub fn label_mappings(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelMa
             let (resolved_to, description) = match resolution {
                 Resolution::Category(c) => (
                     CATEGORIES[c].id.to_string(),
-                    format!("{}: {}", CATEGORIES[c].heading.census_name(), CATEGORIES[c].name),
+                    format!(
+                        "{}: {}",
+                        CATEGORIES[c].heading.census_name(),
+                        CATEGORIES[c].name
+                    ),
                 ),
                 Resolution::Heading(h) => (
                     format!("heading:{}", h.id()),
@@ -115,7 +119,10 @@ pub fn label_mappings(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelMa
                 Resolution::NotKnown => ("not_known".into(), "nothing recorded".into()),
                 Resolution::Unmapped => ("unmapped".into(), "not recognised; never guessed".into()),
             };
-            let group = taxonomy.scheme.class_name(taxonomy.scheme.classify(resolution)).to_string();
+            let group = taxonomy
+                .scheme
+                .class_name(taxonomy.scheme.classify(resolution))
+                .to_string();
             LabelMapping {
                 label,
                 count,

@@ -22,13 +22,29 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     let mut w = ::csv::Writer::from_writer(out);
-    let mut header: Vec<String> = ["from", "to", "step", "breakdown"].map(String::from).to_vec();
+    let mut header: Vec<String> = ["from", "to", "step", "breakdown"]
+        .map(String::from)
+        .to_vec();
     header.extend(by_columns.iter().cloned());
     header.extend(
         [
-            "group", "known", "entered", "progressed", "rate", "impact_ratio", "reference",
-            "direction", "relative_likelihood", "ci_low", "ci_high", "confidence", "p_fisher",
-            "p_z", "outside_range", "significant", "note",
+            "group",
+            "known",
+            "entered",
+            "progressed",
+            "rate",
+            "impact_ratio",
+            "reference",
+            "direction",
+            "relative_likelihood",
+            "ci_low",
+            "ci_high",
+            "confidence",
+            "p_fisher",
+            "p_z",
+            "outside_range",
+            "significant",
+            "note",
         ]
         .map(String::from),
     );
@@ -41,7 +57,11 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         } else {
             t.breakdown.keys().cloned().collect::<Vec<_>>().join("×")
         };
-        let rows = t.groups.iter().map(|g| (g, true)).chain(t.unknown.iter().map(|g| (g, false)));
+        let rows = t
+            .groups
+            .iter()
+            .map(|g| (g, true))
+            .chain(t.unknown.iter().map(|g| (g, false)));
         for (g, known) in rows {
             let mut record = vec![
                 t.from.clone(),
@@ -49,7 +69,11 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                 t.label.clone().unwrap_or_default(),
                 dimension.clone(),
             ];
-            record.extend(by_columns.iter().map(|c| t.breakdown.get(c).cloned().unwrap_or_default()));
+            record.extend(
+                by_columns
+                    .iter()
+                    .map(|c| t.breakdown.get(c).cloned().unwrap_or_default()),
+            );
             record.extend([
                 g.group.clone(),
                 known.to_string(),

@@ -12,7 +12,11 @@ use crate::measures::funnel::TransitionResult;
 /// Writes the terminal report.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &audit.settings;
-    writeln!(out, "rung {} — recruitment funnel audit", audit.tool.version)?;
+    writeln!(
+        out,
+        "rung {} — recruitment funnel audit",
+        audit.tool.version
+    )?;
     writeln!(
         out,
         "Grouping: {} (reference group: {}). Ratios: {} direction — {}.",
@@ -57,7 +61,10 @@ fn write_quality(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         q.ethnicity_unmapped
     )?;
     if !q.unmapped_labels.is_empty() {
-        writeln!(out, "  Labels that could not be mapped (excluded from rates; see `rung labels`):")?;
+        writeln!(
+            out,
+            "  Labels that could not be mapped (excluded from rates; see `rung labels`):"
+        )?;
         for l in &q.unmapped_labels {
             writeln!(out, "    {:?}: {}", l.label, l.count)?;
         }
@@ -86,7 +93,11 @@ fn write_quality(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_transition(t: &TransitionResult, confidence: f64, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_transition(
+    t: &TransitionResult,
+    confidence: f64,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut title = format!("{} → {}", t.from, t.to);
     if let Some(l) = &t.label {
         title.push_str(&format!(" ({l})"));
@@ -94,7 +105,11 @@ fn write_transition(t: &TransitionResult, confidence: f64, out: &mut dyn Write) 
     if t.breakdown.is_empty() {
         title.push_str(" — all applications");
     } else {
-        let parts: Vec<String> = t.breakdown.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let parts: Vec<String> = t
+            .breakdown
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
         title.push_str(&format!(" — {}", parts.join(", ")));
     }
     writeln!(out, "{title}")?;

@@ -60,9 +60,15 @@ pub fn katz_interval(a: u64, n1: u64, c: u64, n2: u64, confidence: f64) -> Optio
     if a == 0 || c == 0 || n1 == 0 || n2 == 0 || a > n1 || c > n2 {
         return None;
     }
+    // Everyone in both groups progressed: the standard error is zero and the
+    // "interval" would be the single point 1, which claims a certainty that
+    // the data cannot give.
+    if a == n1 && c == n2 {
+        return None;
+    }
     let (a, n1, c, n2) = (a as f64, n1 as f64, c as f64, n2 as f64);
     let ratio = (a / n1) / (c / n2);
-    // Clamp the tiny negative values rounding can give when both rates are 1.
+    // Clamp the tiny negative values rounding can give.
     let se_log = (1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2).max(0.0).sqrt();
     let z = normal_quantile(confidence);
     Some(RatioInterval {
@@ -132,9 +138,11 @@ mod tests {
     }
 
     #[test]
-    fn katz_everyone_progressed_has_zero_width() {
-        let ci = katz_interval(20, 20, 30, 30, 0.95).unwrap();
-        assert_eq!((ci.ratio, ci.low, ci.high), (1.0, 1.0, 1.0));
+    fn katz_everyone_progressed_gives_no_interval() {
+        assert!(katz_interval(20, 20, 30, 30, 0.95).is_none());
+        // One group at 100% still has a proper interval.
+        let ci = katz_interval(20, 20, 15, 30, 0.95).unwrap();
+        assert!(ci.low < 2.0 && ci.high > 2.0 && ci.se_log > 0.0);
     }
 
     /// Four-fifths rule worked example (EEOC Uniform Guidelines Q&A style):

@@ -113,13 +113,7 @@ pub static CATEGORIES: [Category; 19] = [
             "White Northern Irish",
             "White English, Welsh, Scottish, Northern Irish or British",
         ],
-        sub_only: &[
-            "British",
-            "English",
-            "Welsh",
-            "Scottish",
-            "Northern Irish",
-        ],
+        sub_only: &["British", "English", "Welsh", "Scottish", "Northern Irish"],
     },
     Category {
         id: "white_irish",
@@ -165,7 +159,12 @@ pub static CATEGORIES: [Category; 19] = [
             "White other background",
             "Any other White",
         ],
-        sub_only: &["Any other background", "Other", "Any other", "Other background"],
+        sub_only: &[
+            "Any other background",
+            "Other",
+            "Any other",
+            "Other background",
+        ],
     },
     Category {
         id: "mixed_white_black_caribbean",
@@ -208,14 +207,24 @@ pub static CATEGORIES: [Category; 19] = [
             "Mixed Other",
             "Mixed any other background",
         ],
-        sub_only: &["Any other background", "Other", "Any other", "Other background"],
+        sub_only: &[
+            "Any other background",
+            "Other",
+            "Any other",
+            "Other background",
+        ],
     },
     Category {
         id: "indian",
         name: "Indian",
         heading: Heading::Asian,
         nhs_code: Some("H"),
-        names: &["Indian", "Asian Indian", "Indian or British Indian", "British Indian"],
+        names: &[
+            "Indian",
+            "Asian Indian",
+            "Indian or British Indian",
+            "British Indian",
+        ],
         sub_only: &[],
     },
     Category {
@@ -265,7 +274,12 @@ pub static CATEGORIES: [Category; 19] = [
             "Asian any other background",
             "Any other Asian",
         ],
-        sub_only: &["Any other background", "Other", "Any other", "Other background"],
+        sub_only: &[
+            "Any other background",
+            "Other",
+            "Any other",
+            "Other background",
+        ],
     },
     Category {
         id: "african",
@@ -298,7 +312,12 @@ pub static CATEGORIES: [Category; 19] = [
             "Black any other background",
             "Any other Black",
         ],
-        sub_only: &["Any other background", "Other", "Any other", "Other background"],
+        sub_only: &[
+            "Any other background",
+            "Other",
+            "Any other",
+            "Other background",
+        ],
     },
     Category {
         id: "arab",
@@ -314,7 +333,12 @@ pub static CATEGORIES: [Category; 19] = [
         heading: Heading::Other,
         nhs_code: Some("S"),
         names: &["Any other ethnic group", "Other ethnic group any other"],
-        sub_only: &["Any other", "Other", "Any other background", "Other background"],
+        sub_only: &[
+            "Any other",
+            "Other",
+            "Any other background",
+            "Other background",
+        ],
     },
 ];
 
@@ -488,9 +512,9 @@ pub fn find_category(name: &str) -> Option<usize> {
 
 /// Finds a heading by id or short name (any case).
 pub fn find_heading(name: &str) -> Option<Heading> {
-    Heading::ALL.into_iter().find(|h| {
-        h.id().eq_ignore_ascii_case(name.trim()) || key(h.census_name()) == key(name)
-    })
+    Heading::ALL
+        .into_iter()
+        .find(|h| h.id().eq_ignore_ascii_case(name.trim()) || key(h.census_name()) == key(name))
 }
 
 fn nhs_code(text: &str) -> Option<Resolution> {
@@ -551,7 +575,7 @@ fn split_heading(text: &str) -> Option<(&str, &str)> {
 /// agree.
 fn key(text: &str) -> String {
     tidy(text)
-        .split(|c: char| c == ' ' || c == '-' || c == ':')
+        .split([' ', '-', ':'])
         .filter(|w| !w.is_empty() && !matches!(*w, "or" | "and" | "the"))
         .collect::<Vec<_>>()
         .join(" ")
@@ -634,20 +658,44 @@ mod tests {
         let cases = [
             ("Asian or Asian British - Indian", "indian"),
             ("Asian, Asian British or Asian Welsh: Indian", "indian"),
-            ("Mixed/Multiple ethnic groups - White and Asian", "mixed_white_asian"),
-            ("Mixed or Multiple ethnic groups: White and Black African", "mixed_white_black_african"),
-            ("Black, African, Caribbean or Black British - African", "african"),
-            ("Black, Black British, Black Welsh, Caribbean or African: Caribbean", "caribbean"),
-            ("White - English/Welsh/Scottish/Northern Irish/British", "white_british"),
-            ("White: English, Welsh, Scottish, Northern Irish or British", "white_british"),
+            (
+                "Mixed/Multiple ethnic groups - White and Asian",
+                "mixed_white_asian",
+            ),
+            (
+                "Mixed or Multiple ethnic groups: White and Black African",
+                "mixed_white_black_african",
+            ),
+            (
+                "Black, African, Caribbean or Black British - African",
+                "african",
+            ),
+            (
+                "Black, Black British, Black Welsh, Caribbean or African: Caribbean",
+                "caribbean",
+            ),
+            (
+                "White - English/Welsh/Scottish/Northern Irish/British",
+                "white_british",
+            ),
+            (
+                "White: English, Welsh, Scottish, Northern Irish or British",
+                "white_british",
+            ),
             ("White - British", "white_british"),
             ("White - Any other White background", "other_white"),
-            ("Black or Black British - Any other Black background", "other_black"),
+            (
+                "Black or Black British - Any other Black background",
+                "other_black",
+            ),
             ("Other ethnic group: Arab", "arab"),
             ("Other Ethnic Groups - Chinese", "chinese"),
             ("Other ethnic group - Any other ethnic group", "any_other"),
             ("Mixed - Any other mixed background", "other_mixed"),
-            ("Asian or Asian British - Any other Asian background", "other_asian"),
+            (
+                "Asian or Asian British - Any other Asian background",
+                "other_asian",
+            ),
         ];
         for (label, id) in cases {
             assert_eq!(resolve(Some(label)), cat(id), "{label}");
@@ -695,7 +743,10 @@ mod tests {
         assert_eq!(resolve(Some("Z")), Resolution::Declined);
         assert_eq!(resolve(Some("99")), Resolution::NotKnown);
         assert_eq!(resolve(Some("A - White - British")), cat("white_british"));
-        assert_eq!(resolve(Some("N: Black or Black British - African")), cat("african"));
+        assert_eq!(
+            resolve(Some("N: Black or Black British - African")),
+            cat("african")
+        );
         // Code and text disagree: not guessed.
         assert_eq!(resolve(Some("A - Indian")), Resolution::Unmapped);
         // Letters that are not codes.
@@ -710,12 +761,18 @@ mod tests {
         assert_eq!(resolve(Some("   ")), Resolution::NotKnown);
         assert_eq!(resolve(Some("Not stated")), Resolution::NotKnown);
         assert_eq!(resolve(Some("Prefer not to say")), Resolution::Declined);
-        assert_eq!(resolve(Some("I do not wish to disclose my ethnic origin")), Resolution::Declined);
+        assert_eq!(
+            resolve(Some("I do not wish to disclose my ethnic origin")),
+            Resolution::Declined
+        );
     }
 
     #[test]
     fn headings_alone() {
-        assert_eq!(resolve(Some("Asian or Asian British")), Resolution::Heading(Heading::Asian));
+        assert_eq!(
+            resolve(Some("Asian or Asian British")),
+            Resolution::Heading(Heading::Asian)
+        );
         assert_eq!(resolve(Some("White")), Resolution::Heading(Heading::White));
         assert_eq!(resolve(Some("Mixed")), Resolution::Heading(Heading::Mixed));
     }
@@ -739,7 +796,10 @@ mod tests {
 
     #[test]
     fn hyphenated_words_are_not_separators() {
-        assert_eq!(resolve(Some("Mixed-race")), Resolution::Heading(Heading::Mixed));
+        assert_eq!(
+            resolve(Some("Mixed-race")),
+            Resolution::Heading(Heading::Mixed)
+        );
     }
 
     #[test]
@@ -747,7 +807,11 @@ mod tests {
         for (i, c) in CATEGORIES.iter().enumerate() {
             assert_eq!(resolve(Some(c.name)), Resolution::Category(i), "{}", c.name);
             let with_heading = format!("{} - {}", c.heading.census_name(), c.name);
-            assert_eq!(resolve(Some(&with_heading)), Resolution::Category(i), "{with_heading}");
+            assert_eq!(
+                resolve(Some(&with_heading)),
+                Resolution::Category(i),
+                "{with_heading}"
+            );
             assert_eq!(find_category(c.id), Some(i));
         }
     }

@@ -160,16 +160,26 @@ impl Scheme {
         if !missing.is_empty() {
             return Err(Error::input(
                 path,
-                format!("these ONS categories are in no group: {}", missing.join(", ")),
+                format!(
+                    "these ONS categories are in no group: {}",
+                    missing.join(", ")
+                ),
             )
             .with_hint("every category must belong to exactly one group"));
         }
-        let reference = groups.iter().position(|g| *g == file.reference).ok_or_else(|| {
-            Error::input(
-                path,
-                format!("reference group '{}' is not one of the groups: {}", file.reference, groups.join(", ")),
-            )
-        })?;
+        let reference = groups
+            .iter()
+            .position(|g| *g == file.reference)
+            .ok_or_else(|| {
+                Error::input(
+                    path,
+                    format!(
+                        "reference group '{}' is not one of the groups: {}",
+                        file.reference,
+                        groups.join(", ")
+                    ),
+                )
+            })?;
         Ok(Scheme {
             name: file.name.unwrap_or_else(|| path.display().to_string()),
             groups,
@@ -186,7 +196,10 @@ impl Scheme {
             .position(|g| g.eq_ignore_ascii_case(name))
             .ok_or_else(|| {
                 Error::usage(
-                    format!("reference group '{name}' is not in the {} grouping", self.name),
+                    format!(
+                        "reference group '{name}' is not in the {} grouping",
+                        self.name
+                    ),
                     Some(format!("its groups are: {}", self.groups.join(", "))),
                 )
             })?;
@@ -239,7 +252,11 @@ impl GroupingFile {
             let members = match v {
                 toml::Value::Array(items) => items
                     .iter()
-                    .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| i.to_string())
+                    })
                     .collect(),
                 toml::Value::String(s) => vec![s.clone()],
                 other => vec![other.to_string()],
@@ -257,13 +274,31 @@ mod tests {
     #[test]
     fn wres_puts_all_white_categories_in_white() {
         let s = Scheme::wres();
-        for label in ["White British", "Irish", "Roma", "Gypsy or Irish Traveller", "Any other White background", "White"] {
+        for label in [
+            "White British",
+            "Irish",
+            "Roma",
+            "Gypsy or Irish Traveller",
+            "Any other White background",
+            "White",
+        ] {
             assert_eq!(s.classify(resolve(Some(label))), Class::Group(0), "{label}");
         }
-        for label in ["Indian", "African", "White and Asian", "Arab", "Chinese", "Asian or Asian British", "Mixed"] {
+        for label in [
+            "Indian",
+            "African",
+            "White and Asian",
+            "Arab",
+            "Chinese",
+            "Asian or Asian British",
+            "Mixed",
+        ] {
             assert_eq!(s.classify(resolve(Some(label))), Class::Group(1), "{label}");
         }
-        assert_eq!(s.classify(resolve(Some("Prefer not to say"))), Class::Declined);
+        assert_eq!(
+            s.classify(resolve(Some("Prefer not to say"))),
+            Class::Declined
+        );
         assert_eq!(s.classify(resolve(None)), Class::NotKnown);
         assert_eq!(s.classify(resolve(Some("Martian"))), Class::Unmapped);
     }
@@ -271,11 +306,17 @@ mod tests {
     #[test]
     fn heading_only_is_unmapped_in_ons19() {
         let s = Scheme::ons19();
-        assert_eq!(s.classify(resolve(Some("Asian or Asian British"))), Class::Unmapped);
+        assert_eq!(
+            s.classify(resolve(Some("Asian or Asian British"))),
+            Class::Unmapped
+        );
         assert_eq!(s.classify(resolve(Some("Indian"))), Class::Group(9));
         let s5 = Scheme::ons5();
         assert_eq!(s5.groups[s5.reference], "White");
-        assert_eq!(s5.class_name(s5.classify(resolve(Some("Asian or Asian British")))), "Asian");
+        assert_eq!(
+            s5.class_name(s5.classify(resolve(Some("Asian or Asian British")))),
+            "Asian"
+        );
     }
 
     #[test]
@@ -288,7 +329,10 @@ mod tests {
         )
         .unwrap();
         let s = Scheme::from_file(&good).unwrap();
-        assert_eq!(s.groups, ["White British", "Other White", "Minority ethnic"]);
+        assert_eq!(
+            s.groups,
+            ["White British", "Other White", "Minority ethnic"]
+        );
         assert_eq!(s.reference, 0);
         assert_eq!(s.classify(resolve(Some("Irish"))), Class::Group(1));
         // A heading spanning two groups cannot be placed.
@@ -298,7 +342,10 @@ mod tests {
         let missing = dir.path().join("m.toml");
         std::fs::write(&missing, "reference = \"W\"\n[groups]\nW = [\"white\"]\n").unwrap();
         let err = Scheme::from_file(&missing).unwrap_err().to_string();
-        assert!(err.contains("in no group") && err.contains("indian"), "{err}");
+        assert!(
+            err.contains("in no group") && err.contains("indian"),
+            "{err}"
+        );
 
         let twice = dir.path().join("t.toml");
         std::fs::write(&twice, "reference = \"W\"\n[groups]\nW = [\"white\", \"roma\"]\nB = [\"asian\", \"black\", \"mixed\", \"other\"]\n").unwrap();

@@ -38,14 +38,26 @@ pub struct Transition {
 impl Ladder {
     /// `applied < shortlisted < interviewed < offered < appointed`.
     pub fn standard() -> Ladder {
-        Ladder::new(["applied", "shortlisted", "interviewed", "offered", "appointed"])
-            .expect("valid ladder")
+        Ladder::new([
+            "applied",
+            "shortlisted",
+            "interviewed",
+            "offered",
+            "appointed",
+        ])
+        .expect("valid ladder")
     }
 
     /// Executive search: `longlist < shortlist < client_interview < offer < placed`.
     pub fn search() -> Ladder {
-        Ladder::new(["longlist", "shortlist", "client_interview", "offer", "placed"])
-            .expect("valid ladder")
+        Ladder::new([
+            "longlist",
+            "shortlist",
+            "client_interview",
+            "offer",
+            "placed",
+        ])
+        .expect("valid ladder")
     }
 
     /// A ladder from stage names, lowest first. Needs 2 to 255 distinct names.
@@ -56,7 +68,10 @@ impl Ladder {
     {
         let stages: Vec<String> = stages.into_iter().map(Into::into).collect();
         if stages.len() < 2 || stages.len() > 255 {
-            return Err(format!("a ladder needs 2 to 255 stages, not {}", stages.len()));
+            return Err(format!(
+                "a ladder needs 2 to 255 stages, not {}",
+                stages.len()
+            ));
         }
         let mut seen = HashMap::new();
         for s in &stages {
@@ -90,7 +105,10 @@ impl Ladder {
     /// Rank of a stage name (any case, spaces/underscores/hyphens alike).
     pub fn rank(&self, name: &str) -> Option<u8> {
         let k = stage_key(name);
-        self.stages.iter().position(|s| stage_key(s) == k).map(|i| i as u8)
+        self.stages
+            .iter()
+            .position(|s| stage_key(s) == k)
+            .map(|i| i as u8)
     }
 
     /// The default transitions: each consecutive step, then
@@ -153,7 +171,10 @@ impl StageMap {
             };
             map.insert(stage_key(raw), value);
         }
-        Ok(StageMap { ladder, values: map })
+        Ok(StageMap {
+            ladder,
+            values: map,
+        })
     }
 
     /// The ladder.
@@ -193,7 +214,10 @@ mod tests {
     fn search_ladder_has_no_wres_step() {
         let t = Ladder::search().default_transitions();
         assert_eq!(t.len(), 5);
-        assert!(t.iter().all(|t| t.label.as_deref() != Some("NHS WRES indicator 2")));
+        assert!(
+            t.iter()
+                .all(|t| t.label.as_deref() != Some("NHS WRES indicator 2"))
+        );
     }
 
     #[test]
