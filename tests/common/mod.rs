@@ -1,0 +1,156 @@
+//! Helpers shared by the integration tests: write small datasets, run the
+//! binary, read its JSON.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A temporary dataset folder.
+pub struct Dataset {
+    pub dir: tempfile::TempDir,
+}
+
+impl Dataset {
+    pub fn new() -> Dataset {
+        Dataset {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `name` (e.g. "applications.csv") with the given text.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write test file");
+        path
+    }
+}
+
+/// Builds CSV text from a header and rows.
+pub fn csv(header: &str, rows: &[String]) -> String {
+    let mut s = String::from(header);
+    s.push('\n');
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+/// One application per (id, ethnicity, furthest stage): returns the
+/// applications and stage_events CSV texts, with an event for every stage up
+/// to the furthest one.
+pub fn funnel_tables(
+    people: &[(String, String, usize)],
+    org: impl Fn(usize) -> String,
+) -> (String, String) {
+    const STAGES: [&str; 5] = [
+        "applied",
+        "shortlisted",
+        "interviewed",
+        "offered",
+        "appointed",
+    ];
+    let mut apps = Vec::new();
+    let mut events = Vec::new();
+    for (i, (id, ethnicity, reached)) in people.iter().enumerate() {
+        apps.push(format!("{id},V{},\"{ethnicity}\",{}", i % 7, org(i)));
+        for stage in STAGES.iter().take(reached + 1) {
+            events.push(format!("{id},{stage}"));
+        }
+    }
+    (
+        csv("application_id,vacancy_id,ethnicity,organisation", &apps),
+        csv("application_id,stage", &events),
+    )
+}
+
+pub fn rung() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rung"))
+}
+
+/// Runs rung with arguments and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    rung().args(args).output().expect("run rung")
+}
+
+/// Runs rung, expects success, parses stdout as JSON.
+pub fn run_json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "rung {args:?} failed with {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// Runs rung, expects exit status 2, returns stderr.
+pub fn run_error(args: &[&str]) -> String {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "rung {args:?} should exit 2; stderr:\n{stderr}\nstdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+/// The transition `from → to` for a breakdown (`{}` for the whole dataset).
+pub fn transition<'a>(doc: &'a Value, from: &str, to: &str, breakdown: &Value) -> &'a Value {
+    doc["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .find(|t| t["from"] == from && t["to"] == to && &t["breakdown"] == breakdown)
+        .unwrap_or_else(|| panic!("no transition {from}→{to} for {breakdown}"))
+}
+
+/// A group's row in a transition (known groups or unknowns).
+pub fn group<'a>(t: &'a Value, name: &str) -> &'a Value {
+    t["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(t["unknown"].as_array().unwrap().iter())
+        .find(|g| g["group"] == name)
+        .unwrap_or_else(|| panic!("no group {name} in {t}"))
+}
+
+/// The comparison of `focal` with the reference group in a transition.
+pub fn comparison<'a>(t: &'a Value, focal: &str) -> &'a Value {
+    t["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["focal"] == focal)
+        .unwrap_or_else(|| panic!("no comparison for {focal} in {t}"))
+}
+
+/// Asserts `actual` is within `rel` relative error of `expected`.
+pub fn assert_close(actual: f64, expected: f64, rel: f64, what: &str) {
+    let scale = expected.abs().max(1e-300);
+    assert!(
+        (actual - expected).abs() <= rel * scale,
+        "{what}: got {actual}, expected {expected} (relative tolerance {rel})"
+    );
+}
+
+pub fn f(v: &Value) -> f64 {
+    v.as_f64()
+        .unwrap_or_else(|| panic!("expected a number, got {v}"))
+}
+
+pub fn u(v: &Value) -> u64 {
+    v.as_u64()
+        .unwrap_or_else(|| panic!("expected a count, got {v}"))
+}
