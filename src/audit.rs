@@ -126,12 +126,12 @@ pub struct Audit {
 pub fn run(spec: &AuditSpec) -> Result<Audit> {
     spec.validate()?;
     let by = spec.by_columns();
-    // Hash the inputs on a second thread while polars counts.
+    // Hash and line-check the inputs on a second thread while polars counts.
     let (counts, hashes) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| {
             spec.dataset
                 .sources()
-                .map(|s| ingest::sha256_file(&s.path))
+                .map(|s| ingest::fingerprint(s, spec.profile.delimiter))
                 .collect::<Result<Vec<String>>>()
         });
         let counts = counts::count_funnel(&spec.dataset, &spec.profile, &by);
@@ -140,8 +140,9 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
             .unwrap_or_else(|_| Err(Error::Internal("hashing thread panicked".into())));
         (counts, hashes)
     });
-    let counts = counts?;
+    // A malformed line found by the check explains any failure of the count.
     let hashes = hashes?;
+    let counts = counts?;
     Ok(from_counts(spec, &counts, hashes))
 }
 

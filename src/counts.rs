@@ -280,6 +280,13 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
     }
     let mut out_tables = vec![account(&apps.source, app_read, app_used, app_excluded)];
     if let Some(mut ev_account) = tables.pop() {
+        if ev_account.rows_read == 0 {
+            return Err(Error::input(
+                std::path::Path::new(&ev_account.path),
+                "the stage_events table has no rows: expected one row per application and stage reached",
+            )
+            .with_hint("without events every application would count as only applied; check the export, or leave the file out and give applications a furthest_stage column"));
+        }
         push_exclusion(
             &mut ev_account.excluded,
             "event for an application not in the applications table",
@@ -505,7 +512,7 @@ fn collect(query: LazyFrame, sources: &[&Source], profile: &Profile) -> Result<D
         .map_err(|err| {
             for s in sources {
                 if s.format == Format::Csv
-                    && let Some(found) = ingest::diagnose_csv(&s.path, profile.delimiter)
+                    && let Err(found) = ingest::fingerprint(s, profile.delimiter)
                 {
                     return found;
                 }

@@ -61,6 +61,22 @@ impl Error {
         Error::user(Some(path.to_path_buf()), message.into())
     }
 
+    /// A settings file (profile, grouping) that is not valid TOML or does not
+    /// fit its format: the parser's message with the line it points at.
+    pub fn toml(path: &Path, text: &str, err: &toml::de::Error, what: &str) -> Error {
+        let e = Error::input(
+            path,
+            format!("not a valid {what}: {}", err.message().trim()),
+        );
+        match err.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() as u64 + 1;
+                e.with_line(line)
+            }
+            None => e,
+        }
+    }
+
     /// A problem with the command line or settings.
     pub fn usage(message: impl Into<String>, hint: Option<String>) -> Error {
         let mut e = Error::user(None, message.into());

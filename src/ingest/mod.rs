@@ -397,23 +397,72 @@ fn check_csv_header(path: &Path, delimiter: u8) -> Result<()> {
     Ok(())
 }
 
-/// Finds the first malformed line of a CSV file, if any: rows whose field
-/// count differs from the header's, or text that is not UTF-8.
-pub fn diagnose_csv(path: &Path, delimiter: u8) -> Option<Error> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_path(path)
-        .ok()?;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return None,
-            Err(e) => return Some(csv_error(path, e)),
+/// Reads a file once, start to end: returns its SHA-256 and, for CSV,
+/// checks every line on the way: the same number of fields as the header
+/// and UTF-8 text. polars is lenient about both (it truncates extra fields
+/// and pads short rows), so without this a shifted column would be counted
+/// in silence. Runs on its own thread beside the counting pass.
+pub fn fingerprint(source: &Source, delimiter: u8) -> Result<String> {
+    let path = &source.path;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hashing = HashingReader {
+        inner: std::io::BufReader::with_capacity(1 << 20, file),
+        hasher: Sha256::new(),
+    };
+    if source.format == Format::Csv {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(&mut hashing);
+        let mut record = csv::ByteRecord::new();
+        // The header is checked for UTF-8 too.
+        reader.byte_headers().map_err(|e| csv_error(path, e))?;
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {
+                    if record
+                        .iter()
+                        .any(|field| std::str::from_utf8(field).is_err())
+                    {
+                        let line = record.position().map_or(0, |p| p.line());
+                        return Err(not_utf8(path).with_line(line));
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => return Err(csv_error(path, e)),
+            }
         }
     }
+    // Whatever the CSV reader left unread (nothing, normally) still counts.
+    std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+    Ok(hashing
+        .hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Passes bytes through and hashes them.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn not_utf8(path: &Path) -> Error {
+    Error::input(
+        path,
+        "is not valid UTF-8 text; expected UTF-8 (in Excel, save as \"CSV UTF-8\")",
+    )
 }
 
 fn csv_error(path: &Path, err: csv::Error) -> Error {
@@ -425,7 +474,11 @@ fn csv_error(path: &Path, err: csv::Error) -> Error {
             "has {len} fields; expected {expected_len}, as in the header (is a delimiter or a quote out of place?)"
         ),
         csv::ErrorKind::Utf8 { .. } => {
-            "is not valid UTF-8 text; expected UTF-8 (save the export as CSV UTF-8)".to_string()
+            let e = not_utf8(path);
+            return match line {
+                Some(l) => e.with_line(l),
+                None => e,
+            };
         }
         csv::ErrorKind::Io(e) => {
             return Error::io(path, std::io::Error::new(e.kind(), e.to_string()));
@@ -451,23 +504,4 @@ pub fn polars_input_error(source: &Source, err: &PolarsError) -> Error {
         &source.path,
         format!("{what} ({} table): {first}", source.table.name()),
     )
-}
-
-/// SHA-256 of a file, as lower-case hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }

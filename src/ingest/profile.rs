@@ -81,11 +81,8 @@ impl Profile {
     pub fn from_file(path: &Path) -> Result<Profile> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file: ProfileFile = toml::from_str(&text).map_err(|e| {
-            Error::input(
-                path,
-                format!("not a valid mapping profile: {}", e.message().trim()),
-            )
-            .with_hint("the profile format is described in docs/profiles.md")
+            Error::toml(path, &text, &e, "mapping profile")
+                .with_hint("the profile format is described in docs/profiles.md")
         })?;
         let mut columns = BTreeMap::new();
         for (table, map) in file.columns {

@@ -79,10 +79,11 @@ fn write_quality(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     for t in &q.tables {
         writeln!(
             out,
-            "  {} ({}): {} rows read, {} used, {} excluded",
+            "  {} ({}): {} {} read, {} used, {} excluded",
             t.table_name(),
             t.path,
             t.rows_read,
+            if t.rows_read == 1 { "row" } else { "rows" },
             t.rows_used,
             t.rows_excluded
         )?;

@@ -120,8 +120,10 @@ impl Scheme {
     /// Reads a custom grouping file (format in `docs/grouping.md`).
     pub fn from_file(path: &Path) -> Result<Scheme, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: GroupingFile = toml::from_str(&text)
-            .map_err(|e| Error::input(path, format!("not a valid grouping file: {e}")))?;
+        let file: GroupingFile = toml::from_str(&text).map_err(|e| {
+            Error::toml(path, &text, &e, "grouping file")
+                .with_hint("the grouping file format is described in docs/data.md")
+        })?;
         let mut category_group: [Option<usize>; 19] = [None; 19];
         let mut groups = Vec::new();
         for (group, members) in file.groups() {
