@@ -10,20 +10,56 @@ use serde_json::{Value, json};
 /// or "heading:…", group under wres).
 const CASES: &[(&str, &str, &str)] = &[
     // Heading - Sub and Heading: Sub, 2011 headings.
-    ("White - English/Welsh/Scottish/Northern Irish/British", "white_british", "White"),
+    (
+        "White - English/Welsh/Scottish/Northern Irish/British",
+        "white_british",
+        "White",
+    ),
     ("Asian or Asian British - Indian", "indian", "BME"),
     ("Asian or Asian British: Pakistani", "pakistani", "BME"),
     ("Black or Black British - Caribbean", "caribbean", "BME"),
-    ("Black, African, Caribbean or Black British: African", "african", "BME"),
-    ("Mixed/Multiple ethnic groups - White and Black Caribbean", "mixed_white_black_caribbean", "BME"),
+    (
+        "Black, African, Caribbean or Black British: African",
+        "african",
+        "BME",
+    ),
+    (
+        "Mixed/Multiple ethnic groups - White and Black Caribbean",
+        "mixed_white_black_caribbean",
+        "BME",
+    ),
     ("Other ethnic group: Arab", "arab", "BME"),
     // 2021 headings.
-    ("Asian, Asian British or Asian Welsh: Bangladeshi", "bangladeshi", "BME"),
-    ("Mixed or Multiple ethnic groups: White and Asian", "mixed_white_asian", "BME"),
-    ("Black, Black British, Black Welsh, Caribbean or African: Any other Black, Black British, or Caribbean background", "other_black", "BME"),
-    ("White: Gypsy or Irish Traveller", "gypsy_irish_traveller", "White"),
-    ("Other ethnic group: Any other ethnic group", "any_other", "BME"),
-    ("Asian, Asian British or Asian Welsh: Chinese", "chinese", "BME"),
+    (
+        "Asian, Asian British or Asian Welsh: Bangladeshi",
+        "bangladeshi",
+        "BME",
+    ),
+    (
+        "Mixed or Multiple ethnic groups: White and Asian",
+        "mixed_white_asian",
+        "BME",
+    ),
+    (
+        "Black, Black British, Black Welsh, Caribbean or African: Any other Black, Black British, or Caribbean background",
+        "other_black",
+        "BME",
+    ),
+    (
+        "White: Gypsy or Irish Traveller",
+        "gypsy_irish_traveller",
+        "White",
+    ),
+    (
+        "Other ethnic group: Any other ethnic group",
+        "any_other",
+        "BME",
+    ),
+    (
+        "Asian, Asian British or Asian Welsh: Chinese",
+        "chinese",
+        "BME",
+    ),
     // Bare sub-category names.
     ("Indian", "indian", "BME"),
     ("African", "african", "BME"),
@@ -59,14 +95,22 @@ const CASES: &[(&str, &str, &str)] = &[
     // Case, stray spaces and punctuation.
     ("  asian OR asian british -   indian ", "indian", "BME"),
     ("WHITE:IRISH", "white_irish", "White"),
-    ("Black/African/Caribbean/Black British - African", "african", "BME"),
+    (
+        "Black/African/Caribbean/Black British - African",
+        "african",
+        "BME",
+    ),
     ("white british.", "white_british", "White"),
     // Headings alone: a group under wres, but no single ONS category.
     ("Asian or Asian British", "heading:asian", "BME"),
     ("Mixed or Multiple ethnic groups", "heading:mixed", "BME"),
     // Declined and not known are kept apart.
     ("Prefer not to say", "declined", "Declined"),
-    ("I do not wish to disclose my ethnic origin", "declined", "Declined"),
+    (
+        "I do not wish to disclose my ethnic origin",
+        "declined",
+        "Declined",
+    ),
     ("Not stated", "not_known", "Not known"),
     ("Not known", "not_known", "Not known"),
     ("", "not_known", "Not known"),
@@ -91,7 +135,10 @@ fn dataset() -> Dataset {
             events.push(format!("{id},applied"));
         }
     }
-    ds.write("applications.csv", &csv("application_id,vacancy_id,ethnicity", &apps));
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity", &apps),
+    );
     ds.write("stage_events.csv", &csv("application_id,stage", &events));
     ds
 }
@@ -108,12 +155,22 @@ fn every_label_form_maps_as_expected() {
             failures.push(format!("{label:?}: missing from rung labels"));
             continue;
         };
-        let got = (row["resolved_to"].as_str().unwrap(), row["group"].as_str().unwrap());
+        let got = (
+            row["resolved_to"].as_str().unwrap(),
+            row["group"].as_str().unwrap(),
+        );
         if got != (*resolved, *group) {
-            failures.push(format!("{label:?}: got {got:?}, expected {:?}", (resolved, group)));
+            failures.push(format!(
+                "{label:?}: got {got:?}, expected {:?}",
+                (resolved, group)
+            ));
         }
         if row["count"] != json!(i + 1) {
-            failures.push(format!("{label:?}: count {} expected {}", row["count"], i + 1));
+            failures.push(format!(
+                "{label:?}: count {} expected {}",
+                row["count"],
+                i + 1
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -147,25 +204,49 @@ fn audit_counts_agree_with_the_label_mapping() {
         .collect();
     for (i, (label, _, group)) in CASES.iter().enumerate() {
         if *group == "Unmapped" {
-            assert!(listed.contains(&(label.to_string(), i as u64 + 1)), "{label}: {listed:?}");
+            assert!(
+                listed.contains(&(label.to_string(), i as u64 + 1)),
+                "{label}: {listed:?}"
+            );
         }
     }
-    assert_eq!(listed.len(), CASES.iter().filter(|c| c.2 == "Unmapped").count());
+    assert_eq!(
+        listed.len(),
+        CASES.iter().filter(|c| c.2 == "Unmapped").count()
+    );
 }
 
 #[test]
 fn headings_alone_are_unmapped_in_ons19_but_grouped_in_ons5() {
     let ds = dataset();
-    let ons19 = run_json(&["labels", ds.path().to_str().unwrap(), "--format", "json", "--grouping", "ons19"]);
+    let ons19 = run_json(&[
+        "labels",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--grouping",
+        "ons19",
+    ]);
     let find = |doc: &Value, label: &str| -> String {
-        doc.as_array().unwrap().iter().find(|r| r["label"] == label).unwrap()["group"]
+        doc.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["label"] == label)
+            .unwrap()["group"]
             .as_str()
             .unwrap()
             .to_string()
     };
     assert_eq!(find(&ons19, "Asian or Asian British"), "Unmapped");
     assert_eq!(find(&ons19, "H"), "Indian");
-    let ons5 = run_json(&["labels", ds.path().to_str().unwrap(), "--format", "json", "--grouping", "ons5"]);
+    let ons5 = run_json(&[
+        "labels",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--grouping",
+        "ons5",
+    ]);
     assert_eq!(find(&ons5, "Asian or Asian British"), "Asian");
     assert_eq!(find(&ons5, "Chinese"), "Asian");
     assert_eq!(find(&ons5, "Arab"), "Other");
@@ -187,10 +268,20 @@ fn profile_label_overrides() {
         "--profile",
         profile.to_str().unwrap(),
     ]);
-    let other = rows.as_array().unwrap().iter().find(|r| r["label"] == "Other").unwrap();
+    let other = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "Other")
+        .unwrap();
     assert_eq!(other["resolved_to"], "any_other");
     assert_eq!(other["group"], "BME");
-    let mixed = rows.as_array().unwrap().iter().find(|r| r["label"] == "Mixed background").unwrap();
+    let mixed = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "Mixed background")
+        .unwrap();
     assert_eq!(mixed["resolved_to"], "heading:mixed");
     assert_eq!(mixed["group"], "BME");
 }

@@ -1,0 +1,112 @@
+//! The bundled sample data: the README's first command must work on it, and
+//! the effects the generator injected (docs/generator.md) must show.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+
+#[test]
+fn sample_audit_runs_and_accounts_for_every_row() {
+    let doc = run_json(&["audit", SAMPLE, "--format", "json"]);
+    let dq = &doc["data_quality"];
+    assert_eq!(u(&dq["applications"]), 3000);
+    let stated = u(&dq["ethnicity_known"]);
+    let unknown = u(&dq["ethnicity_declined"]) + u(&dq["ethnicity_not_known"]);
+    let unmapped: u64 = dq["unmapped_labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| u(&l["count"]))
+        .sum();
+    assert_eq!(stated + unknown + unmapped, 3000);
+    // The generator makes 10–15% unknown.
+    let share = unknown as f64 / 3000.0;
+    assert!((0.10..=0.15).contains(&share), "unknown share {share}");
+    for t in dq["tables"].as_array().unwrap() {
+        assert_eq!(
+            u(&t["rows_used"]) + u(&t["rows_excluded"]),
+            u(&t["rows_read"])
+        );
+        let by_reason: u64 = t["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| u(&e["rows"]))
+            .sum();
+        assert_eq!(by_reason, u(&t["rows_excluded"]));
+    }
+    // Four input files, each with its hash.
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn sample_shows_the_injected_disadvantage() {
+    // BME applicants' chances are multiplied by 0.85 × 0.92 × 0.80 × 0.97
+    // ≈ 0.61 from application to appointment: White applicants should be
+    // clearly more likely to be appointed.
+    let doc = run_json(&["audit", SAMPLE, "--format", "json"]);
+    let c = comparison(transition(&doc, "applied", "appointed", &json!({})), "BME");
+    assert!(f(&c["relative_likelihood"]) > 1.25, "{c}");
+    assert_eq!(c["significant"], true);
+    // Agency C shortlists BME applicants less often still.
+    let doc = run_json(&["audit", SAMPLE, "--format", "json", "--by", "agency"]);
+    let rl = |agency: &str| {
+        f(&comparison(
+            transition(&doc, "applied", "shortlisted", &json!({ "agency": agency })),
+            "BME",
+        )["relative_likelihood"])
+    };
+    assert!(
+        rl("Agency C") > rl("Direct"),
+        "Agency C {} vs Direct {}",
+        rl("Agency C"),
+        rl("Direct")
+    );
+}
+
+#[test]
+fn sample_data_is_what_the_generator_makes() {
+    // The committed files are reproducible: regenerate and compare bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let status = rung()
+        .args([
+            "generate",
+            "--applications",
+            "3000",
+            "--seed",
+            "2026",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for table in ["applications", "stage_events", "panel_members", "scores"] {
+        let name = format!("{table}.csv");
+        let committed = std::fs::read(std::path::Path::new(SAMPLE).join(&name)).unwrap();
+        let fresh = std::fs::read(dir.path().join(&name)).unwrap();
+        assert!(
+            committed == fresh,
+            "{name} differs from `rung generate --seed 2026` output"
+        );
+    }
+}
+
+#[test]
+fn sample_terminal_report() {
+    let out = run(&["audit", SAMPLE]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Applications: 3000",
+        "shortlisted → appointed (NHS WRES indicator 2)",
+        "applied → appointed",
+        "White vs BME",
+        "Labels that could not be mapped",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
