@@ -1,0 +1,120 @@
+//! Mapping profiles: an ATS export with its own column names, stage values
+//! and delimiter audits the same as the canonical form of the same data.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[test]
+fn an_ats_export_through_a_profile_matches_its_canonical_form() {
+    let ds = Dataset::new();
+    // Canonical.
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity,organisation\n\
+         A1,V1,White British,Trust A\nA2,V1,Indian,Trust A\nA3,V2,Black African,Trust B\n\
+         A4,V2,White Irish,Trust B\nA5,V2,Chinese,Trust B\nA6,V1,Roma,Trust A\n",
+    );
+    ds.write(
+        "stage_events.csv",
+        "application_id,stage\nA1,applied\nA1,shortlisted\nA1,interviewed\nA2,applied\nA2,shortlisted\n\
+         A3,applied\nA4,appointed\nA5,offered\nA6,applied\n",
+    );
+    let canonical = run_json(&["audit", ds.path().to_str().unwrap(), "--format", "json", "--by", "organisation"]);
+
+    // The same data as an ATS report: semicolons, its own names and values.
+    let ats = Dataset::new();
+    let apps = ats.write(
+        "Applicants.csv",
+        "Ref;Job Ref;Ethnic Origin;Employer;Notes\n\
+         A1;V1;White British;Trust A;x\nA2;V1;Indian;Trust A;\nA3;V2;Black African;Trust B;\n\
+         A4;V2;White Irish;Trust B;\nA5;V2;Chinese;Trust B;\nA6;V1;Roma;Trust A;\n",
+    );
+    let events = ats.write(
+        "History.csv",
+        "Ref;Status\nA1;New\nA1;Longlisted\nA1;Phone screen\nA1;Interview booked\nA2;New\nA2;Longlisted\n\
+         A3;New\nA3;Withdrawn\nA4;Hired\nA5;Offer made\nA6;New\nA6;Withdrawn\n",
+    );
+    let profile = ats.write(
+        "profile.toml",
+        r#"name = "example ATS"
+
+[columns.applications]
+application_id = "Ref"
+vacancy_id = "Job Ref"
+ethnicity = "Ethnic Origin"
+organisation = "Employer"
+
+[columns.stage_events]
+application_id = "Ref"
+stage = "Status"
+
+[stage_values]
+"New" = "applied"
+"Longlisted" = "shortlisted"
+"Phone screen" = "shortlisted"
+"Interview booked" = "interviewed"
+"Offer made" = "offered"
+"Hired" = "appointed"
+"Withdrawn" = "ignore"
+
+[csv]
+delimiter = ";"
+"#,
+    );
+    let mapped = run_json(&[
+        "audit",
+        "--applications",
+        apps.to_str().unwrap(),
+        "--stage-events",
+        events.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "organisation",
+    ]);
+    assert_eq!(canonical["transitions"], mapped["transitions"]);
+    assert_eq!(mapped["settings"]["profile"], json!(profile.to_str().unwrap()));
+    // Ignored values are counted as excluded, by reason.
+    let ev = mapped["data_quality"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "stage_events")
+        .unwrap();
+    assert_eq!(u(&ev["rows_read"]), 12);
+    assert!(
+        ev["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["reason"].as_str().unwrap().contains("ignore") && e["rows"] == 2),
+        "{ev}"
+    );
+}
+
+#[test]
+fn a_profile_ladder_for_executive_search() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity\nA1,V1,White British\nA2,V1,Indian\nA3,V1,African\nA4,V1,White British\n",
+    );
+    ds.write(
+        "stage_events.csv",
+        "application_id,stage\nA1,placed\nA2,shortlist\nA3,longlist\nA4,client_interview\n",
+    );
+    let profile = ds.write(
+        "search.toml",
+        "ladder = [\"longlist\", \"shortlist\", \"client_interview\", \"offer\", \"placed\"]\n",
+    );
+    let doc = run_json(&["audit", ds.path().to_str().unwrap(), "--profile", profile.to_str().unwrap(), "--format", "json"]);
+    let t = transition(&doc, "longlist", "shortlist", &json!({}));
+    assert_eq!((u(&group(t, "White")["entered"]), u(&group(t, "White")["progressed"])), (2, 2));
+    assert_eq!((u(&group(t, "BME")["entered"]), u(&group(t, "BME")["progressed"])), (2, 1));
+    transition(&doc, "longlist", "placed", &json!({}));
+    assert_eq!(doc["settings"]["ladder"], json!(["longlist", "shortlist", "client_interview", "offer", "placed"]));
+}
