@@ -461,6 +461,9 @@ pub fn resolve(label: Option<&str>) -> Resolution {
         return match (code, text_says) {
             (a, b) if a == b => a,
             (Resolution::Category(c), Resolution::Heading(h)) if CATEGORIES[c].heading == h => code,
+            // The NHS Data Dictionary's wording for code Z is "Not stated",
+            // defined as asked and declined: the code decides.
+            (Resolution::Declined, Resolution::NotKnown) => code,
             _ => Resolution::Unmapped,
         };
     }
@@ -742,6 +745,9 @@ mod tests {
         assert_eq!(resolve(Some("S")), cat("any_other"));
         assert_eq!(resolve(Some("Z")), Resolution::Declined);
         assert_eq!(resolve(Some("99")), Resolution::NotKnown);
+        assert_eq!(resolve(Some("Z - Not stated")), Resolution::Declined);
+        assert_eq!(resolve(Some("99 - Not known")), Resolution::NotKnown);
+        assert_eq!(resolve(Some("99 - Prefer not to say")), Resolution::Unmapped);
         assert_eq!(resolve(Some("A - White - British")), cat("white_british"));
         assert_eq!(
             resolve(Some("N: Black or Black British - African")),

@@ -112,12 +112,12 @@ impl Scheme {
             path if Path::new(path).exists() => Scheme::from_file(Path::new(path)),
             other => Err(Error::usage(
                 format!("unknown grouping '{other}': expected wres, ons5, ons19 or a TOML file"),
-                Some("a custom grouping file maps every ONS category to a group; see docs/grouping.md".into()),
+                Some("a custom grouping file maps every ONS category to a group; see docs/data.md".into()),
             )),
         }
     }
 
-    /// Reads a custom grouping file (format in `docs/grouping.md`).
+    /// Reads a custom grouping file (format in `docs/data.md`).
     pub fn from_file(path: &Path) -> Result<Scheme, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file: GroupingFile = toml::from_str(&text).map_err(|e| {
