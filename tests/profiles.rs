@@ -21,7 +21,14 @@ fn an_ats_export_through_a_profile_matches_its_canonical_form() {
         "application_id,stage\nA1,applied\nA1,shortlisted\nA1,interviewed\nA2,applied\nA2,shortlisted\n\
          A3,applied\nA4,appointed\nA5,offered\nA6,applied\n",
     );
-    let canonical = run_json(&["audit", ds.path().to_str().unwrap(), "--format", "json", "--by", "organisation"]);
+    let canonical = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "organisation",
+    ]);
 
     // The same data as an ATS report: semicolons, its own names and values.
     let ats = Dataset::new();
@@ -77,7 +84,10 @@ delimiter = ";"
         "organisation",
     ]);
     assert_eq!(canonical["transitions"], mapped["transitions"]);
-    assert_eq!(mapped["settings"]["profile"], json!(profile.to_str().unwrap()));
+    assert_eq!(
+        mapped["settings"]["profile"],
+        json!(profile.to_str().unwrap())
+    );
     // Ignored values are counted as excluded, by reason.
     let ev = mapped["data_quality"]["tables"]
         .as_array()
@@ -111,10 +121,38 @@ fn a_profile_ladder_for_executive_search() {
         "search.toml",
         "ladder = [\"longlist\", \"shortlist\", \"client_interview\", \"offer\", \"placed\"]\n",
     );
-    let doc = run_json(&["audit", ds.path().to_str().unwrap(), "--profile", profile.to_str().unwrap(), "--format", "json"]);
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let t = transition(&doc, "longlist", "shortlist", &json!({}));
-    assert_eq!((u(&group(t, "White")["entered"]), u(&group(t, "White")["progressed"])), (2, 2));
-    assert_eq!((u(&group(t, "BME")["entered"]), u(&group(t, "BME")["progressed"])), (2, 1));
+    assert_eq!(
+        (
+            u(&group(t, "White")["entered"]),
+            u(&group(t, "White")["progressed"])
+        ),
+        (2, 2)
+    );
+    assert_eq!(
+        (
+            u(&group(t, "BME")["entered"]),
+            u(&group(t, "BME")["progressed"])
+        ),
+        (2, 1)
+    );
     transition(&doc, "longlist", "placed", &json!({}));
-    assert_eq!(doc["settings"]["ladder"], json!(["longlist", "shortlist", "client_interview", "offer", "placed"]));
+    assert_eq!(
+        doc["settings"]["ladder"],
+        json!([
+            "longlist",
+            "shortlist",
+            "client_interview",
+            "offer",
+            "placed"
+        ])
+    );
 }

@@ -63,7 +63,14 @@ impl AuditArgs {
             confidence: self.confidence,
             direction: self.direction,
         };
-        let audit = audit::run(&spec)?;
+        let status = super::progress::Status::start(format!(
+            "rung: auditing {} ({})…",
+            spec.dataset.describe(),
+            super::progress::describe_size(spec.dataset.sources().map(|s| s.path.as_path()))
+        ));
+        let audit = audit::run(&spec);
+        drop(status);
+        let audit = audit?;
         let mut out = open_output(&self.output)?;
         let written = match self.format {
             OutputFormat::Table => report::table::write(&audit, &mut out),

@@ -40,6 +40,11 @@ pub struct GenerateArgs {
 impl GenerateArgs {
     /// Writes the export.
     pub fn run(self) -> Result<()> {
+        let _status = super::progress::Status::start(format!(
+            "rung: generating {} applications in {}…",
+            self.applications,
+            self.out.display()
+        ));
         generate(&GenerateSpec {
             applications: self.applications,
             seed: self.seed,

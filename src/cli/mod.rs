@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod generate;
 pub mod labels;
+pub mod progress;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -178,7 +178,22 @@ impl Dataset {
         Ok(dataset)
     }
 
-    /// The file of a table, if the dataset has it.
+    /// A short description for status lines: the applications file's folder
+    /// or name.
+    pub fn describe(&self) -> String {
+        match self.get(TableKind::Applications) {
+            Some(s) => s
+                .path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(&s.path)
+                .display()
+                .to_string(),
+            None => "dataset".to_string(),
+        }
+    }
+
+    /// The source of a table, if the dataset has it.
     pub fn get(&self, table: TableKind) -> Option<&Source> {
         self.sources.iter().find(|s| s.table == table)
     }

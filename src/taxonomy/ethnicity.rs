@@ -747,7 +747,10 @@ mod tests {
         assert_eq!(resolve(Some("99")), Resolution::NotKnown);
         assert_eq!(resolve(Some("Z - Not stated")), Resolution::Declined);
         assert_eq!(resolve(Some("99 - Not known")), Resolution::NotKnown);
-        assert_eq!(resolve(Some("99 - Prefer not to say")), Resolution::Unmapped);
+        assert_eq!(
+            resolve(Some("99 - Prefer not to say")),
+            Resolution::Unmapped
+        );
         assert_eq!(resolve(Some("A - White - British")), cat("white_british"));
         assert_eq!(
             resolve(Some("N: Black or Black British - African")),

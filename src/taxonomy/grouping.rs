@@ -112,7 +112,10 @@ impl Scheme {
             path if Path::new(path).exists() => Scheme::from_file(Path::new(path)),
             other => Err(Error::usage(
                 format!("unknown grouping '{other}': expected wres, ons5, ons19 or a TOML file"),
-                Some("a custom grouping file maps every ONS category to a group; see docs/data.md".into()),
+                Some(
+                    "a custom grouping file maps every ONS category to a group; see docs/data.md"
+                        .into(),
+                ),
             )),
         }
     }
