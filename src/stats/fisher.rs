@@ -84,13 +84,7 @@ pub fn fisher_exact_two_sided(a: u64, b: u64, c: u64, d: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            ((actual - expected) / expected).abs() < rel,
-            "{actual} is not within {rel} of {expected}"
-        );
-    }
+    use crate::stats::tests::close;
 
     /// Fisher's lady tasting tea (Fisher 1935; R `fisher.test` help page):
     /// [[3,1],[1,3]] gives p = 0.4857143.

@@ -11,3 +11,14 @@ pub use fisher::fisher_exact_two_sided;
 pub use proportions::{
     RatioInterval, impact_ratio, katz_interval, normal_quantile, rate, two_proportion_z_test,
 };
+
+#[cfg(test)]
+mod tests {
+    /// Asserts `actual` is within `rel` relative error of `expected`.
+    pub fn close(actual: f64, expected: f64, rel: f64) {
+        assert!(
+            ((actual - expected) / expected).abs() < rel,
+            "{actual} is not within {rel} of {expected}"
+        );
+    }
+}

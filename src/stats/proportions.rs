@@ -101,13 +101,7 @@ pub fn two_proportion_z_test(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<(f64,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            ((actual - expected) / expected).abs() < rel,
-            "{actual} is not within {rel} of {expected}"
-        );
-    }
+    use crate::stats::tests::close;
 
     /// Katz worked example (DESIGN.md; also the standard textbook example of
     /// the log method): 10/75 vs 12/225 gives RR 2.5, 95% CI 1.1261564 to
