@@ -8,15 +8,24 @@
 //! works on [`FunnelCounts`] in plain Rust.
 //!
 //! Every row read is accounted for: used, or excluded with a reason.
+//!
+//! Layout: this module builds the per-application frame every measure
+//! shares and runs all the reducing queries together (one `collect_all`, so
+//! the files are scanned once for them all); `stage_values` holds the small
+//! pre-pass over stage names, `panels` and `scores` the queries for panel
+//! composition and score statistics.
 
-use std::collections::{BTreeMap, HashMap};
+mod stage_values;
+
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Format, Profile, Scan, Source, TableKind};
-use crate::taxonomy::ladder::{Ladder, StageMap, StageValue, stage_key};
+use crate::taxonomy::ladder::Ladder;
+use stage_values::stage_value_pass;
 
 /// Applications counted in one cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,8 +116,51 @@ impl FunnelCounts {
     }
 }
 
-/// Runs the counting pass over a dataset.
+/// Runs the counting pass over a dataset: the funnel counts alone.
 pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
+    let app = application_frame(dataset, profile, by, &[])?;
+    let mut results = collect_all(vec![funnel_query(&app, by)], &app.sources(), profile)?;
+    funnel_counts(&app, &results.remove(0), by)
+}
+
+/// The per-application frame: one row per distinct application_id found in
+/// the applications or stage_events table, with its first applications
+/// row's columns, the highest stage it reached, and what is needed to
+/// account for every row. Every counting query starts from it.
+pub(crate) struct AppFrame {
+    /// The lazy frame (cached: shared by all queries of one pass).
+    pub frame: LazyFrame,
+    /// The applications scan.
+    pub apps: Scan,
+    /// The stage_events scan, if stages come from events.
+    pub events: Option<Scan>,
+    /// Where stages came from.
+    pub stage_source: StageSource,
+    /// Row account of stage_events from the stage-value pre-pass.
+    pub events_account: Option<TableAccount>,
+    /// The ladder.
+    pub ladder: Ladder,
+}
+
+impl AppFrame {
+    /// The files the frame reads.
+    pub fn sources(&self) -> Vec<&Source> {
+        let mut s = vec![&self.apps.source];
+        if let Some(ev) = &self.events {
+            s.push(&ev.source);
+        }
+        s
+    }
+}
+
+/// Builds the per-application frame. `by` columns must exist; `optional`
+/// applications columns (grade, sex, applied_on…) are carried when present.
+pub(crate) fn application_frame(
+    dataset: &Dataset,
+    profile: &Profile,
+    by: &[String],
+    optional: &[&str],
+) -> Result<AppFrame> {
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
@@ -117,6 +169,7 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
         .expect("a dataset always has applications");
     let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
     wanted.push("furthest_stage");
+    wanted.extend(optional.iter().filter(|c| !by.iter().any(|b| b == *c)));
     let apps = ingest::scan(apps_source, profile, &wanted)?;
     for b in by {
         if !apps.has(b) {
@@ -134,11 +187,11 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
         .map(|s| ingest::scan(s, profile, &[]))
         .transpose()?;
 
-    let mut tables = Vec::new();
+    let mut events_account = None;
     let (stage_source, stage_frame) = match &events {
         Some(ev) => {
             let (map, account) = stage_value_pass(ev, &stage_map, "stage")?;
-            tables.push(account);
+            events_account = Some(account);
             (StageSource::StageEvents, Some((ev, map)))
         }
         None if apps.has("furthest_stage") => (StageSource::FurthestStage, None),
@@ -161,7 +214,13 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
         col("ethnicity").first(),
         len().cast(DataType::UInt64).alias("app_rows"),
     ];
+    app_aggs.push(col("vacancy_id").first());
     app_aggs.extend(by.iter().map(|b| col(b.as_str()).first()));
+    for c in optional {
+        if apps.has(c) && !by.iter().any(|b| b == c) {
+            app_aggs.push(col(*c).first());
+        }
+    }
     if furthest_map.is_some() {
         app_aggs.push(col("furthest_stage").first());
     }
@@ -221,22 +280,36 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
         ])
     };
 
-    let mut keys = vec![
-        col("app_rows").is_not_null().alias("in_apps"),
-        col("application_id").is_null().alias("id_missing"),
-        col("event_rank")
-            .is_not_null()
-            .or(col("app_rank").is_not_null())
-            .alias("has_stage"),
-    ];
+    let frame = joined
+        .with_columns([
+            col("app_rows").is_not_null().alias("in_apps"),
+            col("application_id").is_null().alias("id_missing"),
+            col("event_rank")
+                .is_not_null()
+                .or(col("app_rank").is_not_null())
+                .alias("has_stage"),
+            coalesce(&[col("event_rank"), col("app_rank"), lit(0i32)])
+                .cast(DataType::Int32)
+                .alias("reached"),
+        ])
+        .cache();
+    Ok(AppFrame {
+        frame,
+        apps,
+        events,
+        stage_source,
+        events_account,
+        ladder: stage_map.ladder().clone(),
+    })
+}
+
+/// The funnel query: applications by [flags…, by…, raw label, reached].
+pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
+    let mut keys = vec![col("in_apps"), col("id_missing"), col("has_stage")];
     keys.extend(by.iter().map(|b| col(b.as_str())));
     keys.push(col("ethnicity"));
-    keys.push(
-        coalesce(&[col("event_rank"), col("app_rank"), lit(0i32)])
-            .cast(DataType::Int32)
-            .alias("reached"),
-    );
-    let query = joined.group_by(keys).agg([
+    keys.push(col("reached"));
+    app.frame.clone().group_by(keys).agg([
         len().cast(DataType::UInt64).alias("applications"),
         col("app_rows")
             .sum()
@@ -250,15 +323,15 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
             .sum()
             .cast(DataType::UInt64)
             .alias("n_distinct"),
-    ]);
-    let mut sources = vec![&apps.source];
-    if let Some((ev, _)) = &stage_frame {
-        sources.push(&ev.source);
-    }
-    let df = collect(query, &sources, profile)?;
+    ])
+}
 
+/// Reads the funnel query's result into counts, with the row accounting.
+pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Result<FunnelCounts> {
+    let apps_source = &app.apps.source;
+    let stage_source = app.stage_source;
     let tally = read_cells(&df, by)?;
-    let ladder = stage_map.ladder().clone();
+    let ladder = app.ladder.clone();
     let mut app_excluded = Vec::new();
     push_exclusion(
         &mut app_excluded,
@@ -278,8 +351,8 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
             "the applications table has no rows: expected one row per application",
         ));
     }
-    let mut out_tables = vec![account(&apps.source, app_read, app_used, app_excluded)];
-    if let Some(mut ev_account) = tables.pop() {
+    let mut out_tables = vec![account(apps_source, app_read, app_used, app_excluded)];
+    if let Some(mut ev_account) = app.events_account.clone() {
         if ev_account.rows_read == 0 {
             return Err(Error::input(
                 std::path::Path::new(&ev_account.path),
@@ -311,7 +384,12 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
     })
 }
 
-fn account(source: &Source, read: u64, used: u64, excluded: Vec<Exclusion>) -> TableAccount {
+pub(crate) fn account(
+    source: &Source,
+    read: u64,
+    used: u64,
+    excluded: Vec<Exclusion>,
+) -> TableAccount {
     TableAccount {
         table: source.table,
         path: source.path.display().to_string(),
@@ -322,122 +400,13 @@ fn account(source: &Source, read: u64, used: u64, excluded: Vec<Exclusion>) -> T
     }
 }
 
-fn push_exclusion(list: &mut Vec<Exclusion>, reason: &str, rows: u64) {
+pub(crate) fn push_exclusion(list: &mut Vec<Exclusion>, reason: &str, rows: u64) {
     if rows > 0 {
         list.push(Exclusion {
             reason: reason.to_string(),
             rows,
         });
     }
-}
-
-/// First, small pass over a stage column's distinct values: every value
-/// must be on the ladder, mapped by the profile, or ignored by it. Returns
-/// the mapping table (value, rank, code) for the values that are stages.
-fn stage_value_pass(
-    scan: &Scan,
-    stage_map: &StageMap,
-    column: &str,
-) -> Result<(DataFrame, TableAccount)> {
-    let counts = scan
-        .frame
-        .clone()
-        .group_by([
-            col(column),
-            col("application_id").is_null().alias("id_missing"),
-        ])
-        .agg([len().cast(DataType::UInt64).alias("n")]);
-    let df = collect(counts, &[&scan.source], &Profile::canonical())?;
-    let values = str_column(&df, column)?;
-    let id_missing = bool_column(&df, "id_missing")?;
-    let n = u64_column(&df, "n")?;
-
-    let mut rows_read = 0;
-    let mut missing_id = 0;
-    let mut missing_stage = 0;
-    let mut ignored = 0;
-    let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
-    let mut mapped: BTreeMap<String, u8> = BTreeMap::new();
-    for i in 0..df.height() {
-        rows_read += n[i];
-        if id_missing[i] && column == "stage" {
-            missing_id += n[i];
-            continue;
-        }
-        let Some(value) = &values[i] else {
-            missing_stage += n[i];
-            continue;
-        };
-        match stage_map.get(value) {
-            Some(StageValue::Rank(r)) => {
-                mapped.insert(value.clone(), r);
-            }
-            Some(StageValue::Ignore) => ignored += n[i],
-            None => *unknown.entry(value.clone()).or_insert(0) += n[i],
-        }
-    }
-    if !unknown.is_empty() {
-        let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let shown: Vec<String> = list
-            .iter()
-            .take(20)
-            .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
-            .collect();
-        let more = if list.len() > 20 {
-            format!(" and {} more", list.len() - 20)
-        } else {
-            String::new()
-        };
-        return Err(Error::input(
-            &scan.source.path,
-            format!(
-                "{} stage value{} not on the ladder ({}): {}{more}",
-                list.len(),
-                if list.len() == 1 { " is" } else { "s are" },
-                stage_map.ladder().stages().join(" < "),
-                shown.join(", ")
-            ),
-        )
-        .with_column(column)
-        .with_hint(format!(
-            "map each value to a stage, or to \"ignore\", in a profile's [stage_values] section, e.g. \"{}\" = \"{}\" (docs/profiles.md)",
-            list[0].0,
-            stage_map.ladder().stages()[1]
-        )));
-    }
-    // A code per distinct stage (after the ladder's loose matching), so
-    // "Shortlisted" and "shortlisted " count as one stage for duplicates.
-    let mut codes: HashMap<String, u32> = HashMap::new();
-    let mut value_col = Vec::new();
-    let mut rank_col = Vec::new();
-    let mut code_col = Vec::new();
-    for (value, rank) in mapped {
-        let next = codes.len() as u32;
-        let code = *codes.entry(stage_key(&value)).or_insert(next);
-        value_col.push(value);
-        rank_col.push(rank as i32);
-        code_col.push(code);
-    }
-    let map = DataFrame::new_infer_height(vec![
-        Column::new("value".into(), value_col),
-        Column::new("rank".into(), rank_col),
-        Column::new("code".into(), code_col),
-    ])
-    .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut excluded = Vec::new();
-    push_exclusion(&mut excluded, "missing application_id", missing_id);
-    push_exclusion(&mut excluded, "missing stage", missing_stage);
-    push_exclusion(
-        &mut excluded,
-        "stage value the profile marks \"ignore\"",
-        ignored,
-    );
-    let excluded_rows = excluded.iter().map(|e| e.rows).sum::<u64>();
-    Ok((
-        map,
-        account(&scan.source, rows_read, rows_read - excluded_rows, excluded),
-    ))
 }
 
 struct Tally {
@@ -506,10 +475,20 @@ fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
 
 /// Runs a query; on failure, looks for the malformed CSV line that caused it.
 fn collect(query: LazyFrame, sources: &[&Source], profile: &Profile) -> Result<DataFrame> {
-    query
-        .collect_with_engine(Engine::Streaming)
-        .map(|r| r.unwrap_single())
-        .map_err(|err| {
+    let mut out = collect_all(vec![query], sources, profile)?;
+    Ok(out.remove(0))
+}
+
+/// Runs several queries in one streaming execution, so shared inputs are
+/// scanned once; on failure, looks for the malformed CSV line that caused it.
+pub(crate) fn collect_all(
+    queries: Vec<LazyFrame>,
+    sources: &[&Source],
+    profile: &Profile,
+) -> Result<Vec<DataFrame>> {
+    let plans = queries.into_iter().map(|q| q.logical_plan).collect();
+    LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default()).map_err(
+        |err| {
             for s in sources {
                 if s.format == Format::Csv
                     && let Err(found) = ingest::fingerprint(s, profile.delimiter)
@@ -527,28 +506,29 @@ fn collect(query: LazyFrame, sources: &[&Source], profile: &Profile) -> Result<D
                     ),
                 ),
             }
-        })
+        },
+    )
 }
 
-fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
+pub(crate) fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
     df.column(name)
         .map(|c| c.as_materialized_series())
         .map_err(|e| Error::Internal(format!("counting pass lost column {name}: {e}")))
 }
 
-fn str_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+pub(crate) fn str_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
     let s = column(df, name)?;
     let ca = s.str().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
 }
 
-fn u64_column(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
+pub(crate) fn u64_column(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
     let s = column(df, name)?;
     let ca = s.u64().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
-fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {
+pub(crate) fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {
     let s = column(df, name)?;
     let ca = s.bool().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.unwrap_or(false)).collect())

@@ -1,0 +1,119 @@
+//! The small pre-pass over a stage column's distinct values.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+
+use super::{TableAccount, account, bool_column, collect, push_exclusion, str_column, u64_column};
+use crate::error::{Error, Result};
+use crate::ingest::{Profile, Scan};
+use crate::taxonomy::ladder::{StageMap, StageValue, stage_key};
+
+/// First, small pass over a stage column's distinct values: every value
+/// must be on the ladder, mapped by the profile, or ignored by it. Returns
+/// the mapping table (value, rank, code) for the values that are stages.
+pub(crate) fn stage_value_pass(
+    scan: &Scan,
+    stage_map: &StageMap,
+    column: &str,
+) -> Result<(DataFrame, TableAccount)> {
+    let counts = scan
+        .frame
+        .clone()
+        .group_by([
+            col(column),
+            col("application_id").is_null().alias("id_missing"),
+        ])
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    let df = collect(counts, &[&scan.source], &Profile::canonical())?;
+    let values = str_column(&df, column)?;
+    let id_missing = bool_column(&df, "id_missing")?;
+    let n = u64_column(&df, "n")?;
+
+    let mut rows_read = 0;
+    let mut missing_id = 0;
+    let mut missing_stage = 0;
+    let mut ignored = 0;
+    let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
+    let mut mapped: BTreeMap<String, u8> = BTreeMap::new();
+    for i in 0..df.height() {
+        rows_read += n[i];
+        if id_missing[i] && column == "stage" {
+            missing_id += n[i];
+            continue;
+        }
+        let Some(value) = &values[i] else {
+            missing_stage += n[i];
+            continue;
+        };
+        match stage_map.get(value) {
+            Some(StageValue::Rank(r)) => {
+                mapped.insert(value.clone(), r);
+            }
+            Some(StageValue::Ignore) => ignored += n[i],
+            None => *unknown.entry(value.clone()).or_insert(0) += n[i],
+        }
+    }
+    if !unknown.is_empty() {
+        let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let shown: Vec<String> = list
+            .iter()
+            .take(20)
+            .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
+            .collect();
+        let more = if list.len() > 20 {
+            format!(" and {} more", list.len() - 20)
+        } else {
+            String::new()
+        };
+        return Err(Error::input(
+            &scan.source.path,
+            format!(
+                "{} stage value{} not on the ladder ({}): {}{more}",
+                list.len(),
+                if list.len() == 1 { " is" } else { "s are" },
+                stage_map.ladder().stages().join(" < "),
+                shown.join(", ")
+            ),
+        )
+        .with_column(column)
+        .with_hint(format!(
+            "map each value to a stage, or to \"ignore\", in a profile's [stage_values] section, e.g. \"{}\" = \"{}\" (docs/profiles.md)",
+            list[0].0,
+            stage_map.ladder().stages()[1]
+        )));
+    }
+    // A code per distinct stage (after the ladder's loose matching), so
+    // "Shortlisted" and "shortlisted " count as one stage for duplicates.
+    let mut codes: HashMap<String, u32> = HashMap::new();
+    let mut value_col = Vec::new();
+    let mut rank_col = Vec::new();
+    let mut code_col = Vec::new();
+    for (value, rank) in mapped {
+        let next = codes.len() as u32;
+        let code = *codes.entry(stage_key(&value)).or_insert(next);
+        value_col.push(value);
+        rank_col.push(rank as i32);
+        code_col.push(code);
+    }
+    let map = DataFrame::new_infer_height(vec![
+        Column::new("value".into(), value_col),
+        Column::new("rank".into(), rank_col),
+        Column::new("code".into(), code_col),
+    ])
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut excluded = Vec::new();
+    push_exclusion(&mut excluded, "missing application_id", missing_id);
+    push_exclusion(&mut excluded, "missing stage", missing_stage);
+    push_exclusion(
+        &mut excluded,
+        "stage value the profile marks \"ignore\"",
+        ignored,
+    );
+    let excluded_rows = excluded.iter().map(|e| e.rows).sum::<u64>();
+    Ok((
+        map,
+        account(&scan.source, rows_read, rows_read - excluded_rows, excluded),
+    ))
+}
