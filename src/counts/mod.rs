@@ -330,7 +330,7 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
 pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Result<FunnelCounts> {
     let apps_source = &app.apps.source;
     let stage_source = app.stage_source;
-    let tally = read_cells(&df, by)?;
+    let tally = read_cells(df, by)?;
     let ladder = app.ladder.clone();
     let mut app_excluded = Vec::new();
     push_exclusion(
