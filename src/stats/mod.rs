@@ -6,6 +6,7 @@
 
 mod fisher;
 mod proportions;
+pub mod scores;
 
 pub use fisher::fisher_exact_two_sided;
 pub use proportions::{
