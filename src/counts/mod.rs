@@ -15,6 +15,8 @@
 //! pre-pass over stage names, `panels` and `scores` the queries for panel
 //! composition and score statistics.
 
+pub mod panels;
+pub mod scores;
 mod stage_values;
 
 use std::collections::BTreeMap;
@@ -24,7 +26,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Format, Profile, Scan, Source, TableKind};
+use crate::taxonomy::Taxonomy;
 use crate::taxonomy::ladder::Ladder;
+pub use panels::PanelCounts;
+pub use scores::{PeriodFrom, ScoreCounts};
 use stage_values::stage_value_pass;
 
 /// Applications counted in one cell.
@@ -116,9 +121,135 @@ impl FunnelCounts {
     }
 }
 
+/// What to count.
+pub struct CountRequest<'a> {
+    /// Breakdown columns of the applications table.
+    pub by: &'a [String],
+    /// Labels → groups (panel types need it before the main pass).
+    pub taxonomy: &'a Taxonomy,
+    /// Count panels, when the dataset has a panel_members table.
+    pub panels: bool,
+    /// Count scores, when the dataset has a scores table.
+    pub scores: bool,
+    /// Where score periods come from.
+    pub period_from: PeriodFrom,
+}
+
+/// Everything the measures need, as counts.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    /// The funnel. When panels are counted its last key is `panel_type`.
+    pub funnel: FunnelCounts,
+    /// Panels, if counted.
+    pub panels: Option<PanelCounts>,
+    /// Scores, if counted.
+    pub scores: Option<ScoreCounts>,
+}
+
+/// The breakdown key panel types are counted under.
+pub const PANEL_TYPE: &str = "panel_type";
+
+/// Runs the counting pass: the panel composition first (small), then the
+/// funnel, vacancies and scores together in one streaming run.
+pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Result<Counts> {
+    let stage_map = profile
+        .stage_map()
+        .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
+    let panel_prep = match dataset.get(TableKind::PanelMembers) {
+        Some(source) if request.panels => {
+            let mut scan = ingest::scan(source, profile, &["member_sex"])?;
+            if !scan.has("member_sex") {
+                scan.frame = scan
+                    .frame
+                    .with_column(lit(NULL).cast(DataType::String).alias("member_sex"));
+            }
+            Some(panels::prepare(scan, &stage_map)?)
+        }
+        _ => None,
+    };
+    let composition = panel_prep
+        .as_ref()
+        .map(|p| panels::composition(p, profile, request.taxonomy))
+        .transpose()?;
+    let score_prep = match dataset.get(TableKind::Scores) {
+        Some(source) if request.scores => {
+            let scan = ingest::scan(source, profile, &[])?;
+            Some(scores::prepare(scan, &stage_map, profile)?)
+        }
+        _ => None,
+    };
+    let stage_date = match (&score_prep, request.period_from) {
+        (Some(p), PeriodFrom::Interview) => p.main_stage,
+        _ => None,
+    };
+    let optional: &[&str] = if panel_prep.is_some() || score_prep.is_some() {
+        &["grade", "sex", "applied_on"]
+    } else {
+        &[]
+    };
+    let app = application_frame(
+        dataset,
+        profile,
+        request.by,
+        &FrameExtras {
+            optional,
+            stage_date,
+            panel_types: composition.as_ref().map(|c| c.3.clone()),
+        },
+    )?;
+    let mut keys = request.by.to_vec();
+    if composition.is_some() {
+        keys.push(PANEL_TYPE.to_string());
+    }
+    let mut queries = vec![funnel_query(&app, &keys)];
+    if composition.is_some() {
+        queries.push(panels::vacancy_query(&app, request.by));
+    }
+    if let Some(prep) = &score_prep {
+        queries.extend(scores::queries(
+            prep,
+            &app,
+            panel_prep.as_ref().map(|p| p.pairs()),
+            request.period_from,
+        ));
+    }
+    let mut sources = app.sources();
+    if let Some(s) = dataset.get(TableKind::PanelMembers).filter(|_| panel_prep.is_some()) {
+        sources.push(s);
+    }
+    if let Some(s) = dataset.get(TableKind::Scores).filter(|_| score_prep.is_some()) {
+        sources.push(s);
+    }
+    let results = collect_all(queries, &sources, profile)?;
+    let funnel = funnel_counts(&app, &results[0], &keys)?;
+    let mut next = 1;
+    let panels = match composition {
+        Some((cells, account, panel_stage, _)) => {
+            let vacancies = panels::read_vacancies(&results[next], request.by)?;
+            next += 1;
+            Some(PanelCounts {
+                cells,
+                vacancies,
+                panel_stage,
+                account,
+            })
+        }
+        None => None,
+    };
+    let scores = match &score_prep {
+        Some(prep) => Some(scores::read(prep, &results[next..], request.period_from)?),
+        None => None,
+    };
+    Ok(Counts {
+        funnel,
+        panels,
+        scores,
+    })
+}
+
 /// Runs the counting pass over a dataset: the funnel counts alone.
 pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
-    let app = application_frame(dataset, profile, by, &[])?;
+    let app = application_frame(dataset, profile, by, &FrameExtras::default())?;
     let mut results = collect_all(vec![funnel_query(&app, by)], &app.sources(), profile)?;
     funnel_counts(&app, &results.remove(0), by)
 }
@@ -153,14 +284,28 @@ impl AppFrame {
     }
 }
 
-/// Builds the per-application frame. `by` columns must exist; `optional`
-/// applications columns (grade, sex, applied_on…) are carried when present.
+/// What the per-application frame carries beyond the funnel's needs.
+#[derive(Default)]
+pub(crate) struct FrameExtras<'a> {
+    /// Applications columns carried when present, as nulls when not
+    /// (grade, sex, applied_on…).
+    pub optional: &'a [&'a str],
+    /// Carry `stage_on`: the date the application entered this stage
+    /// (stage_events' entered_at).
+    pub stage_date: Option<u8>,
+    /// vacancy_id → panel_type, joined on as `panel_type` ("no_panel" when
+    /// the vacancy has none).
+    pub panel_types: Option<DataFrame>,
+}
+
+/// Builds the per-application frame. `by` columns must exist.
 pub(crate) fn application_frame(
     dataset: &Dataset,
     profile: &Profile,
     by: &[String],
-    optional: &[&str],
+    extras: &FrameExtras,
 ) -> Result<AppFrame> {
+    let optional = extras.optional;
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
@@ -184,13 +329,13 @@ pub(crate) fn application_frame(
     }
     let events = dataset
         .get(TableKind::StageEvents)
-        .map(|s| ingest::scan(s, profile, &[]))
+        .map(|s| ingest::scan(s, profile, &["entered_at"]))
         .transpose()?;
 
     let mut events_account = None;
     let (stage_source, stage_frame) = match &events {
         Some(ev) => {
-            let (map, account) = stage_value_pass(ev, &stage_map, "stage")?;
+            let (map, account) = stage_value_pass(ev, &stage_map, "stage", &["application_id"])?;
             events_account = Some(account);
             (StageSource::StageEvents, Some((ev, map)))
         }
@@ -204,7 +349,7 @@ pub(crate) fn application_frame(
         }
     };
     let furthest_map = if stage_source == StageSource::FurthestStage {
-        Some(stage_value_pass(&apps, &stage_map, "furthest_stage")?.0)
+        Some(stage_value_pass(&apps, &stage_map, "furthest_stage", &[])?.0)
     } else {
         None
     };
@@ -265,6 +410,13 @@ pub(crate) fn application_frame(
                     .n_unique()
                     .cast(DataType::UInt64)
                     .alias("n_distinct"),
+                match extras.stage_date {
+                    Some(r) if ev.has("entered_at") => col("entered_at")
+                        .filter(col("rank").eq(lit(r as i32)))
+                        .min()
+                        .alias("stage_on"),
+                    _ => lit(NULL).cast(DataType::String).alias("stage_on"),
+                },
             ]);
         applications.join(
             per_app,
@@ -277,8 +429,28 @@ pub(crate) fn application_frame(
             lit(NULL).cast(DataType::Int32).alias("event_rank"),
             lit(NULL).cast(DataType::UInt64).alias("n_events"),
             lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
+            lit(NULL).cast(DataType::String).alias("stage_on"),
         ])
     };
+    let mut joined = joined;
+    let absent: Vec<Expr> = optional
+        .iter()
+        .filter(|c| !apps.has(c))
+        .map(|c| lit(NULL).cast(DataType::String).alias(*c))
+        .collect();
+    if !absent.is_empty() {
+        joined = joined.with_columns(absent);
+    }
+    if let Some(types) = &extras.panel_types {
+        joined = joined
+            .join(
+                types.clone().lazy(),
+                [col("vacancy_id")],
+                [col("vacancy_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(col("panel_type").fill_null(lit("no_panel")));
+    }
 
     let frame = joined
         .with_columns([
@@ -526,6 +698,22 @@ pub(crate) fn u64_column(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
     let s = column(df, name)?;
     let ca = s.u64().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+pub(crate) fn i32_column(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>> {
+    let s = column(df, name)?
+        .cast(&DataType::Int32)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let ca = s.i32().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(ca.iter().collect())
+}
+
+pub(crate) fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let s = column(df, name)?
+        .cast(&DataType::Float64)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let ca = s.f64().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(ca.iter().collect())
 }
 
 pub(crate) fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {

@@ -11,19 +11,25 @@ use crate::taxonomy::ladder::{StageMap, StageValue, stage_key};
 
 /// First, small pass over a stage column's distinct values: every value
 /// must be on the ladder, mapped by the profile, or ignored by it. Returns
-/// the mapping table (value, rank, code) for the values that are stages.
+/// the mapping table (value, rank, code) for the values that are stages,
+/// and the table's row account so far. Rows missing any of `ids` are
+/// counted as excluded for that reason (pass no ids for a column of the
+/// applications table, whose ids are accounted for elsewhere).
 pub(crate) fn stage_value_pass(
     scan: &Scan,
     stage_map: &StageMap,
     column: &str,
+    ids: &[&str],
 ) -> Result<(DataFrame, TableAccount)> {
+    let id_missing = ids
+        .iter()
+        .map(|id| col(*id).is_null())
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
     let counts = scan
         .frame
         .clone()
-        .group_by([
-            col(column),
-            col("application_id").is_null().alias("id_missing"),
-        ])
+        .group_by([col(column), id_missing.alias("id_missing")])
         .agg([len().cast(DataType::UInt64).alias("n")]);
     let df = collect(counts, &[&scan.source], &Profile::canonical())?;
     let values = str_column(&df, column)?;
@@ -38,7 +44,7 @@ pub(crate) fn stage_value_pass(
     let mut mapped: BTreeMap<String, u8> = BTreeMap::new();
     for i in 0..df.height() {
         rows_read += n[i];
-        if id_missing[i] && column == "stage" {
+        if id_missing[i] {
             missing_id += n[i];
             continue;
         }
@@ -104,7 +110,7 @@ pub(crate) fn stage_value_pass(
     ])
     .map_err(|e| Error::Internal(e.to_string()))?;
     let mut excluded = Vec::new();
-    push_exclusion(&mut excluded, "missing application_id", missing_id);
+    push_exclusion(&mut excluded, &format!("missing {}", ids.join(" or ")), missing_id);
     push_exclusion(&mut excluded, "missing stage", missing_stage);
     push_exclusion(
         &mut excluded,

@@ -45,6 +45,10 @@ pub struct Profile {
     pub ethnicity_labels: BTreeMap<String, Resolution>,
     /// CSV field delimiter.
     pub delimiter: u8,
+    /// Text scores → numbers; `None` marks values to drop ("no decision").
+    pub score_values: BTreeMap<String, Option<f64>>,
+    /// Grades, lowest first, for panel policies.
+    pub grades: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +64,9 @@ struct ProfileFile {
     ethnicity_labels: BTreeMap<String, String>,
     #[serde(default)]
     csv: CsvOptions,
+    #[serde(default)]
+    score_values: BTreeMap<String, toml::Value>,
+    grades: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,7 +153,24 @@ impl Profile {
                 ));
             }
         };
+        let mut score_values = BTreeMap::new();
+        for (text, value) in file.score_values {
+            let number = match &value {
+                toml::Value::Integer(i) => Some(*i as f64),
+                toml::Value::Float(f) if f.is_finite() => Some(*f),
+                toml::Value::String(s) if s.eq_ignore_ascii_case("ignore") => None,
+                other => {
+                    return Err(Error::input(
+                        path,
+                        format!("[score_values] maps '{text}' to {other}: expected a number or \"ignore\""),
+                    ));
+                }
+            };
+            score_values.insert(score_key(&text), number);
+        }
         let profile = Profile {
+            score_values,
+            grades: file.grades,
             name: file.name,
             columns,
             ladder,
@@ -171,6 +195,19 @@ impl Profile {
         StageMap::new(self.ladder(), &self.stage_values)
     }
 
+    /// A text score's value: `Some(Some(x))` for a number, `Some(None)` for a
+    /// value to drop, `None` when neither a number nor mapped.
+    pub fn score_value(&self, text: &str) -> Option<Option<f64>> {
+        if let Some(v) = self.score_values.get(&score_key(text)) {
+            return Some(*v);
+        }
+        text.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Some)
+    }
+
     /// The export's name for a canonical column.
     pub fn source_column<'a>(&'a self, table: TableKind, canonical: &'a str) -> &'a str {
         self.columns
@@ -179,6 +216,11 @@ impl Profile {
             .map(String::as_str)
             .unwrap_or(canonical)
     }
+}
+
+/// Score texts match ignoring case and surrounding spaces.
+fn score_key(text: &str) -> String {
+    text.trim().to_lowercase()
 }
 
 #[cfg(test)]

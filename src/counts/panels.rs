@@ -1,0 +1,345 @@
+//! Panel composition: the panel_members table reduced to members per
+//! [vacancy, stage, member label, member sex], and the vacancies of the
+//! applications table reduced to one row each (grade, breakdown values,
+//! furthest stage any of its applicants reached).
+//!
+//! Panel composition is counted before the main pass, because each
+//! vacancy's panel type (diverse, all White, …) becomes a key of the funnel
+//! counts, so outcomes can be compared by panel type.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::stage_values::stage_value_pass;
+use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
+use crate::error::{Error, Result};
+use crate::ingest::{Profile, Scan};
+use crate::taxonomy::Taxonomy;
+use crate::taxonomy::grouping::Class;
+use crate::taxonomy::ladder::StageMap;
+
+/// Members of one panel with one label and sex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PanelCell {
+    /// The vacancy.
+    pub vacancy: String,
+    /// Rank of the stage the panel sat at.
+    pub stage: u8,
+    /// The members' raw ethnicity label.
+    pub label: Option<String>,
+    /// The members' raw sex value.
+    pub sex: Option<String>,
+    /// Distinct members.
+    pub members: u64,
+}
+
+/// One vacancy of the applications table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VacancyCell {
+    /// The vacancy.
+    pub vacancy: String,
+    /// Its grade (first applications row's), if the table has grades.
+    pub grade: Option<String>,
+    /// Its values of the breakdown columns, in the funnel counts' `by` order.
+    pub keys: Vec<Option<String>>,
+    /// The furthest stage any of its applications reached.
+    pub reached: u8,
+    /// Its applications.
+    pub applications: u64,
+}
+
+/// The sufficient statistics of the panel measures.
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelCounts {
+    /// Panel members.
+    pub cells: Vec<PanelCell>,
+    /// Vacancies.
+    pub vacancies: Vec<VacancyCell>,
+    /// The stage whose panels decide a vacancy's panel type (the stage with
+    /// the most panel seats).
+    pub panel_stage: Option<u8>,
+    /// Row accounting for panel_members.
+    pub account: TableAccount,
+}
+
+/// A vacancy's panel, as the outcome comparisons see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelType {
+    /// At least one member from a group other than the reference group.
+    Diverse,
+    /// Every member known and in the reference group (White under wres).
+    AllWhite,
+    /// No member known to be outside the reference group, but some members'
+    /// ethnicity unknown.
+    Other,
+    /// No panel recorded at the panel stage.
+    NoPanel,
+}
+
+impl PanelType {
+    /// All, in report order.
+    pub const ALL: [PanelType; 4] = [
+        PanelType::Diverse,
+        PanelType::AllWhite,
+        PanelType::Other,
+        PanelType::NoPanel,
+    ];
+
+    /// The name used in JSON and as a count key.
+    pub fn name(self) -> &'static str {
+        match self {
+            PanelType::Diverse => "diverse",
+            PanelType::AllWhite => "all_white",
+            PanelType::Other => "other",
+            PanelType::NoPanel => "no_panel",
+        }
+    }
+
+    /// From its name.
+    pub fn from_name(name: &str) -> Option<PanelType> {
+        PanelType::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// Classifies a panel from its members' classes.
+pub fn panel_type(classes: impl IntoIterator<Item = (Class, u64)>, reference: usize) -> PanelType {
+    let (mut members, mut focal, mut unknown) = (0, 0, 0);
+    for (class, n) in classes {
+        members += n;
+        match class {
+            Class::Group(g) if g != reference => focal += n,
+            Class::Group(_) => {}
+            _ => unknown += n,
+        }
+    }
+    if members == 0 {
+        PanelType::NoPanel
+    } else if focal > 0 {
+        PanelType::Diverse
+    } else if unknown > 0 {
+        PanelType::Other
+    } else {
+        PanelType::AllWhite
+    }
+}
+
+/// The panel table after its stage pre-pass.
+pub(crate) struct PanelPrep {
+    scan: Scan,
+    stages: DataFrame,
+    account: TableAccount,
+}
+
+/// Pre-pass: the panel stages must be on the ladder (or ignored).
+pub(crate) fn prepare(scan: Scan, stage_map: &StageMap) -> Result<PanelPrep> {
+    let (stages, account) =
+        stage_value_pass(&scan, stage_map, "stage", &["vacancy_id", "member_id"])?;
+    Ok(PanelPrep {
+        scan,
+        stages,
+        account,
+    })
+}
+
+impl PanelPrep {
+    /// Usable panel rows with their stage rank.
+    fn seats(&self) -> LazyFrame {
+        self.scan
+            .frame
+            .clone()
+            .filter(
+                col("vacancy_id")
+                    .is_not_null()
+                    .and(col("member_id").is_not_null()),
+            )
+            .join(
+                self.stages
+                    .clone()
+                    .lazy()
+                    .select([col("value").alias("stage"), col("rank")]),
+                [col("stage")],
+                [col("stage")],
+                JoinArgs::new(JoinType::Inner),
+            )
+    }
+
+    /// The distinct (vacancy_id, member_id) pairs, for checking assessors.
+    pub fn pairs(&self) -> LazyFrame {
+        self.seats()
+            .group_by([col("vacancy_id"), col("member_id")])
+            .agg([len().alias("n")])
+    }
+}
+
+/// Counts panel members (a member listed twice for the same vacancy and
+/// stage counts once) and finds each vacancy's panel type.
+pub(crate) fn composition(
+    prep: &PanelPrep,
+    profile: &Profile,
+    taxonomy: &Taxonomy,
+) -> Result<(Vec<PanelCell>, TableAccount, Option<u8>, DataFrame)> {
+    let query = prep
+        .seats()
+        .group_by([col("vacancy_id"), col("rank"), col("member_id")])
+        .agg([
+            col("member_ethnicity").first(),
+            col("member_sex").first(),
+            len().cast(DataType::UInt64).alias("copies"),
+        ])
+        .group_by([
+            col("vacancy_id"),
+            col("rank"),
+            col("member_ethnicity"),
+            col("member_sex"),
+        ])
+        .agg([
+            len().cast(DataType::UInt64).alias("members"),
+            col("copies").sum().cast(DataType::UInt64).alias("copies"),
+        ]);
+    let df = collect(query, &[&prep.scan.source], profile)?;
+    let vacancy = str_column(&df, "vacancy_id")?;
+    let rank = i32_column(&df, "rank")?;
+    let label = str_column(&df, "member_ethnicity")?;
+    let sex = str_column(&df, "member_sex")?;
+    let members = u64_column(&df, "members")?;
+    let copies = u64_column(&df, "copies")?;
+    let mut cells = Vec::with_capacity(df.height());
+    let mut duplicates = 0;
+    for i in 0..df.height() {
+        duplicates += copies[i] - members[i];
+        cells.push(PanelCell {
+            vacancy: vacancy[i].clone().unwrap_or_default(),
+            stage: rank[i].unwrap_or(0) as u8,
+            label: label[i].clone(),
+            sex: sex[i].clone(),
+            members: members[i],
+        });
+    }
+    cells.sort_by(|a, b| {
+        (&a.vacancy, a.stage, &a.label, &a.sex).cmp(&(&b.vacancy, b.stage, &b.label, &b.sex))
+    });
+    let mut account = prep.account.clone();
+    push_exclusion(
+        &mut account.excluded,
+        "repeat of a member already on the vacancy's panel at that stage",
+        duplicates,
+    );
+    account.rows_excluded = account.excluded.iter().map(|e| e.rows).sum();
+    account.rows_used = account.rows_read - account.rows_excluded;
+
+    // The panel stage: where most seats are.
+    let mut seats_by_stage: BTreeMap<u8, u64> = BTreeMap::new();
+    for c in &cells {
+        *seats_by_stage.entry(c.stage).or_default() += c.members;
+    }
+    let panel_stage = seats_by_stage
+        .iter()
+        .max_by_key(|(stage, n)| (**n, std::cmp::Reverse(**stage)))
+        .map(|(s, _)| *s);
+    let types = panel_types(&cells, panel_stage, taxonomy);
+    let (ids, names): (Vec<String>, Vec<&str>) = types
+        .into_iter()
+        .map(|(v, t)| (v, t.name()))
+        .unzip();
+    let frame = DataFrame::new_infer_height(vec![
+        Column::new("vacancy_id".into(), ids),
+        Column::new("panel_type".into(), names),
+    ])
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((cells, account, panel_stage, frame))
+}
+
+/// Panel type of every vacancy with a panel at `stage`.
+pub fn panel_types(
+    cells: &[PanelCell],
+    stage: Option<u8>,
+    taxonomy: &Taxonomy,
+) -> BTreeMap<String, PanelType> {
+    let reference = taxonomy.scheme.reference;
+    let mut by_vacancy: BTreeMap<&str, Vec<(Class, u64)>> = BTreeMap::new();
+    for c in cells.iter().filter(|c| Some(c.stage) == stage) {
+        by_vacancy
+            .entry(c.vacancy.as_str())
+            .or_default()
+            .push((taxonomy.classify(c.label.as_deref()), c.members));
+    }
+    by_vacancy
+        .into_iter()
+        .map(|(v, classes)| (v.to_string(), panel_type(classes, reference)))
+        .collect()
+}
+
+/// One row per vacancy of the applications table.
+pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> LazyFrame {
+    let mut aggs = vec![
+        col("grade").first(),
+        col("reached").max().alias("reached"),
+        len().cast(DataType::UInt64).alias("applications"),
+    ];
+    aggs.extend(
+        by.iter()
+            .filter(|b| b.as_str() != "grade")
+            .map(|b| col(b.as_str()).first()),
+    );
+    app.frame
+        .clone()
+        .filter(col("in_apps").and(col("id_missing").not()))
+        .group_by([col("vacancy_id")])
+        .agg(aggs)
+}
+
+/// Reads the vacancy query's result.
+pub(crate) fn read_vacancies(df: &DataFrame, by: &[String]) -> Result<Vec<VacancyCell>> {
+    let vacancy = str_column(df, "vacancy_id")?;
+    let grade = str_column(df, "grade")?;
+    let reached = i32_column(df, "reached")?;
+    let applications = u64_column(df, "applications")?;
+    let keys: Vec<Vec<Option<String>>> = by
+        .iter()
+        .map(|b| str_column(df, b))
+        .collect::<Result<_>>()?;
+    let mut out: Vec<VacancyCell> = (0..df.height())
+        .map(|i| VacancyCell {
+            vacancy: vacancy[i].clone().unwrap_or_default(),
+            grade: grade[i].clone(),
+            keys: keys.iter().map(|k| k[i].clone()).collect(),
+            reached: reached[i].unwrap_or(0) as u8,
+            applications: applications[i],
+        })
+        .collect();
+    out.sort_by(|a, b| a.vacancy.cmp(&b.vacancy));
+    Ok(out)
+}
+
+/// Vacancies named in panels but absent from the applications table.
+pub fn unknown_vacancies(counts: &PanelCounts) -> BTreeSet<&str> {
+    let known: BTreeSet<&str> = counts.vacancies.iter().map(|v| v.vacancy.as_str()).collect();
+    counts
+        .cells
+        .iter()
+        .map(|c| c.vacancy.as_str())
+        .filter(|v| !known.contains(v))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panel_types_from_member_classes() {
+        let white = Class::Group(0);
+        let bme = Class::Group(1);
+        assert_eq!(panel_type([(white, 2), (bme, 1)], 0), PanelType::Diverse);
+        assert_eq!(panel_type([(white, 3)], 0), PanelType::AllWhite);
+        assert_eq!(panel_type([(white, 2), (Class::NotKnown, 1)], 0), PanelType::Other);
+        assert_eq!(panel_type([(bme, 1), (Class::Declined, 1)], 0), PanelType::Diverse);
+        assert_eq!(panel_type([], 0), PanelType::NoPanel);
+        for t in PanelType::ALL {
+            assert_eq!(PanelType::from_name(t.name()), Some(t));
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! Score statistics: the scores table reduced, in the same streaming run as
+//! the funnel, to
+//!
+//! - histograms of individual assessor scores by [stage, applicant label,
+//!   sex, period, score];
+//! - histograms of application-level scores (the mean of an application's
+//!   assessors at a stage) by the same keys;
+//! - per assessor × stage × applicant label: n, Σd and Σd² of the assessor's
+//!   score minus the mean of the other assessors' scores for the same
+//!   application and stage.
+//!
+//! Each score row is used or excluded with a reason: missing ids, stage or
+//! score the profile ignores, repeated (same application, stage, assessor;
+//! first kept), application not in the applications table, application that
+//! never reached the scored stage, assessor not on the vacancy's panel.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::stage_values::stage_value_pass;
+use super::{
+    AppFrame, TableAccount, collect, f64_column, i32_column, push_exclusion, str_column,
+    u64_column,
+};
+use crate::error::{Error, Result};
+use crate::ingest::{Profile, Scan};
+use crate::taxonomy::ladder::StageMap;
+
+/// Where a score's period (quarter) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodFrom {
+    /// The application's applied_on date.
+    Applied,
+    /// The date the application entered the scored stage (stage_events'
+    /// entered_at).
+    Interview,
+}
+
+/// One histogram cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreCell {
+    /// Rank of the scored stage.
+    pub stage: u8,
+    /// The applicant's raw ethnicity label.
+    pub label: Option<String>,
+    /// The applicant's raw sex value.
+    pub sex: Option<String>,
+    /// Year × 10 + quarter (20251 = 2025 Q1); `None` when undated.
+    pub period: Option<i32>,
+    /// The score (or the application's mean score).
+    pub value: f64,
+    /// How many.
+    pub n: u64,
+}
+
+/// One assessor's differentials against the rest of the panel, for
+/// applicants with one raw label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssessorCell {
+    /// The assessor.
+    pub assessor: String,
+    /// Rank of the scored stage.
+    pub stage: u8,
+    /// The applicant's raw ethnicity label.
+    pub label: Option<String>,
+    /// Applications scored by this assessor and at least one other.
+    pub n: u64,
+    /// Σ (own score − mean of the others').
+    pub sum: f64,
+    /// Σ of its squares.
+    pub sum_sq: f64,
+}
+
+/// The sufficient statistics of the scoring measures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreCounts {
+    /// Individual assessor scores.
+    pub assessor_level: Vec<ScoreCell>,
+    /// Application means.
+    pub application_level: Vec<ScoreCell>,
+    /// Assessor differentials.
+    pub assessors: Vec<AssessorCell>,
+    /// Row accounting for the scores table.
+    pub account: TableAccount,
+    /// Where periods come from.
+    pub period_from: PeriodFrom,
+    /// The stage whose entry date dates a score (for `PeriodFrom::Interview`).
+    pub dated_stage: Option<u8>,
+}
+
+/// The prepared scores: mapping tables from the pre-passes.
+pub(crate) struct ScorePrep {
+    scan: Scan,
+    stages: DataFrame,
+    values: DataFrame,
+    account: TableAccount,
+    /// The most scored stage's rank (dates scores for `--period-from interview`).
+    pub main_stage: Option<u8>,
+}
+
+/// Pre-passes over the scores table: stage values onto the ladder, score
+/// values to numbers. Unknown values of either stop with a list.
+pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Result<ScorePrep> {
+    let (stages, mut account) = stage_value_pass(
+        &scan,
+        stage_map,
+        "stage",
+        &["application_id", "assessor_id"],
+    )?;
+    let query = scan
+        .frame
+        .clone()
+        .filter(
+            col("application_id")
+                .is_not_null()
+                .and(col("assessor_id").is_not_null()),
+        )
+        .join(
+            stages.clone().lazy().select([col("value").alias("stage"), col("rank")]),
+            [col("stage")],
+            [col("stage")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("score"), col("rank")])
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    let df = collect(query, &[&scan.source], profile)?;
+    let texts = str_column(&df, "score")?;
+    let ranks = i32_column(&df, "rank")?;
+    let n = u64_column(&df, "n")?;
+    let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
+    let mut missing = 0;
+    let mut ignored = 0;
+    let mut mapped: BTreeMap<String, f64> = BTreeMap::new();
+    let mut per_stage: BTreeMap<u8, u64> = BTreeMap::new();
+    for i in 0..df.height() {
+        let Some(text) = &texts[i] else {
+            missing += n[i];
+            continue;
+        };
+        match profile.score_value(text) {
+            Some(Some(v)) => {
+                mapped.insert(text.clone(), v);
+                if let Some(r) = ranks[i] {
+                    *per_stage.entry(r as u8).or_default() += n[i];
+                }
+            }
+            Some(None) => ignored += n[i],
+            None => *unknown.entry(text.clone()).or_default() += n[i],
+        }
+    }
+    if !unknown.is_empty() {
+        let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let shown: Vec<String> = list
+            .iter()
+            .take(20)
+            .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
+            .collect();
+        return Err(Error::input(
+            &scan.source.path,
+            format!(
+                "{} score value{} not a number: {}",
+                list.len(),
+                if list.len() == 1 { " is" } else { "s are" },
+                shown.join(", ")
+            ),
+        )
+        .with_column("score")
+        .with_hint(format!(
+            "map text ratings to numbers, or to \"ignore\", in a profile's [score_values] section, e.g. \"{}\" = 3 (docs/profiles.md)",
+            list[0].0
+        )));
+    }
+    push_exclusion(&mut account.excluded, "missing score", missing);
+    push_exclusion(
+        &mut account.excluded,
+        "score value the profile marks \"ignore\"",
+        ignored,
+    );
+    account.rows_excluded = account.excluded.iter().map(|e| e.rows).sum();
+    account.rows_used = account.rows_read - account.rows_excluded;
+    let (texts, values): (Vec<String>, Vec<f64>) = mapped.into_iter().unzip();
+    let values = DataFrame::new_infer_height(vec![
+        Column::new("score".into(), texts),
+        Column::new("value".into(), values),
+    ])
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let main_stage = per_stage.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r);
+    Ok(ScorePrep {
+        scan,
+        stages,
+        values,
+        account,
+        main_stage,
+    })
+}
+
+/// Year × 10 + quarter from a date written "YYYY-MM-DD…" or "DD/MM/YYYY";
+/// null for anything else.
+fn quarter_key(date: Expr) -> Expr {
+    let s = date.cast(DataType::String).str().strip_chars(lit(NULL));
+    let part = |offset: i64, length: u64| {
+        s.clone()
+            .str()
+            .slice(lit(offset), lit(length))
+            .cast(DataType::Int32)
+    };
+    let char_at = |offset: i64| s.clone().str().slice(lit(offset), lit(1u64));
+    let iso = char_at(4).eq(lit("-"));
+    let uk = char_at(2).eq(lit("/")).and(char_at(5).eq(lit("/")));
+    let year = when(iso.clone())
+        .then(part(0, 4))
+        .when(uk.clone())
+        .then(part(6, 4))
+        .otherwise(lit(NULL).cast(DataType::Int32));
+    let month = when(iso)
+        .then(part(5, 2))
+        .when(uk)
+        .then(part(3, 2))
+        .otherwise(lit(NULL).cast(DataType::Int32));
+    let valid = month
+        .clone()
+        .gt_eq(lit(1))
+        .and(month.clone().lt_eq(lit(12)))
+        .and(year.clone().gt(lit(1900)));
+    when(valid)
+        .then(year * lit(10) + (month - lit(1)) / lit(3) + lit(1))
+        .otherwise(lit(NULL).cast(DataType::Int32))
+        .cast(DataType::Int32)
+}
+
+/// Status codes of a deduplicated score.
+const USED: i32 = 0;
+const UNKNOWN_APPLICATION: i32 = 1;
+const NOT_REACHED: i32 = 2;
+const NOT_ON_PANEL: i32 = 3;
+
+/// The score queries, to run with the funnel's. `panel_pairs` holds the
+/// distinct (vacancy_id, member_id) of the panels, when there are any.
+pub(crate) fn queries(
+    prep: &ScorePrep,
+    app: &AppFrame,
+    panel_pairs: Option<LazyFrame>,
+    period_from: PeriodFrom,
+) -> Vec<LazyFrame> {
+    let period = match period_from {
+        PeriodFrom::Applied => quarter_key(col("applied_on")),
+        PeriodFrom::Interview => quarter_key(col("stage_on")),
+    };
+    let apps = app.frame.clone().select([
+        col("application_id"),
+        col("in_apps"),
+        col("vacancy_id"),
+        col("ethnicity"),
+        col("sex"),
+        col("reached"),
+        period.alias("period"),
+    ]);
+    let mut scored = prep
+        .scan
+        .frame
+        .clone()
+        .filter(
+            col("application_id")
+                .is_not_null()
+                .and(col("assessor_id").is_not_null()),
+        )
+        .join(
+            prep.stages
+                .clone()
+                .lazy()
+                .select([col("value").alias("stage"), col("rank").alias("stage_rank")]),
+            [col("stage")],
+            [col("stage")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            prep.values.clone().lazy(),
+            [col("score")],
+            [col("score")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("application_id"), col("stage_rank"), col("assessor_id")])
+        .agg([
+            col("value").first(),
+            len().cast(DataType::UInt64).alias("copies"),
+        ])
+        .join(
+            apps,
+            [col("application_id")],
+            [col("application_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    let on_panel = match panel_pairs {
+        Some(pairs) => {
+            scored = scored.join(
+                pairs.select([
+                    col("vacancy_id"),
+                    col("member_id").alias("assessor_id"),
+                    lit(true).alias("on_panel"),
+                ]),
+                [col("vacancy_id"), col("assessor_id")],
+                [col("vacancy_id"), col("assessor_id")],
+                JoinArgs::new(JoinType::Left),
+            );
+            col("on_panel").is_not_null()
+        }
+        None => lit(true),
+    };
+    let scored = scored
+        .with_column(
+            when(col("in_apps").fill_null(lit(false)).not())
+                .then(lit(UNKNOWN_APPLICATION))
+                .when(col("reached").lt(col("stage_rank")))
+                .then(lit(NOT_REACHED))
+                .when(on_panel.not())
+                .then(lit(NOT_ON_PANEL))
+                .otherwise(lit(USED))
+                .alias("status"),
+        )
+        .cache();
+
+    let status = scored.clone().group_by([col("status")]).agg([
+        len().cast(DataType::UInt64).alias("scores"),
+        col("copies").sum().cast(DataType::UInt64).alias("rows"),
+    ]);
+    let used = scored.filter(col("status").eq(lit(USED)));
+    let keys = || {
+        vec![
+            col("stage_rank"),
+            col("ethnicity"),
+            col("sex"),
+            col("period"),
+            col("value"),
+        ]
+    };
+    let assessor_level = used
+        .clone()
+        .group_by(keys())
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    let per_application = used
+        .clone()
+        .group_by([col("application_id"), col("stage_rank")])
+        .agg([
+            col("value").mean().alias("value"),
+            col("value").sum().alias("total"),
+            len().cast(DataType::UInt64).alias("scorers"),
+            col("ethnicity").first(),
+            col("sex").first(),
+            col("period").first(),
+        ])
+        .cache();
+    let application_level = per_application
+        .clone()
+        .group_by(keys())
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    let differentials = used
+        .join(
+            per_application.select([
+                col("application_id"),
+                col("stage_rank"),
+                col("total"),
+                col("scorers"),
+            ]),
+            [col("application_id"), col("stage_rank")],
+            [col("application_id"), col("stage_rank")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("scorers").gt(lit(1u64)))
+        .with_column(
+            (col("value")
+                - (col("total") - col("value")) / (col("scorers").cast(DataType::Float64) - lit(1.0)))
+            .alias("d"),
+        )
+        .group_by([col("assessor_id"), col("stage_rank"), col("ethnicity")])
+        .agg([
+            len().cast(DataType::UInt64).alias("n"),
+            col("d").sum().alias("sum"),
+            (col("d") * col("d")).sum().alias("sum_sq"),
+        ]);
+    vec![status, assessor_level, application_level, differentials]
+}
+
+/// Reads the score queries' results.
+pub(crate) fn read(
+    prep: &ScorePrep,
+    results: &[DataFrame],
+    period_from: PeriodFrom,
+) -> Result<ScoreCounts> {
+    let [status, assessor_level, application_level, differentials] = results else {
+        return Err(Error::Internal("score queries: wrong number of results".into()));
+    };
+    let mut account = prep.account.clone();
+    let codes = i32_column(status, "status")?;
+    let scores = u64_column(status, "scores")?;
+    let rows = u64_column(status, "rows")?;
+    let duplicates: u64 = rows.iter().sum::<u64>() - scores.iter().sum::<u64>();
+    push_exclusion(
+        &mut account.excluded,
+        "repeat of a score already recorded (same application, stage and assessor)",
+        duplicates,
+    );
+    for (i, code) in codes.iter().enumerate() {
+        let reason = match code.unwrap_or(USED) {
+            UNKNOWN_APPLICATION => "score for an application not in the applications table",
+            NOT_REACHED => "score at a stage the application never reached",
+            NOT_ON_PANEL => "assessor not on the vacancy's panel",
+            _ => continue,
+        };
+        push_exclusion(&mut account.excluded, reason, scores[i]);
+    }
+    account.rows_excluded = account.excluded.iter().map(|e| e.rows).sum();
+    account.rows_used = account.rows_read - account.rows_excluded;
+    Ok(ScoreCounts {
+        assessor_level: score_cells(assessor_level)?,
+        application_level: score_cells(application_level)?,
+        assessors: assessor_cells(differentials)?,
+        account,
+        period_from,
+        dated_stage: match period_from {
+            PeriodFrom::Applied => None,
+            PeriodFrom::Interview => prep.main_stage,
+        },
+    })
+}
+
+fn score_cells(df: &DataFrame) -> Result<Vec<ScoreCell>> {
+    let stage = i32_column(df, "stage_rank")?;
+    let label = str_column(df, "ethnicity")?;
+    let sex = str_column(df, "sex")?;
+    let period = i32_column(df, "period")?;
+    let value = f64_column(df, "value")?;
+    let n = u64_column(df, "n")?;
+    let mut cells: Vec<ScoreCell> = (0..df.height())
+        .filter_map(|i| {
+            Some(ScoreCell {
+                stage: stage[i]? as u8,
+                label: label[i].clone(),
+                sex: sex[i].clone(),
+                period: period[i],
+                value: value[i]?,
+                n: n[i],
+            })
+        })
+        .collect();
+    cells.sort_by(|a, b| {
+        (a.stage, &a.label, &a.sex, a.period)
+            .cmp(&(b.stage, &b.label, &b.sex, b.period))
+            .then(a.value.total_cmp(&b.value))
+    });
+    Ok(cells)
+}
+
+fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
+    let assessor = str_column(df, "assessor_id")?;
+    let stage = i32_column(df, "stage_rank")?;
+    let label = str_column(df, "ethnicity")?;
+    let n = u64_column(df, "n")?;
+    let sum = f64_column(df, "sum")?;
+    let sum_sq = f64_column(df, "sum_sq")?;
+    let mut cells: Vec<AssessorCell> = (0..df.height())
+        .filter_map(|i| {
+            Some(AssessorCell {
+                assessor: assessor[i].clone()?,
+                stage: stage[i]? as u8,
+                label: label[i].clone(),
+                n: n[i],
+                sum: sum[i].unwrap_or(0.0),
+                sum_sq: sum_sq[i].unwrap_or(0.0),
+            })
+        })
+        .collect();
+    cells.sort_by(|a, b| (&a.assessor, a.stage, &a.label).cmp(&(&b.assessor, b.stage, &b.label)));
+    Ok(cells)
+}
