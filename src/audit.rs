@@ -5,11 +5,14 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::counts::{self, FunnelCounts};
+use crate::counts::{self, CountRequest, Counts, PeriodFrom};
 use crate::error::{Error, Result};
+use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
+use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::quality::{self, DataQuality};
+use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
 use crate::taxonomy::Taxonomy;
 
 /// Everything an audit needs, checked before any file is scanned.
@@ -29,6 +32,14 @@ pub struct AuditSpec {
     pub confidence: f64,
     /// Which way up ratios are stated.
     pub direction: Direction,
+    /// The employer's panel policy, if given.
+    pub policy: Option<Policy>,
+    /// Where score periods come from.
+    pub period_from: PeriodFrom,
+    /// Fewest candidates per group before an assessor can be flagged.
+    pub min_assessor_candidates: u64,
+    /// Leave personal identifiers (assessor ids) out of the output.
+    pub publish: bool,
 }
 
 impl AuditSpec {
@@ -120,6 +131,13 @@ pub struct Audit {
     pub data_quality: DataQuality,
     /// Every step, whole dataset first, then each breakdown row.
     pub transitions: Vec<TransitionResult>,
+    /// Panel composition, policy and outcomes by panel type, when the
+    /// dataset has panels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panels: Option<PanelReport>,
+    /// Score gaps, drift and assessor checks, when the dataset has scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<ScoringReport>,
 }
 
 /// Runs an audit.
@@ -134,7 +152,17 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
                 .map(|s| ingest::fingerprint(s, spec.profile.delimiter))
                 .collect::<Result<Vec<String>>>()
         });
-        let counts = counts::count_funnel(&spec.dataset, &spec.profile, &by);
+        let counts = counts::count(
+            &spec.dataset,
+            &spec.profile,
+            &CountRequest {
+                by: &by,
+                taxonomy: &spec.taxonomy,
+                panels: true,
+                scores: true,
+                period_from: spec.period_from,
+            },
+        );
         let hashes = hashing
             .join()
             .unwrap_or_else(|_| Err(Error::Internal("hashing thread panicked".into())));
@@ -147,7 +175,8 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
 }
 
 /// The audit of an already counted dataset.
-pub fn from_counts(spec: &AuditSpec, counts: &FunnelCounts, hashes: Vec<String>) -> Audit {
+pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit {
+    let counts = &all.funnel;
     let scheme = &spec.taxonomy.scheme;
     let breakdowns = spec
         .by
@@ -199,6 +228,8 @@ pub fn from_counts(spec: &AuditSpec, counts: &FunnelCounts, hashes: Vec<String>)
             rows: counts
                 .tables
                 .iter()
+                .chain(all.panels.as_ref().map(|p| &p.account))
+                .chain(all.scores.as_ref().map(|s| &s.account))
                 .find(|t| t.table == s.table)
                 .map(|t| t.rows_read),
             sha256,
@@ -211,7 +242,50 @@ pub fn from_counts(spec: &AuditSpec, counts: &FunnelCounts, hashes: Vec<String>)
         },
         settings,
         inputs,
-        data_quality: quality::data_quality(counts, &spec.taxonomy),
+        data_quality: {
+            let mut q = quality::data_quality(counts, &spec.taxonomy);
+            q.tables
+                .extend(all.panels.as_ref().map(|p| p.account.clone()));
+            q.tables
+                .extend(all.scores.as_ref().map(|s| s.account.clone()));
+            q
+        },
+        panels: all.panels.as_ref().map(|p| {
+            let by = spec.by_columns();
+            panels::panels(
+                p,
+                counts,
+                &spec.taxonomy,
+                &PanelSettings {
+                    confidence: spec.confidence,
+                    direction: spec.direction,
+                    breakdowns: spec
+                        .by
+                        .iter()
+                        .map(|dim| {
+                            dim.iter()
+                                .map(|c| by.iter().position(|b| b == c).expect("counted"))
+                                .collect()
+                        })
+                        .collect(),
+                    by,
+                    policy: spec.policy.clone(),
+                    grades: spec.profile.grades.clone(),
+                },
+            )
+        }),
+        scoring: all.scores.as_ref().and_then(|s| {
+            scoring::scoring(
+                s,
+                &counts.ladder,
+                &spec.taxonomy,
+                &ScoringSettings {
+                    confidence: spec.confidence,
+                    min_assessor_candidates: spec.min_assessor_candidates,
+                    publish: spec.publish,
+                },
+            )
+        }),
         transitions: funnel::funnel(counts, &spec.taxonomy, &funnel_settings),
     }
 }

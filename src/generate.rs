@@ -11,7 +11,14 @@
 //!
 //! - BME applicants progress less often at every step (multipliers
 //!   [`BME_MULTIPLIER`]); through agency "Agency C" more so at shortlisting.
-//! - Interview scores run [`SCORE_GAP`] points lower for BME candidates.
+//! - At interview → offer the BME multiplier is [`BME_MULTIPLIER`]'s only
+//!   with an all-White panel; with a diverse panel it is
+//!   [`BME_OFFER_MULTIPLIER_DIVERSE_PANEL`].
+//! - Interview scores run lower for BME candidates by a gap that widens
+//!   each quarter ([`score_gap`]).
+//! - One assessor, [`BIASED_ASSESSOR`], chairs every panel of ORG001 and
+//!   marks BME candidates [`BIASED_ASSESSOR_SHIFT`] points lower than
+//!   colleagues do.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -43,8 +50,19 @@ pub const BASE_RATES: [f64; 4] = [0.45, 0.75, 0.40, 0.90];
 pub const BME_MULTIPLIER: [f64; 4] = [0.85, 0.92, 0.80, 0.97];
 /// Extra multiplier at shortlisting for BME applicants through Agency C.
 pub const AGENCY_C_SHORTLIST_MULTIPLIER: f64 = 0.75;
-/// Mean interview score difference, BME minus White (scores 1–10).
-pub const SCORE_GAP: f64 = -0.4;
+/// With a diverse interview panel, the BME multiplier at interview → offer.
+pub const BME_OFFER_MULTIPLIER_DIVERSE_PANEL: f64 = 0.95;
+/// The assessor who chairs every ORG001 panel and is biased.
+pub const BIASED_ASSESSOR: &str = "E001-0001";
+/// How much lower than colleagues the biased assessor scores BME candidates.
+pub const BIASED_ASSESSOR_SHIFT: f64 = -1.5;
+
+/// Mean interview score difference, BME minus White (scores 1–10), for an
+/// application made `quarter` quarters after the first day of 2025:
+/// −0.1 in the first quarter, widening by 0.15 each quarter.
+pub fn score_gap(quarter: u32) -> f64 {
+    -0.1 - 0.15 * quarter as f64
+}
 
 const STAGES: [&str; 5] = [
     "applied",
@@ -277,11 +295,23 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
         let agency = AGENCIES[rng.random_range(0..AGENCIES.len())];
         let grade = GRADES[rng.random_range(0..GRADES.len())];
         let opened = rng.random_range(0..365u32);
-        // The interview panel: three staff of the organisation.
+        // The interview panel: three different staff of the organisation;
+        // ORG001's panels are chaired by the biased assessor.
         let mut panel: Vec<String> = Vec::with_capacity(3);
-        for _ in 0..3 {
-            let (label, _) = draw_known_ethnicity(&mut rng, total_weight);
-            let id = format!("E{}-{:04}", &organisation[3..], rng.random_range(1..=400));
+        let mut diverse = false;
+        for seat in 0..3 {
+            let (label, bme) = draw_known_ethnicity(&mut rng, total_weight);
+            let id = if seat == 0 && organisation == "ORG001" {
+                BIASED_ASSESSOR.to_string()
+            } else {
+                loop {
+                    let id = format!("E{}-{:04}", &organisation[3..], rng.random_range(2..=400));
+                    if !panel.contains(&id) {
+                        break id;
+                    }
+                }
+            };
+            diverse |= bme;
             let sex = if rng.random_bool(0.6) {
                 "Female"
             } else {
@@ -327,7 +357,11 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
             for step in 0..4 {
                 let mut p = BASE_RATES[step];
                 if bme == Some(true) {
-                    p *= BME_MULTIPLIER[step];
+                    p *= if step == 2 && diverse {
+                        BME_OFFER_MULTIPLIER_DIVERSE_PANEL
+                    } else {
+                        BME_MULTIPLIER[step]
+                    };
                     if step == 0 && agency == "Agency C" {
                         p *= AGENCY_C_SHORTLIST_MULTIPLIER;
                     }
@@ -350,8 +384,15 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
                 events.push(row);
             }
             if reached >= 2 {
+                let quarter = quarter(applied);
                 for member in &panel {
-                    let mean = 6.0 + if bme == Some(true) { SCORE_GAP } else { 0.0 };
+                    let mut mean = 6.0;
+                    if bme == Some(true) {
+                        mean += score_gap(quarter);
+                        if member == BIASED_ASSESSOR {
+                            mean += BIASED_ASSESSOR_SHIFT;
+                        }
+                    }
                     let noise: f64 = (0..4).map(|_| rng.random_range(-1.0..1.0)).sum();
                     let score = (mean + noise).round().clamp(1.0, 10.0) as i64;
                     scores.push(vec![
@@ -412,8 +453,8 @@ fn draw_known_ethnicity(rng: &mut ChaCha8Rng, total_weight: f64) -> (&'static st
     (last.2[0], last.1)
 }
 
-/// Day `d` of 2025 (and on into 2026) as an ISO date.
-fn date(d: u32) -> String {
+/// Day `d` of 2025 (and on into 2026) as (year, month, day of month).
+fn ymd(d: u32) -> (u32, usize, u32) {
     const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let (mut year, mut day) = (2025, d);
     while day >= 365 {
@@ -425,7 +466,19 @@ fn date(d: u32) -> String {
         day -= MONTH_DAYS[month];
         month += 1;
     }
-    format!("{year}-{:02}-{:02}", month + 1, day + 1)
+    (year, month + 1, day + 1)
+}
+
+/// Day `d` of 2025 as an ISO date.
+fn date(d: u32) -> String {
+    let (year, month, day) = ymd(d);
+    format!("{year}-{month:02}-{day:02}")
+}
+
+/// Calendar quarters since 2025 Q1 of day `d`.
+fn quarter(d: u32) -> u32 {
+    let (year, month, _) = ymd(d);
+    (year - 2025) * 4 + (month as u32 - 1) / 3
 }
 
 /// Buffers rows and writes them in chunks, as CSV or as Parquet row groups.
@@ -546,6 +599,16 @@ mod tests {
         assert_eq!(date(31), "2025-02-01");
         assert_eq!(date(364), "2025-12-31");
         assert_eq!(date(365), "2026-01-01");
+        assert_eq!(
+            (
+                quarter(0),
+                quarter(89),
+                quarter(90),
+                quarter(364),
+                quarter(365)
+            ),
+            (0, 0, 1, 3, 4)
+        );
     }
 
     #[test]

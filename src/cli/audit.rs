@@ -18,7 +18,9 @@ use clap::Args;
 
 use super::{DatasetArgs, open_output, output_error};
 use rung::audit::{self, AuditSpec};
+use rung::counts::PeriodFrom;
 use rung::error::Result;
+use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
 use rung::report::{self, OutputFormat};
 
@@ -41,6 +43,20 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
+    /// A panel policy (TOML) to check panels against. See docs/panels.md.
+    #[arg(long, value_name = "FILE")]
+    panel_policy: Option<PathBuf>,
+    /// Date scores by the application's applied_on (applied) or by the date
+    /// it entered the scored stage (interview).
+    #[arg(long, value_enum, default_value_t = PeriodFrom::Applied)]
+    period_from: PeriodFrom,
+    /// Fewest candidates of each group an assessor must have scored before
+    /// the assessor check can flag them.
+    #[arg(long, default_value_t = 10)]
+    min_assessor_candidates: u64,
+    /// For publication: leave out personal identifiers (assessor ids).
+    #[arg(long)]
+    publish: bool,
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -62,6 +78,14 @@ impl AuditArgs {
                 .collect(),
             confidence: self.confidence,
             direction: self.direction,
+            policy: self
+                .panel_policy
+                .as_deref()
+                .map(Policy::from_file)
+                .transpose()?,
+            period_from: self.period_from,
+            min_assessor_candidates: self.min_assessor_candidates,
+            publish: self.publish,
         };
         let status = super::progress::Status::start(format!(
             "rung: auditing {} ({})…",

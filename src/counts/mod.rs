@@ -214,10 +214,16 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         ));
     }
     let mut sources = app.sources();
-    if let Some(s) = dataset.get(TableKind::PanelMembers).filter(|_| panel_prep.is_some()) {
+    if let Some(s) = dataset
+        .get(TableKind::PanelMembers)
+        .filter(|_| panel_prep.is_some())
+    {
         sources.push(s);
     }
-    if let Some(s) = dataset.get(TableKind::Scores).filter(|_| score_prep.is_some()) {
+    if let Some(s) = dataset
+        .get(TableKind::Scores)
+        .filter(|_| score_prep.is_some())
+    {
         sources.push(s);
     }
     let results = collect_all(queries, &sources, profile)?;

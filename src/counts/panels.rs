@@ -150,6 +150,7 @@ impl PanelPrep {
         self.scan
             .frame
             .clone()
+            .with_row_index("row", None)
             .filter(
                 col("vacancy_id")
                     .is_not_null()
@@ -185,8 +186,12 @@ pub(crate) fn composition(
         .seats()
         .group_by([col("vacancy_id"), col("rank"), col("member_id")])
         .agg([
-            col("member_ethnicity").first(),
-            col("member_sex").first(),
+            col("member_ethnicity")
+                .sort_by([col("row")], SortMultipleOptions::default())
+                .first(),
+            col("member_sex")
+                .sort_by([col("row")], SortMultipleOptions::default())
+                .first(),
             len().cast(DataType::UInt64).alias("copies"),
         ])
         .group_by([
@@ -240,10 +245,8 @@ pub(crate) fn composition(
         .max_by_key(|(stage, n)| (**n, std::cmp::Reverse(**stage)))
         .map(|(s, _)| *s);
     let types = panel_types(&cells, panel_stage, taxonomy);
-    let (ids, names): (Vec<String>, Vec<&str>) = types
-        .into_iter()
-        .map(|(v, t)| (v, t.name()))
-        .unzip();
+    let (ids, names): (Vec<String>, Vec<&str>) =
+        types.into_iter().map(|(v, t)| (v, t.name())).unzip();
     let frame = DataFrame::new_infer_height(vec![
         Column::new("vacancy_id".into(), ids),
         Column::new("panel_type".into(), names),
@@ -316,7 +319,11 @@ pub(crate) fn read_vacancies(df: &DataFrame, by: &[String]) -> Result<Vec<Vacanc
 
 /// Vacancies named in panels but absent from the applications table.
 pub fn unknown_vacancies(counts: &PanelCounts) -> BTreeSet<&str> {
-    let known: BTreeSet<&str> = counts.vacancies.iter().map(|v| v.vacancy.as_str()).collect();
+    let known: BTreeSet<&str> = counts
+        .vacancies
+        .iter()
+        .map(|v| v.vacancy.as_str())
+        .collect();
     counts
         .cells
         .iter()
@@ -335,8 +342,14 @@ mod tests {
         let bme = Class::Group(1);
         assert_eq!(panel_type([(white, 2), (bme, 1)], 0), PanelType::Diverse);
         assert_eq!(panel_type([(white, 3)], 0), PanelType::AllWhite);
-        assert_eq!(panel_type([(white, 2), (Class::NotKnown, 1)], 0), PanelType::Other);
-        assert_eq!(panel_type([(bme, 1), (Class::Declined, 1)], 0), PanelType::Diverse);
+        assert_eq!(
+            panel_type([(white, 2), (Class::NotKnown, 1)], 0),
+            PanelType::Other
+        );
+        assert_eq!(
+            panel_type([(bme, 1), (Class::Declined, 1)], 0),
+            PanelType::Diverse
+        );
         assert_eq!(panel_type([], 0), PanelType::NoPanel);
         for t in PanelType::ALL {
             assert_eq!(PanelType::from_name(t.name()), Some(t));

@@ -21,8 +21,7 @@ use serde::Serialize;
 
 use super::stage_values::stage_value_pass;
 use super::{
-    AppFrame, TableAccount, collect, f64_column, i32_column, push_exclusion, str_column,
-    u64_column,
+    AppFrame, TableAccount, collect, f64_column, i32_column, push_exclusion, str_column, u64_column,
 };
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Scan};
@@ -119,7 +118,10 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
                 .and(col("assessor_id").is_not_null()),
         )
         .join(
-            stages.clone().lazy().select([col("value").alias("stage"), col("rank")]),
+            stages
+                .clone()
+                .lazy()
+                .select([col("value").alias("stage"), col("rank")]),
             [col("stage")],
             [col("stage")],
             JoinArgs::new(JoinType::Inner),
@@ -259,10 +261,12 @@ pub(crate) fn queries(
         col("reached"),
         period.alias("period"),
     ]);
+    // Row numbers keep "first" meaning first in the file: joins may reorder.
     let mut scored = prep
         .scan
         .frame
         .clone()
+        .with_row_index("row", None)
         .filter(
             col("application_id")
                 .is_not_null()
@@ -285,7 +289,9 @@ pub(crate) fn queries(
         )
         .group_by([col("application_id"), col("stage_rank"), col("assessor_id")])
         .agg([
-            col("value").first(),
+            col("value")
+                .sort_by([col("row")], SortMultipleOptions::default())
+                .first(),
             len().cast(DataType::UInt64).alias("copies"),
         ])
         .join(
@@ -372,7 +378,8 @@ pub(crate) fn queries(
         .filter(col("scorers").gt(lit(1u64)))
         .with_column(
             (col("value")
-                - (col("total") - col("value")) / (col("scorers").cast(DataType::Float64) - lit(1.0)))
+                - (col("total") - col("value"))
+                    / (col("scorers").cast(DataType::Float64) - lit(1.0)))
             .alias("d"),
         )
         .group_by([col("assessor_id"), col("stage_rank"), col("ethnicity")])
@@ -391,7 +398,9 @@ pub(crate) fn read(
     period_from: PeriodFrom,
 ) -> Result<ScoreCounts> {
     let [status, assessor_level, application_level, differentials] = results else {
-        return Err(Error::Internal("score queries: wrong number of results".into()));
+        return Err(Error::Internal(
+            "score queries: wrong number of results".into(),
+        ));
     };
     let mut account = prep.account.clone();
     let codes = i32_column(status, "status")?;

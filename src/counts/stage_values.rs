@@ -110,7 +110,11 @@ pub(crate) fn stage_value_pass(
     ])
     .map_err(|e| Error::Internal(e.to_string()))?;
     let mut excluded = Vec::new();
-    push_exclusion(&mut excluded, &format!("missing {}", ids.join(" or ")), missing_id);
+    push_exclusion(
+        &mut excluded,
+        &format!("missing {}", ids.join(" or ")),
+        missing_id,
+    );
     push_exclusion(&mut excluded, "missing stage", missing_stage);
     push_exclusion(
         &mut excluded,

@@ -6,6 +6,7 @@
 //! types, whatever the export called them or stored them as. It knows
 //! nothing of statistics.
 
+pub mod policy;
 pub mod profile;
 
 use std::collections::BTreeSet;

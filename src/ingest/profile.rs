@@ -162,7 +162,9 @@ impl Profile {
                 other => {
                     return Err(Error::input(
                         path,
-                        format!("[score_values] maps '{text}' to {other}: expected a number or \"ignore\""),
+                        format!(
+                            "[score_values] maps '{text}' to {other}: expected a number or \"ignore\""
+                        ),
                     ));
                 }
             };

@@ -3,4 +3,6 @@
 //! return.
 
 pub mod funnel;
+pub mod panels;
 pub mod quality;
+pub mod scoring;

@@ -10,7 +10,8 @@ pub mod scores;
 
 pub use fisher::fisher_exact_two_sided;
 pub use proportions::{
-    RatioDifference, RatioInterval, impact_ratio, katz_interval, normal_quantile, rate, two_proportion_z_test,
+    RatioDifference, RatioInterval, impact_ratio, katz_interval, normal_quantile, rate,
+    two_proportion_z_test,
 };
 
 #[cfg(test)]

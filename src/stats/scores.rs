@@ -384,7 +384,13 @@ pub fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
     let xbar = points.iter().map(|p| p.0).sum::<f64>() / n;
     let ybar = points.iter().map(|p| p.1).sum::<f64>() / n;
     let sxx: f64 = points.iter().map(|p| (p.0 - xbar).powi(2)).sum();
-    (sxx > 0.0).then(|| points.iter().map(|p| (p.0 - xbar) * (p.1 - ybar)).sum::<f64>() / sxx)
+    (sxx > 0.0).then(|| {
+        points
+            .iter()
+            .map(|p| (p.0 - xbar) * (p.1 - ybar))
+            .sum::<f64>()
+            / sxx
+    })
 }
 
 /// Smallest share a bin is given in the population stability index, so a
@@ -451,7 +457,15 @@ mod tests {
         close(r.u, 30.5, 1e-14);
         close(r.p, 0.08661005844334255, 1e-9);
         // The histogram form gives the same as row-by-row counts.
-        let grouped = Histogram::new([(6.0, 3), (4.0, 2), (2.0, 1), (3.0, 1), (5.0, 1), (7.0, 1), (8.0, 1)]);
+        let grouped = Histogram::new([
+            (6.0, 3),
+            (4.0, 2),
+            (2.0, 1),
+            (3.0, 1),
+            (5.0, 1),
+            (7.0, 1),
+            (8.0, 1),
+        ]);
         assert_eq!(mann_whitney(&grouped, &hist(&Y)).unwrap(), r);
         assert!(mann_whitney(&hist(&[5.0, 5.0]), &hist(&[5.0])).is_none());
     }
@@ -495,7 +509,12 @@ mod tests {
     /// numpy.polyfit gives the OLS slope −0.195.
     #[test]
     fn slopes_worked_example() {
-        let pts = [(0.0, -0.2, 0.01), (1.0, -0.35, 0.02), (2.0, -0.5, 0.015), (3.0, -0.8, 0.03)];
+        let pts = [
+            (0.0, -0.2, 0.01),
+            (1.0, -0.35, 0.02),
+            (2.0, -0.5, 0.015),
+            (3.0, -0.8, 0.03),
+        ];
         let s = weighted_slope(&pts, 0.95).unwrap();
         close(s.slope, -0.1815789473684211, 1e-12);
         close(s.se, 0.0581675050747111, 1e-12);
@@ -510,7 +529,15 @@ mod tests {
     fn population_stability_index_worked_example() {
         let e = Histogram::new([(1.0, 10), (2.0, 20), (3.0, 30), (4.0, 40)]);
         let a = Histogram::new([(1.0, 15), (2.0, 25), (3.0, 30), (4.0, 30)]);
-        close(population_stability_index(&e, &a).unwrap(), 0.06019864021629681, 1e-12);
-        close(population_stability_index(&e, &e).unwrap() + 1.0, 1.0, 1e-15);
+        close(
+            population_stability_index(&e, &a).unwrap(),
+            0.06019864021629681,
+            1e-12,
+        );
+        close(
+            population_stability_index(&e, &e).unwrap() + 1.0,
+            1.0,
+            1e-15,
+        );
     }
 }
