@@ -306,7 +306,13 @@ pub fn scoring(
     }
 
     let ll144 = ll144(&application_cells, taxonomy);
-    let drift = drift(&application_cells, taxonomy, counts.period_from, settings);
+    let drift = drift(
+        &application_cells,
+        &assessor_cells,
+        taxonomy,
+        counts.period_from,
+        settings,
+    );
     let (assessors, checked) = assessor_checks(counts, stage, taxonomy, settings);
     let flagged = assessors.iter().filter(|a| a.flagged).count();
     Some(ScoringReport {
@@ -474,6 +480,7 @@ fn period_index(key: i32) -> f64 {
 
 fn drift(
     cells: &[ScoreCell],
+    assessor_cells: &[ScoreCell],
     taxonomy: &Taxonomy,
     period_from: PeriodFrom,
     settings: &ScoringSettings,
@@ -564,21 +571,30 @@ fn drift(
             if points.len() == 1 { "" } else { "s" }
         ),
         ("stable", Some(s)) => format!(
-            "The score gap between {} and {} candidates is stable: it changes by {:+.3} points a quarter, which could be chance (p = {:.3}).",
-            names.1, names.0, s.slope, s.p
+            "The score gap between {} and {} candidates is stable: it changes by {:+.3} points a quarter, which could be chance (p = {}).",
+            names.1,
+            names.0,
+            s.slope,
+            p_words(s.p)
         ),
         (d, Some(s)) => format!(
-            "The score gap between {} and {} candidates is {d}: it changes by {:+.3} points a quarter ({:.0}% CI {:+.3} to {:+.3}, p = {:.4}).",
+            "The score gap between {} and {} candidates is {d}: it changes by {:+.3} points a quarter ({:.0}% CI {:+.3} to {:+.3}, p {}).",
             names.1,
             names.0,
             s.slope,
             settings.confidence * 100.0,
             s.low,
             s.high,
-            s.p
+            if s.p < 0.0001 {
+                "< 0.0001".to_string()
+            } else {
+                format!("= {}", p_words(s.p))
+            }
         ),
     };
-    let stability = stability(cells, taxonomy, &per);
+    // The distribution shift is read on the score scale itself (assessor
+    // scores), where bins are the scale's points, not on application means.
+    let stability = stability(assessor_cells, taxonomy, &per);
     Drift {
         period: "quarter",
         period_from,
@@ -592,6 +608,14 @@ fn drift(
         summary,
         stability,
         undated,
+    }
+}
+
+fn p_words(p: f64) -> String {
+    if p < 0.0001 {
+        "< 0.0001".to_string()
+    } else {
+        format!("{p:.4}")
     }
 }
 

@@ -6,15 +6,34 @@
 //! group, known, entered, progressed, rate, impact_ratio, reference,
 //! direction, relative_likelihood, ci_low, ci_high, confidence, p_fisher,
 //! p_z, outside_range, significant, note`. Empty cells are undefined values.
+//! When the dataset has panels, the steps compared by panel type follow as
+//! breakdown rows with a `panel_type` column.
 
 use std::io::Write;
 
 use crate::audit::Audit;
+use crate::counts::PANEL_TYPE;
+use crate::measures::funnel::TransitionResult;
 
 /// Writes the long table.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+    // Outcomes by panel type are breakdown rows keyed by `panel_type`.
+    let by_panel_type: Vec<TransitionResult> = audit
+        .panels
+        .iter()
+        .flat_map(|p| &p.by_panel_type)
+        .flat_map(|b| {
+            b.transitions.iter().cloned().map(|mut t| {
+                t.breakdown
+                    .insert(PANEL_TYPE.to_string(), b.panel_type.to_string());
+                t
+            })
+        })
+        .collect();
+    let transitions: Vec<&TransitionResult> =
+        audit.transitions.iter().chain(&by_panel_type).collect();
     let mut by_columns: Vec<String> = Vec::new();
-    for t in &audit.transitions {
+    for t in &transitions {
         for k in t.breakdown.keys() {
             if !by_columns.contains(k) {
                 by_columns.push(k.clone());
@@ -51,7 +70,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     w.write_record(&header)?;
     let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     let flag = |x: Option<bool>| x.map(|v| v.to_string()).unwrap_or_default();
-    for t in &audit.transitions {
+    for t in &transitions {
         let dimension = if t.breakdown.is_empty() {
             "all".to_string()
         } else {

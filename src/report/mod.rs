@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod sections;
 pub mod table;
 
 /// Output formats.

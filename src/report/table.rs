@@ -40,6 +40,12 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
         write_transition(t, audit.settings.confidence, out)?;
     }
+    if let Some(p) = &audit.panels {
+        super::sections::write_panels(p, audit.settings.confidence, out)?;
+    }
+    if let Some(s) = &audit.scoring {
+        super::sections::write_scoring(s, audit.settings.confidence, out)?;
+    }
     Ok(())
 }
 
