@@ -290,10 +290,15 @@ pub fn panels(
 
     let (by_panel_type, panel_type_difference) =
         outcomes_by_panel_type(funnel_counts, taxonomy, settings, &counts.vacancies, &types);
-    let policy = settings
-        .policy
-        .as_ref()
-        .map(|p| policy_report(p, counts, &compositions, settings));
+    let policy = settings.policy.as_ref().map(|p| {
+        policy_report(
+            p,
+            counts,
+            counts.panel_stage.map(stage_name),
+            &compositions,
+            settings,
+        )
+    });
     let known: std::collections::BTreeSet<&str> = counts
         .vacancies
         .iter()
@@ -469,22 +474,14 @@ fn outcomes_by_panel_type(
 fn policy_report(
     policy: &Policy,
     counts: &PanelCounts,
+    panel_stage: Option<String>,
     compositions: &[Composition],
     settings: &PanelSettings,
 ) -> PolicyReport {
     let grades = settings.grades.as_deref();
-    let panel_stage_name = compositions
-        .iter()
-        .find(|c| {
-            counts
-                .cells
-                .iter()
-                .any(|cell| cell.vacancy == c.vacancy_id && Some(cell.stage) == counts.panel_stage)
-        })
-        .map(|c| c.stage.clone());
     let panel_of: BTreeMap<&str, &Composition> = compositions
         .iter()
-        .filter(|c| Some(&c.stage) == panel_stage_name.as_ref())
+        .filter(|c| Some(&c.stage) == panel_stage.as_ref())
         .map(|c| (c.vacancy_id.as_str(), c))
         .collect();
     enum Outcome {
