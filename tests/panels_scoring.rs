@@ -190,7 +190,8 @@ fn panel_dataset() -> Dataset {
     let mut apps = vec![];
     let mut events = vec![];
     // vacancy, grade, [(label, furthest stage index, how many)]
-    let plan: [(&str, &str, &[(&str, usize, usize)]); 5] = [
+    type People = &'static [(&'static str, usize, usize)];
+    let plan: [(&str, &str, People); 5] = [
         (
             "V1",
             "Band 8a",
