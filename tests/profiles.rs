@@ -156,3 +156,36 @@ fn a_profile_ladder_for_executive_search() {
         ])
     );
 }
+
+/// The example profile in docs/profiles.md and the policy in docs/panels.md
+/// are accepted by rung as written.
+#[test]
+fn documented_examples_parse() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "Application Ref;Vacancy Ref;Ethnic Origin;Employing Organisation;grade\nA1;V1;White British;Trust;Band 8a\nA2;V1;Indian;Trust;Band 8a\n",
+    );
+    ds.write("stage_events.csv", "Application Ref;Status\nA1;New application\nA2;Longlisted\n");
+    let doc_block = |path: &str| {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/").to_string() + path).unwrap();
+        let start = text.find("```toml\n").unwrap() + 8;
+        let end = start + text[start..].find("```").unwrap();
+        text[start..end].to_string()
+    };
+    // The documented profile uses ";" between fields.
+    let profile = ds.write("profile.toml", &doc_block("profiles.md"));
+    let policy = ds.write("policy.toml", &doc_block("panels.md"));
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--panel-policy",
+        policy.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let t = transition(&doc, "applied", "shortlisted", &json!({}));
+    assert_eq!(u(&group(t, "BME")["progressed"]), 1);
+}
