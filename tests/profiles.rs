@@ -166,9 +166,15 @@ fn documented_examples_parse() {
         "applications.csv",
         "Application Ref;Vacancy Ref;Ethnic Origin;Employing Organisation;grade\nA1;V1;White British;Trust;Band 8a\nA2;V1;Indian;Trust;Band 8a\n",
     );
-    ds.write("stage_events.csv", "Application Ref;Status\nA1;New application\nA2;Longlisted\n");
+    ds.write(
+        "stage_events.csv",
+        "Application Ref;Status\nA1;New application\nA2;Longlisted\n",
+    );
     let doc_block = |path: &str| {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/").to_string() + path).unwrap();
+        let text = std::fs::read_to_string(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docs/").to_string() + path,
+        )
+        .unwrap();
         let start = text.find("```toml\n").unwrap() + 8;
         let end = start + text[start..].find("```").unwrap();
         text[start..end].to_string()

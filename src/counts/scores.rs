@@ -248,9 +248,9 @@ pub(crate) fn queries(
     panel_pairs: Option<LazyFrame>,
     period_from: PeriodFrom,
 ) -> Vec<LazyFrame> {
-    let period = match period_from {
-        PeriodFrom::Applied => quarter_key(col("applied_on")),
-        PeriodFrom::Interview => quarter_key(col("stage_on")),
+    let date = match period_from {
+        PeriodFrom::Applied => col("applied_on"),
+        PeriodFrom::Interview => col("stage_on"),
     };
     let apps = app.frame.clone().select([
         col("application_id"),
@@ -259,7 +259,7 @@ pub(crate) fn queries(
         col("ethnicity"),
         col("sex"),
         col("reached"),
-        period.alias("period"),
+        date.alias("dated_on"),
     ]);
     // Row numbers keep "first" meaning first in the file: joins may reorder.
     let mut scored = prep
@@ -316,8 +316,10 @@ pub(crate) fn queries(
         }
         None => lit(true),
     };
+    // Dates are parsed only for scored applications, after the join.
     let scored = scored
-        .with_column(
+        .with_columns([
+            quarter_key(col("dated_on")).alias("period"),
             when(col("in_apps").fill_null(lit(false)).not())
                 .then(lit(UNKNOWN_APPLICATION))
                 .when(col("reached").lt(col("stage_rank")))
@@ -326,14 +328,9 @@ pub(crate) fn queries(
                 .then(lit(NOT_ON_PANEL))
                 .otherwise(lit(USED))
                 .alias("status"),
-        )
+        ])
         .cache();
 
-    let status = scored.clone().group_by([col("status")]).agg([
-        len().cast(DataType::UInt64).alias("scores"),
-        col("copies").sum().cast(DataType::UInt64).alias("rows"),
-    ]);
-    let used = scored.filter(col("status").eq(lit(USED)));
     let keys = || {
         vec![
             col("stage_rank"),
@@ -343,10 +340,15 @@ pub(crate) fn queries(
             col("value"),
         ]
     };
-    let assessor_level = used
-        .clone()
-        .group_by(keys())
-        .agg([len().cast(DataType::UInt64).alias("n")]);
+    // The assessor-level histogram, by status too: its unused rows give the
+    // exclusion counts, so one query serves both.
+    let mut status_keys = keys();
+    status_keys.insert(0, col("status"));
+    let assessor_level = scored.clone().group_by(status_keys).agg([
+        len().cast(DataType::UInt64).alias("n"),
+        col("copies").sum().cast(DataType::UInt64).alias("rows"),
+    ]);
+    let used = scored.filter(col("status").eq(lit(USED)));
     let per_application = used
         .clone()
         .group_by([col("application_id"), col("stage_rank")])
@@ -388,7 +390,7 @@ pub(crate) fn queries(
             col("d").sum().alias("sum"),
             (col("d") * col("d")).sum().alias("sum_sq"),
         ]);
-    vec![status, assessor_level, application_level, differentials]
+    vec![assessor_level, application_level, differentials]
 }
 
 /// Reads the score queries' results.
@@ -397,34 +399,46 @@ pub(crate) fn read(
     results: &[DataFrame],
     period_from: PeriodFrom,
 ) -> Result<ScoreCounts> {
-    let [status, assessor_level, application_level, differentials] = results else {
+    let [by_status, application_level, differentials] = results else {
         return Err(Error::Internal(
             "score queries: wrong number of results".into(),
         ));
     };
     let mut account = prep.account.clone();
-    let codes = i32_column(status, "status")?;
-    let scores = u64_column(status, "scores")?;
-    let rows = u64_column(status, "rows")?;
+    let status = i32_column(by_status, "status")?;
+    let scores = u64_column(by_status, "n")?;
+    let rows = u64_column(by_status, "rows")?;
     let duplicates: u64 = rows.iter().sum::<u64>() - scores.iter().sum::<u64>();
+    let mut per_status: BTreeMap<i32, u64> = BTreeMap::new();
+    for (code, n) in status.iter().zip(&scores) {
+        *per_status.entry(code.unwrap_or(USED)).or_default() += n;
+    }
     push_exclusion(
         &mut account.excluded,
         "repeat of a score already recorded (same application, stage and assessor)",
         duplicates,
     );
-    for (i, code) in codes.iter().enumerate() {
-        let reason = match code.unwrap_or(USED) {
+    for (code, n) in per_status {
+        let reason = match code {
             UNKNOWN_APPLICATION => "score for an application not in the applications table",
             NOT_REACHED => "score at a stage the application never reached",
             NOT_ON_PANEL => "assessor not on the vacancy's panel",
             _ => continue,
         };
-        push_exclusion(&mut account.excluded, reason, scores[i]);
+        push_exclusion(&mut account.excluded, reason, n);
     }
     account.rows_excluded = account.excluded.iter().map(|e| e.rows).sum();
     account.rows_used = account.rows_read - account.rows_excluded;
+    let used = by_status
+        .filter(
+            &by_status
+                .column("status")
+                .and_then(|c| c.as_materialized_series().equal(USED))
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        )
+        .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ScoreCounts {
-        assessor_level: score_cells(assessor_level)?,
+        assessor_level: score_cells(&used)?,
         application_level: score_cells(application_level)?,
         assessors: assessor_cells(differentials)?,
         account,
