@@ -561,3 +561,69 @@ fn generated_effects_are_recovered() {
     // Expected ratio 0.80 / 0.95 = 0.84.
     assert!(f(&d["ratio_of_rl"]) < 1.0 && f(&d["p"]) < 0.05, "{d}");
 }
+
+/// Quarters come from applied_on, or from the interview date with
+/// `--period-from interview`; both ISO and UK day-first dates are read, and
+/// anything else is counted as undated.
+#[test]
+fn drift_periods_from_applied_or_interview_dates() {
+    let ds = Dataset::new();
+    let (mut apps, mut events, mut scores) = (vec![], vec![], vec![]);
+    for i in 0..24usize {
+        let bme = i % 2 == 1;
+        let id = format!("A{i}");
+        // Applied in 2025 Q1 (ISO) or Q2 (UK form); interviewed a quarter later.
+        let (applied, interviewed) = match i % 4 {
+            0 | 1 => ("2025-02-01", "2025-04-15"),
+            _ => ("15/05/2025", "2025-08-01"),
+        };
+        let applied = if i == 23 { "sometime" } else { applied };
+        apps.push(format!(
+            "{id},V1,{},{applied}",
+            if bme { "Indian" } else { "White British" }
+        ));
+        events.push(format!("{id},applied,{applied}"));
+        events.push(format!("{id},shortlisted,"));
+        events.push(format!("{id},interviewed,{interviewed}"));
+        let score = 5 + (i % 3) as i64 - if bme { 1 } else { 0 };
+        scores.push(format!("{id},interviewed,S1,{score}"));
+    }
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity,applied_on", &apps),
+    );
+    ds.write(
+        "stage_events.csv",
+        &csv("application_id,stage,entered_at", &events),
+    );
+    ds.write(
+        "scores.csv",
+        &csv("application_id,stage,assessor_id,score", &scores),
+    );
+    let periods = |doc: &Value| -> Vec<(String, u64, u64)> {
+        doc["scoring"]["drift"]["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["period"].as_str().unwrap().to_string(),
+                    u(&p["n_reference"]),
+                    u(&p["n_focal"]),
+                )
+            })
+            .collect()
+    };
+    let applied = audit(&ds, &[]);
+    assert_eq!(
+        periods(&applied),
+        [("2025Q1".to_string(), 6, 6), ("2025Q2".to_string(), 6, 5)]
+    );
+    assert_eq!(applied["scoring"]["drift"]["undated"], 1);
+    let interview = audit(&ds, &["--period-from", "interview"]);
+    assert_eq!(
+        periods(&interview),
+        [("2025Q2".to_string(), 6, 6), ("2025Q3".to_string(), 6, 6)]
+    );
+    assert_eq!(interview["scoring"]["drift"]["period_from"], "interview");
+}
