@@ -11,8 +11,10 @@ use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
 use crate::measures::panels::{self, PanelReport, PanelSettings};
+use crate::measures::pooling::{self, PooledComparison, Sensitivity};
 use crate::measures::quality::{self, DataQuality};
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
+use crate::stats::pooling::Adjust;
 use crate::taxonomy::Taxonomy;
 
 /// Everything an audit needs, checked before any file is scanned.
@@ -40,6 +42,12 @@ pub struct AuditSpec {
     pub min_assessor_candidates: u64,
     /// Leave personal identifiers (assessor ids) out of the output.
     pub publish: bool,
+    /// How p values are adjusted for the number of comparisons.
+    pub adjust: Adjust,
+    /// The command line, for provenance.
+    pub command: Vec<String>,
+    /// The time stamped on the output (RFC 3339); now when `None`.
+    pub generated_at: Option<String>,
 }
 
 impl AuditSpec {
@@ -101,6 +109,8 @@ pub struct Settings {
     pub ladder: Vec<String>,
     /// The mapping profile, when one was used.
     pub profile: Option<String>,
+    /// How p values were adjusted for the number of comparisons.
+    pub adjust: Adjust,
 }
 
 /// One input file, as reported.
@@ -138,6 +148,56 @@ pub struct Audit {
     /// Score gaps, drift and assessor checks, when the dataset has scores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scoring: Option<ScoringReport>,
+    /// Each breakdown pooled (Mantel-Haenszel), beside the crude figure.
+    pub pooled: Vec<PooledComparison>,
+    /// How far applicants of unknown ethnicity could move each ratio.
+    pub sensitivity: Vec<Sensitivity>,
+    /// What produced this output.
+    pub provenance: Provenance,
+}
+
+/// What produced an output: enough to reproduce it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    /// rung's version.
+    pub version: &'static str,
+    /// The command line.
+    pub command: String,
+    /// The settings in force.
+    pub settings: Settings,
+    /// Each input: path, rows, SHA-256.
+    pub inputs: Vec<InputFile>,
+    /// When the output was made (RFC 3339, UTC).
+    pub generated_at: String,
+}
+
+/// The current time as RFC 3339 UTC, to the second.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Seconds since 1970 as RFC 3339 UTC (civil-from-days, H. Hinnant).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Runs an audit.
@@ -216,6 +276,7 @@ pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit
         by: spec.by.iter().map(|d| d.join("×")).collect(),
         ladder: counts.ladder.stages().to_vec(),
         profile: spec.profile_path.as_ref().map(|p| p.display().to_string()),
+        adjust: spec.adjust,
     };
     let inputs = spec
         .dataset
@@ -234,7 +295,18 @@ pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit
                 .map(|t| t.rows_read),
             sha256,
         })
-        .collect();
+        .collect::<Vec<InputFile>>();
+    let mut transitions = funnel::funnel(counts, &spec.taxonomy, &funnel_settings);
+    pooling::adjust_comparisons(&mut transitions, spec.adjust, spec.confidence);
+    let pooled = pooling::pooled(&transitions, &reference, spec.direction, spec.confidence);
+    let sensitivity = pooling::sensitivity(&transitions, &reference, spec.direction);
+    let provenance = Provenance {
+        version: crate::VERSION,
+        command: spec.command.join(" "),
+        settings: settings.clone(),
+        inputs: inputs.clone(),
+        generated_at: spec.generated_at.clone().unwrap_or_else(now_rfc3339),
+    };
     Audit {
         tool: Tool {
             name: "rung",
@@ -286,6 +358,20 @@ pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit
                 },
             )
         }),
-        transitions: funnel::funnel(counts, &spec.taxonomy, &funnel_settings),
+        transitions,
+        pooled,
+        sensitivity,
+        provenance,
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    /// Checked against Python's datetime.utcfromtimestamp.
+    fn rfc3339_dates() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
     }
 }

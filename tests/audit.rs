@@ -53,7 +53,15 @@ fn wres_example() -> Dataset {
 #[test]
 fn wres_indicator_2_matches_the_worked_example() {
     let ds = wres_example();
-    let doc = run_json(&["audit", ds.path().to_str().unwrap(), "--format", "json"]);
+    // Unadjusted p: the worked example is one comparison on its own.
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--adjust",
+        "none",
+    ]);
     let t = transition(&doc, "shortlisted", "appointed", &json!({}));
     let white = group(t, "White");
     let bme = group(t, "BME");
@@ -70,6 +78,7 @@ fn wres_indicator_2_matches_the_worked_example() {
     assert_close(f(&c["p_z"]), 0.02135507255695868, 1e-9, "p_z");
     assert_eq!(c["outside_range"], true);
     assert_eq!(c["significant"], true);
+    assert_eq!(c["p_adjusted"], c["p_fisher"]);
     assert_close(f(&c["confidence"]), 0.95, 1e-15, "confidence");
     // Impact ratio: rate ÷ highest rate, so BME = (12/225) / (10/75) = 0.4.
     assert_close(f(&bme["impact_ratio"]), 0.4, 1e-12, "impact ratio");
@@ -151,7 +160,14 @@ fn four_fifths_worked_example_at_shortlisting() {
     let (apps, events) = funnel_tables(&people(&spec), |_| "ORG1".into());
     ds.write("applications.csv", &apps);
     ds.write("stage_events.csv", &events);
-    let doc = run_json(&["audit", ds.path().to_str().unwrap(), "--format", "json"]);
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--adjust",
+        "none",
+    ]);
     let t = transition(&doc, "applied", "shortlisted", &json!({}));
     assert_close(
         f(&group(t, "BME")["impact_ratio"]),
@@ -521,4 +537,77 @@ fn ons5_and_custom_groupings() {
     let t = transition(&doc, "applied", "shortlisted", &json!({}));
     assert_eq!(u(&group(t, "South Asian")["entered"]), 163);
     assert_eq!(u(&group(t, "Everyone else")["entered"]), 100 + 125 + 12);
+}
+
+/// Every comparison's p is adjusted across the whole report (default
+/// Benjamini-Hochberg) and "significant" follows the adjusted p.
+#[test]
+fn p_values_are_adjusted_across_the_report() {
+    let ds = wres_example();
+    let path = ds.path().to_str().unwrap();
+    for (method, adjust) in [("bh", bh as fn(&[f64]) -> Vec<f64>), ("holm", holm)] {
+        let doc = run_json(&[
+            "audit",
+            path,
+            "--format",
+            "json",
+            "--by",
+            "organisation",
+            "--adjust",
+            method,
+        ]);
+        let comparisons: Vec<&serde_json::Value> = doc["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["comparisons"].as_array().unwrap())
+            .filter(|c| !c["p_fisher"].is_null())
+            .collect();
+        let ps: Vec<f64> = comparisons.iter().map(|c| f(&c["p_fisher"])).collect();
+        let expected = adjust(&ps);
+        for (c, e) in comparisons.iter().zip(&expected) {
+            assert_close(f(&c["p_adjusted"]), *e, 1e-12, method);
+            assert_eq!(c["significant"], *e < 0.05, "{method}: {c}");
+        }
+        assert_eq!(doc["settings"]["adjust"], method);
+    }
+    // The worked example is significant alone but not among this report's
+    // comparisons under BH.
+    let doc = run_json(&["audit", path, "--format", "json"]);
+    let c = comparison(
+        transition(&doc, "shortlisted", "appointed", &json!({})),
+        "BME",
+    );
+    assert!(f(&c["p_adjusted"]) > f(&c["p_fisher"]));
+}
+
+/// Benjamini-Hochberg, written out independently of rung's.
+fn bh(ps: &[f64]) -> Vec<f64> {
+    let m = ps.len() as f64;
+    ps.iter()
+        .map(|&p| {
+            // min over j with p_j >= p of p_j * m / rank(p_j)
+            ps.iter()
+                .filter(|&&q| q >= p)
+                .map(|&q| q * m / ps.iter().filter(|&&r| r <= q).count() as f64)
+                .fold(1.0_f64, f64::min)
+        })
+        .collect()
+}
+
+/// Holm, written out independently of rung's.
+fn holm(ps: &[f64]) -> Vec<f64> {
+    let m = ps.len();
+    ps.iter()
+        .map(|&p| {
+            // max over j with p_j <= p of (m - rank(p_j) + 1) * p_j
+            ps.iter()
+                .filter(|&&q| q <= p)
+                .map(|&q| {
+                    let rank = ps.iter().filter(|&&r| r < q).count();
+                    ((m - rank) as f64 * q).min(1.0)
+                })
+                .fold(0.0_f64, f64::max)
+        })
+        .collect()
 }

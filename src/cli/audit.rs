@@ -23,6 +23,7 @@ use rung::error::Result;
 use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
 use rung::report::{self, OutputFormat};
+use rung::stats::pooling::Adjust;
 
 /// Flags of `rung audit`.
 #[derive(Debug, Args)]
@@ -57,6 +58,15 @@ pub struct AuditArgs {
     /// For publication: leave out personal identifiers (assessor ids).
     #[arg(long)]
     publish: bool,
+    /// Adjust p values for the number of comparisons in the report:
+    /// Benjamini-Hochberg (bh), Holm, or none. "Significant" uses the
+    /// adjusted p.
+    #[arg(long, value_enum, default_value_t = Adjust::Bh)]
+    adjust: Adjust,
+    /// Stamp the output with this time instead of now (RFC 3339), for
+    /// byte-identical re-runs. SOURCE_DATE_EPOCH is honoured too.
+    #[arg(long, value_name = "TIME")]
+    generated_at: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -86,6 +96,14 @@ impl AuditArgs {
             period_from: self.period_from,
             min_assessor_candidates: self.min_assessor_candidates,
             publish: self.publish,
+            adjust: self.adjust,
+            command: std::env::args().collect(),
+            generated_at: self.generated_at.clone().or_else(|| {
+                std::env::var("SOURCE_DATE_EPOCH")
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .map(audit::rfc3339)
+            }),
         };
         let status = super::progress::Status::start(format!(
             "rung: auditing {} ({})…",

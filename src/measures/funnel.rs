@@ -88,6 +88,9 @@ pub struct Comparison {
     pub p_fisher: Option<f64>,
     /// Pooled two-proportion z-test, two-sided.
     pub p_z: Option<f64>,
+    /// Fisher's p adjusted for the number of comparisons in the report
+    /// (`--adjust`); `significant` is judged on it.
+    pub p_adjusted: Option<f64>,
     /// Whether the ratio lies outside 0.80–1.25.
     pub outside_range: Option<bool>,
     /// Whether `p_fisher` is below `1 - confidence`.
@@ -262,6 +265,7 @@ pub fn compare(
         p_fisher: None,
         p_z: None,
         outside_range: None,
+        p_adjusted: None,
         significant: None,
         note: None,
     };
@@ -275,6 +279,9 @@ pub fn compare(
     let p_fisher = stats::fisher_exact_two_sided(a, n1 - a, c, n2 - c);
     comparison.p_fisher = Some(p_fisher);
     comparison.p_z = stats::two_proportion_z_test(a, n1, c, n2).map(|(_, p)| p);
+    // Judged on the unadjusted p until the report's comparisons are
+    // adjusted together (measures::pooling::adjust_comparisons).
+    comparison.p_adjusted = Some(p_fisher);
     comparison.significant = Some(p_fisher < 1.0 - confidence);
 
     // Ratio in the NHS direction first: (a/n1) / (c/n2).

@@ -4,5 +4,6 @@
 
 pub mod funnel;
 pub mod panels;
+pub mod pooling;
 pub mod quality;
 pub mod scoring;

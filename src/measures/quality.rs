@@ -42,6 +42,23 @@ pub struct DataQuality {
     pub applications_without_stage: u64,
     /// Rows read, used and excluded, per input table.
     pub tables: Vec<TableAccount>,
+    /// Disclosure at every stage: of the applicants who reached it, how
+    /// many stated an ethnicity rung could place. A low or falling rate is
+    /// itself a finding.
+    pub disclosure_by_stage: Vec<StageDisclosure>,
+}
+
+/// Disclosure among the applicants who reached one stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageDisclosure {
+    /// The stage.
+    pub stage: String,
+    /// Applicants who reached it.
+    pub applicants: u64,
+    /// Of those, placed in a known group.
+    pub known: u64,
+    /// known ÷ applicants.
+    pub rate: Option<f64>,
 }
 
 /// Computes the data-quality section.
@@ -64,6 +81,27 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
     }
     unmapped.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
     let get = |c| by_class.get(&c).copied().unwrap_or(0);
+    let stages = counts.ladder.stages();
+    let mut reached = vec![(0u64, 0u64); stages.len()];
+    for cell in &counts.cells {
+        let known = matches!(taxonomy.classify(cell.label.as_deref()), Class::Group(_));
+        for r in reached.iter_mut().take(cell.reached as usize + 1) {
+            r.0 += cell.applications;
+            if known {
+                r.1 += cell.applications;
+            }
+        }
+    }
+    let disclosure_by_stage = stages
+        .iter()
+        .zip(reached)
+        .map(|(stage, (applicants, known))| StageDisclosure {
+            stage: stage.clone(),
+            applicants,
+            known,
+            rate: crate::stats::rate(known, applicants),
+        })
+        .collect();
     let applications = counts.applications();
     let known = get(Class::Group(0));
     DataQuality {
@@ -77,6 +115,7 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         stage_source: counts.stage_source,
         applications_without_stage: counts.applications_without_stage,
         tables: counts.tables.clone(),
+        disclosure_by_stage,
     }
 }
 

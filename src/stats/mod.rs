@@ -5,6 +5,7 @@
 //! against a published worked example; the sources are in `docs/methods.md`.
 
 mod fisher;
+pub mod pooling;
 mod proportions;
 pub mod scores;
 

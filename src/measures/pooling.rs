@@ -1,0 +1,238 @@
+//! Report-wide measures computed from the funnel's transitions: pooled
+//! estimates across breakdown rows (Mantel-Haenszel), p values adjusted for
+//! the number of comparisons, and how far unknown ethnicity could move each
+//! relative likelihood.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::funnel::{Direction, GroupRate, TransitionResult};
+use crate::stats::pooling::{self, Adjust, Stratum};
+
+/// One pooled comparison across the rows of one breakdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct PooledComparison {
+    /// Stage entered.
+    pub from: String,
+    /// Stage progressed to.
+    pub to: String,
+    /// The breakdown pooled over, e.g. "organisation".
+    pub by: String,
+    /// Reference group.
+    pub reference: String,
+    /// Focal group.
+    pub focal: String,
+    /// Which way up the ratios are stated.
+    pub direction: Direction,
+    /// The whole-dataset relative likelihood (crude).
+    pub crude_rl: Option<f64>,
+    /// Mantel-Haenszel risk ratio across the rows.
+    pub rr_mh: Option<f64>,
+    /// Lower limit (Greenland-Robins).
+    pub ci_low: Option<f64>,
+    /// Upper limit.
+    pub ci_high: Option<f64>,
+    /// Cochran-Mantel-Haenszel p (no continuity correction).
+    pub p_cmh: Option<f64>,
+    /// p of the homogeneity test.
+    pub p_homogeneity: Option<f64>,
+    /// Which homogeneity test.
+    pub homogeneity_test: &'static str,
+    /// Rows with entrants in both groups.
+    pub strata_used: usize,
+    /// Rows left out: a group had no entrants.
+    pub strata_dropped: usize,
+    /// A sentence when crude and pooled point different ways, or when the
+    /// rows differ more than chance allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Pooled comparisons for every breakdown dimension, step and focal group.
+pub fn pooled(
+    transitions: &[TransitionResult],
+    reference: &str,
+    direction: Direction,
+    confidence: f64,
+) -> Vec<PooledComparison> {
+    // (dimension, from, to) → the breakdown rows
+    let mut rows: BTreeMap<(String, String, String), Vec<&TransitionResult>> = BTreeMap::new();
+    let mut crude: BTreeMap<(String, String), &TransitionResult> = BTreeMap::new();
+    let mut order: Vec<(String, String, String)> = Vec::new();
+    for t in transitions {
+        if t.breakdown.is_empty() {
+            crude.insert((t.from.clone(), t.to.clone()), t);
+            continue;
+        }
+        let dim = t.breakdown.keys().cloned().collect::<Vec<_>>().join("×");
+        let key = (dim, t.from.clone(), t.to.clone());
+        if !rows.contains_key(&key) {
+            order.push(key.clone());
+        }
+        rows.entry(key).or_default().push(t);
+    }
+    let mut out = Vec::new();
+    for key in order {
+        let (dim, from, to) = &key;
+        let strata_rows = &rows[&key];
+        let Some(first) = strata_rows.first() else {
+            continue;
+        };
+        for c in &first.comparisons {
+            let focal = c.focal.as_str();
+            let strata: Vec<Stratum> = strata_rows
+                .iter()
+                .map(|t| {
+                    let (r, f) = (group(&t.groups, reference), group(&t.groups, focal));
+                    (r.progressed, r.entered, f.progressed, f.entered)
+                })
+                .collect();
+            let used = strata.iter().filter(|s| pooling::usable(s)).count();
+            let p = pooling::mantel_haenszel(&strata, confidence);
+            let crude_rl = crude
+                .get(&(from.clone(), to.clone()))
+                .and_then(|t| t.comparisons.iter().find(|x| x.focal == focal))
+                .and_then(|x| x.relative_likelihood);
+            let (rr, low, high) = match (p, direction) {
+                (Some(p), Direction::NhsWres) => (Some(p.rr), Some(p.low), Some(p.high)),
+                (Some(p), Direction::ScWres) => {
+                    (Some(1.0 / p.rr), Some(1.0 / p.high), Some(1.0 / p.low))
+                }
+                (None, _) => (None, None, None),
+            };
+            let note = match (crude_rl, rr) {
+                (Some(cr), Some(pr)) if (cr - 1.0) * (pr - 1.0) < 0.0 => Some(format!(
+                    "Crude and pooled point different ways (crude {cr:.2}, within {dim} {pr:.2}): how {reference} and {focal} applicants are spread across {dim} values changes the picture (Simpson's paradox). Read the rows by {dim}."
+                )),
+                _ => match p.and_then(|p| p.p_homogeneity) {
+                    Some(ph) if ph < 1.0 - confidence => Some(format!(
+                        "The relative likelihood differs between {dim} values more than chance allows (homogeneity p = {ph:.4}): the pooled figure averages over real differences."
+                    )),
+                    _ => None,
+                },
+            };
+            out.push(PooledComparison {
+                from: from.clone(),
+                to: to.clone(),
+                by: dim.clone(),
+                reference: reference.to_string(),
+                focal: focal.to_string(),
+                direction,
+                crude_rl,
+                rr_mh: rr,
+                ci_low: low,
+                ci_high: high,
+                p_cmh: p.map(|p| p.p_cmh),
+                p_homogeneity: p.and_then(|p| p.p_homogeneity),
+                homogeneity_test: "Breslow-Day with Tarone's correction (on the odds ratio)",
+                strata_used: used,
+                strata_dropped: strata.len() - used,
+                note,
+            });
+        }
+    }
+    out
+}
+
+fn group<'a>(groups: &'a [GroupRate], name: &str) -> &'a GroupRate {
+    static EMPTY: GroupRate = GroupRate {
+        group: String::new(),
+        entered: 0,
+        progressed: 0,
+        rate: None,
+        impact_ratio: None,
+    };
+    groups.iter().find(|g| g.group == name).unwrap_or(&EMPTY)
+}
+
+/// Adjusts every comparison's Fisher p across the whole report and judges
+/// `significant` on the adjusted value.
+pub fn adjust_comparisons(transitions: &mut [TransitionResult], method: Adjust, confidence: f64) {
+    let ps: Vec<f64> = transitions
+        .iter()
+        .flat_map(|t| t.comparisons.iter().filter_map(|c| c.p_fisher))
+        .collect();
+    let adjusted = pooling::adjust(&ps, method);
+    let mut next = adjusted.into_iter();
+    for t in transitions.iter_mut() {
+        for c in t.comparisons.iter_mut() {
+            if c.p_fisher.is_some() {
+                let p = next.next();
+                c.p_adjusted = p;
+                c.significant = p.map(|p| p < 1.0 - confidence);
+            }
+        }
+    }
+}
+
+/// Bounds on a relative likelihood from the applicants of unknown
+/// ethnicity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sensitivity {
+    /// Stage entered.
+    pub from: String,
+    /// Stage progressed to.
+    pub to: String,
+    /// `{}` or the breakdown row.
+    pub breakdown: BTreeMap<String, String>,
+    /// Focal group.
+    pub focal: String,
+    /// Applicants of unknown ethnicity who entered the step.
+    pub unknown_entered: u64,
+    /// The relative likelihood as reported.
+    pub rl: Option<f64>,
+    /// If every unknown applicant were in the reference group.
+    pub rl_unknowns_all_reference: Option<f64>,
+    /// If every unknown applicant were in the focal group.
+    pub rl_unknowns_all_focal: Option<f64>,
+}
+
+/// Sensitivity bounds for every comparison.
+pub fn sensitivity(
+    transitions: &[TransitionResult],
+    reference: &str,
+    direction: Direction,
+) -> Vec<Sensitivity> {
+    let mut out = Vec::new();
+    for t in transitions {
+        let (ue, up) = t
+            .unknown
+            .iter()
+            .fold((0, 0), |(e, p), g| (e + g.entered, p + g.progressed));
+        let r = group(&t.groups, reference);
+        for c in &t.comparisons {
+            let f = group(&t.groups, &c.focal);
+            // Reference rate ÷ focal rate, turned over for SC-WRES.
+            let rl = |a: u64, n1: u64, c: u64, n2: u64| {
+                let nhs = (n1 > 0 && n2 > 0 && c > 0)
+                    .then(|| (a as f64 / n1 as f64) / (c as f64 / n2 as f64));
+                match direction {
+                    Direction::NhsWres => nhs,
+                    Direction::ScWres => nhs.filter(|x| *x > 0.0).map(|x| 1.0 / x),
+                }
+            };
+            out.push(Sensitivity {
+                from: t.from.clone(),
+                to: t.to.clone(),
+                breakdown: t.breakdown.clone(),
+                focal: c.focal.clone(),
+                unknown_entered: ue,
+                rl: c.relative_likelihood,
+                rl_unknowns_all_reference: rl(
+                    r.progressed + up,
+                    r.entered + ue,
+                    f.progressed,
+                    f.entered,
+                ),
+                rl_unknowns_all_focal: rl(
+                    r.progressed,
+                    r.entered,
+                    f.progressed + up,
+                    f.entered + ue,
+                ),
+            });
+        }
+    }
+    out
+}

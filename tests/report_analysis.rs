@@ -1,0 +1,214 @@
+//! Report-wide analysis through the binary: pooled estimates across
+//! breakdown rows, sensitivity to unknown ethnicity, disclosure by stage,
+//! provenance and reproducible output.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// Applications of one organisation: (label, entered, progressed) at
+/// applied → shortlisted.
+fn write_strata(ds: &Dataset, strata: &[(&str, &str, u64, u64)]) {
+    let (mut apps, mut events) = (vec![], vec![]);
+    let mut n = 0;
+    for (org, label, entered, progressed) in strata {
+        for i in 0..*entered {
+            n += 1;
+            apps.push(format!("A{n},V{org},{label},{org}"));
+            events.push(format!("A{n},applied"));
+            if i < *progressed {
+                events.push(format!("A{n},shortlisted"));
+            }
+        }
+    }
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity,organisation", &apps),
+    );
+    ds.write("stage_events.csv", &csv("application_id,stage", &events));
+}
+
+fn pooled<'a>(doc: &'a Value, from: &str, to: &str) -> &'a Value {
+    doc["pooled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["from"] == from && p["to"] == to && p["by"] == "organisation")
+        .unwrap()
+}
+
+#[test]
+fn mantel_haenszel_across_organisations() {
+    let ds = Dataset::new();
+    // The strata of the statsmodels cross-check in src/stats/pooling.rs,
+    // plus an organisation with no BME applicants (dropped).
+    write_strata(
+        &ds,
+        &[
+            ("O1", "White British", 100, 30),
+            ("O1", "Indian", 100, 20),
+            ("O2", "White British", 40, 15),
+            ("O2", "Indian", 120, 30),
+            ("O3", "White British", 60, 8),
+            ("O3", "Indian", 50, 4),
+            ("O4", "White British", 10, 5),
+        ],
+    );
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "organisation",
+    ]);
+    let p = pooled(&doc, "applied", "shortlisted");
+    assert_close(f(&p["rr_mh"]), 1.5184757505773674, 1e-12, "RR_MH");
+    assert_close(f(&p["ci_low"]), 1.079685047690589, 1e-10, "low");
+    assert_close(f(&p["ci_high"]), 2.1355937178378666, 1e-10, "high");
+    assert_close(f(&p["p_cmh"]), 0.016756632058203325, 1e-9, "CMH p");
+    assert_close(f(&p["p_homogeneity"]), 0.9953288951645052, 1e-9, "BD p");
+    assert_eq!(u(&p["strata_used"]), 3);
+    assert_eq!(u(&p["strata_dropped"]), 1);
+    // Crude: (58/210) / (54/270).
+    assert_close(
+        f(&p["crude_rl"]),
+        (58.0 / 210.0) / (54.0 / 270.0),
+        1e-12,
+        "crude",
+    );
+    assert!(p["note"].is_null(), "{p}");
+
+    // SC-WRES states the pooled ratio the other way up.
+    let sc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "organisation",
+        "--direction",
+        "sc-wres",
+    ]);
+    let q = pooled(&sc, "applied", "shortlisted");
+    assert_close(f(&q["rr_mh"]), 1.0 / 1.5184757505773674, 1e-12, "SC RR");
+    assert_close(f(&q["ci_low"]), 1.0 / 2.1355937178378666, 1e-10, "SC low");
+}
+
+#[test]
+fn simpsons_paradox_is_called_out() {
+    let ds = Dataset::new();
+    // Within each organisation BME applicants do better; overall worse,
+    // because most BME applicants applied where few are shortlisted.
+    write_strata(
+        &ds,
+        &[
+            ("A", "White British", 100, 90),
+            ("A", "Indian", 20, 19),
+            ("B", "White British", 20, 2),
+            ("B", "Indian", 100, 15),
+        ],
+    );
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "organisation",
+    ]);
+    let p = pooled(&doc, "applied", "shortlisted");
+    assert!(f(&p["crude_rl"]) > 1.0 && f(&p["rr_mh"]) < 1.0, "{p}");
+    assert!(p["note"].as_str().unwrap().contains("Simpson"), "{p}");
+}
+
+#[test]
+fn unknown_ethnicity_bounds_and_disclosure_by_stage() {
+    let ds = Dataset::new();
+    write_strata(
+        &ds,
+        &[
+            ("O1", "White British", 50, 25),
+            ("O1", "Indian", 50, 15),
+            ("O1", "Prefer not to say", 20, 10),
+        ],
+    );
+    let doc = run_json(&["audit", ds.path().to_str().unwrap(), "--format", "json"]);
+    let s = doc["sensitivity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["from"] == "applied" && s["to"] == "shortlisted" && s["breakdown"] == json!({}))
+        .unwrap();
+    assert_eq!(u(&s["unknown_entered"]), 20);
+    assert_close(f(&s["rl"]), 0.5 / 0.3, 1e-12, "rl");
+    // All unknowns White: 35/70 vs 15/50; all BME: 25/50 vs 25/70.
+    assert_close(
+        f(&s["rl_unknowns_all_reference"]),
+        (35.0 / 70.0) / 0.3,
+        1e-12,
+        "bound",
+    );
+    assert_close(
+        f(&s["rl_unknowns_all_focal"]),
+        0.5 / (25.0 / 70.0),
+        1e-12,
+        "bound",
+    );
+
+    let stages = doc["data_quality"]["disclosure_by_stage"]
+        .as_array()
+        .unwrap();
+    assert_eq!(stages[0]["stage"], "applied");
+    assert_eq!(
+        (u(&stages[0]["applicants"]), u(&stages[0]["known"])),
+        (120, 100)
+    );
+    assert_eq!(
+        (u(&stages[1]["applicants"]), u(&stages[1]["known"])),
+        (50, 40)
+    );
+    assert_close(f(&stages[1]["rate"]), 0.8, 1e-12, "rate");
+}
+
+#[test]
+fn provenance_and_byte_identical_reruns() {
+    let ds = Dataset::new();
+    write_strata(
+        &ds,
+        &[("O1", "White British", 10, 5), ("O1", "Indian", 10, 3)],
+    );
+    let path = ds.path().to_str().unwrap();
+    let args = [
+        "audit",
+        path,
+        "--format",
+        "json",
+        "--generated-at",
+        "2026-01-01T00:00:00Z",
+    ];
+    let one = run(&args);
+    let two = run(&args);
+    assert!(one.status.success());
+    assert_eq!(
+        one.stdout, two.stdout,
+        "same inputs and time give the same bytes"
+    );
+    let doc: Value = serde_json::from_slice(&one.stdout).unwrap();
+    let p = &doc["provenance"];
+    assert_eq!(p["generated_at"], "2026-01-01T00:00:00Z");
+    assert_eq!(p["version"], doc["tool"]["version"]);
+    assert!(p["command"].as_str().unwrap().contains("--generated-at"));
+    assert_eq!(p["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(p["settings"], doc["settings"]);
+
+    // SOURCE_DATE_EPOCH fixes the time too.
+    let out = rung()
+        .args(["audit", path, "--format", "json"])
+        .env("SOURCE_DATE_EPOCH", "0")
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["provenance"]["generated_at"], "1970-01-01T00:00:00Z");
+}
