@@ -5,7 +5,7 @@
 //! Columns: `from, to, step, breakdown, <one column per breakdown column>,
 //! group, known, entered, progressed, rate, impact_ratio, reference,
 //! direction, relative_likelihood, ci_low, ci_high, confidence, p_fisher,
-//! p_z, outside_range, significant, note`. Empty cells are undefined values.
+//! p_z, p_adjusted, outside_range, significant, note`. Empty cells are undefined values.
 //! When the dataset has panels, the steps compared by panel type follow as
 //! breakdown rows with a `panel_type` column.
 
@@ -61,6 +61,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             "confidence",
             "p_fisher",
             "p_z",
+            "p_adjusted",
             "outside_range",
             "significant",
             "note",
@@ -114,6 +115,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                     c.confidence.to_string(),
                     num(c.p_fisher),
                     num(c.p_z),
+                    num(c.p_adjusted),
                     flag(c.outside_range),
                     flag(c.significant),
                     c.note.clone().unwrap_or_default(),

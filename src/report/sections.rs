@@ -6,6 +6,8 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::{fmt_num, fmt_p, fmt_rate};
 use crate::measures::panels::{Compliance, PanelReport, PanelSummary};
+use crate::measures::pooling::PooledComparison;
+use crate::measures::quality::DataQuality;
 use crate::measures::scoring::{Level, ScoringReport};
 
 fn right(s: impl ToString) -> Cell {
@@ -380,4 +382,69 @@ fn interval(low: Option<f64>, high: Option<f64>) -> String {
         (Some(l), Some(h)) => format!("{l:.2} to {h:.2}"),
         _ => "–".into(),
     }
+}
+
+/// Writes the pooled comparisons: crude and Mantel-Haenszel side by side.
+pub fn write_pooled(
+    pooled: &[PooledComparison],
+    confidence: f64,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Pooled across breakdown rows (Mantel-Haenszel; CMH test; homogeneity: Breslow-Day with Tarone's correction)"
+    )?;
+    let ci = format!("{}% CI", (confidence * 100.0).round());
+    let mut t = table(&[
+        "Step",
+        "Pooled over",
+        "Comparison",
+        "Crude RL",
+        "Pooled RL",
+        ci.as_str(),
+        "CMH p",
+        "Homogeneity p",
+        "Rows used (dropped)",
+    ]);
+    let mut notes = Vec::new();
+    for p in pooled {
+        t.add_row(vec![
+            Cell::new(format!("{} → {}", p.from, p.to)),
+            Cell::new(&p.by),
+            Cell::new(format!("{} vs {}", p.reference, p.focal)),
+            right(fmt_num(p.crude_rl, 2)),
+            right(fmt_num(p.rr_mh, 2)),
+            right(match (p.ci_low, p.ci_high) {
+                (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
+                _ => "–".into(),
+            }),
+            right(fmt_p(p.p_cmh)),
+            right(fmt_p(p.p_homogeneity)),
+            right(format!("{} ({})", p.strata_used, p.strata_dropped)),
+        ]);
+        if let Some(n) = &p.note {
+            notes.push(format!("  {} → {} by {}: {n}", p.from, p.to, p.by));
+        }
+    }
+    writeln!(out, "{t}")?;
+    for n in notes {
+        writeln!(out, "{n}")?;
+    }
+    Ok(())
+}
+
+/// Writes disclosure at every stage.
+pub fn write_disclosure(q: &DataQuality, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out)?;
+    let parts: Vec<String> = q
+        .disclosure_by_stage
+        .iter()
+        .map(|d| format!("{} {} of {}", d.stage, fmt_rate(d.rate), d.applicants))
+        .collect();
+    writeln!(
+        out,
+        "Ethnicity known, by stage reached: {}",
+        parts.join(" · ")
+    )
 }

@@ -30,8 +30,22 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "Confidence {}%; \"significant\" means Fisher's exact p < {}.",
+        "Confidence {}%; \"significant\" means Fisher's exact p, adjusted for the {} comparisons in this report ({}), is below {}.",
         s.confidence * 100.0,
+        audit
+            .transitions
+            .iter()
+            .map(|t| t
+                .comparisons
+                .iter()
+                .filter(|c| c.p_fisher.is_some())
+                .count())
+            .sum::<usize>(),
+        match s.adjust {
+            crate::stats::pooling::Adjust::Bh => "Benjamini-Hochberg",
+            crate::stats::pooling::Adjust::Holm => "Holm",
+            crate::stats::pooling::Adjust::None => "not adjusted",
+        },
         round(1.0 - s.confidence)
     )?;
     writeln!(out)?;
@@ -40,6 +54,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
         write_transition(t, audit.settings.confidence, out)?;
     }
+    if !audit.pooled.is_empty() {
+        super::sections::write_pooled(&audit.pooled, audit.settings.confidence, out)?;
+    }
+    super::sections::write_disclosure(&audit.data_quality, out)?;
     if let Some(p) = &audit.panels {
         super::sections::write_panels(p, audit.settings.confidence, out)?;
     }
@@ -152,6 +170,7 @@ fn write_transition(
         "Relative likelihood",
         ci_header.as_str(),
         "Fisher p",
+        "Adjusted p",
         "z-test p",
         "Outside 0.80–1.25",
         "Significant",
@@ -172,6 +191,7 @@ fn write_transition(
             right(fmt_num(c.relative_likelihood, 2)),
             right(ci),
             right(fmt_p(c.p_fisher)),
+            right(fmt_p(c.p_adjusted)),
             right(fmt_p(c.p_z)),
             right(yes_no(c.outside_range)),
             right(yes_no(c.significant)),
