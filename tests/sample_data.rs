@@ -117,3 +117,22 @@ fn sample_terminal_report() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
+
+#[test]
+fn sample_csv_is_rectangular_with_panel_rows() {
+    let out = run(&["audit", SAMPLE, "--format", "csv", "--by", "agency"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    assert!(header.iter().any(|h| h == "panel_type"));
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .map(|r| r.expect("every row as wide as the header"))
+        .collect();
+    let panel_col = header.iter().position(|h| h == "panel_type").unwrap();
+    assert!(rows.iter().any(|r| &r[panel_col] == "diverse"));
+}

@@ -15,6 +15,22 @@ use crate::audit::Audit;
 use crate::counts::PANEL_TYPE;
 use crate::measures::funnel::TransitionResult;
 
+/// The comparison's columns, filled on focal groups' rows only.
+const COMPARISON_COLUMNS: [&str; 12] = [
+    "reference",
+    "direction",
+    "relative_likelihood",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "p_fisher",
+    "p_z",
+    "p_adjusted",
+    "outside_range",
+    "significant",
+    "note",
+];
+
 /// Writes the long table.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     // Outcomes by panel type are breakdown rows keyed by `panel_type`.
@@ -53,21 +69,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             "progressed",
             "rate",
             "impact_ratio",
-            "reference",
-            "direction",
-            "relative_likelihood",
-            "ci_low",
-            "ci_high",
-            "confidence",
-            "p_fisher",
-            "p_z",
-            "p_adjusted",
-            "outside_range",
-            "significant",
-            "note",
         ]
         .map(String::from),
     );
+    header.extend(COMPARISON_COLUMNS.map(String::from));
     w.write_record(&header)?;
     let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     let flag = |x: Option<bool>| x.map(|v| v.to_string()).unwrap_or_default();
@@ -120,7 +125,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                     flag(c.significant),
                     c.note.clone().unwrap_or_default(),
                 ]),
-                None => record.extend(std::iter::repeat_n(String::new(), 11)),
+                None => record.extend(std::iter::repeat_n(String::new(), COMPARISON_COLUMNS.len())),
             }
             w.write_record(&record)?;
         }
