@@ -9,6 +9,7 @@ use crate::counts::{self, CountRequest, Counts, PeriodFrom};
 use crate::error::{Error, Result};
 use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
+use crate::measures::change::{self, Change};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
 use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
@@ -48,6 +49,8 @@ pub struct AuditSpec {
     pub command: Vec<String>,
     /// The time stamped on the output (RFC 3339); now when `None`.
     pub generated_at: Option<String>,
+    /// The previous period's dataset, to compare with.
+    pub previous: Option<Dataset>,
 }
 
 impl AuditSpec {
@@ -152,6 +155,9 @@ pub struct Audit {
     pub pooled: Vec<PooledComparison>,
     /// How far applicants of unknown ethnicity could move each ratio.
     pub sensitivity: Vec<Sensitivity>,
+    /// Change since the previous period (`--previous`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
     /// What produced this output.
     pub provenance: Provenance,
 }
@@ -167,6 +173,9 @@ pub struct Provenance {
     pub settings: Settings,
     /// Each input: path, rows, SHA-256.
     pub inputs: Vec<InputFile>,
+    /// The previous period's inputs, when compared with one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_inputs: Vec<InputFile>,
     /// When the output was made (RFC 3339, UTC).
     pub generated_at: String,
 }
@@ -204,22 +213,38 @@ pub fn rfc3339(secs: u64) -> String {
 pub fn run(spec: &AuditSpec) -> Result<Audit> {
     spec.validate()?;
     let by = spec.by_columns();
-    // Hash and line-check the inputs on a second thread while polars counts.
+    let current = count_one(spec, &spec.dataset, &by, true)?;
+    let previous = spec
+        .previous
+        .as_ref()
+        .map(|d| count_one(spec, d, &by, false))
+        .transpose()?;
+    Ok(from_counts(spec, &current.0, current.1, previous))
+}
+
+/// Counts one dataset, hashing and line-checking its files on a second
+/// thread while polars counts. `full` adds panels and scores.
+fn count_one(
+    spec: &AuditSpec,
+    dataset: &Dataset,
+    by: &[String],
+    full: bool,
+) -> Result<(Counts, Vec<String>)> {
     let (counts, hashes) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| {
-            spec.dataset
+            dataset
                 .sources()
                 .map(|s| ingest::fingerprint(s, spec.profile.delimiter))
                 .collect::<Result<Vec<String>>>()
         });
         let counts = counts::count(
-            &spec.dataset,
+            dataset,
             &spec.profile,
             &CountRequest {
-                by: &by,
+                by,
                 taxonomy: &spec.taxonomy,
-                panels: true,
-                scores: true,
+                panels: full,
+                scores: full,
                 period_from: spec.period_from,
             },
         );
@@ -230,12 +255,38 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
     });
     // A malformed line found by the check explains any failure of the count.
     let hashes = hashes?;
-    let counts = counts?;
-    Ok(from_counts(spec, &counts, hashes))
+    Ok((counts?, hashes))
+}
+
+/// Each input file of a dataset, with its rows and hash.
+fn input_files(dataset: &Dataset, all: &Counts, hashes: Vec<String>) -> Vec<InputFile> {
+    dataset
+        .sources()
+        .zip(hashes)
+        .map(|(s, sha256)| InputFile {
+            table: s.table,
+            path: s.path.display().to_string(),
+            format: s.format,
+            rows: all
+                .funnel
+                .tables
+                .iter()
+                .chain(all.panels.as_ref().map(|p| &p.account))
+                .chain(all.scores.as_ref().map(|s| &s.account))
+                .find(|t| t.table == s.table)
+                .map(|t| t.rows_read),
+            sha256,
+        })
+        .collect()
 }
 
 /// The audit of an already counted dataset.
-pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit {
+pub fn from_counts(
+    spec: &AuditSpec,
+    all: &Counts,
+    hashes: Vec<String>,
+    previous: Option<(Counts, Vec<String>)>,
+) -> Audit {
     let counts = &all.funnel;
     let scheme = &spec.taxonomy.scheme;
     let breakdowns = spec
@@ -278,33 +329,33 @@ pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit
         profile: spec.profile_path.as_ref().map(|p| p.display().to_string()),
         adjust: spec.adjust,
     };
-    let inputs = spec
-        .dataset
-        .sources()
-        .zip(hashes)
-        .map(|(s, sha256)| InputFile {
-            table: s.table,
-            path: s.path.display().to_string(),
-            format: s.format,
-            rows: counts
-                .tables
-                .iter()
-                .chain(all.panels.as_ref().map(|p| &p.account))
-                .chain(all.scores.as_ref().map(|s| &s.account))
-                .find(|t| t.table == s.table)
-                .map(|t| t.rows_read),
-            sha256,
-        })
-        .collect::<Vec<InputFile>>();
+    let inputs = input_files(&spec.dataset, all, hashes);
     let mut transitions = funnel::funnel(counts, &spec.taxonomy, &funnel_settings);
     pooling::adjust_comparisons(&mut transitions, spec.adjust, spec.confidence);
     let pooled = pooling::pooled(&transitions, &reference, spec.direction, spec.confidence);
     let sensitivity = pooling::sensitivity(&transitions, &reference, spec.direction);
+    let (changes, previous_inputs) = match (&previous, &spec.previous) {
+        (Some((counts_then, hashes_then)), Some(dataset_then)) => {
+            let then = funnel::funnel(&counts_then.funnel, &spec.taxonomy, &funnel_settings);
+            (
+                change::changes(
+                    &transitions,
+                    &then,
+                    &reference,
+                    spec.direction,
+                    spec.confidence,
+                ),
+                input_files(dataset_then, counts_then, hashes_then.clone()),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
     let provenance = Provenance {
         version: crate::VERSION,
         command: spec.command.join(" "),
         settings: settings.clone(),
         inputs: inputs.clone(),
+        previous_inputs,
         generated_at: spec.generated_at.clone().unwrap_or_else(now_rfc3339),
     };
     Audit {
@@ -361,6 +412,7 @@ pub fn from_counts(spec: &AuditSpec, all: &Counts, hashes: Vec<String>) -> Audit
         transitions,
         pooled,
         sensitivity,
+        changes,
         provenance,
     }
 }

@@ -212,3 +212,55 @@ fn provenance_and_byte_identical_reruns() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["provenance"]["generated_at"], "1970-01-01T00:00:00Z");
 }
+
+#[test]
+fn change_since_the_previous_period() {
+    let then = Dataset::new();
+    write_strata(
+        &then,
+        &[("O1", "White British", 200, 100), ("O1", "Indian", 200, 50)],
+    );
+    let now = Dataset::new();
+    write_strata(
+        &now,
+        &[("O1", "White British", 200, 90), ("O1", "Indian", 200, 80)],
+    );
+    let doc = run_json(&[
+        "audit",
+        now.path().to_str().unwrap(),
+        "--previous",
+        then.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let c = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["from"] == "applied" && c["to"] == "shortlisted" && c["breakdown"] == json!({}))
+        .unwrap();
+    // Then 0.5/0.25 = 2.0; now 0.45/0.40 = 1.125; by hand from the Katz
+    // standard errors of the two logs.
+    let se = |a: f64, n1: f64, c: f64, n2: f64| 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2;
+    let (rl_then, rl_now) = (2.0, 1.125);
+    let s = (se(100.0, 200.0, 50.0, 200.0) + se(90.0, 200.0, 80.0, 200.0)).sqrt();
+    let z = (rl_now / rl_then as f64).ln() / s;
+    let p = statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2);
+    assert_close(f(&c["rl_previous"]), rl_then, 1e-12, "then");
+    assert_close(f(&c["rl_current"]), rl_now, 1e-12, "now");
+    assert_close(f(&c["ratio"]), rl_now / rl_then, 1e-12, "ratio");
+    assert_close(f(&c["p"]), p, 1e-9, "p");
+    assert!(
+        c["summary"].as_str().unwrap().contains("from 2.00 to 1.12")
+            || c["summary"].as_str().unwrap().contains("from 2.00 to 1.13"),
+        "{c}"
+    );
+    assert!(c["summary"].as_str().unwrap().contains("more than chance"));
+    assert_eq!(
+        doc["provenance"]["previous_inputs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

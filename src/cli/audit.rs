@@ -20,6 +20,7 @@ use super::{DatasetArgs, open_output, output_error};
 use rung::audit::{self, AuditSpec};
 use rung::counts::PeriodFrom;
 use rung::error::Result;
+use rung::ingest::Dataset;
 use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
 use rung::report::{self, OutputFormat};
@@ -63,6 +64,11 @@ pub struct AuditArgs {
     /// adjusted p.
     #[arg(long, value_enum, default_value_t = Adjust::Bh)]
     adjust: Adjust,
+    /// The previous period's dataset (folder or applications file, same
+    /// profile): each relative likelihood then and now, and whether the
+    /// change is more than chance.
+    #[arg(long, value_name = "DATASET")]
+    previous: Option<PathBuf>,
     /// Stamp the output with this time instead of now (RFC 3339), for
     /// byte-identical re-runs. SOURCE_DATE_EPOCH is honoured too.
     #[arg(long, value_name = "TIME")]
@@ -97,6 +103,11 @@ impl AuditArgs {
             min_assessor_candidates: self.min_assessor_candidates,
             publish: self.publish,
             adjust: self.adjust,
+            previous: self
+                .previous
+                .as_deref()
+                .map(|p| Dataset::locate(Some(p), &[]))
+                .transpose()?,
             command: std::env::args().collect(),
             generated_at: self.generated_at.clone().or_else(|| {
                 std::env::var("SOURCE_DATE_EPOCH")

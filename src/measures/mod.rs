@@ -2,6 +2,7 @@
 //! read no files and print nothing; the report module renders what they
 //! return.
 
+pub mod change;
 pub mod funnel;
 pub mod panels;
 pub mod pooling;

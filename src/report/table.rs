@@ -58,6 +58,13 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         super::sections::write_pooled(&audit.pooled, audit.settings.confidence, out)?;
     }
     super::sections::write_disclosure(&audit.data_quality, out)?;
+    if !audit.changes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Change since the previous period")?;
+        for c in audit.changes.iter().filter(|c| c.breakdown.is_empty()) {
+            writeln!(out, "  {}", c.summary)?;
+        }
+    }
     if let Some(p) = &audit.panels {
         super::sections::write_panels(p, audit.settings.confidence, out)?;
     }

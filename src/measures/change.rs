@@ -1,0 +1,119 @@
+//! Change since the last period: each relative likelihood now and in a
+//! previous dataset, and whether the change is more than chance.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::funnel::{Direction, GroupRate, TransitionResult};
+use crate::stats::{RatioInterval, katz_interval};
+
+/// One relative likelihood then and now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// Stage entered.
+    pub from: String,
+    /// Stage progressed to.
+    pub to: String,
+    /// `{}` or the breakdown row.
+    pub breakdown: BTreeMap<String, String>,
+    /// The focal group.
+    pub focal: String,
+    /// The previous period's relative likelihood.
+    pub rl_previous: Option<f64>,
+    /// This period's.
+    pub rl_current: Option<f64>,
+    /// rl_current ÷ rl_previous.
+    pub ratio: Option<f64>,
+    /// Lower limit (from the two log standard errors).
+    pub ci_low: Option<f64>,
+    /// Upper limit.
+    pub ci_high: Option<f64>,
+    /// Two-sided p of "no change".
+    pub p: Option<f64>,
+    /// The change in words.
+    pub summary: String,
+}
+
+fn interval(
+    t: &TransitionResult,
+    reference: &str,
+    focal: &str,
+    direction: Direction,
+    confidence: f64,
+) -> Option<RatioInterval> {
+    let get = |name: &str| t.groups.iter().find(|g| g.group == name);
+    let (r, f): (&GroupRate, &GroupRate) = (get(reference)?, get(focal)?);
+    let ci = katz_interval(r.progressed, r.entered, f.progressed, f.entered, confidence)?;
+    Some(match direction {
+        Direction::NhsWres => ci,
+        Direction::ScWres => ci.inverted(),
+    })
+}
+
+/// Compares every step and breakdown row present in both periods.
+pub fn changes(
+    current: &[TransitionResult],
+    previous: &[TransitionResult],
+    reference: &str,
+    direction: Direction,
+    confidence: f64,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for t in current {
+        let Some(p) = previous
+            .iter()
+            .find(|p| p.from == t.from && p.to == t.to && p.breakdown == t.breakdown)
+        else {
+            continue;
+        };
+        for c in &t.comparisons {
+            let now = interval(t, reference, &c.focal, direction, confidence);
+            let then = interval(p, reference, &c.focal, direction, confidence);
+            let diff = match (now, then) {
+                (Some(n), Some(t)) => Some(n.compared_with(t, confidence)),
+                _ => None,
+            };
+            let step = match &t.label {
+                Some(l) => format!("{} → {} ({l})", t.from, t.to),
+                None => format!("{} → {}", t.from, t.to),
+            };
+            let summary = match (then, now, diff) {
+                (Some(a), Some(b), Some(d)) => format!(
+                    "{step}, {reference} vs {}: relative likelihood moved from {:.2} to {:.2}; the change is {} (p = {}).",
+                    c.focal,
+                    a.ratio,
+                    b.ratio,
+                    if d.p < 1.0 - confidence {
+                        "more than chance"
+                    } else {
+                        "not more than chance"
+                    },
+                    if d.p < 0.0001 {
+                        "< 0.0001".to_string()
+                    } else {
+                        format!("{:.4}", d.p)
+                    }
+                ),
+                _ => format!(
+                    "{step}, {reference} vs {}: the change cannot be estimated (a relative likelihood is undefined in one period).",
+                    c.focal
+                ),
+            };
+            out.push(Change {
+                from: t.from.clone(),
+                to: t.to.clone(),
+                breakdown: t.breakdown.clone(),
+                focal: c.focal.clone(),
+                rl_previous: then.map(|i| i.ratio),
+                rl_current: now.map(|i| i.ratio),
+                ratio: diff.map(|d| d.ratio),
+                ci_low: diff.map(|d| d.low),
+                ci_high: diff.map(|d| d.high),
+                p: diff.map(|d| d.p),
+                summary,
+            });
+        }
+    }
+    out
+}
