@@ -244,7 +244,7 @@ fn change_since_the_previous_period() {
     let se = |a: f64, n1: f64, c: f64, n2: f64| 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2;
     let (rl_then, rl_now) = (2.0, 1.125);
     let s = (se(100.0, 200.0, 50.0, 200.0) + se(90.0, 200.0, 80.0, 200.0)).sqrt();
-    let z = (rl_now / rl_then as f64).ln() / s;
+    let z = (rl_now / rl_then).ln() / s;
     let p = statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2);
     assert_close(f(&c["rl_previous"]), rl_then, 1e-12, "then");
     assert_close(f(&c["rl_current"]), rl_now, 1e-12, "now");
