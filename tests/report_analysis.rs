@@ -242,7 +242,7 @@ fn change_since_the_previous_period() {
     // Then 0.5/0.25 = 2.0; now 0.45/0.40 = 1.125; by hand from the Katz
     // standard errors of the two logs.
     let se = |a: f64, n1: f64, c: f64, n2: f64| 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2;
-    let (rl_then, rl_now) = (2.0, 1.125);
+    let (rl_then, rl_now): (f64, f64) = (2.0, 1.125);
     let s = (se(100.0, 200.0, 50.0, 200.0) + se(90.0, 200.0, 80.0, 200.0)).sqrt();
     let z = (rl_now / rl_then).ln() / s;
     let p = statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2);
