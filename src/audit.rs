@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
 use crate::measures::change::{self, Change};
+use crate::measures::findings::{self, Finding, FindingInputs};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
 use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
@@ -142,6 +143,8 @@ pub struct Audit {
     pub inputs: Vec<InputFile>,
     /// Disclosure, unmapped labels, row accounting.
     pub data_quality: DataQuality,
+    /// Plain-language findings, each tied to its numbers.
+    pub findings: Vec<Finding>,
     /// Every step, whole dataset first, then each breakdown row.
     pub transitions: Vec<TransitionResult>,
     /// Panel composition, policy and outcomes by panel type, when the
@@ -358,7 +361,8 @@ pub fn from_counts(
         previous_inputs,
         generated_at: spec.generated_at.clone().unwrap_or_else(now_rfc3339),
     };
-    Audit {
+    let mut audit = Audit {
+        findings: Vec::new(),
         tool: Tool {
             name: "rung",
             version: crate::VERSION,
@@ -414,7 +418,17 @@ pub fn from_counts(
         sensitivity,
         changes,
         provenance,
-    }
+    };
+    audit.findings = findings::findings(&FindingInputs {
+        transitions: &audit.transitions,
+        pooled: &audit.pooled,
+        sensitivity: &audit.sensitivity,
+        quality: &audit.data_quality,
+        panels: audit.panels.as_ref(),
+        scoring: audit.scoring.as_ref(),
+        direction: spec.direction,
+    });
+    audit
 }
 
 #[cfg(test)]

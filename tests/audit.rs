@@ -611,3 +611,56 @@ fn holm(ps: &[f64]) -> Vec<f64> {
         })
         .collect()
 }
+
+#[test]
+fn findings_state_the_indicator_in_words() {
+    let ds = wres_example();
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--adjust",
+        "none",
+    ]);
+    let texts: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    let indicator = texts
+        .iter()
+        .find(|t| t.contains("appointed after shortlisting"))
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    assert!(
+        indicator.starts_with("White applicants were 2.50 times as likely as BME applicants"),
+        "{indicator}"
+    );
+    assert!(indicator.contains("95% CI 1.13–5.55"), "{indicator}");
+    assert!(indicator.contains("needs investigating"), "{indicator}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("not known for 3.4% of applications")),
+        "{texts:?}"
+    );
+
+    // Small numbers: cautious wording, never a verdict of bias.
+    let small = Dataset::new();
+    let spec = [
+        ("White British", 4, 4),
+        ("White British", 1, 1),
+        ("Indian", 2, 4),
+        ("Indian", 3, 1),
+    ];
+    let (apps, events) = funnel_tables(&people(&spec), |_| "ORG1".into());
+    small.write("applications.csv", &apps);
+    small.write("stage_events.csv", &events);
+    let doc = run_json(&["audit", small.path().to_str().unwrap(), "--format", "json"]);
+    let text = doc["findings"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("caution") && !text.contains("needs investigating"),
+        "{text}"
+    );
+}

@@ -3,6 +3,7 @@
 //! return.
 
 pub mod change;
+pub mod findings;
 pub mod funnel;
 pub mod panels;
 pub mod pooling;

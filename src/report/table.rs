@@ -49,6 +49,13 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         round(1.0 - s.confidence)
     )?;
     writeln!(out)?;
+    if !audit.findings.is_empty() {
+        writeln!(out, "Findings")?;
+        for f in &audit.findings {
+            writeln!(out, "  • {}", f.text)?;
+        }
+        writeln!(out)?;
+    }
     write_quality(audit, out)?;
     for t in &audit.transitions {
         writeln!(out)?;

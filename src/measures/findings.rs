@@ -1,0 +1,236 @@
+//! Plain-language findings: the few sentences an HR lead would read aloud,
+//! each tied to the figures behind it. Wording is cautious where numbers
+//! are small or a difference could be chance.
+
+use serde::Serialize;
+
+use super::funnel::{Comparison, Direction, TransitionResult};
+use super::panels::PanelReport;
+use super::pooling::{PooledComparison, Sensitivity};
+use super::quality::DataQuality;
+use super::scoring::{Level, ScoringReport};
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The sentence.
+    pub text: String,
+    /// Where its numbers are in the output, e.g. "transitions[shortlisted→appointed]".
+    pub source: String,
+}
+
+/// Everything the findings draw on.
+pub struct FindingInputs<'a> {
+    /// The funnel's steps.
+    pub transitions: &'a [TransitionResult],
+    /// Pooled comparisons.
+    pub pooled: &'a [PooledComparison],
+    /// Sensitivity bounds.
+    pub sensitivity: &'a [Sensitivity],
+    /// Data quality.
+    pub quality: &'a DataQuality,
+    /// Panels, if any.
+    pub panels: Option<&'a PanelReport>,
+    /// Scoring, if any.
+    pub scoring: Option<&'a ScoringReport>,
+    /// Ratio direction.
+    pub direction: Direction,
+}
+
+fn likelihood_sentence(
+    t: &TransitionResult,
+    c: &Comparison,
+    direction: Direction,
+) -> Option<String> {
+    let rl = c.relative_likelihood?;
+    let step = match t.to.as_str() {
+        "shortlisted" => "shortlisted".to_string(),
+        "interviewed" => "interviewed".to_string(),
+        "offered" => "offered a job".to_string(),
+        "appointed" => "appointed".to_string(),
+        other => format!("reach {other}"),
+    };
+    let from = if t.from == "applied" {
+        String::new()
+    } else {
+        format!(" after {}", stage_noun(&t.from))
+    };
+    let (subject, other) = match direction {
+        Direction::NhsWres => (&c.reference, &c.focal),
+        Direction::ScWres => (&c.focal, &c.reference),
+    };
+    let ci = match (c.ci_low, c.ci_high) {
+        (Some(l), Some(h)) => format!(" ({}% CI {l:.2}–{h:.2})", (c.confidence * 100.0).round()),
+        _ => String::new(),
+    };
+    let verdict = match (c.significant, c.outside_range) {
+        (Some(true), Some(true)) => {
+            "This is outside the 0.80–1.25 range and more than chance: it needs investigating."
+        }
+        (Some(true), _) => "It is more than chance, though within the 0.80–1.25 range.",
+        (Some(false), Some(true)) => {
+            "The gap is large but could be chance with these numbers: watch it, or pool more data."
+        }
+        _ => "This could be chance.",
+    };
+    let caution = if c.note.is_some() {
+        " Numbers are small: treat it with caution."
+    } else {
+        ""
+    };
+    Some(format!(
+        "{subject} applicants were {rl:.2} times as likely as {other} applicants to be {step}{from}{ci}. {verdict}{caution}"
+    ))
+}
+
+/// A stage as a noun for sentences ("at interview").
+fn stage_noun(stage: &str) -> String {
+    match stage {
+        "applied" => "application".into(),
+        "shortlisted" => "shortlisting".into(),
+        "interviewed" => "interview".into(),
+        "offered" => "offer".into(),
+        "appointed" => "appointment".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// The findings of an audit.
+pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let whole = |from: &str, to: &str| {
+        inputs
+            .transitions
+            .iter()
+            .find(|t| t.breakdown.is_empty() && t.from == from && t.to == to)
+    };
+    for (from, to) in [("shortlisted", "appointed"), ("applied", "appointed")] {
+        if let Some(t) = whole(from, to) {
+            for c in &t.comparisons {
+                if let Some(text) = likelihood_sentence(t, c, inputs.direction) {
+                    out.push(Finding {
+                        text,
+                        source: format!("transitions[{from}→{to}, {}]", c.focal),
+                    });
+                }
+            }
+        }
+    }
+    // The consecutive step with the smallest adjusted p, when significant.
+    let worst = inputs
+        .transitions
+        .iter()
+        .filter(|t| t.breakdown.is_empty() && t.label.is_none())
+        .flat_map(|t| t.comparisons.iter().map(move |c| (t, c)))
+        .filter(|(_, c)| c.significant == Some(true))
+        .min_by(|a, b| {
+            a.1.p_adjusted
+                .unwrap_or(1.0)
+                .total_cmp(&b.1.p_adjusted.unwrap_or(1.0))
+        });
+    match worst {
+        Some((t, c)) => {
+            if let Some(text) = likelihood_sentence(t, c, inputs.direction) {
+                out.push(Finding {
+                    text: format!("The clearest gap between stages is at {} → {}: {text}", t.from, t.to),
+                    source: format!("transitions[{}→{}, {}]", t.from, t.to, c.focal),
+                });
+            }
+        }
+        None => out.push(Finding {
+            text: "No step of the funnel shows a difference that is more than chance once the number of comparisons is allowed for.".into(),
+            source: "transitions".into(),
+        }),
+    }
+    let q = inputs.quality;
+    if let Some(rate) = q.disclosure_rate {
+        let unknown = 1.0 - rate;
+        let bounds = inputs
+            .sensitivity
+            .iter()
+            .find(|s| s.breakdown.is_empty() && s.from == "shortlisted" && s.to == "appointed")
+            .and_then(|s| Some((s.rl_unknowns_all_reference?, s.rl_unknowns_all_focal?)));
+        let mut text = format!(
+            "Ethnicity is not known for {:.1}% of applications ({} declined, {} not known, {} unmapped).",
+            unknown * 100.0,
+            q.ethnicity_declined,
+            q.ethnicity_not_known,
+            q.ethnicity_unmapped
+        );
+        if let Some((a, b)) = bounds {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            text.push_str(&format!(
+                " Depending on who they are, the shortlisted → appointed ratio could lie anywhere from {lo:.2} to {hi:.2}."
+            ));
+        }
+        out.push(Finding {
+            text,
+            source: "data_quality, sensitivity".into(),
+        });
+    }
+    for p in inputs.pooled.iter().filter(|p| p.note.is_some()) {
+        if let Some(note) = &p.note {
+            out.push(Finding {
+                text: format!("{} → {} by {}: {note}", p.from, p.to, p.by),
+                source: format!("pooled[{}→{}, {}]", p.from, p.to, p.by),
+            });
+        }
+    }
+    if let Some(panels) = inputs.panels {
+        if let Some(share) = panels.summary.share_diverse {
+            out.push(Finding {
+                text: format!(
+                    "{:.0}% of vacancies with a recorded panel had at least one panel member from outside the reference group; {} vacancies shortlisted candidates with no panel recorded.",
+                    share * 100.0,
+                    panels.summary.vacancies_shortlisted_without_panel
+                ),
+                source: "panels".into(),
+            });
+        }
+        if let Some(policy) = &panels.policy {
+            out.push(Finding {
+                text: format!(
+                    "{} of {} vacancies covered by the panel policy complied; {} did not and {} had no panel recorded.",
+                    policy.total.compliant,
+                    policy.total.covered,
+                    policy.total.non_compliant,
+                    policy.total.no_panel
+                ),
+                source: "panels.policy".into(),
+            });
+        }
+    }
+    if let Some(s) = inputs.scoring {
+        if let Some(c) = s.comparisons.iter().find(|c| c.level == Level::Application)
+            && let (Some(gap), Some(p)) = (c.mean_gap, c.p_welch)
+        {
+            let size = if gap < 0.0 { "lower" } else { "higher" };
+            let chance = if p < 0.05 {
+                "is more than chance"
+            } else {
+                "could be chance"
+            };
+            out.push(Finding {
+                text: format!(
+                    "At {}, {} candidates scored {:.2} points {size} on average than {} candidates; this {chance}. Over time the gap is {}.",
+                    stage_noun(&s.stage),
+                    c.focal,
+                    gap.abs(),
+                    c.reference,
+                    s.drift.direction
+                ),
+                source: "scoring.comparisons, scoring.drift".into(),
+            });
+        }
+        if s.assessors_flagged > 0 {
+            out.push(Finding {
+                text: format!(
+                    "{} of {} assessors checked score focal candidates differently from their fellow panel members by more than chance: review their scoring.",
+                    s.assessors_flagged, s.assessors_checked
+                ),
+                source: "scoring.assessors".into(),
+            });
+        }
+    }
+    out
+}
