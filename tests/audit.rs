@@ -664,3 +664,43 @@ fn findings_state_the_indicator_in_words() {
         "{text}"
     );
 }
+
+#[test]
+fn markdown_report() {
+    let ds = wres_example();
+    let out = run(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--adjust",
+        "none",
+    ]);
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# Recruitment funnel audit"));
+    assert!(md.contains("## Findings"));
+    assert!(
+        md.contains("### shortlisted → appointed (NHS WRES indicator 2)"),
+        "{md}"
+    );
+    assert!(md.contains("| White vs BME | 2.50 | 1.13–5.55 |"), "{md}");
+    assert!(md.contains("| BME | 225 | 12 | 5.3% | 0.40 |"), "{md}");
+    assert!(
+        md.contains("Labels that could not be mapped: \"Martian\" (2)."),
+        "{md}"
+    );
+    // Every table row has as many cells as its header.
+    let mut width = 0;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let cells = line.matches(" | ").count() + 1;
+            if width == 0 {
+                width = cells;
+            }
+            assert_eq!(cells, width, "{line}");
+        } else {
+            width = 0;
+        }
+    }
+}

@@ -129,6 +129,7 @@ impl AuditArgs {
             OutputFormat::Table => report::table::write(&audit, &mut out),
             OutputFormat::Json => report::json::write(&audit, &mut out),
             OutputFormat::Csv => report::csv::write(&audit, &mut out),
+            OutputFormat::Markdown => report::markdown::write(&audit, &mut out),
         };
         written
             .and_then(|_| out.flush())

@@ -47,6 +47,27 @@ impl LabelsArgs {
                     }
                     w.flush()
                 }
+                OutputFormat::Markdown => {
+                    writeln!(out, "Grouping: {}\n", taxonomy.scheme.name)?;
+                    writeln!(
+                        out,
+                        "| Label | Applications | Resolved to | ONS 2021 | Group |"
+                    )?;
+                    writeln!(out, "| --- | ---: | --- | --- | --- |")?;
+                    for r in &rows {
+                        let label = r.label.clone().unwrap_or_else(|| "(empty)".into());
+                        writeln!(
+                            out,
+                            "| {} | {} | {} | {} | {} |",
+                            label.replace('|', "\\|"),
+                            r.count,
+                            r.resolved_to,
+                            r.description,
+                            r.group
+                        )?;
+                    }
+                    Ok(())
+                }
                 OutputFormat::Table => {
                     let mut t = Table::new();
                     t.load_preset(UTF8_FULL_CONDENSED);

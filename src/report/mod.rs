@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod markdown;
 pub mod sections;
 pub mod table;
 
@@ -15,6 +16,8 @@ pub enum OutputFormat {
     Json,
     /// One long CSV table: a row per transition × breakdown × group.
     Csv,
+    /// A Markdown report: findings, data quality, a table per step.
+    Markdown,
 }
 
 /// A ratio or rate for people: `None` shows as "–".

@@ -41,11 +41,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                 .filter(|c| c.p_fisher.is_some())
                 .count())
             .sum::<usize>(),
-        match s.adjust {
-            crate::stats::pooling::Adjust::Bh => "Benjamini-Hochberg",
-            crate::stats::pooling::Adjust::Holm => "Holm",
-            crate::stats::pooling::Adjust::None => "not adjusted",
-        },
+        s.adjust.describe(),
         round(1.0 - s.confidence)
     )?;
     writeln!(out)?;

@@ -172,6 +172,17 @@ pub enum Adjust {
     None,
 }
 
+impl Adjust {
+    /// The method's name for readers.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Adjust::Bh => "Benjamini-Hochberg",
+            Adjust::Holm => "Holm",
+            Adjust::None => "not adjusted",
+        }
+    }
+}
+
 /// Adjusted p values, in the input's order.
 pub fn adjust(ps: &[f64], method: Adjust) -> Vec<f64> {
     match method {

@@ -1,0 +1,292 @@
+//! The Markdown report: findings, data quality and one table per step, for
+//! pasting into papers, wikis and board reports. It formats; it computes
+//! nothing.
+
+use std::io::Write;
+
+use super::{fmt_num, fmt_p, fmt_rate};
+use crate::audit::Audit;
+
+/// Escapes the characters that would break a table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn row(out: &mut dyn Write, cells: &[String]) -> std::io::Result<()> {
+    let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+    writeln!(out, "| {} |", cells.join(" | "))
+}
+
+/// A table header; columns `numbers_from..numbers_to` are right-aligned.
+fn header(
+    out: &mut dyn Write,
+    names: &[&str],
+    numbers: std::ops::Range<usize>,
+) -> std::io::Result<()> {
+    row(
+        out,
+        &names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    )?;
+    let rule: Vec<&str> = (0..names.len())
+        .map(|i| if numbers.contains(&i) { "---:" } else { "---" })
+        .collect();
+    writeln!(out, "| {} |", rule.join(" | "))
+}
+
+/// Writes the Markdown report.
+pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+    let s = &audit.settings;
+    writeln!(out, "# Recruitment funnel audit")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Produced by rung {} on {}. Grouping {}, reference group {}; ratios in the {} direction ({}). Confidence {}%; p values adjusted for {} comparisons ({}).",
+        audit.provenance.version,
+        audit.provenance.generated_at,
+        s.grouping,
+        s.reference_group,
+        match s.direction {
+            crate::measures::funnel::Direction::NhsWres => "NHS WRES",
+            crate::measures::funnel::Direction::ScWres => "Social Care WRES",
+        },
+        s.direction_meaning,
+        s.confidence * 100.0,
+        audit
+            .transitions
+            .iter()
+            .map(|t| t
+                .comparisons
+                .iter()
+                .filter(|c| c.p_fisher.is_some())
+                .count())
+            .sum::<usize>(),
+        s.adjust.describe()
+    )?;
+    writeln!(out)?;
+    writeln!(out, "## Findings")?;
+    writeln!(out)?;
+    for f in &audit.findings {
+        writeln!(out, "- {}", f.text)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "## Data quality")?;
+    writeln!(out)?;
+    let q = &audit.data_quality;
+    writeln!(
+        out,
+        "{} applications; ethnicity stated for {} ({}), declined {}, not known {}, unmapped {}.",
+        q.applications,
+        q.ethnicity_known,
+        fmt_rate(q.disclosure_rate),
+        q.ethnicity_declined,
+        q.ethnicity_not_known,
+        q.ethnicity_unmapped
+    )?;
+    writeln!(out)?;
+    header(
+        out,
+        &["Table", "Rows read", "Used", "Excluded", "Reasons"],
+        1..4,
+    )?;
+    for t in &q.tables {
+        let reasons: Vec<String> = t
+            .excluded
+            .iter()
+            .map(|e| format!("{}: {}", e.reason, e.rows))
+            .collect();
+        row(
+            out,
+            &[
+                t.table_name().to_string(),
+                t.rows_read.to_string(),
+                t.rows_used.to_string(),
+                t.rows_excluded.to_string(),
+                reasons.join("; "),
+            ],
+        )?;
+    }
+    writeln!(out)?;
+    header(
+        out,
+        &["Stage reached", "Applicants", "Ethnicity known", "Rate"],
+        1..4,
+    )?;
+    for d in &q.disclosure_by_stage {
+        row(
+            out,
+            &[
+                d.stage.clone(),
+                d.applicants.to_string(),
+                d.known.to_string(),
+                fmt_rate(d.rate),
+            ],
+        )?;
+    }
+    if !q.unmapped_labels.is_empty() {
+        writeln!(out)?;
+        let labels: Vec<String> = q
+            .unmapped_labels
+            .iter()
+            .map(|l| format!("\"{}\" ({})", l.label, l.count))
+            .collect();
+        writeln!(
+            out,
+            "Labels that could not be mapped: {}.",
+            labels.join(", ")
+        )?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "## Steps of the funnel")?;
+    for t in &audit.transitions {
+        writeln!(out)?;
+        let mut title = format!("### {} → {}", t.from, t.to);
+        if let Some(l) = &t.label {
+            title.push_str(&format!(" ({l})"));
+        }
+        if !t.breakdown.is_empty() {
+            let parts: Vec<String> = t
+                .breakdown
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            title.push_str(&format!(" — {}", parts.join(", ")));
+        }
+        writeln!(out, "{title}")?;
+        writeln!(out)?;
+        header(
+            out,
+            &["Group", "Entered", "Progressed", "Rate", "Impact ratio"],
+            1..5,
+        )?;
+        for g in &t.groups {
+            row(
+                out,
+                &[
+                    g.group.clone(),
+                    g.entered.to_string(),
+                    g.progressed.to_string(),
+                    fmt_rate(g.rate),
+                    fmt_num(g.impact_ratio, 2),
+                ],
+            )?;
+        }
+        for g in &t.unknown {
+            row(
+                out,
+                &[
+                    format!("({})", g.group),
+                    g.entered.to_string(),
+                    g.progressed.to_string(),
+                    fmt_rate(g.rate),
+                    String::new(),
+                ],
+            )?;
+        }
+        writeln!(out)?;
+        header(
+            out,
+            &[
+                "Comparison",
+                "Relative likelihood",
+                "CI",
+                "Fisher p",
+                "Adjusted p",
+                "Outside 0.80–1.25",
+                "Significant",
+            ],
+            1..5,
+        )?;
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => "yes".to_string(),
+            Some(false) => "no".to_string(),
+            None => "–".to_string(),
+        };
+        for c in &t.comparisons {
+            row(
+                out,
+                &[
+                    format!("{} vs {}", c.reference, c.focal),
+                    fmt_num(c.relative_likelihood, 2),
+                    match (c.ci_low, c.ci_high) {
+                        (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
+                        _ => "–".into(),
+                    },
+                    fmt_p(c.p_fisher),
+                    fmt_p(c.p_adjusted),
+                    yes_no(c.outside_range),
+                    yes_no(c.significant),
+                ],
+            )?;
+        }
+        for c in t.comparisons.iter().filter(|c| c.note.is_some()) {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "*{} vs {}: {}*",
+                c.reference,
+                c.focal,
+                c.note.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    if !audit.pooled.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Pooled across breakdown rows")?;
+        writeln!(out)?;
+        header(
+            out,
+            &[
+                "Step",
+                "Pooled over",
+                "Comparison",
+                "Crude RL",
+                "Pooled RL (MH)",
+                "CI",
+                "CMH p",
+                "Homogeneity p",
+            ],
+            3..8,
+        )?;
+        for p in &audit.pooled {
+            row(
+                out,
+                &[
+                    format!("{} → {}", p.from, p.to),
+                    p.by.clone(),
+                    format!("{} vs {}", p.reference, p.focal),
+                    fmt_num(p.crude_rl, 2),
+                    fmt_num(p.rr_mh, 2),
+                    match (p.ci_low, p.ci_high) {
+                        (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
+                        _ => "–".into(),
+                    },
+                    fmt_p(p.p_cmh),
+                    fmt_p(p.p_homogeneity),
+                ],
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "## Provenance")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Command: `{}`",
+        audit.provenance.command.replace('`', "'")
+    )?;
+    writeln!(out)?;
+    header(out, &["Table", "File", "Rows", "SHA-256"], 2..3)?;
+    for i in &audit.provenance.inputs {
+        row(
+            out,
+            &[
+                format!("{:?}", i.table).to_lowercase(),
+                i.path.clone(),
+                i.rows.map(|r| r.to_string()).unwrap_or_else(|| "–".into()),
+                i.sha256.clone(),
+            ],
+        )?;
+    }
+    Ok(())
+}
