@@ -165,6 +165,22 @@ pub struct Audit {
     pub provenance: Provenance,
 }
 
+impl Audit {
+    /// How many comparisons of the report have a p value (the number the
+    /// adjustment allows for).
+    pub fn comparisons_tested(&self) -> usize {
+        self.transitions
+            .iter()
+            .map(|t| {
+                t.comparisons
+                    .iter()
+                    .filter(|c| c.p_fisher.is_some())
+                    .count()
+            })
+            .sum()
+    }
+}
+
 /// What produced an output: enough to reproduce it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {

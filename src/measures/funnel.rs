@@ -24,6 +24,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The standard the direction comes from.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::NhsWres => "NHS WRES",
+            Direction::ScWres => "Social Care WRES",
+        }
+    }
+
     /// What a ratio means, in words.
     pub fn meaning(self, reference: &str, focal: &str) -> String {
         match self {

@@ -45,21 +45,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         audit.provenance.generated_at,
         s.grouping,
         s.reference_group,
-        match s.direction {
-            crate::measures::funnel::Direction::NhsWres => "NHS WRES",
-            crate::measures::funnel::Direction::ScWres => "Social Care WRES",
-        },
+        s.direction.name(),
         s.direction_meaning,
         s.confidence * 100.0,
-        audit
-            .transitions
-            .iter()
-            .map(|t| t
-                .comparisons
-                .iter()
-                .filter(|c| c.p_fisher.is_some())
-                .count())
-            .sum::<usize>(),
+        audit.comparisons_tested(),
         s.adjust.describe()
     )?;
     writeln!(out)?;

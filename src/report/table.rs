@@ -22,25 +22,14 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         "Grouping: {} (reference group: {}). Ratios: {} direction — {}.",
         s.grouping,
         s.reference_group,
-        match s.direction {
-            crate::measures::funnel::Direction::NhsWres => "NHS WRES",
-            crate::measures::funnel::Direction::ScWres => "Social Care WRES",
-        },
+        s.direction.name(),
         s.direction_meaning
     )?;
     writeln!(
         out,
         "Confidence {}%; \"significant\" means Fisher's exact p, adjusted for the {} comparisons in this report ({}), is below {}.",
         s.confidence * 100.0,
-        audit
-            .transitions
-            .iter()
-            .map(|t| t
-                .comparisons
-                .iter()
-                .filter(|c| c.p_fisher.is_some())
-                .count())
-            .sum::<usize>(),
+        audit.comparisons_tested(),
         s.adjust.describe(),
         round(1.0 - s.confidence)
     )?;
