@@ -578,6 +578,24 @@ pub(crate) fn account(
     }
 }
 
+/// Unknown values with their row counts, most frequent first, as a list
+/// for an error message ("'Phone screen' (2 rows), …", at most 20 shown),
+/// and the most frequent value for the hint.
+pub(crate) fn unknown_values(unknown: BTreeMap<String, u64>) -> (usize, String, String) {
+    let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut shown: Vec<String> = list
+        .iter()
+        .take(20)
+        .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
+        .collect();
+    if list.len() > 20 {
+        shown.push(format!("and {} more", list.len() - 20));
+    }
+    let first = list.first().map(|l| l.0.clone()).unwrap_or_default();
+    (list.len(), shown.join(", "), first)
+}
+
 pub(crate) fn push_exclusion(list: &mut Vec<Exclusion>, reason: &str, rows: u64) {
     if rows > 0 {
         list.push(Exclusion {

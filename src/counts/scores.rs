@@ -20,6 +20,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::stage_values::stage_value_pass;
+use super::unknown_values;
 use super::{
     AppFrame, TableAccount, collect, f64_column, i32_column, push_exclusion, str_column, u64_column,
 };
@@ -154,26 +155,17 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
         }
     }
     if !unknown.is_empty() {
-        let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let shown: Vec<String> = list
-            .iter()
-            .take(20)
-            .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
-            .collect();
+        let (count, shown, first) = unknown_values(unknown);
         return Err(Error::input(
             &scan.source.path,
             format!(
-                "{} score value{} not a number: {}",
-                list.len(),
-                if list.len() == 1 { " is" } else { "s are" },
-                shown.join(", ")
+                "{count} score value{} not a number: {shown}",
+                if count == 1 { " is" } else { "s are" },
             ),
         )
         .with_column("score")
         .with_hint(format!(
-            "map text ratings to numbers, or to \"ignore\", in a profile's [score_values] section, e.g. \"{}\" = 3 (docs/profiles.md)",
-            list[0].0
+            "map text ratings to numbers, or to \"ignore\", in a profile's [score_values] section, e.g. \"{first}\" = 3 (docs/profiles.md)"
         )));
     }
     push_exclusion(&mut account.excluded, "missing score", missing);

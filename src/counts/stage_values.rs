@@ -4,7 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{TableAccount, account, bool_column, collect, push_exclusion, str_column, u64_column};
+use super::{
+    TableAccount, account, bool_column, collect, push_exclusion, str_column, u64_column,
+    unknown_values,
+};
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Scan};
 use crate::taxonomy::ladder::{StageMap, StageValue, stage_key};
@@ -61,32 +64,18 @@ pub(crate) fn stage_value_pass(
         }
     }
     if !unknown.is_empty() {
-        let mut list: Vec<(String, u64)> = unknown.into_iter().collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let shown: Vec<String> = list
-            .iter()
-            .take(20)
-            .map(|(v, n)| format!("'{v}' ({n} {})", if *n == 1 { "row" } else { "rows" }))
-            .collect();
-        let more = if list.len() > 20 {
-            format!(" and {} more", list.len() - 20)
-        } else {
-            String::new()
-        };
+        let (count, shown, first) = unknown_values(unknown);
         return Err(Error::input(
             &scan.source.path,
             format!(
-                "{} stage value{} not on the ladder ({}): {}{more}",
-                list.len(),
-                if list.len() == 1 { " is" } else { "s are" },
+                "{count} stage value{} not on the ladder ({}): {shown}",
+                if count == 1 { " is" } else { "s are" },
                 stage_map.ladder().stages().join(" < "),
-                shown.join(", ")
             ),
         )
         .with_column(column)
         .with_hint(format!(
-            "map each value to a stage, or to \"ignore\", in a profile's [stage_values] section, e.g. \"{}\" = \"{}\" (docs/profiles.md)",
-            list[0].0,
+            "map each value to a stage, or to \"ignore\", in a profile's [stage_values] section, e.g. \"{first}\" = \"{}\" (docs/profiles.md)",
             stage_map.ladder().stages()[1]
         )));
     }

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{fmt_num, fmt_p, fmt_rate};
+use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::audit::Audit;
 
 /// Escapes the characters that would break a table cell.
@@ -197,10 +197,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                 &[
                     format!("{} vs {}", c.reference, c.focal),
                     fmt_num(c.relative_likelihood, 2),
-                    match (c.ci_low, c.ci_high) {
-                        (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
-                        _ => "–".into(),
-                    },
+                    fmt_interval(c.ci_low, c.ci_high),
                     fmt_p(c.p_fisher),
                     fmt_p(c.p_adjusted),
                     yes_no(c.outside_range),
@@ -246,10 +243,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                     format!("{} vs {}", p.reference, p.focal),
                     fmt_num(p.crude_rl, 2),
                     fmt_num(p.rr_mh, 2),
-                    match (p.ci_low, p.ci_high) {
-                        (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
-                        _ => "–".into(),
-                    },
+                    fmt_interval(p.ci_low, p.ci_high),
                     fmt_p(p.p_cmh),
                     fmt_p(p.p_homogeneity),
                 ],

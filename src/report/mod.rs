@@ -44,3 +44,11 @@ pub fn fmt_rate(r: Option<f64>) -> String {
         None => "–".to_string(),
     }
 }
+
+/// An interval for people: "1.13–5.55", or "–" when undefined.
+pub fn fmt_interval(low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
+        _ => "–".to_string(),
+    }
+}

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{fmt_num, fmt_p, fmt_rate};
+use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::measures::panels::{Compliance, PanelReport, PanelSummary};
 use crate::measures::pooling::PooledComparison;
 use crate::measures::quality::DataQuality;
@@ -120,10 +120,7 @@ pub fn write_panels(p: &PanelReport, confidence: f64, out: &mut dyn Write) -> st
                 right(fmt_num(d.rl_diverse, 2)),
                 right(fmt_num(d.rl_all_white, 2)),
                 right(fmt_num(d.ratio_of_rl, 2)),
-                right(match (d.ci_low, d.ci_high) {
-                    (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
-                    _ => "–".into(),
-                }),
+                right(fmt_interval(d.ci_low, d.ci_high)),
                 right(fmt_p(d.p)),
             ]);
         }
@@ -415,10 +412,7 @@ pub fn write_pooled(
             Cell::new(format!("{} vs {}", p.reference, p.focal)),
             right(fmt_num(p.crude_rl, 2)),
             right(fmt_num(p.rr_mh, 2)),
-            right(match (p.ci_low, p.ci_high) {
-                (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
-                _ => "–".into(),
-            }),
+            right(fmt_interval(p.ci_low, p.ci_high)),
             right(fmt_p(p.p_cmh)),
             right(fmt_p(p.p_homogeneity)),
             right(format!("{} ({})", p.strata_used, p.strata_dropped)),

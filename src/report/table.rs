@@ -5,7 +5,7 @@ use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{fmt_num, fmt_p, fmt_rate};
+use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::audit::Audit;
 use crate::measures::funnel::TransitionResult;
 
@@ -181,10 +181,7 @@ fn write_transition(
     };
     let mut notes = Vec::new();
     for c in &t.comparisons {
-        let ci = match (c.ci_low, c.ci_high) {
-            (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
-            _ => "–".to_string(),
-        };
+        let ci = fmt_interval(c.ci_low, c.ci_high);
         comparisons.add_row(vec![
             Cell::new(format!("{} vs {}", c.reference, c.focal)),
             right(fmt_num(c.relative_likelihood, 2)),
