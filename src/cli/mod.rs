@@ -74,7 +74,8 @@ pub struct DatasetArgs {
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
     /// A mapping profile (TOML) for an ATS export: column names, stage values,
-    /// labels, delimiter. See docs/profiles.md.
+    /// labels, delimiter; or a bundled profile by name (search). See
+    /// docs/profiles.md.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
     /// Grouping scheme: wres (White vs BME), ons5, ons19, or a TOML file.
@@ -105,7 +106,7 @@ impl DatasetArgs {
         }
         let dataset = Dataset::locate(self.dataset.as_deref(), &named)?;
         let profile = match &self.profile {
-            Some(p) => Profile::from_file(p)?,
+            Some(p) => Profile::named_or_file(p)?,
             None => Profile::canonical(),
         };
         let mut scheme = Scheme::named_or_file(&self.grouping)?;

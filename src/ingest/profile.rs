@@ -84,11 +84,32 @@ impl Profile {
         }
     }
 
+    /// The profiles bundled with rung, by name.
+    pub const BUNDLED: [(&'static str, &'static str); 1] =
+        [("search", include_str!("../../profiles/search.toml"))];
+
+    /// A bundled profile (`--profile search`), or a profile file.
+    pub fn named_or_file(name: &Path) -> Result<Profile> {
+        if !name.exists()
+            && let Some((n, text)) = Profile::BUNDLED
+                .iter()
+                .find(|(n, _)| Path::new(n) == name)
+        {
+            return Profile::from_text(Path::new(&format!("(bundled profile {n})")), text);
+        }
+        Profile::from_file(name)
+    }
+
     /// Reads and checks a profile file.
     pub fn from_file(path: &Path) -> Result<Profile> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Profile::from_text(path, &text)
+    }
+
+    /// Parses and checks a profile's text; `path` names it in messages.
+    pub fn from_text(path: &Path, text: &str) -> Result<Profile> {
         let file: ProfileFile = toml::from_str(&text).map_err(|e| {
-            Error::toml(path, &text, &e, "mapping profile")
+            Error::toml(path, text, &e, "mapping profile")
                 .with_hint("the profile format is described in docs/profiles.md")
         })?;
         let mut columns = BTreeMap::new();

@@ -6,6 +6,7 @@
 
 mod fisher;
 pub mod pooling;
+pub mod slates;
 mod proportions;
 pub mod scores;
 
