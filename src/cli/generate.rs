@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use rung::error::Result;
-use rung::generate::{GenerateSpec, generate};
+use rung::generate::{GenerateSpec, GeneratedLadder, generate};
 use rung::ingest::Format;
 
 /// File formats `rung generate` writes.
@@ -35,6 +35,10 @@ pub struct GenerateArgs {
     /// File format.
     #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
     format: FileFormat,
+    /// An employer's funnel (standard) or an executive search firm's
+    /// (search: clients, assignments, longlists and shortlists).
+    #[arg(long, value_enum, default_value_t = GeneratedLadder::Standard)]
+    ladder: GeneratedLadder,
 }
 
 impl GenerateArgs {
@@ -53,6 +57,7 @@ impl GenerateArgs {
                 FileFormat::Csv => Format::Csv,
                 FileFormat::Parquet => Format::Parquet,
             },
+            ladder: self.ladder,
         })
     }
 }

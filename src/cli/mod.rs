@@ -5,6 +5,7 @@ pub mod audit;
 pub mod generate;
 pub mod labels;
 pub mod progress;
+pub mod slates;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -38,6 +39,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Show how every distinct ethnicity label in a dataset is mapped.
     Labels(labels::LabelsArgs),
+    /// Executive search: slate diversity per assignment and per client.
+    Slates(slates::SlatesArgs),
     /// Write a synthetic ATS export for testing and benchmarks.
     Generate(generate::GenerateArgs),
 }
@@ -48,6 +51,7 @@ impl Cli {
         match self.command {
             Command::Audit(a) => a.run(),
             Command::Labels(a) => a.run(),
+            Command::Slates(a) => a.run(),
             Command::Generate(a) => a.run(),
         }
     }

@@ -366,7 +366,12 @@ pub(crate) fn application_frame(
         len().cast(DataType::UInt64).alias("app_rows"),
     ];
     app_aggs.push(col("vacancy_id").first());
-    app_aggs.extend(by.iter().map(|b| col(b.as_str()).first()));
+    // Columns aggregated already (vacancy_id) are not taken twice.
+    app_aggs.extend(
+        by.iter()
+            .filter(|b| !matches!(b.as_str(), "vacancy_id" | "ethnicity"))
+            .map(|b| col(b.as_str()).first()),
+    );
     for c in optional {
         if apps.has(c) && !by.iter().any(|b| b == c) {
             app_aggs.push(col(*c).first());

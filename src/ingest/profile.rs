@@ -91,9 +91,7 @@ impl Profile {
     /// A bundled profile (`--profile search`), or a profile file.
     pub fn named_or_file(name: &Path) -> Result<Profile> {
         if !name.exists()
-            && let Some((n, text)) = Profile::BUNDLED
-                .iter()
-                .find(|(n, _)| Path::new(n) == name)
+            && let Some((n, text)) = Profile::BUNDLED.iter().find(|(n, _)| Path::new(n) == name)
         {
             return Profile::from_text(Path::new(&format!("(bundled profile {n})")), text);
         }

@@ -9,3 +9,4 @@ pub mod panels;
 pub mod pooling;
 pub mod quality;
 pub mod scoring;
+pub mod slates;

@@ -11,8 +11,13 @@ use crate::audit::Audit;
 
 /// Writes the audit as pretty-printed JSON with a final newline.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+    write_value(audit, out)
+}
+
+/// Writes any report as pretty-printed JSON with a final newline.
+pub fn write_value<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
     // serde_json writes non-finite floats as null, and every undefined
     // figure is already an Option, so no NaN can reach the output.
-    serde_json::to_writer_pretty(&mut *out, audit)?;
+    serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)
 }

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod sections;
+pub mod slates;
 pub mod table;
 
 /// Output formats.

@@ -6,9 +6,9 @@
 
 mod fisher;
 pub mod pooling;
-pub mod slates;
 mod proportions;
 pub mod scores;
+pub mod slates;
 
 pub use fisher::fisher_exact_two_sided;
 pub use proportions::{

@@ -87,9 +87,21 @@ mod tests {
     #[test]
     fn shortfall_matches_scipy_convolution() {
         let draws = [
-            Draw { longlisted: 40, focal: 10, shortlisted: 5 },
-            Draw { longlisted: 25, focal: 5, shortlisted: 4 },
-            Draw { longlisted: 60, focal: 20, shortlisted: 6 },
+            Draw {
+                longlisted: 40,
+                focal: 10,
+                shortlisted: 5,
+            },
+            Draw {
+                longlisted: 25,
+                focal: 5,
+                shortlisted: 4,
+            },
+            Draw {
+                longlisted: 60,
+                focal: 20,
+                shortlisted: 6,
+            },
         ];
         let (e, p) = shortlist_shortfall(&draws, 2).unwrap();
         close(e, 4.05, 1e-12);

@@ -1,0 +1,98 @@
+//! `rung slates`: executive search evidence per assignment — longlist and
+//! shortlist composition, slate rules, longlist → shortlist rates — and
+//! across assignments, per client: rule compliance, the pooled relative
+//! likelihood, and minority candidates lost between longlist and shortlist.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{DatasetArgs, open_output, output_error};
+use rung::counts;
+use rung::error::{Error, Result};
+use rung::ingest::policy::slate_rules_from_file;
+use rung::ingest::{self, TableKind};
+use rung::measures::slates::{self, SlateKeys, SlateRule};
+use rung::report::{self, OutputFormat};
+
+/// Flags of `rung slates`.
+#[derive(Debug, Args)]
+pub struct SlatesArgs {
+    #[command(flatten)]
+    dataset: DatasetArgs,
+    /// Summaries per value of this applications column (e.g. client).
+    #[arg(long = "by", value_name = "COLUMN")]
+    by: Option<String>,
+    /// Slate rules (TOML). Default: at least one candidate from outside the
+    /// reference group where the longlist had one. See docs/slates.md.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Confidence level of intervals.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Output format (table, json, csv).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl SlatesArgs {
+    /// Runs the slate measures and writes the report.
+    pub fn run(mut self) -> Result<()> {
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(Error::usage(
+                format!(
+                    "--confidence {} must lie strictly between 0 and 1",
+                    self.confidence
+                ),
+                None,
+            ));
+        }
+        // Search exports use the search ladder unless told otherwise.
+        if self.dataset.profile.is_none() {
+            self.dataset.profile = Some(PathBuf::from("search"));
+        }
+        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        let scheme = &taxonomy.scheme;
+        let focal_name = if scheme.groups.len() == 2 {
+            scheme.groups[1 - scheme.reference].clone()
+        } else {
+            "minority".to_string()
+        };
+        let rules = match &self.rules {
+            Some(p) => slate_rules_from_file(p)?,
+            None => SlateRule::default_rules(&focal_name),
+        };
+        let has_sex = {
+            let source = dataset.get(TableKind::Applications).expect("applications");
+            ingest::scan(source, &profile, &["sex"])?.has("sex")
+        };
+        let mut by = vec!["vacancy_id".to_string()];
+        if let Some(c) = &self.by {
+            by.push(c.clone());
+        }
+        if has_sex && self.by.as_deref() != Some("sex") {
+            by.push("sex".to_string());
+        }
+        let counts = counts::count_funnel(&dataset, &profile, &by)?;
+        let keys = SlateKeys {
+            assignment: 0,
+            client: self.by.as_ref().map(|_| 1),
+            sex: by.iter().position(|b| b == "sex"),
+        };
+        let report = slates::slates(&counts, &keys, &taxonomy, &rules, self.confidence);
+        let mut out = open_output(&self.output)?;
+        let written = match self.format {
+            OutputFormat::Json => report::json::write_value(&report, &mut out),
+            OutputFormat::Csv => report::slates::write_csv(&report, &mut out),
+            OutputFormat::Table | OutputFormat::Markdown => {
+                report::slates::write_table(&report, &mut out)
+            }
+        };
+        written
+            .and_then(|_| out.flush())
+            .map_err(|e| output_error(&self.output, e))
+    }
+}

@@ -1,0 +1,435 @@
+//! Executive search slates: per assignment, who was longlisted and who was
+//! shortlisted, whether the shortlist met the client's slate rules, and,
+//! across assignments, whether minority candidates were lost between
+//! longlist and shortlist.
+//!
+//! Assignments are small (a shortlist of four is normal), so shares and
+//! rates are only printed when there are enough people behind them; an
+//! assignment still counts in the rule-compliance tables.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::scoring::sex_category;
+use crate::counts::FunnelCounts;
+use crate::stats::pooling::mantel_haenszel;
+use crate::stats::slates::{Draw, shortlist_shortfall, wilson};
+use crate::taxonomy::Taxonomy;
+use crate::taxonomy::grouping::Class;
+
+/// Fewest people on a list before shares of it are shown.
+pub const MIN_FOR_SHARE: u64 = 10;
+/// Fewest longlisted candidates of a group before its shortlisting rate is
+/// shown.
+pub const MIN_FOR_RATE: u64 = 5;
+
+/// A slate rule from the config.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlateRule {
+    /// Its name.
+    pub name: String,
+    /// Fewest focal-group candidates (outside the reference group) on the shortlist.
+    #[serde(default)]
+    pub min_focal: u64,
+    /// Fewest women on the shortlist.
+    #[serde(default)]
+    pub min_women: u64,
+    /// Smallest focal share of the shortlist.
+    pub min_focal_share: Option<f64>,
+    /// The rule applies only where the longlist had a focal candidate.
+    #[serde(default)]
+    pub only_if_longlist_has_focal: bool,
+    /// The rule applies only where the longlist's focal share was at least this.
+    pub only_if_longlist_focal_share: Option<f64>,
+}
+
+impl SlateRule {
+    /// The rule used when none is configured.
+    pub fn default_rules(focal: &str) -> Vec<SlateRule> {
+        vec![SlateRule {
+            name: format!("at least one {focal} candidate where the longlist had one"),
+            min_focal: 1,
+            min_women: 0,
+            min_focal_share: None,
+            only_if_longlist_has_focal: true,
+            only_if_longlist_focal_share: None,
+        }]
+    }
+}
+
+/// Who was on a list.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Composition {
+    /// Everyone.
+    pub total: u64,
+    /// Per group (the scheme's groups).
+    pub groups: BTreeMap<String, u64>,
+    /// Groups other than the reference, together.
+    pub focal: u64,
+    /// Ethnicity declined, not known or unmapped.
+    pub unknown: u64,
+    /// Women.
+    pub women: u64,
+    /// focal ÷ total, when the list has at least [`MIN_FOR_SHARE`] people.
+    pub focal_share: Option<f64>,
+}
+
+/// A rule's outcome for one assignment.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOutcome {
+    /// The rule's name.
+    pub rule: String,
+    /// Met, not met, or null when the rule does not apply.
+    pub met: Option<bool>,
+}
+
+/// One group's longlist → shortlist rate in one assignment.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRate {
+    /// Group.
+    pub group: String,
+    /// Longlisted.
+    pub longlisted: u64,
+    /// Shortlisted.
+    pub shortlisted: u64,
+    /// shortlisted ÷ longlisted; null when too few to compare.
+    pub rate: Option<f64>,
+}
+
+/// One assignment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assignment {
+    /// The assignment (vacancy).
+    pub assignment: String,
+    /// Its client (the `--by` value), if grouped.
+    pub client: Option<String>,
+    /// The longlist.
+    pub longlist: Composition,
+    /// The shortlist.
+    pub shortlist: Composition,
+    /// Each rule's outcome.
+    pub rules: Vec<RuleOutcome>,
+    /// Longlist → shortlist by group.
+    pub rate_by_group: Vec<GroupRate>,
+    /// Why rates are withheld.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Compliance with one rule across assignments.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    /// The rule.
+    pub rule: String,
+    /// Assignments it applies to.
+    pub applicable: u64,
+    /// Of those, met.
+    pub met: u64,
+    /// met ÷ applicable.
+    pub share: Option<f64>,
+    /// Wilson interval.
+    pub ci_low: Option<f64>,
+    /// Upper limit.
+    pub ci_high: Option<f64>,
+}
+
+/// Longlist → shortlist pooled across assignments.
+#[derive(Debug, Clone, Serialize)]
+pub struct PooledSlate {
+    /// Reference group.
+    pub reference: String,
+    /// Focal group.
+    pub focal: String,
+    /// Mantel-Haenszel RL (reference rate ÷ focal rate), stratified by assignment.
+    pub rl_mh: Option<f64>,
+    /// Lower limit.
+    pub ci_low: Option<f64>,
+    /// Upper limit.
+    pub ci_high: Option<f64>,
+    /// CMH p.
+    pub p_cmh: Option<f64>,
+    /// Assignments with both groups on the longlist.
+    pub assignments_used: usize,
+}
+
+/// Focal candidates lost between longlist and shortlist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shortfall {
+    /// Focal candidates shortlisted.
+    pub observed: u64,
+    /// Expected if each shortlist were drawn at random from its longlist
+    /// (known ethnicity only).
+    pub expected: f64,
+    /// expected − observed (positive: candidates lost).
+    pub lost: f64,
+    /// P(as few or fewer by chance), exact.
+    pub p: Option<f64>,
+}
+
+/// Across a set of assignments.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlateSummary {
+    /// The `--by` value, or null for all.
+    pub client: Option<String>,
+    /// Assignments.
+    pub assignments: u64,
+    /// Rule compliance.
+    pub rules: Vec<RuleSummary>,
+    /// Pooled longlist → shortlist comparisons.
+    pub pooled: Vec<PooledSlate>,
+    /// Focal candidates lost.
+    pub shortfall: Shortfall,
+}
+
+/// The slates report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlateReport {
+    /// Stage read as the longlist.
+    pub longlist_stage: String,
+    /// Stage read as the shortlist.
+    pub shortlist_stage: String,
+    /// Per assignment.
+    pub slates: Vec<Assignment>,
+    /// All assignments.
+    pub summary: SlateSummary,
+    /// Per client.
+    pub by_client: Vec<SlateSummary>,
+}
+
+/// Where the slate keys sit in the funnel counts' `by`.
+pub struct SlateKeys {
+    /// Index of the assignment column.
+    pub assignment: usize,
+    /// Index of the client column, if grouped.
+    pub client: Option<usize>,
+    /// Index of the sex column, if present.
+    pub sex: Option<usize>,
+}
+
+/// Computes the slates report from funnel counts keyed by assignment.
+pub fn slates(
+    counts: &FunnelCounts,
+    keys: &SlateKeys,
+    taxonomy: &Taxonomy,
+    rules: &[SlateRule],
+    confidence: f64,
+) -> SlateReport {
+    let scheme = &taxonomy.scheme;
+    let ladder = &counts.ladder;
+    let short = ladder
+        .rank("shortlist")
+        .or(ladder.rank("shortlisted"))
+        .unwrap_or(1);
+    // assignment → (client, [(class, women?, reached, n)])
+    let mut per: BTreeMap<String, (Option<String>, Vec<(Class, bool, u8, u64)>)> = BTreeMap::new();
+    for c in &counts.cells {
+        let id = c.keys[keys.assignment].clone().unwrap_or_default();
+        let client = keys.client.and_then(|i| c.keys[i].clone());
+        let woman = keys
+            .sex
+            .is_some_and(|i| sex_category(c.keys[i].as_deref()) == Some("Female"));
+        let entry = per.entry(id).or_insert_with(|| (client, Vec::new()));
+        entry.1.push((
+            taxonomy.classify(c.label.as_deref()),
+            woman,
+            c.reached,
+            c.applications,
+        ));
+    }
+    let compose = |rows: &[(Class, bool, u8, u64)], at_least: u8| {
+        let mut comp = Composition::default();
+        for g in &scheme.groups {
+            comp.groups.insert(g.clone(), 0);
+        }
+        for &(class, woman, reached, n) in rows {
+            if reached < at_least {
+                continue;
+            }
+            comp.total += n;
+            if woman {
+                comp.women += n;
+            }
+            match class {
+                Class::Group(g) => {
+                    *comp.groups.entry(scheme.groups[g].clone()).or_default() += n;
+                    if g != scheme.reference {
+                        comp.focal += n;
+                    }
+                }
+                _ => comp.unknown += n,
+            }
+        }
+        if comp.total >= MIN_FOR_SHARE {
+            comp.focal_share = Some(comp.focal as f64 / comp.total as f64);
+        }
+        comp
+    };
+    let mut assignments = Vec::new();
+    for (id, (client, rows)) in &per {
+        let longlist = compose(rows, 0);
+        let shortlist = compose(rows, short);
+        let outcomes = rules
+            .iter()
+            .map(|r| RuleOutcome {
+                rule: r.name.clone(),
+                met: rule_met(r, &longlist, &shortlist),
+            })
+            .collect();
+        let mut too_few = false;
+        let rate_by_group = scheme
+            .groups
+            .iter()
+            .map(|g| {
+                let (l, s) = (longlist.groups[g], shortlist.groups[g]);
+                let rate = (l >= MIN_FOR_RATE).then(|| s as f64 / l as f64);
+                too_few |= rate.is_none() && l > 0;
+                GroupRate {
+                    group: g.clone(),
+                    longlisted: l,
+                    shortlisted: s,
+                    rate,
+                }
+            })
+            .collect();
+        assignments.push(Assignment {
+            assignment: id.clone(),
+            client: client.clone(),
+            longlist,
+            shortlist,
+            rules: outcomes,
+            rate_by_group,
+            note: too_few.then(|| {
+                format!("too few to compare: rates are shown for groups with at least {MIN_FOR_RATE} longlisted")
+            }),
+        });
+    }
+    let summary = summarise(
+        None,
+        &assignments.iter().collect::<Vec<_>>(),
+        taxonomy,
+        rules,
+        confidence,
+    );
+    let mut clients: BTreeMap<&str, Vec<&Assignment>> = BTreeMap::new();
+    for a in &assignments {
+        if let Some(c) = &a.client {
+            clients.entry(c.as_str()).or_default().push(a);
+        }
+    }
+    let by_client = clients
+        .into_iter()
+        .map(|(c, list)| summarise(Some(c.to_string()), &list, taxonomy, rules, confidence))
+        .collect();
+    SlateReport {
+        longlist_stage: ladder.stages()[0].clone(),
+        shortlist_stage: ladder.stages()[short as usize].clone(),
+        slates: assignments,
+        summary,
+        by_client,
+    }
+}
+
+fn rule_met(rule: &SlateRule, longlist: &Composition, shortlist: &Composition) -> Option<bool> {
+    if rule.only_if_longlist_has_focal && longlist.focal == 0 {
+        return None;
+    }
+    if let Some(min) = rule.only_if_longlist_focal_share {
+        // Judged on the longlist's actual share, however small the list.
+        let share = if longlist.total > 0 {
+            longlist.focal as f64 / longlist.total as f64
+        } else {
+            0.0
+        };
+        if share < min {
+            return None;
+        }
+    }
+    let share_ok = rule.min_focal_share.is_none_or(|min| {
+        shortlist.total > 0 && shortlist.focal as f64 / shortlist.total as f64 >= min
+    });
+    Some(shortlist.focal >= rule.min_focal && shortlist.women >= rule.min_women && share_ok)
+}
+
+fn summarise(
+    client: Option<String>,
+    assignments: &[&Assignment],
+    taxonomy: &Taxonomy,
+    rules: &[SlateRule],
+    confidence: f64,
+) -> SlateSummary {
+    let scheme = &taxonomy.scheme;
+    let reference = &scheme.groups[scheme.reference];
+    let rule_summaries = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let outcomes: Vec<Option<bool>> = assignments.iter().map(|a| a.rules[i].met).collect();
+            let applicable = outcomes.iter().filter(|m| m.is_some()).count() as u64;
+            let met = outcomes.iter().filter(|m| **m == Some(true)).count() as u64;
+            let ci = wilson(met, applicable, confidence);
+            RuleSummary {
+                rule: r.name.clone(),
+                applicable,
+                met,
+                share: (applicable > 0).then(|| met as f64 / applicable as f64),
+                ci_low: ci.map(|c| c.0),
+                ci_high: ci.map(|c| c.1),
+            }
+        })
+        .collect();
+    let pooled = scheme
+        .groups
+        .iter()
+        .filter(|g| *g != reference)
+        .map(|focal| {
+            let strata: Vec<(u64, u64, u64, u64)> = assignments
+                .iter()
+                .map(|a| {
+                    (
+                        a.shortlist.groups[reference],
+                        a.longlist.groups[reference],
+                        a.shortlist.groups[focal],
+                        a.longlist.groups[focal],
+                    )
+                })
+                .collect();
+            let p = mantel_haenszel(&strata, confidence);
+            PooledSlate {
+                reference: reference.clone(),
+                focal: focal.clone(),
+                rl_mh: p.map(|p| p.rr),
+                ci_low: p.map(|p| p.low),
+                ci_high: p.map(|p| p.high),
+                p_cmh: p.map(|p| p.p_cmh),
+                assignments_used: strata.iter().filter(|s| s.1 > 0 && s.3 > 0).count(),
+            }
+        })
+        .collect();
+    let draws: Vec<Draw> = assignments
+        .iter()
+        .map(|a| Draw {
+            longlisted: a.longlist.total - a.longlist.unknown,
+            focal: a.longlist.focal,
+            shortlisted: a.shortlist.total - a.shortlist.unknown,
+        })
+        .collect();
+    let observed: u64 = assignments.iter().map(|a| a.shortlist.focal).sum();
+    let (expected, p) = match shortlist_shortfall(&draws, observed) {
+        Some((e, p)) => (e, Some(p)),
+        None => (0.0, None),
+    };
+    SlateSummary {
+        client,
+        assignments: assignments.len() as u64,
+        rules: rule_summaries,
+        pooled,
+        shortfall: Shortfall {
+            observed,
+            expected,
+            lost: expected - observed as f64,
+            p,
+        },
+    }
+}

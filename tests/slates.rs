@@ -1,0 +1,266 @@
+//! `rung slates` on constructed assignments whose outcomes are known; the
+//! pooled figures are cross-checked with statsmodels and scipy.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// (assignment, client, White longlisted, BME longlisted, White shortlisted,
+/// BME shortlisted, unknown longlisted, unknown shortlisted); women are the
+/// first two shortlisted White candidates of X1 only.
+const PLAN: [(&str, &str, u64, u64, u64, u64, u64, u64); 4] = [
+    ("X1", "Client X", 10, 5, 2, 1, 1, 0),
+    ("X2", "Client X", 8, 0, 3, 0, 0, 0),
+    ("X3", "Client X", 6, 4, 3, 0, 2, 1),
+    ("Y1", "Client Y", 3, 3, 1, 1, 0, 0),
+];
+
+fn dataset() -> Dataset {
+    let ds = Dataset::new();
+    let (mut apps, mut events) = (vec![], vec![]);
+    let mut n = 0;
+    for (a, client, wl, bl, ws, bs, ul, us) in PLAN {
+        for (label, long, short) in [
+            ("White British", wl, ws),
+            ("Black African", bl, bs),
+            ("Prefer not to say", ul, us),
+        ] {
+            for i in 0..long {
+                n += 1;
+                let woman = a == "X1" && label == "White British" && i < 2;
+                apps.push(format!(
+                    "C{n},{a},{label},{client},{}",
+                    if woman { "Female" } else { "Male" }
+                ));
+                events.push(format!("C{n},Sourced"));
+                if i < short {
+                    events.push(format!("C{n},Presented"));
+                }
+            }
+        }
+    }
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity,client,sex", &apps),
+    );
+    ds.write("stage_events.csv", &csv("application_id,stage", &events));
+    ds
+}
+
+fn slates(ds: &Dataset, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "slates",
+        ds.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "client",
+    ];
+    args.extend_from_slice(extra);
+    run_json(&args)
+}
+
+#[test]
+fn default_rule_skips_assignments_without_minority_longlist() {
+    let ds = dataset();
+    let doc = slates(&ds, &[]);
+    assert_eq!(doc["longlist_stage"], "longlist");
+    assert_eq!(doc["shortlist_stage"], "shortlist");
+    let met: Vec<(String, Value)> = doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["assignment"].as_str().unwrap().to_string(),
+                a["rules"][0]["met"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        met,
+        [
+            ("X1".to_string(), Value::Bool(true)),
+            ("X2".to_string(), Value::Null),
+            ("X3".to_string(), Value::Bool(false)),
+            ("Y1".to_string(), Value::Bool(true)),
+        ]
+    );
+    let rule = &doc["summary"]["rules"][0];
+    assert_eq!((u(&rule["applicable"]), u(&rule["met"])), (3, 2));
+    // statsmodels proportion_confint(2, 3, method="wilson").
+    assert_close(f(&rule["ci_low"]), 0.2076596008020477, 1e-9, "wilson low");
+    assert_close(f(&rule["ci_high"]), 0.9385080552796037, 1e-9, "wilson high");
+    // A client with a single assignment still gets its summary.
+    let y = doc["by_client"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client"] == "Client Y")
+        .unwrap();
+    assert_eq!(u(&y["assignments"]), 1);
+}
+
+#[test]
+fn pooled_rate_and_shortfall_match_statsmodels_and_scipy() {
+    let ds = dataset();
+    let doc = slates(&ds, &[]);
+    let p = &doc["summary"]["pooled"][0];
+    // StratifiedTable over the three assignments with both groups longlisted.
+    assert_close(f(&p["rl_mh"]), 2.028571428571429, 1e-12, "RL_MH");
+    assert_close(f(&p["p_cmh"]), 0.3322010850014493, 1e-9, "CMH p");
+    assert_eq!(u(&p["assignments_used"]), 3);
+    let s = &doc["summary"]["shortfall"];
+    // Σ n·K/N and the lower tail of the convolved hypergeometrics (scipy).
+    assert_eq!(u(&s["observed"]), 2);
+    assert_close(f(&s["expected"]), 3.2, 1e-12, "expected");
+    assert_close(f(&s["lost"]), 1.2, 1e-12, "lost");
+    assert_close(f(&s["p"]), 0.28798534798534803, 1e-9, "p");
+}
+
+#[test]
+fn tiny_assignments_withhold_rates_and_shares() {
+    let ds = dataset();
+    let doc = slates(&ds, &[]);
+    let y1 = doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["assignment"] == "Y1")
+        .unwrap();
+    assert!(
+        y1["rate_by_group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["rate"].is_null())
+    );
+    assert!(y1["note"].as_str().unwrap().contains("too few"));
+    assert!(y1["shortlist"]["focal_share"].is_null());
+    let x1 = doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["assignment"] == "X1")
+        .unwrap();
+    let white = x1["rate_by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "White")
+        .unwrap();
+    assert_close(f(&white["rate"]), 0.2, 1e-12, "rate");
+    assert_close(
+        f(&x1["longlist"]["focal_share"]),
+        5.0 / 16.0,
+        1e-12,
+        "share",
+    );
+}
+
+#[test]
+fn configured_rules_women_and_shares() {
+    let ds = dataset();
+    let rules = ds.write(
+        "rules.toml",
+        "[[rule]]\nname = \"two women\"\nmin_women = 2\n\n\
+         [[rule]]\nname = \"30% where the longlist had 30%\"\nmin_focal_share = 0.3\nonly_if_longlist_focal_share = 0.3\n",
+    );
+    let doc = slates(&ds, &["--rules", rules.to_str().unwrap()]);
+    let outcome = |a: &str, i: usize| {
+        doc["slates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["assignment"] == a)
+            .unwrap()["rules"][i]["met"]
+            .clone()
+    };
+    assert_eq!(outcome("X1", 0), Value::Bool(true));
+    assert_eq!(outcome("X3", 0), Value::Bool(false));
+    // X1's longlist is 5/16 = 31% BME: applies; shortlist 1/3 = 33%: met.
+    assert_eq!(outcome("X1", 1), Value::Bool(true));
+    // X3's longlist 4/12 = 33%: applies; shortlist 0/4: not met.
+    assert_eq!(outcome("X3", 1), Value::Bool(false));
+    // X2 had no BME longlisted: does not apply.
+    assert_eq!(outcome("X2", 1), Value::Null);
+
+    let bad = ds.write("bad.toml", "[[rule]]\nname = \"x\"\nmin_focal_share = 30\n");
+    let err = run_error(&[
+        "slates",
+        ds.path().to_str().unwrap(),
+        "--rules",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("bad.toml") && err.contains("between 0 and 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generated_search_data_shows_the_injected_shortlist_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("search");
+    let status = rung()
+        .args([
+            "generate",
+            "--ladder",
+            "search",
+            "--applications",
+            "20000",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let doc = run_json(&[
+        "slates",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+        "--by",
+        "client",
+    ]);
+    let s = &doc["summary"];
+    // BME candidates weigh 0.7 in shortlist draws (docs/generator.md).
+    assert!(f(&s["pooled"][0]["rl_mh"]) > 1.0, "{s}");
+    assert!(
+        f(&s["shortfall"]["lost"]) > 0.0 && f(&s["shortfall"]["p"]) < 0.05,
+        "{s}"
+    );
+    // The spine works on the search ladder through the bundled profile.
+    let audit = run_json(&[
+        "audit",
+        out.to_str().unwrap(),
+        "--profile",
+        "search",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(audit["settings"]["ladder"][0], "longlist");
+    transition(&audit, "longlist", "shortlist", &serde_json::json!({}));
+}
+
+#[test]
+fn csv_and_terminal_outputs() {
+    let ds = dataset();
+    let out = run(&["slates", ds.path().to_str().unwrap(), "--format", "csv"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(&rows[1][0], "X2");
+    assert!(text.contains("not applicable"));
+    let out = run(&["slates", ds.path().to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("NOT MET") && text.contains("Wilson"),
+        "{text}"
+    );
+}
