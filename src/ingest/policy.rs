@@ -142,6 +142,38 @@ fn natural_key(s: &str) -> Vec<Chunk> {
     out
 }
 
+/// Reads slate rules (`[[rule]]` tables; format in `docs/slates.md`).
+pub fn slate_rules_from_file(path: &Path) -> Result<Vec<crate::measures::slates::SlateRule>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RulesFile {
+        #[serde(default)]
+        rule: Vec<crate::measures::slates::SlateRule>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file: RulesFile = toml::from_str(&text).map_err(|e| {
+        Error::toml(path, &text, &e, "slate rules file")
+            .with_hint("the format is described in docs/slates.md")
+    })?;
+    if file.rule.is_empty() {
+        return Err(Error::input(path, "no [[rule]]: expected at least one"));
+    }
+    for r in &file.rule {
+        for share in [r.min_focal_share, r.only_if_longlist_focal_share]
+            .into_iter()
+            .flatten()
+        {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(Error::input(
+                    path,
+                    format!("rule '{}': share {share} must lie between 0 and 1", r.name),
+                ));
+            }
+        }
+    }
+    Ok(file.rule)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,36 +215,4 @@ mod tests {
         let e = Policy::from_file(&path).unwrap_err().to_string();
         assert!(e.contains("line"), "{e}");
     }
-}
-
-/// Reads slate rules (`[[rule]]` tables; format in `docs/slates.md`).
-pub fn slate_rules_from_file(path: &Path) -> Result<Vec<crate::measures::slates::SlateRule>> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct RulesFile {
-        #[serde(default)]
-        rule: Vec<crate::measures::slates::SlateRule>,
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let file: RulesFile = toml::from_str(&text).map_err(|e| {
-        Error::toml(path, &text, &e, "slate rules file")
-            .with_hint("the format is described in docs/slates.md")
-    })?;
-    if file.rule.is_empty() {
-        return Err(Error::input(path, "no [[rule]]: expected at least one"));
-    }
-    for r in &file.rule {
-        for share in [r.min_focal_share, r.only_if_longlist_focal_share]
-            .into_iter()
-            .flatten()
-        {
-            if !(0.0..=1.0).contains(&share) {
-                return Err(Error::input(
-                    path,
-                    format!("rule '{}': share {share} must lie between 0 and 1", r.name),
-                ));
-            }
-        }
-    }
-    Ok(file.rule)
 }

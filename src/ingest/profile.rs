@@ -106,7 +106,7 @@ impl Profile {
 
     /// Parses and checks a profile's text; `path` names it in messages.
     pub fn from_text(path: &Path, text: &str) -> Result<Profile> {
-        let file: ProfileFile = toml::from_str(&text).map_err(|e| {
+        let file: ProfileFile = toml::from_str(text).map_err(|e| {
             Error::toml(path, text, &e, "mapping profile")
                 .with_hint("the profile format is described in docs/profiles.md")
         })?;

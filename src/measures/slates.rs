@@ -222,8 +222,9 @@ pub fn slates(
         .rank("shortlist")
         .or(ladder.rank("shortlisted"))
         .unwrap_or(1);
-    // assignment → (client, [(class, women?, reached, n)])
-    let mut per: BTreeMap<String, (Option<String>, Vec<(Class, bool, u8, u64)>)> = BTreeMap::new();
+    // assignment → (client, [(class, woman?, reached, n)])
+    type Rows = Vec<(Class, bool, u8, u64)>;
+    let mut per: BTreeMap<String, (Option<String>, Rows)> = BTreeMap::new();
     for c in &counts.cells {
         let id = c.keys[keys.assignment].clone().unwrap_or_default();
         let client = keys.client.and_then(|i| c.keys[i].clone());
