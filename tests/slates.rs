@@ -9,7 +9,8 @@ use serde_json::Value;
 /// (assignment, client, White longlisted, BME longlisted, White shortlisted,
 /// BME shortlisted, unknown longlisted, unknown shortlisted); women are the
 /// first two shortlisted White candidates of X1 only.
-const PLAN: [(&str, &str, u64, u64, u64, u64, u64, u64); 4] = [
+type Assignment = (&'static str, &'static str, u64, u64, u64, u64, u64, u64);
+const PLAN: [Assignment; 4] = [
     ("X1", "Client X", 10, 5, 2, 1, 1, 0),
     ("X2", "Client X", 8, 0, 3, 0, 0, 0),
     ("X3", "Client X", 6, 4, 3, 0, 2, 1),
