@@ -44,11 +44,11 @@ fn likelihood_sentence(
 ) -> Option<String> {
     let rl = c.relative_likelihood?;
     let step = match t.to.as_str() {
-        "shortlisted" => "shortlisted".to_string(),
-        "interviewed" => "interviewed".to_string(),
-        "offered" => "offered a job".to_string(),
-        "appointed" => "appointed".to_string(),
-        other => format!("reach {other}"),
+        "shortlisted" => "to be shortlisted".to_string(),
+        "interviewed" => "to be interviewed".to_string(),
+        "offered" => "to be offered a job".to_string(),
+        "appointed" => "to be appointed".to_string(),
+        other => format!("to reach {}", stage_noun(other)),
     };
     let from = if t.from == "applied" {
         String::new()
@@ -79,7 +79,7 @@ fn likelihood_sentence(
         ""
     };
     Some(format!(
-        "{subject} applicants were {rl:.2} times as likely as {other} applicants to be {step}{from}{ci}. {verdict}{caution}"
+        "{subject} applicants were {rl:.2} times as likely as {other} applicants {step}{from}{ci}. {verdict}{caution}"
     ))
 }
 
@@ -91,26 +91,25 @@ fn stage_noun(stage: &str) -> String {
         "interviewed" => "interview".into(),
         "offered" => "offer".into(),
         "appointed" => "appointment".into(),
-        other => other.replace('_', " "),
+        other => format!("the {} stage", other.replace('_', " ")),
     }
 }
 
 /// The findings of an audit.
 pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
     let mut out = Vec::new();
-    let whole = |from: &str, to: &str| {
-        inputs
+    // The named steps: NHS WRES indicator 2, then first stage → last.
+    for label in ["NHS WRES indicator 2", "overall"] {
+        if let Some(t) = inputs
             .transitions
             .iter()
-            .find(|t| t.breakdown.is_empty() && t.from == from && t.to == to)
-    };
-    for (from, to) in [("shortlisted", "appointed"), ("applied", "appointed")] {
-        if let Some(t) = whole(from, to) {
+            .find(|t| t.breakdown.is_empty() && t.label.as_deref() == Some(label))
+        {
             for c in &t.comparisons {
                 if let Some(text) = likelihood_sentence(t, c, inputs.direction) {
                     out.push(Finding {
                         text,
-                        source: format!("transitions[{from}→{to}, {}]", c.focal),
+                        source: format!("transitions[{}→{}, {}]", t.from, t.to, c.focal),
                     });
                 }
             }
