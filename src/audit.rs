@@ -249,14 +249,8 @@ fn count_one(
     by: &[String],
     full: bool,
 ) -> Result<(Counts, Vec<String>)> {
-    let (counts, hashes) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| {
-            dataset
-                .sources()
-                .map(|s| ingest::fingerprint(s, spec.profile.delimiter))
-                .collect::<Result<Vec<String>>>()
-        });
-        let counts = counts::count(
+    ingest::beside_fingerprints(dataset, spec.profile.delimiter, || {
+        counts::count(
             dataset,
             &spec.profile,
             &CountRequest {
@@ -266,15 +260,8 @@ fn count_one(
                 scores: full,
                 period_from: spec.period_from,
             },
-        );
-        let hashes = hashing
-            .join()
-            .unwrap_or_else(|_| Err(Error::Internal("hashing thread panicked".into())));
-        (counts, hashes)
-    });
-    // A malformed line found by the check explains any failure of the count.
-    let hashes = hashes?;
-    Ok((counts?, hashes))
+        )
+    })
 }
 
 /// Each input file of a dataset, with its rows and hash.

@@ -30,8 +30,13 @@ fn dataset() -> Dataset {
             for i in 0..long {
                 n += 1;
                 let woman = a == "X1" && label == "White British" && i < 2;
+                let role = if a == "X1" || a == "X3" {
+                    "Finance"
+                } else {
+                    "Board"
+                };
                 apps.push(format!(
-                    "C{n},{a},{label},{client},{}",
+                    "C{n},{a},{label},{client},{},{role}",
                     if woman { "Female" } else { "Male" }
                 ));
                 events.push(format!("C{n},Sourced"));
@@ -43,7 +48,10 @@ fn dataset() -> Dataset {
     }
     ds.write(
         "applications.csv",
-        &csv("application_id,vacancy_id,ethnicity,client,sex", &apps),
+        &csv(
+            "application_id,vacancy_id,ethnicity,client,sex,role_family",
+            &apps,
+        ),
     );
     ds.write("stage_events.csv", &csv("application_id,stage", &events));
     ds
@@ -264,4 +272,66 @@ fn csv_and_terminal_outputs() {
         text.contains("NOT MET") && text.contains("Wilson"),
         "{text}"
     );
+}
+
+#[test]
+fn longlists_against_an_availability_benchmark() {
+    let ds = dataset();
+    let bench = ds.write(
+        "bench.csv",
+        "role_family,group,share\nFinance,BME,0.5\n,BME,0.25\n",
+    );
+    let doc = slates(&ds, &["--availability", bench.to_str().unwrap()]);
+    let x1 = doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["assignment"] == "X1")
+        .unwrap();
+    let a = &x1["availability"];
+    assert_eq!(a["benchmark"], "role_family = Finance");
+    assert_eq!((u(&a["longlisted"]), u(&a["observed"])), (15, 5));
+    assert_close(f(&a["expected"]), 7.5, 1e-12, "expected");
+    // scipy: binom.cdf(5, 15, 0.5).
+    assert_close(f(&a["p_binomial"]), 0.15087890624999997, 1e-9, "p");
+    let x2 = doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["assignment"] == "X2")
+        .unwrap();
+    assert_eq!(x2["availability"]["benchmark"], "all roles");
+    // Σ of the four binomials, convolved in scipy: P(≤ 12) with 16 expected.
+    let s = &doc["summary"]["availability"];
+    assert_eq!(u(&s["assignments_matched"]), 4);
+    assert_eq!(u(&s["observed"]), 12);
+    assert_close(f(&s["expected"]), 16.0, 1e-12, "expected");
+    assert_close(f(&s["shortfall"]), 4.0, 1e-12, "shortfall");
+    assert_close(f(&s["p"]), 0.11902859220283764, 1e-9, "p");
+
+    let bad = ds.write("bad.csv", "role_family,group,share\nFinance,Purple,0.5\n");
+    let err = run_error(&[
+        "slates",
+        ds.path().to_str().unwrap(),
+        "--availability",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("bad.csv") && err.contains("line 2") && err.contains("'Purple'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_lines_stop_slates_and_labels_too() {
+    let ds = dataset();
+    let text = std::fs::read_to_string(ds.path().join("applications.csv")).unwrap();
+    ds.write("applications.csv", &(text + "C999,X1,Indian,Client X\n"));
+    for command in ["slates", "labels"] {
+        let err = run_error(&[command, ds.path().to_str().unwrap()]);
+        assert!(
+            err.contains("applications.csv") && err.contains("fields"),
+            "{command}: {err}"
+        );
+    }
 }

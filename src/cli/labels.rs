@@ -31,7 +31,9 @@ impl LabelsArgs {
     /// Counts labels and prints their mapping.
     pub fn run(self) -> Result<()> {
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
-        let counts = counts::count_funnel(&dataset, &profile, &[])?;
+        let (counts, _) = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
+            counts::count_funnel(&dataset, &profile, &[])
+        })?;
         let rows = label_mappings(&counts, &taxonomy);
         let mut out = open_output(&self.output)?;
         let written = (|| -> std::io::Result<()> {

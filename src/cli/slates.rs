@@ -10,6 +10,7 @@ use clap::Args;
 use super::{DatasetArgs, open_output, output_error};
 use rung::counts;
 use rung::error::{Error, Result};
+use rung::ingest::benchmark::Benchmark;
 use rung::ingest::policy::slate_rules_from_file;
 use rung::ingest::{self, TableKind};
 use rung::measures::slates::{self, SlateKeys, SlateRule};
@@ -27,6 +28,10 @@ pub struct SlatesArgs {
     /// reference group where the longlist had one. See docs/slates.md.
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// An availability benchmark (CSV: key columns, group, share) to set
+    /// each longlist against. See docs/slates.md.
+    #[arg(long, value_name = "FILE")]
+    availability: Option<PathBuf>,
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
@@ -65,10 +70,13 @@ impl SlatesArgs {
             Some(p) => slate_rules_from_file(p)?,
             None => SlateRule::default_rules(&focal_name),
         };
-        let has_sex = {
-            let source = dataset.get(TableKind::Applications).expect("applications");
-            ingest::scan(source, &profile, &["sex"])?.has("sex")
-        };
+        let benchmark = self
+            .availability
+            .as_deref()
+            .map(|p| Benchmark::from_file(p, &scheme.groups))
+            .transpose()?;
+        let source = dataset.get(TableKind::Applications).expect("applications");
+        let has_sex = ingest::scan(source, &profile, &["sex"])?.has("sex");
         let mut by = vec!["vacancy_id".to_string()];
         if let Some(c) = &self.by {
             by.push(c.clone());
@@ -76,13 +84,34 @@ impl SlatesArgs {
         if has_sex && self.by.as_deref() != Some("sex") {
             by.push("sex".to_string());
         }
-        let counts = counts::count_funnel(&dataset, &profile, &by)?;
+        // The benchmark's key columns become keys of the counts (a missing
+        // column is reported by the counting pass like any --by column).
+        for k in benchmark.iter().flat_map(|b| &b.keys) {
+            if !by.contains(k) {
+                by.push(k.clone());
+            }
+        }
+        let (counts, _) = ingest::beside_fingerprints(&dataset, profile.delimiter, || {
+            counts::count_funnel(&dataset, &profile, &by)
+        })?;
         let keys = SlateKeys {
             assignment: 0,
             client: self.by.as_ref().map(|_| 1),
             sex: by.iter().position(|b| b == "sex"),
+            benchmark: benchmark
+                .iter()
+                .flat_map(|b| &b.keys)
+                .map(|k| by.iter().position(|b| b == k).expect("added above"))
+                .collect(),
         };
-        let report = slates::slates(&counts, &keys, &taxonomy, &rules, self.confidence);
+        let report = slates::slates(
+            &counts,
+            &keys,
+            &taxonomy,
+            &rules,
+            benchmark.as_ref(),
+            self.confidence,
+        );
         let mut out = open_output(&self.output)?;
         let written = match self.format {
             OutputFormat::Json => report::json::write_value(&report, &mut out),

@@ -6,6 +6,7 @@
 //! types, whatever the export called them or stored them as. It knows
 //! nothing of statistics.
 
+pub mod benchmark;
 pub mod policy;
 pub mod profile;
 
@@ -458,6 +459,31 @@ pub fn fingerprint(source: &Source, delimiter: u8) -> Result<String> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+/// Runs `work` (the counting pass) while a second thread hashes and
+/// line-checks every file of the dataset. A malformed line found by the
+/// check is reported in preference to whatever the work made of it.
+pub fn beside_fingerprints<T: Send>(
+    dataset: &Dataset,
+    delimiter: u8,
+    work: impl FnOnce() -> Result<T> + Send,
+) -> Result<(T, Vec<String>)> {
+    let (result, hashes) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| {
+            dataset
+                .sources()
+                .map(|s| fingerprint(s, delimiter))
+                .collect::<Result<Vec<String>>>()
+        });
+        let result = work();
+        let hashes = hashing
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("hashing thread panicked".into())));
+        (result, hashes)
+    });
+    let hashes = hashes?;
+    Ok((result?, hashes))
 }
 
 /// Passes bytes through and hashes them.

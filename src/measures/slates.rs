@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use super::scoring::sex_category;
 use crate::counts::FunnelCounts;
+use crate::ingest::benchmark::Benchmark;
 use crate::stats::pooling::mantel_haenszel;
-use crate::stats::slates::{Draw, shortlist_shortfall, wilson};
+use crate::stats::slates::{
+    Draw, binomial_lower_tail, binomial_sum_lower_tail, shortlist_shortfall, wilson,
+};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 
@@ -113,9 +116,50 @@ pub struct Assignment {
     pub rules: Vec<RuleOutcome>,
     /// Longlist → shortlist by group.
     pub rate_by_group: Vec<GroupRate>,
+    /// The longlist against the availability benchmark, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
     /// Why rates are withheld.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A longlist against the people available for the role.
+#[derive(Debug, Clone, Serialize)]
+pub struct Availability {
+    /// The benchmark row used ("role_family = Finance").
+    pub benchmark: String,
+    /// Share of available people outside the reference group.
+    pub focal_share: f64,
+    /// Longlisted candidates of known ethnicity.
+    pub longlisted: u64,
+    /// Of those, outside the reference group.
+    pub observed: u64,
+    /// Expected from the benchmark share.
+    pub expected: f64,
+    /// expected − observed (positive: fewer than the benchmark would give).
+    pub shortfall: f64,
+    /// Exact binomial P(as few or fewer).
+    pub p_binomial: Option<f64>,
+}
+
+/// Longlists against availability, across assignments.
+#[derive(Debug, Clone, Serialize)]
+pub struct AvailabilitySummary {
+    /// The benchmark file.
+    pub benchmark: String,
+    /// Assignments a benchmark row matched.
+    pub assignments_matched: u64,
+    /// Assignments no row matched (left out).
+    pub assignments_unmatched: u64,
+    /// Focal candidates longlisted.
+    pub observed: u64,
+    /// Expected from the benchmark shares.
+    pub expected: f64,
+    /// expected − observed.
+    pub shortfall: f64,
+    /// Exact P(as few or fewer) for the sum of the assignments' binomials.
+    pub p: Option<f64>,
 }
 
 /// Compliance with one rule across assignments.
@@ -181,6 +225,9 @@ pub struct SlateSummary {
     pub pooled: Vec<PooledSlate>,
     /// Focal candidates lost.
     pub shortfall: Shortfall,
+    /// Longlists against availability, when a benchmark was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<AvailabilitySummary>,
 }
 
 /// The slates report.
@@ -206,6 +253,8 @@ pub struct SlateKeys {
     pub client: Option<usize>,
     /// Index of the sex column, if present.
     pub sex: Option<usize>,
+    /// Indices of the benchmark's key columns, in its key order.
+    pub benchmark: Vec<usize>,
 }
 
 /// Computes the slates report from funnel counts keyed by assignment.
@@ -214,6 +263,7 @@ pub fn slates(
     keys: &SlateKeys,
     taxonomy: &Taxonomy,
     rules: &[SlateRule],
+    benchmark: Option<&Benchmark>,
     confidence: f64,
 ) -> SlateReport {
     let scheme = &taxonomy.scheme;
@@ -222,17 +272,21 @@ pub fn slates(
         .rank("shortlist")
         .or(ladder.rank("shortlisted"))
         .unwrap_or(1);
-    // assignment → (client, [(class, woman?, reached, n)])
+    // assignment → (client, benchmark key values, [(class, woman?, reached, n)])
     type Rows = Vec<(Class, bool, u8, u64)>;
-    let mut per: BTreeMap<String, (Option<String>, Rows)> = BTreeMap::new();
+    let mut per: BTreeMap<String, (Option<String>, Vec<Option<String>>, Rows)> = BTreeMap::new();
     for c in &counts.cells {
         let id = c.keys[keys.assignment].clone().unwrap_or_default();
         let client = keys.client.and_then(|i| c.keys[i].clone());
+        let values: Vec<Option<String>> =
+            keys.benchmark.iter().map(|&i| c.keys[i].clone()).collect();
         let woman = keys
             .sex
             .is_some_and(|i| sex_category(c.keys[i].as_deref()) == Some("Female"));
-        let entry = per.entry(id).or_insert_with(|| (client, Vec::new()));
-        entry.1.push((
+        let entry = per
+            .entry(id)
+            .or_insert_with(|| (client, values, Vec::new()));
+        entry.2.push((
             taxonomy.classify(c.label.as_deref()),
             woman,
             c.reached,
@@ -268,9 +322,10 @@ pub fn slates(
         comp
     };
     let mut assignments = Vec::new();
-    for (id, (client, rows)) in &per {
+    for (id, (client, values, rows)) in &per {
         let longlist = compose(rows, 0);
         let shortlist = compose(rows, short);
+        let available = benchmark.and_then(|b| availability(b, values, &longlist, taxonomy));
         let outcomes = rules
             .iter()
             .map(|r| RuleOutcome {
@@ -301,6 +356,7 @@ pub fn slates(
             shortlist,
             rules: outcomes,
             rate_by_group,
+            availability: available,
             note: too_few.then(|| {
                 format!("too few to compare: rates are shown for groups with at least {MIN_FOR_RATE} longlisted")
             }),
@@ -311,6 +367,7 @@ pub fn slates(
         &assignments.iter().collect::<Vec<_>>(),
         taxonomy,
         rules,
+        benchmark,
         confidence,
     );
     let mut clients: BTreeMap<&str, Vec<&Assignment>> = BTreeMap::new();
@@ -321,7 +378,16 @@ pub fn slates(
     }
     let by_client = clients
         .into_iter()
-        .map(|(c, list)| summarise(Some(c.to_string()), &list, taxonomy, rules, confidence))
+        .map(|(c, list)| {
+            summarise(
+                Some(c.to_string()),
+                &list,
+                taxonomy,
+                rules,
+                benchmark,
+                confidence,
+            )
+        })
         .collect();
     SlateReport {
         longlist_stage: ladder.stages()[0].clone(),
@@ -330,6 +396,40 @@ pub fn slates(
         summary,
         by_client,
     }
+}
+
+/// One longlist against the benchmark row that fits its assignment.
+fn availability(
+    benchmark: &Benchmark,
+    values: &[Option<String>],
+    longlist: &Composition,
+    taxonomy: &Taxonomy,
+) -> Option<Availability> {
+    let (description, shares) = benchmark.shares_for(values)?;
+    let reference = &taxonomy.scheme.groups[taxonomy.scheme.reference];
+    // Focal share: the listed shares of every group but the reference; when
+    // only the reference is listed, one minus its share.
+    let focal_share = if shares.iter().any(|(g, _)| g != reference) {
+        shares
+            .iter()
+            .filter(|(g, _)| g != reference)
+            .map(|(_, s)| s)
+            .sum::<f64>()
+    } else {
+        1.0 - shares.iter().map(|(_, s)| s).sum::<f64>()
+    }
+    .clamp(0.0, 1.0);
+    let n = longlist.total - longlist.unknown;
+    let expected = n as f64 * focal_share;
+    Some(Availability {
+        benchmark: description,
+        focal_share,
+        longlisted: n,
+        observed: longlist.focal,
+        expected,
+        shortfall: expected - longlist.focal as f64,
+        p_binomial: binomial_lower_tail(n, focal_share, longlist.focal),
+    })
 }
 
 fn rule_met(rule: &SlateRule, longlist: &Composition, shortlist: &Composition) -> Option<bool> {
@@ -358,6 +458,7 @@ fn summarise(
     assignments: &[&Assignment],
     taxonomy: &Taxonomy,
     rules: &[SlateRule],
+    benchmark: Option<&Benchmark>,
     confidence: f64,
 ) -> SlateSummary {
     let scheme = &taxonomy.scheme;
@@ -432,5 +533,27 @@ fn summarise(
             lost: expected - observed as f64,
             p,
         },
+        availability: benchmark.map(|b| {
+            let matched: Vec<&Availability> = assignments
+                .iter()
+                .filter_map(|a| a.availability.as_ref())
+                .collect();
+            let observed: u64 = matched.iter().map(|a| a.observed).sum();
+            let draws: Vec<(u64, f64)> = matched
+                .iter()
+                .map(|a| (a.longlisted, a.focal_share))
+                .collect();
+            let tail = binomial_sum_lower_tail(&draws, observed);
+            let expected = tail.map_or(0.0, |t| t.0);
+            AvailabilitySummary {
+                benchmark: b.file.clone(),
+                assignments_matched: matched.len() as u64,
+                assignments_unmatched: (assignments.len() - matched.len()) as u64,
+                observed,
+                expected,
+                shortfall: expected - observed as f64,
+                p: tail.map(|t| t.1),
+            }
+        }),
     }
 }

@@ -42,6 +42,19 @@ fn write_summary(s: &SlateSummary, out: &mut dyn Write) -> std::io::Result<()> {
             fmt_p(p.p_cmh)
         )?;
     }
+    if let Some(a) = &s.availability {
+        writeln!(
+            out,
+            "  Longlists against availability ({} assignments matched, {} not): {} from outside the reference group against {:.1} expected ({:.1} {}; exact p of as few or fewer: {}).",
+            a.assignments_matched,
+            a.assignments_unmatched,
+            a.observed,
+            a.expected,
+            a.shortfall.abs(),
+            if a.shortfall > 0.0 { "fewer" } else { "more" },
+            fmt_p(a.p)
+        )?;
+    }
     let f = &s.shortfall;
     writeln!(
         out,

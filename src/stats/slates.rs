@@ -2,7 +2,7 @@
 //! and an exact test of whether fewer minority candidates were shortlisted
 //! across many assignments than their longlists would give.
 
-use statrs::distribution::{Discrete, Hypergeometric};
+use statrs::distribution::{Binomial, Discrete, DiscreteCDF, Hypergeometric};
 
 use super::normal_quantile;
 
@@ -63,6 +63,35 @@ pub fn shortlist_shortfall(draws: &[Draw], observed: u64) -> Option<(f64, f64)> 
     Some((expected, p.min(1.0)))
 }
 
+/// P(X ≤ x) for X ~ Binomial(n, p): the exact binomial test of "as few or
+/// fewer than the benchmark share would give".
+pub fn binomial_lower_tail(n: u64, p: f64, x: u64) -> Option<f64> {
+    Binomial::new(p, n).ok().map(|b| b.cdf(x).min(1.0))
+}
+
+/// Expected count Σ nᵢpᵢ and P(total ≤ observed) for a sum of independent
+/// binomials (one per assignment, each with its own benchmark share),
+/// exactly, by convolving their distributions.
+pub fn binomial_sum_lower_tail(draws: &[(u64, f64)], observed: u64) -> Option<(f64, f64)> {
+    let mut dist = vec![1.0_f64];
+    let mut expected = 0.0;
+    for &(n, p) in draws {
+        let b = Binomial::new(p, n).ok()?;
+        expected += n as f64 * p;
+        let pmf: Vec<f64> = (0..=n).map(|x| b.pmf(x)).collect();
+        // Only the part up to `observed` matters for the lower tail.
+        let len = (dist.len() + pmf.len() - 1).min(observed as usize + 1);
+        let mut next = vec![0.0; len];
+        for (i, a) in dist.iter().enumerate().take(len) {
+            for (j, q) in pmf.iter().enumerate().take(len - i) {
+                next[i + j] += a * q;
+            }
+        }
+        dist = next;
+    }
+    Some((expected, dist.iter().sum::<f64>().min(1.0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +108,21 @@ mod tests {
         assert!(l.abs() < 1e-15);
         close(h, 0.4898908364545974, 1e-9);
         assert!(wilson(0, 0, 0.95).is_none());
+    }
+
+    /// scipy: binom.cdf(3, 20, 0.3) = 0.10708680450373087; the sum of
+    /// Binomial(20, .3), (15, .2), (30, .25): P(≤ 12) = 0.12442763385869535
+    /// by convolving binom.pmf; expected 16.5.
+    #[test]
+    fn binomial_tails_match_scipy() {
+        close(
+            binomial_lower_tail(20, 0.3, 3).unwrap(),
+            0.10708680450373087,
+            1e-9,
+        );
+        let (e, p) = binomial_sum_lower_tail(&[(20, 0.3), (15, 0.2), (30, 0.25)], 12).unwrap();
+        close(e, 16.5, 1e-12);
+        close(p, 0.12442763385869535, 1e-9);
     }
 
     /// Three assignments (N, K, n) = (40, 10, 5), (25, 5, 4), (60, 20, 6):
