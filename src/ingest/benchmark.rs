@@ -65,7 +65,7 @@ impl Benchmark {
             let line = i as u64 + 2;
             let record = record.map_err(|e| Error::input(path, e.to_string()).with_line(line))?;
             let group = record.get(group_col).unwrap_or("").trim().to_string();
-            if !groups.iter().any(|g| *g == group) {
+            if !groups.contains(&group) {
                 return Err(Error::input(
                     path,
                     format!(

@@ -274,7 +274,8 @@ pub fn slates(
         .unwrap_or(1);
     // assignment → (client, benchmark key values, [(class, woman?, reached, n)])
     type Rows = Vec<(Class, bool, u8, u64)>;
-    let mut per: BTreeMap<String, (Option<String>, Vec<Option<String>>, Rows)> = BTreeMap::new();
+    type Keys = (Option<String>, Vec<Option<String>>);
+    let mut per: BTreeMap<String, (Keys, Rows)> = BTreeMap::new();
     for c in &counts.cells {
         let id = c.keys[keys.assignment].clone().unwrap_or_default();
         let client = keys.client.and_then(|i| c.keys[i].clone());
@@ -322,7 +323,7 @@ pub fn slates(
         comp
     };
     let mut assignments = Vec::new();
-    for (id, (client, values, rows)) in &per {
+    for (id, ((client, values), rows)) in &per {
         let longlist = compose(rows, 0);
         let shortlist = compose(rows, short);
         let available = benchmark.and_then(|b| availability(b, values, &longlist, taxonomy));
