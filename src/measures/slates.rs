@@ -286,8 +286,8 @@ pub fn slates(
             .is_some_and(|i| sex_category(c.keys[i].as_deref()) == Some("Female"));
         let entry = per
             .entry(id)
-            .or_insert_with(|| (client, values, Vec::new()));
-        entry.2.push((
+            .or_insert_with(|| ((client, values), Vec::new()));
+        entry.1.push((
             taxonomy.classify(c.label.as_deref()),
             woman,
             c.reached,
