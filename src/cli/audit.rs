@@ -130,6 +130,7 @@ impl AuditArgs {
             OutputFormat::Json => report::json::write(&audit, &mut out),
             OutputFormat::Csv => report::csv::write(&audit, &mut out),
             OutputFormat::Markdown => report::markdown::write(&audit, &mut out),
+            OutputFormat::Html => report::html::write(&audit, &mut out),
         };
         written
             .and_then(|_| out.flush())

@@ -27,9 +27,17 @@ pub struct LabelsArgs {
     output: Option<PathBuf>,
 }
 
+const HTML_NOT_HERE: &str = "--format html is for rung audit";
+
 impl LabelsArgs {
     /// Counts labels and prints their mapping.
     pub fn run(self) -> Result<()> {
+        if self.format == OutputFormat::Html {
+            return Err(rung::error::Error::usage(
+                HTML_NOT_HERE,
+                Some("use --format table, json, csv or markdown".into()),
+            ));
+        }
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let (counts, _) = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
             counts::count_funnel(&dataset, &profile, &[])
@@ -49,6 +57,7 @@ impl LabelsArgs {
                     }
                     w.flush()
                 }
+                OutputFormat::Html => Err(std::io::Error::other(HTML_NOT_HERE)),
                 OutputFormat::Markdown => {
                     writeln!(out, "Grouping: {}\n", taxonomy.scheme.name)?;
                     writeln!(

@@ -55,6 +55,12 @@ impl SlatesArgs {
                 None,
             ));
         }
+        if matches!(self.format, OutputFormat::Html) {
+            return Err(Error::usage(
+                "--format html is not available for rung slates yet",
+                Some("use --format table, json or csv".into()),
+            ));
+        }
         // Search exports use the search ladder unless told otherwise.
         if self.dataset.profile.is_none() {
             self.dataset.profile = Some(PathBuf::from("search"));
@@ -116,7 +122,8 @@ impl SlatesArgs {
         let written = match self.format {
             OutputFormat::Json => report::json::write_value(&report, &mut out),
             OutputFormat::Csv => report::slates::write_csv(&report, &mut out),
-            OutputFormat::Table | OutputFormat::Markdown => {
+            // Html was refused above.
+            OutputFormat::Table | OutputFormat::Markdown | OutputFormat::Html => {
                 report::slates::write_table(&report, &mut out)
             }
         };

@@ -2,6 +2,7 @@
 //! table, JSON or CSV. Reports compute nothing; they format.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sections;
@@ -19,6 +20,8 @@ pub enum OutputFormat {
     Csv,
     /// A Markdown report: findings, data quality, a table per step.
     Markdown,
+    /// A self-contained HTML report with charts (inline CSS and SVG).
+    Html,
 }
 
 /// A ratio or rate for people: `None` shows as "–".
