@@ -57,6 +57,8 @@ pub struct AuditArgs {
     #[arg(long, default_value_t = 10)]
     min_assessor_candidates: u64,
     /// For publication: leave out personal identifiers (assessor ids).
+    /// Small-count suppression is not built yet: check cell sizes before
+    /// publishing.
     #[arg(long)]
     publish: bool,
     /// Adjust p values for the number of comparisons in the report:
