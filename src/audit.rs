@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::counts::{self, CountRequest, Counts, PeriodFrom};
+use crate::counts::{self, CountRequest, Counts, PeriodFrom, TableAccount};
 use crate::error::{Error, Result};
 use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
@@ -181,15 +181,16 @@ impl Audit {
     }
 }
 
-/// What produced an output: enough to reproduce it.
+/// What produced an output: enough to reproduce it. `S` is the command's
+/// settings (the audit's by default).
 #[derive(Debug, Clone, Serialize)]
-pub struct Provenance {
+pub struct Provenance<S = Settings> {
     /// rung's version.
     pub version: &'static str,
     /// The command line.
     pub command: String,
     /// The settings in force.
-    pub settings: Settings,
+    pub settings: S,
     /// Each input: path, rows, SHA-256.
     pub inputs: Vec<InputFile>,
     /// The previous period's inputs, when compared with one.
@@ -264,8 +265,13 @@ fn count_one(
     })
 }
 
-/// Each input file of a dataset, with its rows and hash.
-fn input_files(dataset: &Dataset, all: &Counts, hashes: Vec<String>) -> Vec<InputFile> {
+/// Each input file of a dataset, with its rows (from the counting pass's
+/// row accounting) and hash.
+pub fn input_files<'a>(
+    dataset: &Dataset,
+    accounts: impl Iterator<Item = &'a TableAccount> + Clone,
+    hashes: Vec<String>,
+) -> Vec<InputFile> {
     dataset
         .sources()
         .zip(hashes)
@@ -273,17 +279,22 @@ fn input_files(dataset: &Dataset, all: &Counts, hashes: Vec<String>) -> Vec<Inpu
             table: s.table,
             path: s.path.display().to_string(),
             format: s.format,
-            rows: all
-                .funnel
-                .tables
-                .iter()
-                .chain(all.panels.as_ref().map(|p| &p.account))
-                .chain(all.scores.as_ref().map(|s| &s.account))
+            rows: accounts
+                .clone()
                 .find(|t| t.table == s.table)
                 .map(|t| t.rows_read),
             sha256,
         })
         .collect()
+}
+
+/// Every table account of a counting pass.
+fn accounts(all: &Counts) -> impl Iterator<Item = &TableAccount> + Clone {
+    all.funnel
+        .tables
+        .iter()
+        .chain(all.panels.as_ref().map(|p| &p.account))
+        .chain(all.scores.as_ref().map(|s| &s.account))
 }
 
 /// The audit of an already counted dataset.
@@ -335,7 +346,7 @@ pub fn from_counts(
         profile: spec.profile_path.as_ref().map(|p| p.display().to_string()),
         adjust: spec.adjust,
     };
-    let inputs = input_files(&spec.dataset, all, hashes);
+    let inputs = input_files(&spec.dataset, accounts(all), hashes);
     let mut transitions = funnel::funnel(counts, &spec.taxonomy, &funnel_settings);
     pooling::adjust_comparisons(&mut transitions, spec.adjust, spec.confidence);
     let pooled = pooling::pooled(&transitions, &reference, spec.direction, spec.confidence);
@@ -351,7 +362,7 @@ pub fn from_counts(
                     spec.direction,
                     spec.confidence,
                 ),
-                input_files(dataset_then, counts_then, hashes_then.clone()),
+                input_files(dataset_then, accounts(counts_then), hashes_then.clone()),
             )
         }
         _ => (Vec::new(), Vec::new()),

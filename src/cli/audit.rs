@@ -111,13 +111,9 @@ impl AuditArgs {
                 .map(|p| Dataset::locate(Some(p), &[]))
                 .transpose()?,
             command: std::env::args().collect(),
-            generated_at: self.generated_at.clone().or_else(|| {
-                std::env::var("SOURCE_DATE_EPOCH")
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .map(audit::rfc3339)
-            }),
+            generated_at: super::generated_at(&self.generated_at),
         };
+        super::check_binary_output(self.format, &self.output)?;
         let status = super::progress::Status::start(format!(
             "rung: auditing {} ({})…",
             spec.dataset.describe(),
@@ -133,6 +129,11 @@ impl AuditArgs {
             OutputFormat::Csv => report::csv::write(&audit, &mut out),
             OutputFormat::Markdown => report::markdown::write(&audit, &mut out),
             OutputFormat::Html => report::html::write(&audit, &mut out),
+            OutputFormat::Xlsx => report::xlsx::write(
+                &report::xlsx::audit_sheets(&audit),
+                &audit.provenance.generated_at,
+                &mut out,
+            ),
         };
         written
             .and_then(|_| out.flush())

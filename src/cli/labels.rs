@@ -35,9 +35,10 @@ impl LabelsArgs {
         if self.format == OutputFormat::Html {
             return Err(rung::error::Error::usage(
                 HTML_NOT_HERE,
-                Some("use --format table, json, csv or markdown".into()),
+                Some("use --format table, json, csv, markdown or xlsx".into()),
             ));
         }
+        super::check_binary_output(self.format, &self.output)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let (counts, _) = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
             counts::count_funnel(&dataset, &profile, &[])
@@ -58,6 +59,16 @@ impl LabelsArgs {
                     w.flush()
                 }
                 OutputFormat::Html => Err(std::io::Error::other(HTML_NOT_HERE)),
+                OutputFormat::Xlsx => {
+                    let items = serde_json::to_value(&rows)?;
+                    let items = items.as_array().map(Vec::as_slice).unwrap_or_default();
+                    let stamp = super::generated_at(&None).unwrap_or_else(rung::audit::now_rfc3339);
+                    rung::report::xlsx::write(
+                        &[rung::report::sheet::Sheet::from_objects("Labels", items)],
+                        &stamp,
+                        &mut out,
+                    )
+                }
                 OutputFormat::Markdown => {
                     writeln!(out, "Grouping: {}\n", taxonomy.scheme.name)?;
                     writeln!(

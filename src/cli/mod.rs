@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use rung::error::{Error, Result};
 use rung::ingest::{Dataset, Profile, TableKind};
+use rung::report::OutputFormat;
 use rung::taxonomy::Taxonomy;
 use rung::taxonomy::grouping::Scheme;
 
@@ -130,6 +131,29 @@ pub fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
+}
+
+/// The time to stamp outputs with: `--generated-at`, else SOURCE_DATE_EPOCH
+/// (reproducible builds), else none (now).
+pub fn generated_at(flag: &Option<String>) -> Option<String> {
+    flag.clone().or_else(|| {
+        std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(rung::audit::rfc3339)
+    })
+}
+
+/// Refuses to write a binary workbook to a terminal.
+pub fn check_binary_output(format: OutputFormat, output: &Option<PathBuf>) -> Result<()> {
+    use std::io::IsTerminal;
+    if format == OutputFormat::Xlsx && output.is_none() && std::io::stdout().is_terminal() {
+        return Err(Error::usage(
+            "--format xlsx writes a binary workbook, not text for a terminal",
+            Some("name the file with --output, e.g. `-o audit.xlsx`".into()),
+        ));
+    }
+    Ok(())
 }
 
 /// Turns a write failure into rung's error, naming the output.

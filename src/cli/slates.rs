@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{DatasetArgs, open_output, output_error};
+use rung::audit::{self, Provenance};
 use rung::counts;
 use rung::error::{Error, Result};
 use rung::ingest::benchmark::Benchmark;
 use rung::ingest::policy::slate_rules_from_file;
 use rung::ingest::{self, TableKind};
-use rung::measures::slates::{self, SlateKeys, SlateRule};
+use rung::measures::slates::{self, SlateKeys, SlateRule, SlateSettings};
 use rung::report::{self, OutputFormat};
 
 /// Flags of `rung slates`.
@@ -35,9 +36,13 @@ pub struct SlatesArgs {
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
-    /// Output format (table, json, csv).
+    /// Output format (table, json, csv, xlsx).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
+    /// Stamp the output with this time instead of now (RFC 3339), for
+    /// byte-identical re-runs. SOURCE_DATE_EPOCH is honoured too.
+    #[arg(long, value_name = "TIME")]
+    generated_at: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -55,12 +60,13 @@ impl SlatesArgs {
                 None,
             ));
         }
-        if matches!(self.format, OutputFormat::Html) {
+        if matches!(self.format, OutputFormat::Html | OutputFormat::Markdown) {
             return Err(Error::usage(
-                "--format html is not available for rung slates yet",
-                Some("use --format table, json or csv".into()),
+                "--format html and markdown are not available for rung slates yet",
+                Some("use --format table, json, csv or xlsx".into()),
             ));
         }
+        super::check_binary_output(self.format, &self.output)?;
         // Search exports use the search ladder unless told otherwise.
         if self.dataset.profile.is_none() {
             self.dataset.profile = Some(PathBuf::from("search"));
@@ -97,7 +103,7 @@ impl SlatesArgs {
                 by.push(k.clone());
             }
         }
-        let (counts, _) = ingest::beside_fingerprints(&dataset, profile.delimiter, || {
+        let (counts, hashes) = ingest::beside_fingerprints(&dataset, profile.delimiter, || {
             counts::count_funnel(&dataset, &profile, &by)
         })?;
         let keys = SlateKeys {
@@ -110,7 +116,7 @@ impl SlatesArgs {
                 .map(|k| by.iter().position(|b| b == k).expect("added above"))
                 .collect(),
         };
-        let report = slates::slates(
+        let mut report = slates::slates(
             &counts,
             &keys,
             &taxonomy,
@@ -118,11 +124,39 @@ impl SlatesArgs {
             benchmark.as_ref(),
             self.confidence,
         );
+        let provenance = Provenance {
+            version: rung::VERSION,
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            settings: SlateSettings {
+                grouping: self.dataset.grouping.clone(),
+                reference_group: scheme.groups[scheme.reference].clone(),
+                by: self.by.clone(),
+                rules: rules.iter().map(|r| r.name.clone()).collect(),
+                availability: self.availability.as_ref().map(|p| p.display().to_string()),
+                confidence: self.confidence,
+                profile: self
+                    .dataset
+                    .profile
+                    .as_ref()
+                    .map(|p| p.display().to_string()),
+            },
+            inputs: audit::input_files(&dataset, counts.tables.iter(), hashes),
+            previous_inputs: Vec::new(),
+            generated_at: super::generated_at(&self.generated_at)
+                .unwrap_or_else(audit::now_rfc3339),
+        };
+        let generated_at = provenance.generated_at.clone();
+        report.provenance = Some(provenance);
         let mut out = open_output(&self.output)?;
         let written = match self.format {
             OutputFormat::Json => report::json::write_value(&report, &mut out),
             OutputFormat::Csv => report::slates::write_csv(&report, &mut out),
-            // Html was refused above.
+            OutputFormat::Xlsx => report::xlsx::write(
+                &report::slates::workbook_sheets(&report),
+                &generated_at,
+                &mut out,
+            ),
+            // Html and Markdown were refused above.
             OutputFormat::Table | OutputFormat::Markdown | OutputFormat::Html => {
                 report::slates::write_table(&report, &mut out)
             }

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::scoring::sex_category;
+use crate::audit::Provenance;
 use crate::counts::FunnelCounts;
 use crate::ingest::benchmark::Benchmark;
 use crate::stats::pooling::mantel_haenszel;
@@ -243,6 +244,28 @@ pub struct SlateReport {
     pub summary: SlateSummary,
     /// Per client.
     pub by_client: Vec<SlateSummary>,
+    /// What produced the report (set by the caller, which knows the inputs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance<SlateSettings>>,
+}
+
+/// The settings of a slates report, for its provenance.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlateSettings {
+    /// The grouping scheme.
+    pub grouping: String,
+    /// The reference group.
+    pub reference_group: String,
+    /// The column summaries are grouped by (e.g. client).
+    pub by: Option<String>,
+    /// The slate rules checked, in words.
+    pub rules: Vec<String>,
+    /// The availability benchmark file, if any.
+    pub availability: Option<String>,
+    /// Confidence level of intervals.
+    pub confidence: f64,
+    /// The mapping profile.
+    pub profile: Option<String>,
 }
 
 /// Where the slate keys sit in the funnel counts' `by`.
@@ -396,6 +419,7 @@ pub fn slates(
         slates: assignments,
         summary,
         by_client,
+        provenance: None,
     }
 }
 

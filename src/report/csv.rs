@@ -11,6 +11,9 @@
 
 use std::io::Write;
 
+use serde_json::Value;
+
+use super::sheet::{Sheet, num, write_csv};
 use crate::audit::Audit;
 use crate::counts::PANEL_TYPE;
 use crate::measures::funnel::TransitionResult;
@@ -33,6 +36,11 @@ const COMPARISON_COLUMNS: [&str; 12] = [
 
 /// Writes the long table.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+    write_csv(&long_table(audit), out)
+}
+
+/// The long table, shared by the CSV and the workbook's "Steps" sheet.
+pub fn long_table(audit: &Audit) -> Sheet {
     // Outcomes by panel type are breakdown rows keyed by `panel_type`.
     let by_panel_type: Vec<TransitionResult> = audit
         .panels
@@ -56,7 +64,6 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             }
         }
     }
-    let mut w = ::csv::Writer::from_writer(out);
     let mut header: Vec<String> = ["from", "to", "step", "breakdown"]
         .map(String::from)
         .to_vec();
@@ -73,9 +80,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         .map(String::from),
     );
     header.extend(COMPARISON_COLUMNS.map(String::from));
-    w.write_record(&header)?;
-    let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-    let flag = |x: Option<bool>| x.map(|v| v.to_string()).unwrap_or_default();
+    let flag = |x: Option<bool>| x.map(Value::Bool).unwrap_or(Value::Null);
+    let text = |s: &str| Value::String(s.to_string());
+    let mut records = Vec::new();
     for t in &transitions {
         let dimension = if t.breakdown.is_empty() {
             "all".to_string()
@@ -89,46 +96,47 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             .chain(t.unknown.iter().map(|g| (g, false)));
         for (g, known) in rows {
             let mut record = vec![
-                t.from.clone(),
-                t.to.clone(),
-                t.label.clone().unwrap_or_default(),
-                dimension.clone(),
+                text(&t.from),
+                text(&t.to),
+                text(t.label.as_deref().unwrap_or_default()),
+                text(&dimension),
             ];
             record.extend(
                 by_columns
                     .iter()
-                    .map(|c| t.breakdown.get(c).cloned().unwrap_or_default()),
+                    .map(|c| text(t.breakdown.get(c).map(String::as_str).unwrap_or_default())),
             );
             record.extend([
-                g.group.clone(),
-                known.to_string(),
-                g.entered.to_string(),
-                g.progressed.to_string(),
+                text(&g.group),
+                Value::Bool(known),
+                Value::from(g.entered),
+                Value::from(g.progressed),
                 num(g.rate),
                 num(g.impact_ratio),
             ]);
             match t.comparisons.iter().find(|c| c.focal == g.group) {
                 Some(c) => record.extend([
-                    c.reference.clone(),
-                    serde_json::to_value(c.direction)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    text(&c.reference),
+                    serde_json::to_value(c.direction).unwrap_or(Value::Null),
                     num(c.relative_likelihood),
                     num(c.ci_low),
                     num(c.ci_high),
-                    c.confidence.to_string(),
+                    num(Some(c.confidence)),
                     num(c.p_fisher),
                     num(c.p_z),
                     num(c.p_adjusted),
                     flag(c.outside_range),
                     flag(c.significant),
-                    c.note.clone().unwrap_or_default(),
+                    c.note.clone().map(Value::String).unwrap_or(Value::Null),
                 ]),
-                None => record.extend(std::iter::repeat_n(String::new(), COMPARISON_COLUMNS.len())),
+                None => record.extend(std::iter::repeat_n(Value::Null, COMPARISON_COLUMNS.len())),
             }
-            w.write_record(&record)?;
+            records.push(record);
         }
     }
-    w.flush()
+    Sheet {
+        title: "Steps".into(),
+        header,
+        rows: records,
+    }
 }

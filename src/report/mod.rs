@@ -1,13 +1,15 @@
 //! Reports: render a finished [`Audit`](crate::audit::Audit) as a terminal
-//! table, JSON or CSV. Reports compute nothing; they format.
+//! table, JSON, CSV, Markdown, HTML or an XLSX workbook. Reports compute nothing; they format.
 
 pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sections;
+pub mod sheet;
 pub mod slates;
 pub mod table;
+pub mod xlsx;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +24,8 @@ pub enum OutputFormat {
     Markdown,
     /// A self-contained HTML report with charts (inline CSS and SVG).
     Html,
+    /// An Excel workbook, one sheet per table (use with --output).
+    Xlsx,
 }
 
 /// A ratio or rate for people: `None` shows as "–".

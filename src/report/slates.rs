@@ -1,9 +1,14 @@
-//! The slates report: terminal tables and CSV (JSON is the structs as they are).
+//! The slates report: terminal tables, CSV and the XLSX workbook's sheets
+//! (JSON is the structs as they are).
 
 use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
+use serde_json::Value;
+
+use super::sheet::{Sheet, write_csv as write_csv_sheet};
+use super::xlsx::sheets_from;
 use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::measures::slates::{SlateReport, SlateSummary};
 
@@ -121,7 +126,11 @@ pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> 
 
 /// Writes one CSV row per assignment.
 pub fn write_csv(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut w = ::csv::Writer::from_writer(out);
+    write_csv_sheet(&assignments_sheet(r), out)
+}
+
+/// One row per assignment: composition counts and each rule's outcome.
+pub fn assignments_sheet(r: &SlateReport) -> Sheet {
     let mut header: Vec<String> = [
         "assignment",
         "client",
@@ -139,26 +148,104 @@ pub fn write_csv(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(a) = r.slates.first() {
         header.extend(a.rules.iter().map(|x| format!("rule: {}", x.rule)));
     }
-    w.write_record(&header)?;
-    for a in &r.slates {
-        let mut row = vec![
-            a.assignment.clone(),
-            a.client.clone().unwrap_or_default(),
-            a.longlist.total.to_string(),
-            a.longlist.focal.to_string(),
-            a.longlist.unknown.to_string(),
-            a.longlist.women.to_string(),
-            a.shortlist.total.to_string(),
-            a.shortlist.focal.to_string(),
-            a.shortlist.unknown.to_string(),
-            a.shortlist.women.to_string(),
-        ];
-        row.extend(a.rules.iter().map(|x| match x.met {
-            Some(true) => "met".to_string(),
-            Some(false) => "not met".to_string(),
-            None => "not applicable".to_string(),
-        }));
-        w.write_record(&row)?;
+    let rows = r
+        .slates
+        .iter()
+        .map(|a| {
+            let mut row = vec![
+                Value::from(a.assignment.as_str()),
+                Value::from(a.client.clone().unwrap_or_default()),
+                Value::from(a.longlist.total),
+                Value::from(a.longlist.focal),
+                Value::from(a.longlist.unknown),
+                Value::from(a.longlist.women),
+                Value::from(a.shortlist.total),
+                Value::from(a.shortlist.focal),
+                Value::from(a.shortlist.unknown),
+                Value::from(a.shortlist.women),
+            ];
+            row.extend(a.rules.iter().map(|x| {
+                Value::from(match x.met {
+                    Some(true) => "met",
+                    Some(false) => "not met",
+                    None => "not applicable",
+                })
+            }));
+            row
+        })
+        .collect();
+    Sheet {
+        title: "Assignments".into(),
+        header,
+        rows,
     }
-    w.flush()
+}
+
+/// The workbook's sheets: provenance, assignments, rates by group, and the
+/// summaries over all assignments and per client.
+pub fn workbook_sheets(r: &SlateReport) -> Vec<Sheet> {
+    let doc = serde_json::to_value(r).unwrap_or(Value::Null);
+    let mut sheets = sheets_from(&doc, &[("About", "/provenance")]);
+    sheets.push(assignments_sheet(r));
+    let rates: Vec<Value> = r
+        .slates
+        .iter()
+        .flat_map(|a| {
+            a.rate_by_group.iter().map(move |g| {
+                tagged(
+                    &[
+                        ("assignment", a.assignment.as_str()),
+                        ("client", a.client.as_deref().unwrap_or("")),
+                    ],
+                    serde_json::to_value(g).unwrap_or(Value::Null),
+                )
+            })
+        })
+        .collect();
+    if !rates.is_empty() {
+        sheets.push(Sheet::from_objects("Rates by group", &rates));
+    }
+    let summaries: Vec<&SlateSummary> = std::iter::once(&r.summary).chain(&r.by_client).collect();
+    let scope = |s: &SlateSummary| s.client.clone().unwrap_or_else(|| "All assignments".into());
+    let rows = |part: &str| -> Vec<Value> {
+        summaries
+            .iter()
+            .flat_map(|s| {
+                let doc = serde_json::to_value(s).unwrap_or(Value::Null);
+                let items = match doc.get(part) {
+                    Some(Value::Array(items)) => items.clone(),
+                    Some(v @ Value::Object(_)) => vec![v.clone()],
+                    _ => Vec::new(),
+                };
+                let scope = scope(s);
+                items
+                    .into_iter()
+                    .map(move |v| tagged(&[("scope", scope.as_str())], v))
+            })
+            .collect()
+    };
+    for (title, part) in [
+        ("Rule compliance", "rules"),
+        ("Pooled", "pooled"),
+        ("Shortfall", "shortfall"),
+        ("Availability", "availability"),
+    ] {
+        let items = rows(part);
+        if !items.is_empty() {
+            sheets.push(Sheet::from_objects(title, &items));
+        }
+    }
+    sheets
+}
+
+/// `value`'s fields with `tags` in front.
+fn tagged(tags: &[(&str, &str)], value: Value) -> Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in tags {
+        map.insert((*k).to_string(), Value::from(*v));
+    }
+    if let Value::Object(fields) = value {
+        map.extend(fields);
+    }
+    Value::Object(map)
 }

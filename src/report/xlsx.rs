@@ -1,0 +1,130 @@
+//! The XLSX workbook: one sheet per table of the JSON document, numbers as
+//! numbers, a bold frozen header row. Byte-identical for the same inputs and
+//! `generated_at` (the file's creation time is set from it).
+
+use std::io::Write;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
+use serde_json::Value;
+
+use super::sheet::Sheet;
+use crate::audit::Audit;
+
+/// Where each sheet of an audit workbook comes from in the JSON document:
+/// arrays become tables, objects become field/value lists of their scalars.
+const AUDIT_SHEETS: [(&str, &str); 20] = [
+    ("Findings", "/findings"),
+    ("Pooled", "/pooled"),
+    ("Changes", "/changes"),
+    ("Sensitivity", "/sensitivity"),
+    ("Data quality", "/data_quality"),
+    ("Row accounting", "/data_quality/tables"),
+    ("Disclosure by stage", "/data_quality/disclosure_by_stage"),
+    ("Unmapped labels", "/data_quality/unmapped_labels"),
+    ("Panels", "/panels"),
+    ("Panel breakdowns", "/panels/breakdowns"),
+    ("Panel compositions", "/panels/compositions"),
+    ("Panel type difference", "/panels/panel_type_difference"),
+    ("Scoring", "/scoring"),
+    ("Scores by group", "/scoring/groups"),
+    ("Score gaps", "/scoring/comparisons"),
+    ("LL144 scoring rates", "/scoring/ll144/categories"),
+    ("Score drift", "/scoring/drift/periods"),
+    ("Score stability", "/scoring/drift/stability"),
+    ("Assessors", "/scoring/assessors"),
+    ("Inputs", "/provenance/inputs"),
+];
+
+/// The audit's sheets: "About" (provenance and settings), "Steps" (the long
+/// table of the CSV report) second, then one sheet per table present.
+pub fn audit_sheets(audit: &Audit) -> Vec<Sheet> {
+    let doc = serde_json::to_value(audit).unwrap_or(Value::Null);
+    let mut sheets = Vec::new();
+    if let Some(p) = doc.pointer("/provenance") {
+        sheets.push(Sheet::key_values("About", &scalars_only(p)));
+    }
+    sheets.push(super::csv::long_table(audit));
+    sheets.extend(sheets_from(&doc, &AUDIT_SHEETS));
+    sheets
+}
+
+/// Sheets for the given (title, JSON pointer) pairs; absent, null and empty
+/// tables are left out.
+pub fn sheets_from(doc: &Value, sources: &[(&str, &str)]) -> Vec<Sheet> {
+    sources
+        .iter()
+        .filter_map(|(title, pointer)| match doc.pointer(pointer)? {
+            Value::Array(items) if !items.is_empty() => Some(Sheet::from_objects(title, items)),
+            v @ Value::Object(_) => Some(Sheet::key_values(title, &scalars_only(v))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An object without its arrays of objects (those have sheets of their own).
+fn scalars_only(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| {
+                    !matches!(v, Value::Array(items) if items.iter().any(Value::is_object))
+                })
+                .map(|(k, v)| (k.clone(), scalars_only(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Writes the sheets as one workbook. `generated_at` (RFC 3339) becomes the
+/// file's creation time, so re-runs give the same bytes.
+pub fn write(sheets: &[Sheet], generated_at: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let bytes = workbook(sheets, generated_at).map_err(std::io::Error::other)?;
+    out.write_all(&bytes)
+}
+
+fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let created = ExcelDateTime::parse_from_str(generated_at)
+        .or_else(|_| ExcelDateTime::from_timestamp(0))?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_title("rung audit")
+            .set_creation_datetime(&created),
+    );
+    let bold = Format::new().set_bold();
+    for sheet in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(&sheet.title)?;
+        for (c, name) in sheet.header.iter().enumerate() {
+            ws.write_string_with_format(0, col(c), name, &bold)?;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Value::Null => {}
+                    Value::Bool(b) => {
+                        ws.write_boolean(r, col(c), *b)?;
+                    }
+                    Value::Number(n) => {
+                        ws.write_number(r, col(c), n.as_f64().unwrap_or(f64::NAN))?;
+                    }
+                    Value::String(s) => {
+                        ws.write_string(r, col(c), s)?;
+                    }
+                    nested => {
+                        ws.write_string(r, col(c), nested.to_string())?;
+                    }
+                }
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofit_to_max_width(60 * 7);
+    }
+    book.save_to_buffer()
+}
+
+fn col(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}
