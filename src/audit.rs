@@ -14,6 +14,7 @@ use crate::measures::findings::{self, Finding, FindingInputs};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
 use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
+use crate::measures::publication::{self, Publication};
 use crate::measures::quality::{self, DataQuality};
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
 use crate::stats::pooling::Adjust;
@@ -44,6 +45,8 @@ pub struct AuditSpec {
     pub min_assessor_candidates: u64,
     /// Leave personal identifiers (assessor ids) out of the output.
     pub publish: bool,
+    /// Publication mode suppresses counts from 1 to this − 1.
+    pub suppress_below: u64,
     /// How p values are adjusted for the number of comparisons.
     pub adjust: Adjust,
     /// The command line, for provenance.
@@ -161,6 +164,9 @@ pub struct Audit {
     /// Change since the previous period (`--previous`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// What publication mode suppressed and withheld (`--publish`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publication: Option<Publication>,
     /// What produced this output.
     pub provenance: Provenance,
 }
@@ -354,14 +360,35 @@ pub fn from_counts(
     let (changes, previous_inputs) = match (&previous, &spec.previous) {
         (Some((counts_then, hashes_then)), Some(dataset_then)) => {
             let then = funnel::funnel(&counts_then.funnel, &spec.taxonomy, &funnel_settings);
+            let mut changes = change::changes(
+                &transitions,
+                &then,
+                &reference,
+                spec.direction,
+                spec.confidence,
+            );
+            if spec.publish {
+                // The previous counts are not printed, but a ratio resting on
+                // a small one would still describe a handful of people.
+                for ch in &mut changes {
+                    let small = then
+                        .iter()
+                        .find(|t| t.from == ch.from && t.to == ch.to && t.breakdown == ch.breakdown)
+                        .is_some_and(|t| {
+                            publication::rests_on_small_counts(
+                                t,
+                                &reference,
+                                &ch.focal,
+                                spec.suppress_below,
+                            )
+                        });
+                    if small {
+                        publication::withhold_change(ch);
+                    }
+                }
+            }
             (
-                change::changes(
-                    &transitions,
-                    &then,
-                    &reference,
-                    spec.direction,
-                    spec.confidence,
-                ),
+                changes,
                 input_files(dataset_then, accounts(counts_then), hashes_then.clone()),
             )
         }
@@ -431,8 +458,12 @@ pub fn from_counts(
         pooled,
         sensitivity,
         changes,
+        publication: None,
         provenance,
     };
+    if spec.publish {
+        audit.publication = Some(publication::publish(&mut audit, spec.suppress_below));
+    }
     audit.findings = findings::findings(&FindingInputs {
         transitions: &audit.transitions,
         pooled: &audit.pooled,

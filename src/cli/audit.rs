@@ -19,7 +19,7 @@ use clap::Args;
 use super::{DatasetArgs, open_output, output_error};
 use rung::audit::{self, AuditSpec};
 use rung::counts::PeriodFrom;
-use rung::error::Result;
+use rung::error::{Error, Result};
 use rung::ingest::Dataset;
 use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
@@ -56,11 +56,15 @@ pub struct AuditArgs {
     /// the assessor check can flag them.
     #[arg(long, default_value_t = 10)]
     min_assessor_candidates: u64,
-    /// For publication: leave out personal identifiers (assessor ids).
-    /// Small-count suppression is not built yet: check cell sizes before
-    /// publishing.
+    /// For publication: suppress counts below --suppress-below (with
+    /// secondary suppression so they cannot be worked out from totals),
+    /// withhold figures derived from them, and leave out identifiers
+    /// (assessor ids, per-vacancy panel make-up). See docs/publication.md.
     #[arg(long)]
     publish: bool,
+    /// With --publish: counts from 1 to N − 1 are suppressed [default: 5].
+    #[arg(long, value_name = "N")]
+    suppress_below: Option<u64>,
     /// Adjust p values for the number of comparisons in the report:
     /// Benjamini-Hochberg (bh), Holm, or none. "Significant" uses the
     /// adjusted p.
@@ -83,6 +87,20 @@ pub struct AuditArgs {
 impl AuditArgs {
     /// Runs the audit and writes the report.
     pub fn run(self) -> Result<()> {
+        if let Some(n) = self.suppress_below {
+            if !self.publish {
+                return Err(Error::usage(
+                    "--suppress-below only applies to published reports",
+                    Some("add --publish".into()),
+                ));
+            }
+            if n < 2 {
+                return Err(Error::usage(
+                    format!("--suppress-below {n} would suppress nothing"),
+                    Some("use 5 (the default) or more, e.g. --suppress-below 10".into()),
+                ));
+            }
+        }
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let spec = AuditSpec {
             dataset,
@@ -104,6 +122,7 @@ impl AuditArgs {
             period_from: self.period_from,
             min_assessor_candidates: self.min_assessor_candidates,
             publish: self.publish,
+            suppress_below: self.suppress_below.unwrap_or(5),
             adjust: self.adjust,
             previous: self
                 .previous

@@ -44,7 +44,13 @@ fn interval(
 ) -> Option<RatioInterval> {
     let get = |name: &str| t.groups.iter().find(|g| g.group == name);
     let (r, f): (&GroupRate, &GroupRate) = (get(reference)?, get(focal)?);
-    let ci = katz_interval(r.progressed, r.entered, f.progressed, f.entered, confidence)?;
+    let ci = katz_interval(
+        r.progressed.value,
+        r.entered.value,
+        f.progressed.value,
+        f.entered.value,
+        confidence,
+    )?;
     Some(match direction {
         Direction::NhsWres => ci,
         Direction::ScWres => ci.inverted(),

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::{Count, is_false};
 use crate::counts::FunnelCounts;
 use crate::stats;
 use crate::taxonomy::Taxonomy;
@@ -65,14 +66,18 @@ pub struct GroupRate {
     /// Group name.
     pub group: String,
     /// Applications that reached the step's first stage.
-    pub entered: u64,
+    pub entered: Count,
     /// Of those, applications that reached its second stage.
-    pub progressed: u64,
+    pub progressed: Count,
     /// `progressed / entered`; null when nobody entered.
     pub rate: Option<f64>,
     /// Rate ÷ highest known-group rate (four-fifths rule); null for unknown
     /// classes and when undefined.
     pub impact_ratio: Option<f64>,
+    /// Publication mode: a count here is suppressed, and figures derived
+    /// from it are withheld.
+    #[serde(skip_serializing_if = "is_false")]
+    pub suppressed: bool,
 }
 
 /// Reference group against one focal group, for one step.
@@ -211,10 +216,11 @@ fn transition(
         .enumerate()
         .map(|(g, &(entered, progressed, rate))| GroupRate {
             group: scheme.groups[g].clone(),
-            entered,
-            progressed,
+            entered: entered.into(),
+            progressed: progressed.into(),
             rate,
             impact_ratio: stats::impact_ratio(rate, highest),
+            suppressed: false,
         })
         .collect();
     let unknown = Class::UNKNOWN
@@ -223,10 +229,11 @@ fn transition(
             let (entered, progressed, rate) = progression(class);
             GroupRate {
                 group: scheme.class_name(class).to_string(),
-                entered,
-                progressed,
+                entered: entered.into(),
+                progressed: progressed.into(),
                 rate,
                 impact_ratio: None,
+                suppressed: false,
             }
         })
         .collect();

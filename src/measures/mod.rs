@@ -7,6 +7,60 @@ pub mod findings;
 pub mod funnel;
 pub mod panels;
 pub mod pooling;
+pub mod publication;
 pub mod quality;
 pub mod scoring;
 pub mod slates;
+
+use serde::{Serialize, Serializer};
+
+/// A count as reported: its value, and whether publication mode suppressed
+/// it (then it is written as `null` and shown as "[c]"). Measures compute
+/// on `value`; reports show [`Count::shown`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    /// The true count (never written when suppressed).
+    pub value: u64,
+    /// Whether publication mode withholds it.
+    pub suppressed: bool,
+}
+
+impl Count {
+    /// The count as it may be shown: `None` when suppressed.
+    pub fn shown(self) -> Option<u64> {
+        (!self.suppressed).then_some(self.value)
+    }
+}
+
+/// The symbol shown in place of a suppressed count: "[c]", confidential, as
+/// in the Government Statistical Service's guidance on symbols in tables.
+pub const SUPPRESSED_SYMBOL: &str = "[c]";
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.shown() {
+            Some(v) => v.fmt(f),
+            None => SUPPRESSED_SYMBOL.fmt(f),
+        }
+    }
+}
+
+impl From<u64> for Count {
+    fn from(value: u64) -> Count {
+        Count {
+            value,
+            suppressed: false,
+        }
+    }
+}
+
+impl Serialize for Count {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.shown().serialize(s)
+    }
+}
+
+/// For `skip_serializing_if`: write `"suppressed": true` only when it is.
+pub fn is_false(b: &bool) -> bool {
+    !*b
+}

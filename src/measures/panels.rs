@@ -436,10 +436,10 @@ fn outcomes_by_panel_type(
                 let get = |name: &str| r.groups.iter().find(|x| x.group == *name);
                 let (reference, focal) = (get(&scheme.groups[scheme.reference])?, get(focal)?);
                 let ci = stats::katz_interval(
-                    reference.progressed,
-                    reference.entered,
-                    focal.progressed,
-                    focal.entered,
+                    reference.progressed.value,
+                    reference.entered.value,
+                    focal.progressed.value,
+                    focal.entered.value,
                     settings.confidence,
                 )?;
                 Some(match settings.direction {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::Count;
 use super::funnel::{Direction, GroupRate, TransitionResult};
 use crate::stats::pooling::{self, Adjust, Stratum};
 
@@ -85,7 +86,12 @@ pub fn pooled(
                 .iter()
                 .map(|t| {
                     let (r, f) = (group(&t.groups, reference), group(&t.groups, focal));
-                    (r.progressed, r.entered, f.progressed, f.entered)
+                    (
+                        r.progressed.value,
+                        r.entered.value,
+                        f.progressed.value,
+                        f.entered.value,
+                    )
                 })
                 .collect();
             let used = strata.iter().filter(|s| pooling::usable(s)).count();
@@ -138,10 +144,17 @@ pub fn pooled(
 fn group<'a>(groups: &'a [GroupRate], name: &str) -> &'a GroupRate {
     static EMPTY: GroupRate = GroupRate {
         group: String::new(),
-        entered: 0,
-        progressed: 0,
+        entered: Count {
+            value: 0,
+            suppressed: false,
+        },
+        progressed: Count {
+            value: 0,
+            suppressed: false,
+        },
         rate: None,
         impact_ratio: None,
+        suppressed: false,
     };
     groups.iter().find(|g| g.group == name).unwrap_or(&EMPTY)
 }
@@ -179,7 +192,7 @@ pub struct Sensitivity {
     /// Focal group.
     pub focal: String,
     /// Applicants of unknown ethnicity who entered the step.
-    pub unknown_entered: u64,
+    pub unknown_entered: Count,
     /// The relative likelihood as reported.
     pub rl: Option<f64>,
     /// If every unknown applicant were in the reference group.
@@ -196,13 +209,14 @@ pub fn sensitivity(
 ) -> Vec<Sensitivity> {
     let mut out = Vec::new();
     for t in transitions {
-        let (ue, up) = t
-            .unknown
-            .iter()
-            .fold((0, 0), |(e, p), g| (e + g.entered, p + g.progressed));
+        let (ue, up) = t.unknown.iter().fold((0, 0), |(e, p), g| {
+            (e + g.entered.value, p + g.progressed.value)
+        });
         let r = group(&t.groups, reference);
+        let (rp, re) = (r.progressed.value, r.entered.value);
         for c in &t.comparisons {
             let f = group(&t.groups, &c.focal);
+            let (fp, fe) = (f.progressed.value, f.entered.value);
             // Reference rate ÷ focal rate, turned over for SC-WRES.
             let rl = |a: u64, n1: u64, c: u64, n2: u64| {
                 let nhs = (n1 > 0 && n2 > 0 && c > 0)
@@ -217,20 +231,10 @@ pub fn sensitivity(
                 to: t.to.clone(),
                 breakdown: t.breakdown.clone(),
                 focal: c.focal.clone(),
-                unknown_entered: ue,
+                unknown_entered: ue.into(),
                 rl: c.relative_likelihood,
-                rl_unknowns_all_reference: rl(
-                    r.progressed + up,
-                    r.entered + ue,
-                    f.progressed,
-                    f.entered,
-                ),
-                rl_unknowns_all_focal: rl(
-                    r.progressed,
-                    r.entered,
-                    f.progressed + up,
-                    f.entered + ue,
-                ),
+                rl_unknowns_all_reference: rl(rp + up, re + ue, fp, fe),
+                rl_unknowns_all_focal: rl(rp, re, fp + up, fe + ue),
             });
         }
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::{Count, is_false};
 use crate::counts::{FunnelCounts, StageSource, TableAccount};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::ethnicity::{CATEGORIES, Resolution};
@@ -16,22 +17,22 @@ pub struct LabelCount {
     /// The label as it appears in the export.
     pub label: String,
     /// Applications with it.
-    pub count: u64,
+    pub count: Count,
 }
 
 /// The `data_quality` section of an audit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DataQuality {
     /// Applications counted (after duplicates and rows without an id).
-    pub applications: u64,
+    pub applications: Count,
     /// Applications placed in a known group.
-    pub ethnicity_known: u64,
+    pub ethnicity_known: Count,
     /// Applications whose applicant declined to say.
-    pub ethnicity_declined: u64,
+    pub ethnicity_declined: Count,
     /// Applications with no ethnicity recorded.
-    pub ethnicity_not_known: u64,
+    pub ethnicity_not_known: Count,
     /// Applications whose label could not be placed.
-    pub ethnicity_unmapped: u64,
+    pub ethnicity_unmapped: Count,
     /// Share of applications placed in a known group; null when none.
     pub disclosure_rate: Option<f64>,
     /// Labels that could not be placed, most frequent first.
@@ -46,6 +47,9 @@ pub struct DataQuality {
     /// many stated an ethnicity rung could place. A low or falling rate is
     /// itself a finding.
     pub disclosure_by_stage: Vec<StageDisclosure>,
+    /// Publication mode: a count in this section is suppressed.
+    #[serde(skip_serializing_if = "is_false")]
+    pub suppressed: bool,
 }
 
 /// Disclosure among the applicants who reached one stage.
@@ -54,9 +58,9 @@ pub struct StageDisclosure {
     /// The stage.
     pub stage: String,
     /// Applicants who reached it.
-    pub applicants: u64,
+    pub applicants: Count,
     /// Of those, placed in a known group.
-    pub known: u64,
+    pub known: Count,
     /// known ÷ applicants.
     pub rate: Option<f64>,
 }
@@ -75,11 +79,16 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         if class == Class::Unmapped {
             unmapped.push(LabelCount {
                 label: label.unwrap_or_default(),
-                count: n,
+                count: n.into(),
             });
         }
     }
-    unmapped.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    unmapped.sort_by(|a, b| {
+        b.count
+            .value
+            .cmp(&a.count.value)
+            .then(a.label.cmp(&b.label))
+    });
     let get = |c| by_class.get(&c).copied().unwrap_or(0);
     let stages = counts.ladder.stages();
     let mut reached = vec![(0u64, 0u64); stages.len()];
@@ -97,25 +106,26 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         .zip(reached)
         .map(|(stage, (applicants, known))| StageDisclosure {
             stage: stage.clone(),
-            applicants,
-            known,
+            applicants: applicants.into(),
+            known: known.into(),
             rate: crate::stats::rate(known, applicants),
         })
         .collect();
     let applications = counts.applications();
     let known = get(Class::Group(0));
     DataQuality {
-        applications,
-        ethnicity_known: known,
-        ethnicity_declined: get(Class::Declined),
-        ethnicity_not_known: get(Class::NotKnown),
-        ethnicity_unmapped: get(Class::Unmapped),
+        applications: applications.into(),
+        ethnicity_known: known.into(),
+        ethnicity_declined: get(Class::Declined).into(),
+        ethnicity_not_known: get(Class::NotKnown).into(),
+        ethnicity_unmapped: get(Class::Unmapped).into(),
         disclosure_rate: crate::stats::rate(known, applications),
         unmapped_labels: unmapped,
         stage_source: counts.stage_source,
         applications_without_stage: counts.applications_without_stage,
         tables: counts.tables.clone(),
         disclosure_by_stage,
+        suppressed: false,
     }
 }
 

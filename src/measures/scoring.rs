@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::Count;
 use crate::counts::ScoreCounts;
 use crate::counts::scores::{PeriodFrom, ScoreCell};
 use crate::stats::scores::{
@@ -52,7 +53,7 @@ pub struct ScoreGroup {
     /// Level.
     pub level: Level,
     /// Observations.
-    pub n: u64,
+    pub n: Count,
     /// Mean score.
     pub mean: Option<f64>,
     /// Sample standard deviation.
@@ -102,9 +103,9 @@ pub struct ScoringRate {
     /// The category, e.g. "BME" or "BME × Female".
     pub category: String,
     /// Applications scored.
-    pub n: u64,
+    pub n: Count,
     /// Of those, scoring above the overall median.
-    pub above_median: u64,
+    pub above_median: Count,
     /// above_median / n.
     pub scoring_rate: Option<f64>,
     /// Rate ÷ highest rate in the dimension.
@@ -124,9 +125,9 @@ pub struct Ll144 {
     /// Rates by category.
     pub categories: Vec<ScoringRate>,
     /// Applications left out for unknown ethnicity.
-    pub unknown_ethnicity: u64,
+    pub unknown_ethnicity: Count,
     /// Applications left out of the sex tables for unknown sex.
-    pub unknown_sex: u64,
+    pub unknown_sex: Count,
 }
 
 /// The gap in one period.
@@ -135,9 +136,9 @@ pub struct DriftPeriod {
     /// "2025Q1".
     pub period: String,
     /// Reference applications scored.
-    pub n_reference: u64,
+    pub n_reference: Count,
     /// Focal applications scored.
-    pub n_focal: u64,
+    pub n_focal: Count,
     /// Focal mean − reference mean.
     pub gap: Option<f64>,
     /// Standard error of the gap.
@@ -340,7 +341,7 @@ fn summary(group: &str, known: bool, level: Level, h: &Histogram) -> ScoreGroup 
         group: group.to_string(),
         known,
         level,
-        n: m.n,
+        n: m.n.into(),
         mean: m.mean(),
         sd: m.sd(),
         median: h.median(),
@@ -449,8 +450,8 @@ fn ll144(cells: &[ScoreCell], taxonomy: &Taxonomy) -> Ll144 {
             categories.push(ScoringRate {
                 dimension: dim,
                 category: category.clone(),
-                n: t.0,
-                above_median: t.1,
+                n: t.0.into(),
+                above_median: t.1.into(),
                 scoring_rate: r,
                 impact_ratio: match (r, best) {
                     (Some(r), Some(b)) if b > 0.0 => Some(r / b),
@@ -464,8 +465,8 @@ fn ll144(cells: &[ScoreCell], taxonomy: &Taxonomy) -> Ll144 {
         level: Level::Application,
         median,
         categories,
-        unknown_ethnicity,
-        unknown_sex,
+        unknown_ethnicity: unknown_ethnicity.into(),
+        unknown_sex: unknown_sex.into(),
     }
 }
 
@@ -535,8 +536,8 @@ fn drift(
         }
         periods.push(DriftPeriod {
             period: period_name(*key),
-            n_reference: r.n,
-            n_focal: f.n,
+            n_reference: r.n.into(),
+            n_focal: f.n.into(),
             gap,
             se,
         });

@@ -80,6 +80,12 @@ pub fn long_table(audit: &Audit) -> Sheet {
         .map(String::from),
     );
     header.extend(COMPARISON_COLUMNS.map(String::from));
+    // Published reports say which rows carry a suppressed count (the empty
+    // cells would otherwise read as undefined).
+    let published = audit.publication.is_some();
+    if published {
+        header.push("suppressed".into());
+    }
     let flag = |x: Option<bool>| x.map(Value::Bool).unwrap_or(Value::Null);
     let text = |s: &str| Value::String(s.to_string());
     let mut records = Vec::new();
@@ -109,8 +115,8 @@ pub fn long_table(audit: &Audit) -> Sheet {
             record.extend([
                 text(&g.group),
                 Value::Bool(known),
-                Value::from(g.entered),
-                Value::from(g.progressed),
+                Value::from(g.entered.shown()),
+                Value::from(g.progressed.shown()),
                 num(g.rate),
                 num(g.impact_ratio),
             ]);
@@ -130,6 +136,9 @@ pub fn long_table(audit: &Audit) -> Sheet {
                     c.note.clone().map(Value::String).unwrap_or(Value::Null),
                 ]),
                 None => record.extend(std::iter::repeat_n(Value::Null, COMPARISON_COLUMNS.len())),
+            }
+            if published {
+                record.push(Value::Bool(g.suppressed));
             }
             records.push(record);
         }

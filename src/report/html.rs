@@ -56,6 +56,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         s.adjust.describe(),
         audit.comparisons_tested()
     );
+    if let Some(note) = super::publication_note(audit) {
+        let _ = writeln!(h, "<p class=\"meta\">{}</p>", esc(&note));
+    }
     h.push_str("<h2 id=\"findings\">Findings</h2><ul class=\"findings\">");
     for f in &audit.findings {
         let _ = write!(h, "<li>{}</li>", esc(&f.text));
@@ -185,7 +188,9 @@ fn forest_plot(audit: &Audit) -> String {
 fn funnel_chart(audit: &Audit) -> String {
     let stages = &audit.settings.ladder;
     // Consecutive whole-dataset steps give each group's count at each stage.
-    let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
+    // A suppressed count (publication mode) draws no bar: its height would
+    // give the count away.
+    let mut groups: Vec<(String, Vec<Option<u64>>)> = Vec::new();
     for t in audit
         .transitions
         .iter()
@@ -201,12 +206,12 @@ fn funnel_chart(audit: &Audit) -> String {
             let entry = match groups.iter_mut().find(|x| x.0 == g.group) {
                 Some(e) => e,
                 None => {
-                    groups.push((g.group.clone(), vec![0; stages.len()]));
+                    groups.push((g.group.clone(), vec![Some(0); stages.len()]));
                     groups.last_mut().expect("just pushed")
                 }
             };
-            entry.1[from] = g.entered;
-            entry.1[to] = g.progressed;
+            entry.1[from] = g.entered.shown();
+            entry.1[to] = g.progressed.shown();
         }
     }
     let (bar_w, gap, chart_h) = (22.0, 6.0, 160.0);
@@ -223,13 +228,22 @@ fn funnel_chart(audit: &Audit) -> String {
     for (si, stage) in stages.iter().enumerate() {
         let x0 = 50.0 + group_w * si as f64;
         for (gi, (_, counts)) in groups.iter().enumerate() {
-            let share = if counts[0] > 0 {
-                counts[si] as f64 / counts[0] as f64
-            } else {
-                0.0
+            let x = x0 + (bar_w + gap) * gi as f64;
+            let share = match (counts[si], counts[0]) {
+                (Some(n), Some(all)) if all > 0 => n as f64 / all as f64,
+                (Some(_), Some(_)) => 0.0,
+                _ => {
+                    let _ = write!(
+                        svg,
+                        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                        x + bar_w / 2.0,
+                        chart_h + 6.0,
+                        crate::measures::SUPPRESSED_SYMBOL
+                    );
+                    continue;
+                }
             };
             let h = share * chart_h;
-            let x = x0 + (bar_w + gap) * gi as f64;
             let _ = write!(
                 svg,
                 "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar_w}\" height=\"{h:.1}\" fill=\"{}\"><title>{:.1}%</title></rect>",

@@ -51,6 +51,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         audit.comparisons_tested(),
         s.adjust.describe()
     )?;
+    if let Some(note) = super::publication_note(audit) {
+        writeln!(out)?;
+        writeln!(out, "{note}")?;
+    }
     writeln!(out)?;
     writeln!(out, "## Findings")?;
     writeln!(out)?;

@@ -60,3 +60,20 @@ pub fn fmt_interval(low: Option<f64>, high: Option<f64>) -> String {
         _ => "–".to_string(),
     }
 }
+
+/// What publication mode did, in a sentence or two; `None` when the report
+/// is not for publication.
+pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {
+    let p = audit.publication.as_ref()?;
+    let mut text = format!(
+        "Published version: counts from 1 to {} are suppressed and shown as {} ({} of them), with {} more suppressed so that none can be worked out from totals or neighbouring cells; rates, ratios and tests that rest on a suppressed count are withheld.",
+        p.threshold.saturating_sub(1),
+        crate::measures::SUPPRESSED_SYMBOL,
+        p.primary,
+        p.secondary
+    );
+    if !p.withheld.is_empty() {
+        text.push_str(&format!(" Left out: {}.", p.withheld.join("; ")));
+    }
+    Some(text)
+}

@@ -33,6 +33,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         s.adjust.describe(),
         round(1.0 - s.confidence)
     )?;
+    if let Some(note) = super::publication_note(audit) {
+        writeln!(out, "{note}")?;
+    }
     writeln!(out)?;
     if !audit.findings.is_empty() {
         writeln!(out, "Findings")?;

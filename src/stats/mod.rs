@@ -9,6 +9,7 @@ pub mod pooling;
 mod proportions;
 pub mod scores;
 pub mod slates;
+pub mod suppression;
 
 pub use fisher::fisher_exact_two_sided;
 pub use proportions::{

@@ -1,0 +1,791 @@
+//! Publication mode (`--publish`): suppress small counts so that no
+//! published figure identifies a handful of applicants, and withhold every
+//! figure derived from a suppressed count.
+//!
+//! The published counts form one system of cells: each group's count at
+//! each stage for the whole dataset and every breakdown row (and panel type),
+//! the unknown-ethnicity totals the sensitivity bounds print, the applicants
+//! and known applicants at each stage, the data-quality headline counts and
+//! the unmapped labels' counts. The additive relations between them (a
+//! whole-dataset count is the sum of its breakdown rows, the applicants at a
+//! stage are the sum of the classes, …) are the equations a reader could use
+//! to work a hidden count out; [`crate::stats::suppression`] hides cells
+//! until none can be. An equation is only added when it holds in the
+//! numbers (a breakdown whose rows do not add up to the whole gives a reader
+//! nothing to solve with).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::Count;
+use super::funnel::{Comparison, GroupRate, TransitionResult};
+use crate::audit::Audit;
+use crate::counts::PANEL_TYPE;
+use crate::stats::suppression::{self, Equation};
+
+/// What publication mode did, for the `publication` section of the output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Publication {
+    /// Counts from 1 to `threshold − 1` are suppressed.
+    pub threshold: u64,
+    /// Distinct published counts considered.
+    pub cells: usize,
+    /// Suppressed because they are small.
+    pub primary: usize,
+    /// Suppressed so that the small ones cannot be worked out.
+    pub secondary: usize,
+    /// Additive relations checked.
+    pub equations: usize,
+    /// What else was left out, and why.
+    pub withheld: Vec<String>,
+}
+
+/// The note on a comparison whose counts are suppressed.
+pub const WITHHELD: &str = "withheld for publication: derived from suppressed counts";
+
+/// Where a count sits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    /// A group's (or unknown class's) applicants reaching a stage.
+    Funnel {
+        breakdown: Vec<(String, String)>,
+        group: String,
+        stage: String,
+    },
+    /// The unknown classes together (sensitivity's `unknown_entered`).
+    Unknown {
+        breakdown: Vec<(String, String)>,
+        stage: String,
+    },
+    /// All applicants reaching a stage (disclosure by stage).
+    StageAll(String),
+    /// Known-ethnicity applicants reaching a stage.
+    StageKnown(String),
+    /// A data-quality headline count.
+    Quality(&'static str),
+    /// An unmapped label's count.
+    Label(String),
+}
+
+#[derive(Default)]
+struct Cells {
+    index: HashMap<Key, usize>,
+    keys: Vec<Key>,
+    values: Vec<u64>,
+    equations: Vec<Equation>,
+}
+
+impl Cells {
+    fn cell(&mut self, key: Key, value: u64) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let i = self.values.len();
+        self.index.insert(key.clone(), i);
+        self.keys.push(key);
+        self.values.push(value);
+        i
+    }
+
+    fn get(&self, key: &Key) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// Adds `total = Σ parts` when the numbers agree.
+    fn relate(&mut self, total: usize, parts: Vec<usize>) {
+        let sum: u64 = parts.iter().map(|&p| self.values[p]).sum();
+        if !parts.is_empty() && sum == self.values[total] && !parts.contains(&total) {
+            self.equations.push(Equation { total, parts });
+        }
+    }
+}
+
+fn breakdown_key(b: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    b.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Every step with its full breakdown: the top-level transitions and the
+/// steps by panel type (breakdown `panel_type`).
+fn all_steps(audit: &Audit) -> Vec<(Vec<(String, String)>, &TransitionResult)> {
+    let mut steps: Vec<(Vec<(String, String)>, &TransitionResult)> = audit
+        .transitions
+        .iter()
+        .map(|t| (breakdown_key(&t.breakdown), t))
+        .collect();
+    for p in audit.panels.iter().flat_map(|p| &p.by_panel_type) {
+        for t in &p.transitions {
+            let mut b = t.breakdown.clone();
+            b.insert(PANEL_TYPE.to_string(), p.panel_type.to_string());
+            steps.push((breakdown_key(&b), t));
+        }
+    }
+    steps
+}
+
+/// Builds the cells and equations of the audit's published counts.
+fn cells_of(audit: &Audit) -> Cells {
+    let mut cells = Cells::default();
+    let steps = all_steps(audit);
+    // Funnel cells and the unknown totals, per breakdown row.
+    let mut unknown_classes: BTreeSet<String> = BTreeSet::new();
+    let mut known_groups: BTreeSet<String> = BTreeSet::new();
+    for (b, t) in &steps {
+        for (stage, pick) in [(&t.from, true), (&t.to, false)] {
+            let count = |g: &GroupRate| {
+                if pick {
+                    g.entered.value
+                } else {
+                    g.progressed.value
+                }
+            };
+            let mut unknown_parts = Vec::new();
+            for g in t.groups.iter().chain(&t.unknown) {
+                let key = Key::Funnel {
+                    breakdown: b.clone(),
+                    group: g.group.clone(),
+                    stage: stage.clone(),
+                };
+                let i = cells.cell(key, count(g));
+                if t.unknown.iter().any(|u| u.group == g.group) {
+                    unknown_parts.push(i);
+                    unknown_classes.insert(g.group.clone());
+                } else {
+                    known_groups.insert(g.group.clone());
+                }
+            }
+            let total: u64 = t.unknown.iter().map(count).sum();
+            let key = Key::Unknown {
+                breakdown: b.clone(),
+                stage: stage.clone(),
+            };
+            if cells.get(&key).is_none() {
+                let u = cells.cell(key, total);
+                cells.relate(u, unknown_parts);
+            }
+        }
+    }
+    // Breakdown rows add up to coarser rows (the whole dataset, or a single
+    // column of a crossed breakdown).
+    let funnel_keys: Vec<Key> = cells.keys.clone();
+    let dims: BTreeSet<Vec<String>> = funnel_keys
+        .iter()
+        .filter_map(|k| match k {
+            Key::Funnel { breakdown, .. } | Key::Unknown { breakdown, .. } => {
+                Some(breakdown.iter().map(|(c, _)| c.clone()).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    for fine in &dims {
+        for coarse in dims
+            .iter()
+            .filter(|d| d.len() < fine.len() && d.iter().all(|c| fine.contains(c)))
+        {
+            let mut sums: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+            for (i, k) in funnel_keys.iter().enumerate() {
+                let project = |b: &Vec<(String, String)>| -> Option<Vec<(String, String)>> {
+                    (b.len() == fine.len() && b.iter().all(|(c, _)| fine.contains(c))).then(|| {
+                        b.iter()
+                            .filter(|(c, _)| coarse.contains(c))
+                            .cloned()
+                            .collect()
+                    })
+                };
+                let total = match k {
+                    Key::Funnel {
+                        breakdown,
+                        group,
+                        stage,
+                    } => project(breakdown).map(|p| Key::Funnel {
+                        breakdown: p,
+                        group: group.clone(),
+                        stage: stage.clone(),
+                    }),
+                    Key::Unknown { breakdown, stage } => project(breakdown).map(|p| Key::Unknown {
+                        breakdown: p,
+                        stage: stage.clone(),
+                    }),
+                    _ => None,
+                };
+                if let Some(total) = total {
+                    sums.entry(total).or_default().push(i);
+                }
+            }
+            for (total, parts) in sums {
+                if let Some(t) = cells.get(&total) {
+                    cells.relate(t, parts);
+                }
+            }
+        }
+    }
+    // Disclosure by stage: all applicants and the known ones, whole dataset.
+    let q = &audit.data_quality;
+    for d in &q.disclosure_by_stage {
+        let all = cells.cell(Key::StageAll(d.stage.clone()), d.applicants.value);
+        let known = cells.cell(Key::StageKnown(d.stage.clone()), d.known.value);
+        let whole = |cells: &Cells, groups: &BTreeSet<String>| -> Vec<usize> {
+            groups
+                .iter()
+                .filter_map(|g| {
+                    cells.get(&Key::Funnel {
+                        breakdown: Vec::new(),
+                        group: g.clone(),
+                        stage: d.stage.clone(),
+                    })
+                })
+                .collect()
+        };
+        let known_parts = whole(&cells, &known_groups);
+        let mut all_parts = known_parts.clone();
+        all_parts.extend(whole(&cells, &unknown_classes));
+        if known_parts.len() == known_groups.len() {
+            cells.relate(known, known_parts);
+        }
+        if all_parts.len() == known_groups.len() + unknown_classes.len() {
+            cells.relate(all, all_parts);
+        }
+        if let Some(u) = cells.get(&Key::Unknown {
+            breakdown: Vec::new(),
+            stage: d.stage.clone(),
+        }) {
+            cells.relate(all, vec![known, u]);
+        }
+    }
+    // Data-quality headline counts: the first stage's totals and classes.
+    let first = q.disclosure_by_stage.first().map(|d| d.stage.clone());
+    let headline: [(&'static str, Count, Option<Key>); 5] = [
+        (
+            "applications",
+            q.applications,
+            first.clone().map(Key::StageAll),
+        ),
+        (
+            "ethnicity_known",
+            q.ethnicity_known,
+            first.clone().map(Key::StageKnown),
+        ),
+        ("ethnicity_declined", q.ethnicity_declined, None),
+        ("ethnicity_not_known", q.ethnicity_not_known, None),
+        ("ethnicity_unmapped", q.ethnicity_unmapped, None),
+    ];
+    let whole_step = audit
+        .transitions
+        .iter()
+        .find(|t| t.breakdown.is_empty() && Some(&t.from) == first.as_ref());
+    let mut quality_cells = Vec::new();
+    for (i, (name, count, same_as)) in headline.into_iter().enumerate() {
+        let c = cells.cell(Key::Quality(name), count.value);
+        quality_cells.push(c);
+        // The unknown classes come in the order declined, not known, unmapped.
+        let same_as = same_as.or_else(|| {
+            let t = whole_step?;
+            let u = t.unknown.get(i.checked_sub(2)?)?;
+            Some(Key::Funnel {
+                breakdown: Vec::new(),
+                group: u.group.clone(),
+                stage: t.from.clone(),
+            })
+        });
+        if let Some(other) = same_as.and_then(|k| cells.get(&k)) {
+            cells.relate(c, vec![other]);
+        }
+    }
+    let parts = quality_cells[1..].to_vec();
+    cells.relate(quality_cells[0], parts);
+    let labels: Vec<usize> = q
+        .unmapped_labels
+        .iter()
+        .map(|l| cells.cell(Key::Label(l.label.clone()), l.count.value))
+        .collect();
+    cells.relate(quality_cells[4], labels);
+    cells
+}
+
+/// Suppresses the audit's small counts (1 to `threshold − 1`) with
+/// secondary suppression, withholds what is derived from them, and leaves
+/// out per-vacancy panel make-up. Findings should be written afterwards, from
+/// what remains.
+pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
+    let cells = cells_of(audit);
+    let hidden = suppression::suppress(&cells.values, &cells.equations, threshold);
+    debug_assert!(suppression::determined_cells(&cells.equations, &hidden).is_empty());
+    let is_hidden = |key: &Key| cells.get(key).is_some_and(|i| hidden[i]);
+    let primary = cells
+        .values
+        .iter()
+        .filter(|&&v| v > 0 && v < threshold)
+        .count();
+    let suppressed = hidden.iter().filter(|&&h| h).count();
+
+    let mark_step = |b: &[(String, String)], t: &mut TransitionResult| {
+        let funnel = |group: &str, stage: &str| Key::Funnel {
+            breakdown: b.to_vec(),
+            group: group.to_string(),
+            stage: stage.to_string(),
+        };
+        let (from, to) = (t.from.clone(), t.to.clone());
+        for g in t.groups.iter_mut().chain(t.unknown.iter_mut()) {
+            g.entered.suppressed = is_hidden(&funnel(&g.group, &from));
+            g.progressed.suppressed = is_hidden(&funnel(&g.group, &to));
+            if g.entered.suppressed || g.progressed.suppressed {
+                g.suppressed = true;
+                g.rate = None;
+                g.impact_ratio = None;
+            }
+        }
+        // Impact ratios divide by the highest known rate: if any known
+        // group's rate is withheld, the others would give it away.
+        if t.groups.iter().any(|g| g.suppressed) {
+            for g in &mut t.groups {
+                g.impact_ratio = None;
+            }
+        }
+        let withheld: Vec<String> = t
+            .groups
+            .iter()
+            .filter(|g| g.suppressed)
+            .map(|g| g.group.clone())
+            .collect();
+        for c in &mut t.comparisons {
+            if withheld.contains(&c.reference) || withheld.contains(&c.focal) {
+                withhold(c);
+            }
+        }
+    };
+    for t in &mut audit.transitions {
+        let b = breakdown_key(&t.breakdown);
+        mark_step(&b, t);
+    }
+    if let Some(p) = &mut audit.panels {
+        for bp in &mut p.by_panel_type {
+            for t in &mut bp.transitions {
+                let mut b = t.breakdown.clone();
+                b.insert(PANEL_TYPE.to_string(), bp.panel_type.to_string());
+                mark_step(&breakdown_key(&b), t);
+            }
+        }
+    }
+
+    // Sensitivity bounds use the unknown totals at both ends of the step.
+    for s in &mut audit.sensitivity {
+        let b = breakdown_key(&s.breakdown);
+        let unknown = |stage: &str| Key::Unknown {
+            breakdown: b.clone(),
+            stage: stage.to_string(),
+        };
+        s.unknown_entered.suppressed = is_hidden(&unknown(&s.from));
+        let comparison_withheld = audit
+            .transitions
+            .iter()
+            .find(|t| t.from == s.from && t.to == s.to && t.breakdown == s.breakdown)
+            .and_then(|t| t.comparisons.iter().find(|c| c.focal == s.focal))
+            .is_some_and(|c| c.note.as_deref() == Some(WITHHELD));
+        if comparison_withheld || s.unknown_entered.suppressed || is_hidden(&unknown(&s.to)) {
+            s.rl = None;
+            s.rl_unknowns_all_reference = None;
+            s.rl_unknowns_all_focal = None;
+        }
+    }
+
+    // Pooled estimates combine every stratum's counts.
+    for p in &mut audit.pooled {
+        let any_hidden = audit
+            .transitions
+            .iter()
+            .filter(|t| {
+                t.from == p.from
+                    && t.to == p.to
+                    && !t.breakdown.is_empty()
+                    && t.breakdown.keys().cloned().collect::<Vec<_>>().join("×") == p.by
+            })
+            .any(|t| {
+                t.groups
+                    .iter()
+                    .any(|g| g.suppressed && (g.group == p.reference || g.group == p.focal))
+            });
+        let crude_withheld = audit
+            .transitions
+            .iter()
+            .find(|t| t.from == p.from && t.to == p.to && t.breakdown.is_empty())
+            .and_then(|t| t.comparisons.iter().find(|c| c.focal == p.focal))
+            .is_some_and(|c| c.note.as_deref() == Some(WITHHELD));
+        if crude_withheld {
+            p.crude_rl = None;
+        }
+        if any_hidden {
+            p.rr_mh = None;
+            p.ci_low = None;
+            p.ci_high = None;
+            p.p_cmh = None;
+            p.p_homogeneity = None;
+            p.note = Some(
+                "withheld for publication: a stratum's counts are suppressed, and the pooled figures could give them away".into(),
+            );
+        }
+    }
+
+    // Change since the previous period: the current side.
+    for ch in &mut audit.changes {
+        let withheld = audit
+            .transitions
+            .iter()
+            .find(|t| t.from == ch.from && t.to == ch.to && t.breakdown == ch.breakdown)
+            .and_then(|t| t.comparisons.iter().find(|c| c.focal == ch.focal))
+            .is_some_and(|c| c.note.as_deref() == Some(WITHHELD));
+        if withheld {
+            withhold_change(ch);
+        }
+    }
+
+    // Data quality.
+    let q = &mut audit.data_quality;
+    for (name, count) in [
+        ("applications", &mut q.applications),
+        ("ethnicity_known", &mut q.ethnicity_known),
+        ("ethnicity_declined", &mut q.ethnicity_declined),
+        ("ethnicity_not_known", &mut q.ethnicity_not_known),
+        ("ethnicity_unmapped", &mut q.ethnicity_unmapped),
+    ] {
+        count.suppressed = is_hidden(&Key::Quality(name));
+    }
+    if q.applications.suppressed || q.ethnicity_known.suppressed {
+        q.disclosure_rate = None;
+    }
+    for l in &mut q.unmapped_labels {
+        l.count.suppressed = is_hidden(&Key::Label(l.label.clone()));
+    }
+    for d in &mut q.disclosure_by_stage {
+        d.applicants.suppressed = is_hidden(&Key::StageAll(d.stage.clone()));
+        d.known.suppressed = is_hidden(&Key::StageKnown(d.stage.clone()));
+        if d.applicants.suppressed || d.known.suppressed {
+            d.rate = None;
+        }
+    }
+    q.suppressed = [
+        q.applications,
+        q.ethnicity_known,
+        q.ethnicity_declined,
+        q.ethnicity_not_known,
+        q.ethnicity_unmapped,
+    ]
+    .iter()
+    .chain(q.unmapped_labels.iter().map(|l| &l.count))
+    .chain(
+        q.disclosure_by_stage
+            .iter()
+            .flat_map(|d| [&d.applicants, &d.known]),
+    )
+    .any(|c| c.suppressed);
+
+    // Panels: the per-vacancy make-up names vacancies and counts a panel's
+    // members by ethnicity, which identifies them.
+    let mut withheld_sections = Vec::new();
+    if let Some(p) = &mut audit.panels {
+        if !p.compositions.is_empty() {
+            withheld_sections.push(format!(
+                "panels.compositions: the make-up of {} individual panels (it identifies panel members)",
+                p.compositions.len()
+            ));
+            p.compositions.clear();
+        }
+        let withheld_step = |pt: &str, from: &str, to: &str, focal: &str| {
+            p.by_panel_type
+                .iter()
+                .filter(|b| b.panel_type == pt)
+                .flat_map(|b| &b.transitions)
+                .filter(|t| t.from == from && t.to == to && t.breakdown.is_empty())
+                .flat_map(|t| &t.comparisons)
+                .any(|c| c.focal == focal && c.note.as_deref() == Some(WITHHELD))
+        };
+        let withheld: Vec<bool> = p
+            .panel_type_difference
+            .iter()
+            .map(|d| {
+                withheld_step("diverse", &d.from, &d.to, &d.focal)
+                    || withheld_step("all_white", &d.from, &d.to, &d.focal)
+            })
+            .collect();
+        for (d, w) in p.panel_type_difference.iter_mut().zip(withheld) {
+            if w {
+                d.rl_diverse = None;
+                d.rl_all_white = None;
+                d.ratio_of_rl = None;
+                d.ci_low = None;
+                d.ci_high = None;
+                d.p = None;
+                d.note = Some(WITHHELD.into());
+            }
+        }
+    }
+    let (mut scoring_primary, mut scoring_secondary) = (0, 0);
+    if let Some(s) = &mut audit.scoring {
+        (scoring_primary, scoring_secondary) = publish_scoring(s, threshold);
+        if s.ids_removed {
+            withheld_sections
+                .push("scoring.assessors: per-assessor rows (they carry assessor ids)".into());
+        }
+    }
+    Publication {
+        threshold,
+        cells: cells.values.len(),
+        primary: primary + scoring_primary,
+        secondary: suppressed - primary + scoring_secondary,
+        equations: cells.equations.len(),
+        withheld: withheld_sections,
+    }
+}
+
+/// Withholds a comparison's ratio, interval and tests.
+fn withhold(c: &mut Comparison) {
+    c.relative_likelihood = None;
+    c.ci_low = None;
+    c.ci_high = None;
+    c.p_fisher = None;
+    c.p_z = None;
+    c.p_adjusted = None;
+    c.outside_range = None;
+    c.significant = None;
+    c.note = Some(WITHHELD.into());
+}
+
+/// Withholds a change whose current or previous ratio rests on suppressed
+/// or small counts.
+pub fn withhold_change(ch: &mut super::change::Change) {
+    ch.rl_current = None;
+    ch.rl_previous = None;
+    ch.ratio = None;
+    ch.ci_low = None;
+    ch.ci_high = None;
+    ch.p = None;
+    ch.summary = WITHHELD.to_string();
+}
+
+/// Whether a step's comparison of `focal` with `reference` rests on a count
+/// from 1 to `threshold − 1` (used for the previous period, whose counts are
+/// not published here but whose ratio would be).
+pub fn rests_on_small_counts(
+    t: &TransitionResult,
+    reference: &str,
+    focal: &str,
+    threshold: u64,
+) -> bool {
+    t.groups
+        .iter()
+        .filter(|g| g.group == reference || g.group == focal)
+        .flat_map(|g| [g.entered.value, g.progressed.value])
+        .any(|v| v > 0 && v < threshold)
+}
+
+/// Scoring tables in publication mode: score statistics of fewer than
+/// `threshold` observations would describe a handful of people's scores, so
+/// their counts are suppressed and the statistics withheld. The LL144 table's
+/// counts are linked (the ethnicity categories and the sex categories each
+/// add up, with their unknowns, to the same applications scored; a crossed
+/// category adds up to its parts), so they get secondary suppression too.
+pub fn publish_scoring(s: &mut super::scoring::ScoringReport, threshold: u64) -> (usize, usize) {
+    use super::scoring::Level;
+    let small = |n: u64| n > 0 && n < threshold;
+    let mut primary = 0;
+    // Groups: a group's n at the application level is the LL144 ethnicity
+    // category's n, so both are handled through the LL144 system below.
+    for g in &mut s.groups {
+        if g.level == Level::Assessor && small(g.n.value) {
+            g.n.suppressed = true;
+            primary += 1;
+        }
+    }
+    // The LL144 system: category n and above-median counts, the unknowns,
+    // and two unpublished totals (all scored; all above the median).
+    let mut cells = Cells::default();
+    let l = &s.ll144;
+    let scored = l
+        .categories
+        .iter()
+        .filter(|c| c.dimension == "ethnicity")
+        .map(|c| c.n.value)
+        .sum::<u64>()
+        + l.unknown_ethnicity.value;
+    let total = cells.cell(Key::Quality("scored"), scored);
+    let unknown_eth = cells.cell(Key::Quality("unknown_ethnicity"), l.unknown_ethnicity.value);
+    let unknown_sex = cells.cell(Key::Quality("unknown_sex"), l.unknown_sex.value);
+    let key = |c: &super::scoring::ScoringRate, above: bool| {
+        Key::Label(format!("{}|{}|{above}", c.dimension, c.category))
+    };
+    let mut by_dimension: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for c in &l.categories {
+        let n = cells.cell(key(c, false), c.n.value);
+        cells.cell(key(c, true), c.above_median.value);
+        by_dimension.entry(c.dimension).or_default().push(n);
+    }
+    for (dimension, mut parts) in by_dimension.clone() {
+        match dimension {
+            "ethnicity" => parts.push(unknown_eth),
+            "sex" => parts.push(unknown_sex),
+            _ => continue,
+        }
+        cells.relate(total, parts);
+    }
+    // A crossed category "E × S" adds up over S to E, and over E to S.
+    for above in [false, true] {
+        let mut sums: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        for c in l
+            .categories
+            .iter()
+            .filter(|c| c.dimension == "ethnicity_sex")
+        {
+            let i = cells.get(&key(c, above)).expect("added above");
+            if let Some((e, x)) = c.category.split_once(" × ") {
+                sums.entry(("ethnicity".into(), e.to_string()))
+                    .or_default()
+                    .push(i);
+                sums.entry(("sex".into(), x.to_string()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        for ((dimension, category), parts) in sums {
+            if let Some(t) = l
+                .categories
+                .iter()
+                .find(|c| c.dimension == dimension && c.category == category)
+            {
+                let t = cells.get(&key(t, above)).expect("added above");
+                cells.relate(t, parts);
+            }
+        }
+    }
+    // Drift: each period's reference and focal counts add up to the
+    // groups' application-level counts when every score is dated.
+    let reference = s.comparisons.first().map(|c| c.reference.clone());
+    let focal = s.drift.periods.first().map(|_| {
+        s.comparisons
+            .iter()
+            .find(|c| c.level == Level::Application)
+            .map(|c| c.focal.clone())
+            .unwrap_or_default()
+    });
+    let period_key =
+        |period: &str, reference: bool| Key::StageAll(format!("drift|{period}|{reference}"));
+    for (is_reference, group) in [(true, reference), (false, focal)] {
+        let parts: Vec<usize> = s
+            .drift
+            .periods
+            .iter()
+            .map(|p| {
+                let n = if is_reference {
+                    p.n_reference.value
+                } else {
+                    p.n_focal.value
+                };
+                cells.cell(period_key(&p.period, is_reference), n)
+            })
+            .collect();
+        let category = group.and_then(|g| {
+            l.categories
+                .iter()
+                .find(|c| c.dimension == "ethnicity" && c.category == g)
+        });
+        if let Some(t) = category.and_then(|c| cells.get(&key(c, false))) {
+            cells.relate(t, parts);
+        }
+    }
+    let mut unpublished = vec![false; cells.values.len()];
+    unpublished[total] = true;
+    let hidden = suppression::suppress_beside_unpublished(
+        &cells.values,
+        &cells.equations,
+        threshold,
+        &unpublished,
+    );
+    primary += cells
+        .values
+        .iter()
+        .enumerate()
+        .filter(|&(i, &v)| i != total && small(v))
+        .count();
+    let secondary_ll144 = hidden
+        .iter()
+        .enumerate()
+        .filter(|&(i, &h)| h && i != total)
+        .count()
+        - cells
+            .values
+            .iter()
+            .enumerate()
+            .filter(|&(i, &v)| i != total && small(v))
+            .count();
+    let l = &mut s.ll144;
+    l.unknown_ethnicity.suppressed = hidden[unknown_eth];
+    l.unknown_sex.suppressed = hidden[unknown_sex];
+    let mut dims_withheld: BTreeSet<&'static str> = BTreeSet::new();
+    for c in &mut l.categories {
+        c.n.suppressed = cells.get(&key(c, false)).is_some_and(|i| hidden[i]);
+        c.above_median.suppressed = cells.get(&key(c, true)).is_some_and(|i| hidden[i]);
+        if c.n.suppressed || c.above_median.suppressed {
+            c.scoring_rate = None;
+            dims_withheld.insert(c.dimension);
+        }
+    }
+    for c in &mut l.categories {
+        if dims_withheld.contains(c.dimension) {
+            c.impact_ratio = None;
+        }
+    }
+    // Application-level groups follow their LL144 ethnicity category; the
+    // unknown classes have no category, so they follow the small-count rule.
+    for g in &mut s.groups {
+        if g.level == Level::Application {
+            g.n.suppressed = match l
+                .categories
+                .iter()
+                .find(|c| c.dimension == "ethnicity" && c.category == g.group)
+            {
+                Some(c) => c.n.suppressed,
+                None => small(g.n.value),
+            };
+        }
+        if g.n.suppressed {
+            g.mean = None;
+            g.sd = None;
+            g.median = None;
+        }
+    }
+    let withheld: Vec<(String, Level)> = s
+        .groups
+        .iter()
+        .filter(|g| g.n.suppressed)
+        .map(|g| (g.group.clone(), g.level))
+        .collect();
+    for c in &mut s.comparisons {
+        if withheld
+            .iter()
+            .any(|(g, lv)| *lv == c.level && (*g == c.focal || *g == c.reference))
+        {
+            c.mean_gap = None;
+            c.gap_ci_low = None;
+            c.gap_ci_high = None;
+            c.hedges_g = None;
+            c.g_ci_low = None;
+            c.g_ci_high = None;
+            c.u = None;
+            c.p_mann_whitney = None;
+            c.p_welch = None;
+            c.note = Some(WITHHELD.into());
+        }
+    }
+    // Drift: a period's gap rests on that period's scores.
+    for p in &mut s.drift.periods {
+        p.n_reference.suppressed = cells
+            .get(&period_key(&p.period, true))
+            .is_some_and(|i| hidden[i]);
+        p.n_focal.suppressed = cells
+            .get(&period_key(&p.period, false))
+            .is_some_and(|i| hidden[i]);
+        if p.n_reference.suppressed || p.n_focal.suppressed {
+            p.gap = None;
+            p.se = None;
+        }
+    }
+    (primary, secondary_ll144)
+}
