@@ -627,3 +627,21 @@ fn drift_periods_from_applied_or_interview_dates() {
     );
     assert_eq!(interview["scoring"]["drift"]["period_from"], "interview");
 }
+
+/// A breakdown by the vacancy itself, beside panels (which also key on the
+/// vacancy): once a duplicate-column error inside the counting pass.
+#[test]
+fn breakdown_by_vacancy_beside_panels() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let doc = common::run_json(&["audit", sample, "--by", "vacancy_id", "--format", "json"]);
+    let rows: std::collections::BTreeSet<String> = doc["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["breakdown"]["vacancy_id"].as_str().map(String::from))
+        .collect();
+    assert_eq!(
+        rows.len() as u64,
+        doc["panels"]["vacancies"].as_u64().unwrap()
+    );
+}

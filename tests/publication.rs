@@ -122,9 +122,19 @@ impl Published {
     /// Reads what a reader of the JSON can see.
     fn from_report(doc: &Value) -> Published {
         let mut p = Published::default();
-        let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // (coarser row's cell, finer breakdown's columns) → the finer cells.
+        let mut rows: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        let mut breakdowns: Vec<BTreeMap<String, String>> = Vec::new();
         for t in doc["transitions"].as_array().unwrap() {
-            let b = t["breakdown"].to_string();
+            let b: BTreeMap<String, String> =
+                serde_json::from_value(t["breakdown"].clone()).unwrap();
+            if !breakdowns.contains(&b) {
+                breakdowns.push(b);
+            }
+        }
+        for t in doc["transitions"].as_array().unwrap() {
+            let b: BTreeMap<String, String> =
+                serde_json::from_value(t["breakdown"].clone()).unwrap();
             let all = t["groups"]
                 .as_array()
                 .unwrap()
@@ -133,17 +143,31 @@ impl Published {
             for g in all {
                 let name = g["group"].as_str().unwrap();
                 for (stage, field) in [(&t["from"], "entered"), (&t["to"], "progressed")] {
-                    let key = format!("{b}|{name}|{}", stage.as_str().unwrap());
+                    let stage = stage.as_str().unwrap();
+                    let key = format!("{}|{name}|{stage}", json!(b));
                     p.put(key.clone(), &g[field]);
-                    if b != "{}" {
-                        rows.entry(format!("{{}}|{name}|{}", stage.as_str().unwrap()))
-                            .or_default()
-                            .push(key);
+                    // Every coarser breakdown present in the report: the
+                    // rows of this one add up to it.
+                    let columns: Vec<&String> = b.keys().collect();
+                    for mask in 0..(1u32 << columns.len()) - 1 {
+                        let coarse: BTreeMap<String, String> = columns
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << i) != 0)
+                            .map(|(_, c)| ((*c).clone(), b[*c].clone()))
+                            .collect();
+                        if breakdowns.iter().any(|x| x.keys().eq(coarse.keys())) {
+                            let total = format!("{}|{name}|{stage}", json!(coarse));
+                            let fine: Vec<&String> = b.keys().collect();
+                            rows.entry((total, format!("{fine:?}")))
+                                .or_default()
+                                .push(key.clone());
+                        }
                     }
                 }
             }
         }
-        for (whole, mut parts) in rows {
+        for ((whole, _), mut parts) in rows {
             parts.sort();
             parts.dedup();
             p.relations.push((whole, parts));
@@ -481,7 +505,18 @@ fn the_threshold_needs_the_mode_and_a_sensible_value() {
 fn sample_data_publishes_without_recoverable_cells() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
     let args = |publish: bool| {
-        let mut a = vec!["audit", sample, "--by", "organisation", "--format", "json"];
+        let mut a = vec![
+            "audit",
+            sample,
+            "--by",
+            "organisation,grade",
+            "--by",
+            "organisation",
+            "--by",
+            "grade",
+            "--format",
+            "json",
+        ];
         if publish {
             a.push("--publish");
         }

@@ -282,9 +282,10 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> LazyFrame {
         col("reached").max().alias("reached"),
         len().cast(DataType::UInt64).alias("applications"),
     ];
+    // The group key (vacancy_id) and grade are taken already.
     aggs.extend(
         by.iter()
-            .filter(|b| b.as_str() != "grade")
+            .filter(|b| !matches!(b.as_str(), "grade" | "vacancy_id"))
             .map(|b| col(b.as_str()).first()),
     );
     app.frame
