@@ -335,3 +335,101 @@ fn malformed_lines_stop_slates_and_labels_too() {
         );
     }
 }
+
+/// Publication mode: every count from 1 to 4 is hidden, no list's sum has a
+/// single hidden member (it could be subtracted out), and the rule outcomes
+/// stay.
+#[test]
+fn published_slates_hide_small_counts_and_keep_rule_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("search");
+    let d = out.to_str().unwrap();
+    let status = rung()
+        .args([
+            "generate",
+            "--ladder",
+            "search",
+            "--applications",
+            "2000",
+            "--seed",
+            "5",
+            "--out",
+            d,
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let plain = run_json(&["slates", d, "--by", "client", "--format", "json"]);
+    let doc = run_json(&[
+        "slates",
+        d,
+        "--by",
+        "client",
+        "--format",
+        "json",
+        "--publish",
+    ]);
+    assert!(doc["publication"]["primary"].as_u64().unwrap() > 0);
+    let hidden = |v: &Value| v.is_null();
+    for (a, p) in doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(plain["slates"].as_array().unwrap())
+    {
+        assert_eq!(a["rules"], p["rules"], "rule outcomes are kept");
+        for list in ["longlist", "shortlist"] {
+            let (c, truth) = (&a[list], &p[list]);
+            let mut members = vec![&c["total"], &c["unknown"]];
+            members.extend(c["groups"].as_object().unwrap().values());
+            let hidden_members = members.iter().filter(|v| hidden(v)).count();
+            assert_ne!(
+                hidden_members, 1,
+                "{list} of {}: one hidden count in a sum",
+                a["assignment"]
+            );
+            for field in ["total", "unknown", "focal", "women"] {
+                let n = truth[field].as_u64().unwrap();
+                if (1..5).contains(&n) {
+                    assert!(hidden(&c[field]), "{list}.{field} = {n} shown");
+                } else if !hidden(&c[field]) {
+                    assert_eq!(c[field].as_u64(), Some(n));
+                }
+            }
+            for (g, n) in truth["groups"].as_object().unwrap() {
+                if (1..5).contains(&n.as_u64().unwrap()) {
+                    assert!(hidden(&c["groups"][g]), "{list} {g} = {n} shown");
+                }
+            }
+            if hidden_members > 0 {
+                assert_eq!(c["suppressed"], true);
+                assert!(c["focal_share"].is_null());
+            }
+        }
+        for g in a["rate_by_group"].as_array().unwrap() {
+            if g["longlisted"].is_null() || g["shortlisted"].is_null() {
+                assert!(g["rate"].is_null());
+            }
+        }
+    }
+    // The shortfall's observed count is the sum of the shortlists' focal
+    // counts: never the only hidden member of that sum.
+    for (s, scope) in std::iter::once(&doc["summary"])
+        .chain(doc["by_client"].as_array().unwrap())
+        .map(|s| (s, s["client"].clone()))
+    {
+        let focal: Vec<&Value> = doc["slates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| scope.is_null() || a["client"] == scope)
+            .map(|a| &a["shortlist"]["focal"])
+            .collect();
+        let hidden_members = focal.iter().filter(|v| v.is_null()).count()
+            + usize::from(s["shortfall"]["observed"].is_null());
+        assert_ne!(hidden_members, 1, "{scope}");
+        if s["shortfall"]["observed"].is_null() {
+            assert!(s["shortfall"]["lost"].is_null() && s["shortfall"]["p"].is_null());
+        }
+    }
+}

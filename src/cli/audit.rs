@@ -19,7 +19,7 @@ use clap::Args;
 use super::{DatasetArgs, open_output, output_error};
 use rung::audit::{self, AuditSpec};
 use rung::counts::PeriodFrom;
-use rung::error::{Error, Result};
+use rung::error::Result;
 use rung::ingest::Dataset;
 use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
@@ -87,20 +87,7 @@ pub struct AuditArgs {
 impl AuditArgs {
     /// Runs the audit and writes the report.
     pub fn run(self) -> Result<()> {
-        if let Some(n) = self.suppress_below {
-            if !self.publish {
-                return Err(Error::usage(
-                    "--suppress-below only applies to published reports",
-                    Some("add --publish".into()),
-                ));
-            }
-            if n < 2 {
-                return Err(Error::usage(
-                    format!("--suppress-below {n} would suppress nothing"),
-                    Some("use 5 (the default) or more, e.g. --suppress-below 10".into()),
-                ));
-            }
-        }
+        super::suppression_threshold(self.publish, self.suppress_below)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let spec = AuditSpec {
             dataset,

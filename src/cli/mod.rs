@@ -144,6 +144,23 @@ pub fn generated_at(flag: &Option<String>) -> Option<String> {
     })
 }
 
+/// The publication threshold from `--publish` and `--suppress-below`:
+/// `None` when not publishing.
+pub fn suppression_threshold(publish: bool, suppress_below: Option<u64>) -> Result<Option<u64>> {
+    match (publish, suppress_below) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Error::usage(
+            "--suppress-below only applies to published reports",
+            Some("add --publish".into()),
+        )),
+        (true, Some(n)) if n < 2 => Err(Error::usage(
+            format!("--suppress-below {n} would suppress nothing"),
+            Some("use 5 (the default) or more, e.g. --suppress-below 10".into()),
+        )),
+        (true, n) => Ok(Some(n.unwrap_or(5))),
+    }
+}
+
 /// Refuses to write a binary workbook to a terminal.
 pub fn check_binary_output(format: OutputFormat, output: &Option<PathBuf>) -> Result<()> {
     use std::io::IsTerminal;

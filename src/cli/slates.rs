@@ -39,6 +39,14 @@ pub struct SlatesArgs {
     /// Output format (table, json, csv, xlsx).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
+    /// For publication: suppress counts below --suppress-below with
+    /// secondary suppression, and withhold figures resting on them (see
+    /// docs/publication.md). Rule outcomes stay.
+    #[arg(long)]
+    publish: bool,
+    /// With --publish: counts from 1 to N − 1 are suppressed [default: 5].
+    #[arg(long, value_name = "N")]
+    suppress_below: Option<u64>,
     /// Stamp the output with this time instead of now (RFC 3339), for
     /// byte-identical re-runs. SOURCE_DATE_EPOCH is honoured too.
     #[arg(long, value_name = "TIME")]
@@ -67,6 +75,7 @@ impl SlatesArgs {
             ));
         }
         super::check_binary_output(self.format, &self.output)?;
+        let threshold = super::suppression_threshold(self.publish, self.suppress_below)?;
         // Search exports use the search ladder unless told otherwise.
         if self.dataset.profile.is_none() {
             self.dataset.profile = Some(PathBuf::from("search"));
@@ -146,6 +155,9 @@ impl SlatesArgs {
                 .unwrap_or_else(audit::now_rfc3339),
         };
         let generated_at = provenance.generated_at.clone();
+        if let Some(n) = threshold {
+            report.publication = Some(rung::measures::publication::publish_slates(&mut report, n));
+        }
         report.provenance = Some(provenance);
         let mut out = open_output(&self.output)?;
         let written = match self.format {

@@ -390,7 +390,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
 
     // Pooled estimates combine every stratum's counts.
     for p in &mut audit.pooled {
-        let any_hidden = audit
+        let hidden_counts: usize = audit
             .transitions
             .iter()
             .filter(|t| {
@@ -399,11 +399,10 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
                     && !t.breakdown.is_empty()
                     && t.breakdown.keys().cloned().collect::<Vec<_>>().join("×") == p.by
             })
-            .any(|t| {
-                t.groups
-                    .iter()
-                    .any(|g| g.suppressed && (g.group == p.reference || g.group == p.focal))
-            });
+            .flat_map(|t| &t.groups)
+            .filter(|g| g.group == p.reference || g.group == p.focal)
+            .map(|g| usize::from(g.entered.suppressed) + usize::from(g.progressed.suppressed))
+            .sum();
         let crude_withheld = audit
             .transitions
             .iter()
@@ -413,7 +412,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
         if crude_withheld {
             p.crude_rl = None;
         }
-        if any_hidden {
+        if !pooled_can_be_shown(hidden_counts) {
             p.rr_mh = None;
             p.ci_low = None;
             p.ci_high = None;
@@ -534,6 +533,20 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
         equations: cells.equations.len(),
         withheld: withheld_sections,
     }
+}
+
+/// The figures a pooled row prints that depend on the strata's counts
+/// (crude ratio, pooled ratio, its two limits, the CMH and homogeneity p).
+const POOLED_FIGURES: usize = 6;
+
+/// Whether a pooled estimate may be shown when `hidden` of the counts it
+/// combines are suppressed. Each printed figure is one equation in the
+/// hidden counts: with no more unknowns than equations a reader could solve
+/// for them, so the figures are withheld; with more, the system is
+/// underdetermined. This is a judgement (the equations are non-linear and
+/// the counts integers), stated in docs/publication.md.
+pub fn pooled_can_be_shown(hidden: usize) -> bool {
+    hidden == 0 || hidden > POOLED_FIGURES
 }
 
 /// Withholds a comparison's ratio, interval and tests.
@@ -788,4 +801,208 @@ pub fn publish_scoring(s: &mut super::scoring::ScoringReport, threshold: u64) ->
         }
     }
     (primary, secondary_ll144)
+}
+
+/// Publication mode for the slates report. Shortlists are small, so most
+/// per-assignment counts are suppressed; what survives is each assignment's
+/// rule outcomes (met / not met) and the counts and figures across
+/// assignments. Relations: a list's total is its groups plus its unknowns,
+/// its focal count the sum of the groups outside the reference group, its
+/// known count the total less the unknowns; the shortfall's observed count
+/// is the sum of the shortlists' focal counts, the availability summary's
+/// the sum of the longlists'.
+pub fn publish_slates(r: &mut super::slates::SlateReport, threshold: u64) -> Publication {
+    use super::slates::Composition;
+    let mut cells = Cells::default();
+    let list_key = |a: &str, list: &str, what: &str| Key::Label(format!("{a}|{list}|{what}"));
+    let reference: Option<String> = r.summary.pooled.first().map(|p| p.reference.clone());
+    let add_list = |cells: &mut Cells, a: &str, list: &str, c: &Composition| {
+        let total = cells.cell(list_key(a, list, "total"), c.total.value);
+        let unknown = cells.cell(list_key(a, list, "unknown"), c.unknown.value);
+        let focal = cells.cell(list_key(a, list, "focal"), c.focal.value);
+        let known = cells.cell(list_key(a, list, "known"), c.total.value - c.unknown.value);
+        cells.cell(list_key(a, list, "women"), c.women.value);
+        let mut parts = Vec::new();
+        let mut outside = Vec::new();
+        for (g, n) in &c.groups {
+            let i = cells.cell(list_key(a, list, &format!("group:{g}")), n.value);
+            parts.push(i);
+            if Some(g) != reference.as_ref() {
+                outside.push(i);
+            }
+        }
+        cells.relate(known, parts.clone());
+        parts.push(unknown);
+        cells.relate(total, parts);
+        cells.relate(total, vec![known, unknown]);
+        cells.relate(focal, outside);
+    };
+    for a in &r.slates {
+        add_list(&mut cells, &a.assignment, "longlist", &a.longlist);
+        add_list(&mut cells, &a.assignment, "shortlist", &a.shortlist);
+    }
+    // Sums across assignments, for all of them and for each client.
+    let summaries: Vec<&super::slates::SlateSummary> =
+        std::iter::once(&r.summary).chain(&r.by_client).collect();
+    for s in &summaries {
+        let scope = s.client.clone().unwrap_or_default();
+        let members: Vec<&str> = r
+            .slates
+            .iter()
+            .filter(|a| s.client.is_none() || a.client == s.client)
+            .map(|a| a.assignment.as_str())
+            .collect();
+        let observed = cells.cell(
+            Key::Label(format!("summary|{scope}|shortfall")),
+            s.shortfall.observed.value,
+        );
+        let parts = members
+            .iter()
+            .filter_map(|a| cells.get(&list_key(a, "shortlist", "focal")))
+            .collect();
+        cells.relate(observed, parts);
+        if let Some(av) = &s.availability {
+            let observed = cells.cell(
+                Key::Label(format!("summary|{scope}|availability")),
+                av.observed.value,
+            );
+            let parts = r
+                .slates
+                .iter()
+                .filter(|a| members.contains(&a.assignment.as_str()) && a.availability.is_some())
+                .filter_map(|a| cells.get(&list_key(&a.assignment, "longlist", "focal")))
+                .collect();
+            cells.relate(observed, parts);
+        }
+    }
+    // A list's known count is printed only beside an availability benchmark;
+    // elsewhere it is a total no table shows.
+    let mut unpublished = vec![false; cells.values.len()];
+    for a in r.slates.iter().filter(|a| a.availability.is_none()) {
+        for list in ["longlist", "shortlist"] {
+            if let Some(i) = cells.get(&list_key(&a.assignment, list, "known")) {
+                unpublished[i] = true;
+            }
+        }
+    }
+    for a in r.slates.iter().filter(|a| a.availability.is_some()) {
+        if let Some(i) = cells.get(&list_key(&a.assignment, "shortlist", "known")) {
+            unpublished[i] = true;
+        }
+    }
+    let hidden = suppression::suppress_beside_unpublished(
+        &cells.values,
+        &cells.equations,
+        threshold,
+        &unpublished,
+    );
+    let is_hidden = |key: &Key| cells.get(key).is_some_and(|i| hidden[i]);
+    let published_small =
+        |i: usize| !unpublished[i] && cells.values[i] > 0 && cells.values[i] < threshold;
+    let primary = (0..cells.values.len())
+        .filter(|&i| published_small(i))
+        .count();
+    let suppressed = (0..cells.values.len())
+        .filter(|&i| hidden[i] && !unpublished[i])
+        .count();
+
+    let mark = |a: &str, list: &str, c: &mut Composition| {
+        c.total.suppressed = is_hidden(&list_key(a, list, "total"));
+        c.unknown.suppressed = is_hidden(&list_key(a, list, "unknown"));
+        c.focal.suppressed = is_hidden(&list_key(a, list, "focal"));
+        c.women.suppressed = is_hidden(&list_key(a, list, "women"));
+        for (g, n) in c.groups.iter_mut() {
+            n.suppressed = is_hidden(&list_key(a, list, &format!("group:{g}")));
+        }
+        if c.total.suppressed || c.focal.suppressed {
+            c.focal_share = None;
+        }
+        c.suppressed = c.total.suppressed
+            || c.unknown.suppressed
+            || c.focal.suppressed
+            || c.women.suppressed
+            || c.groups.values().any(|n| n.suppressed);
+        is_hidden(&list_key(a, list, "known"))
+    };
+    // Hidden longlisted/shortlisted counts per assignment, for the pooled
+    // estimates over each summary's assignments.
+    let mut hidden_strata: BTreeMap<String, usize> = BTreeMap::new();
+    for a in &mut r.slates {
+        let id = a.assignment.clone();
+        let long_known_hidden = mark(&id, "longlist", &mut a.longlist);
+        mark(&id, "shortlist", &mut a.shortlist);
+        for g in &mut a.rate_by_group {
+            g.longlisted.suppressed = a
+                .longlist
+                .groups
+                .get(&g.group)
+                .is_some_and(|n| n.suppressed);
+            g.shortlisted.suppressed = a
+                .shortlist
+                .groups
+                .get(&g.group)
+                .is_some_and(|n| n.suppressed);
+            if g.longlisted.suppressed || g.shortlisted.suppressed {
+                g.rate = None;
+                g.suppressed = true;
+            }
+            *hidden_strata.entry(a.assignment.clone()).or_default() +=
+                usize::from(g.longlisted.suppressed) + usize::from(g.shortlisted.suppressed);
+        }
+        if let Some(av) = &mut a.availability {
+            av.longlisted.suppressed = long_known_hidden;
+            av.observed.suppressed = a.longlist.focal.suppressed;
+            if av.longlisted.suppressed || av.observed.suppressed {
+                av.expected = f64::NAN;
+                av.shortfall = f64::NAN;
+                av.p_binomial = None;
+            }
+        }
+    }
+    let client_of: BTreeMap<String, Option<String>> = r
+        .slates
+        .iter()
+        .map(|a| (a.assignment.clone(), a.client.clone()))
+        .collect();
+    let mut summaries: Vec<&mut super::slates::SlateSummary> = std::iter::once(&mut r.summary)
+        .chain(r.by_client.iter_mut())
+        .collect();
+    for s in summaries.iter_mut() {
+        let scope = s.client.clone().unwrap_or_default();
+        s.shortfall.observed.suppressed =
+            is_hidden(&Key::Label(format!("summary|{scope}|shortfall")));
+        if s.shortfall.observed.suppressed {
+            s.shortfall.lost = f64::NAN;
+            s.shortfall.p = None;
+        }
+        if let Some(av) = &mut s.availability {
+            av.observed.suppressed =
+                is_hidden(&Key::Label(format!("summary|{scope}|availability")));
+            if av.observed.suppressed {
+                av.shortfall = f64::NAN;
+                av.p = None;
+            }
+        }
+        let hidden: usize = hidden_strata
+            .iter()
+            .filter(|(a, _)| s.client.is_none() || client_of[*a] == s.client)
+            .map(|(_, n)| n)
+            .sum();
+        if !pooled_can_be_shown(hidden) {
+            for p in &mut s.pooled {
+                p.rl_mh = None;
+                p.ci_low = None;
+                p.ci_high = None;
+                p.p_cmh = None;
+            }
+        }
+    }
+    Publication {
+        threshold,
+        cells: cells.values.len(),
+        primary,
+        secondary: suppressed - primary,
+        equations: cells.equations.len(),
+        withheld: Vec::new(),
+    }
 }

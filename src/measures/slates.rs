@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Count;
 use super::scoring::sex_category;
 use crate::audit::Provenance;
 use crate::counts::FunnelCounts;
@@ -67,17 +68,20 @@ impl SlateRule {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Composition {
     /// Everyone.
-    pub total: u64,
+    pub total: Count,
     /// Per group (the scheme's groups).
-    pub groups: BTreeMap<String, u64>,
+    pub groups: BTreeMap<String, Count>,
     /// Groups other than the reference, together.
-    pub focal: u64,
+    pub focal: Count,
     /// Ethnicity declined, not known or unmapped.
-    pub unknown: u64,
+    pub unknown: Count,
     /// Women.
-    pub women: u64,
+    pub women: Count,
     /// focal ÷ total, when the list has at least [`MIN_FOR_SHARE`] people.
     pub focal_share: Option<f64>,
+    /// Publication mode: a count here is suppressed.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub suppressed: bool,
 }
 
 /// A rule's outcome for one assignment.
@@ -95,11 +99,14 @@ pub struct GroupRate {
     /// Group.
     pub group: String,
     /// Longlisted.
-    pub longlisted: u64,
+    pub longlisted: Count,
     /// Shortlisted.
-    pub shortlisted: u64,
+    pub shortlisted: Count,
     /// shortlisted ÷ longlisted; null when too few to compare.
     pub rate: Option<f64>,
+    /// Publication mode: a count here is suppressed.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub suppressed: bool,
 }
 
 /// One assignment.
@@ -133,9 +140,9 @@ pub struct Availability {
     /// Share of available people outside the reference group.
     pub focal_share: f64,
     /// Longlisted candidates of known ethnicity.
-    pub longlisted: u64,
+    pub longlisted: Count,
     /// Of those, outside the reference group.
-    pub observed: u64,
+    pub observed: Count,
     /// Expected from the benchmark share.
     pub expected: f64,
     /// expected − observed (positive: fewer than the benchmark would give).
@@ -154,7 +161,7 @@ pub struct AvailabilitySummary {
     /// Assignments no row matched (left out).
     pub assignments_unmatched: u64,
     /// Focal candidates longlisted.
-    pub observed: u64,
+    pub observed: Count,
     /// Expected from the benchmark shares.
     pub expected: f64,
     /// expected − observed.
@@ -203,7 +210,7 @@ pub struct PooledSlate {
 #[derive(Debug, Clone, Serialize)]
 pub struct Shortfall {
     /// Focal candidates shortlisted.
-    pub observed: u64,
+    pub observed: Count,
     /// Expected if each shortlist were drawn at random from its longlist
     /// (known ethnicity only).
     pub expected: f64,
@@ -244,6 +251,9 @@ pub struct SlateReport {
     pub summary: SlateSummary,
     /// Per client.
     pub by_client: Vec<SlateSummary>,
+    /// What publication mode suppressed (`--publish`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publication: Option<super::publication::Publication>,
     /// What produced the report (set by the caller, which knows the inputs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance<SlateSettings>>,
@@ -320,28 +330,31 @@ pub fn slates(
     let compose = |rows: &[(Class, bool, u8, u64)], at_least: u8| {
         let mut comp = Composition::default();
         for g in &scheme.groups {
-            comp.groups.insert(g.clone(), 0);
+            comp.groups.insert(g.clone(), Count::default());
         }
         for &(class, woman, reached, n) in rows {
             if reached < at_least {
                 continue;
             }
-            comp.total += n;
+            comp.total.value += n;
             if woman {
-                comp.women += n;
+                comp.women.value += n;
             }
             match class {
                 Class::Group(g) => {
-                    *comp.groups.entry(scheme.groups[g].clone()).or_default() += n;
+                    comp.groups
+                        .entry(scheme.groups[g].clone())
+                        .or_default()
+                        .value += n;
                     if g != scheme.reference {
-                        comp.focal += n;
+                        comp.focal.value += n;
                     }
                 }
-                _ => comp.unknown += n,
+                _ => comp.unknown.value += n,
             }
         }
-        if comp.total >= MIN_FOR_SHARE {
-            comp.focal_share = Some(comp.focal as f64 / comp.total as f64);
+        if comp.total.value >= MIN_FOR_SHARE {
+            comp.focal_share = Some(comp.focal.value as f64 / comp.total.value as f64);
         }
         comp
     };
@@ -362,14 +375,15 @@ pub fn slates(
             .groups
             .iter()
             .map(|g| {
-                let (l, s) = (longlist.groups[g], shortlist.groups[g]);
+                let (l, s) = (longlist.groups[g].value, shortlist.groups[g].value);
                 let rate = (l >= MIN_FOR_RATE).then(|| s as f64 / l as f64);
                 too_few |= rate.is_none() && l > 0;
                 GroupRate {
                     group: g.clone(),
-                    longlisted: l,
-                    shortlisted: s,
+                    longlisted: l.into(),
+                    shortlisted: s.into(),
                     rate,
+                    suppressed: false,
                 }
             })
             .collect();
@@ -419,6 +433,7 @@ pub fn slates(
         slates: assignments,
         summary,
         by_client,
+        publication: None,
         provenance: None,
     }
 }
@@ -444,27 +459,27 @@ fn availability(
         1.0 - shares.iter().map(|(_, s)| s).sum::<f64>()
     }
     .clamp(0.0, 1.0);
-    let n = longlist.total - longlist.unknown;
+    let n = longlist.total.value - longlist.unknown.value;
     let expected = n as f64 * focal_share;
     Some(Availability {
         benchmark: description,
         focal_share,
-        longlisted: n,
+        longlisted: n.into(),
         observed: longlist.focal,
         expected,
-        shortfall: expected - longlist.focal as f64,
-        p_binomial: binomial_lower_tail(n, focal_share, longlist.focal),
+        shortfall: expected - longlist.focal.value as f64,
+        p_binomial: binomial_lower_tail(n, focal_share, longlist.focal.value),
     })
 }
 
 fn rule_met(rule: &SlateRule, longlist: &Composition, shortlist: &Composition) -> Option<bool> {
-    if rule.only_if_longlist_has_focal && longlist.focal == 0 {
+    if rule.only_if_longlist_has_focal && longlist.focal.value == 0 {
         return None;
     }
     if let Some(min) = rule.only_if_longlist_focal_share {
         // Judged on the longlist's actual share, however small the list.
-        let share = if longlist.total > 0 {
-            longlist.focal as f64 / longlist.total as f64
+        let share = if longlist.total.value > 0 {
+            longlist.focal.value as f64 / longlist.total.value as f64
         } else {
             0.0
         };
@@ -473,9 +488,14 @@ fn rule_met(rule: &SlateRule, longlist: &Composition, shortlist: &Composition) -
         }
     }
     let share_ok = rule.min_focal_share.is_none_or(|min| {
-        shortlist.total > 0 && shortlist.focal as f64 / shortlist.total as f64 >= min
+        shortlist.total.value > 0
+            && shortlist.focal.value as f64 / shortlist.total.value as f64 >= min
     });
-    Some(shortlist.focal >= rule.min_focal && shortlist.women >= rule.min_women && share_ok)
+    Some(
+        shortlist.focal.value >= rule.min_focal
+            && shortlist.women.value >= rule.min_women
+            && share_ok,
+    )
 }
 
 fn summarise(
@@ -515,10 +535,10 @@ fn summarise(
                 .iter()
                 .map(|a| {
                     (
-                        a.shortlist.groups[reference],
-                        a.longlist.groups[reference],
-                        a.shortlist.groups[focal],
-                        a.longlist.groups[focal],
+                        a.shortlist.groups[reference].value,
+                        a.longlist.groups[reference].value,
+                        a.shortlist.groups[focal].value,
+                        a.longlist.groups[focal].value,
                     )
                 })
                 .collect();
@@ -537,12 +557,12 @@ fn summarise(
     let draws: Vec<Draw> = assignments
         .iter()
         .map(|a| Draw {
-            longlisted: a.longlist.total - a.longlist.unknown,
-            focal: a.longlist.focal,
-            shortlisted: a.shortlist.total - a.shortlist.unknown,
+            longlisted: a.longlist.total.value - a.longlist.unknown.value,
+            focal: a.longlist.focal.value,
+            shortlisted: a.shortlist.total.value - a.shortlist.unknown.value,
         })
         .collect();
-    let observed: u64 = assignments.iter().map(|a| a.shortlist.focal).sum();
+    let observed: u64 = assignments.iter().map(|a| a.shortlist.focal.value).sum();
     let (expected, p) = match shortlist_shortfall(&draws, observed) {
         Some((e, p)) => (e, Some(p)),
         None => (0.0, None),
@@ -553,7 +573,7 @@ fn summarise(
         rules: rule_summaries,
         pooled,
         shortfall: Shortfall {
-            observed,
+            observed: observed.into(),
             expected,
             lost: expected - observed as f64,
             p,
@@ -563,10 +583,10 @@ fn summarise(
                 .iter()
                 .filter_map(|a| a.availability.as_ref())
                 .collect();
-            let observed: u64 = matched.iter().map(|a| a.observed).sum();
+            let observed: u64 = matched.iter().map(|a| a.observed.value).sum();
             let draws: Vec<(u64, f64)> = matched
                 .iter()
-                .map(|a| (a.longlisted, a.focal_share))
+                .map(|a| (a.longlisted.value, a.focal_share))
                 .collect();
             let tail = binomial_sum_lower_tail(&draws, observed);
             let expected = tail.map_or(0.0, |t| t.0);
@@ -574,7 +594,7 @@ fn summarise(
                 benchmark: b.file.clone(),
                 assignments_matched: matched.len() as u64,
                 assignments_unmatched: (assignments.len() - matched.len()) as u64,
-                observed,
+                observed: observed.into(),
                 expected,
                 shortfall: expected - observed as f64,
                 p: tail.map(|t| t.1),

@@ -47,7 +47,13 @@ fn write_summary(s: &SlateSummary, out: &mut dyn Write) -> std::io::Result<()> {
             fmt_p(p.p_cmh)
         )?;
     }
-    if let Some(a) = &s.availability {
+    if let Some(a) = s.availability.as_ref().filter(|a| a.observed.suppressed) {
+        writeln!(
+            out,
+            "  Longlists against availability ({} assignments matched): the count is suppressed for publication.",
+            a.assignments_matched
+        )?;
+    } else if let Some(a) = &s.availability {
         writeln!(
             out,
             "  Longlists against availability ({} assignments matched, {} not): {} from outside the reference group against {:.1} expected ({:.1} {}; exact p of as few or fewer: {}).",
@@ -61,6 +67,13 @@ fn write_summary(s: &SlateSummary, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     let f = &s.shortfall;
+    if f.observed.suppressed {
+        return writeln!(
+            out,
+            "  Shortlisted from outside the reference group: {} (suppressed for publication), against {:.1} expected from the longlists.",
+            f.observed, f.expected
+        );
+    }
     writeln!(
         out,
         "  Shortlisted from outside the reference group: {} against {:.1} expected from the longlists ({:.1} {} than expected; exact p of as few or fewer: {}).",
@@ -79,6 +92,16 @@ pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> 
         "rung slates — {} → {} by assignment",
         r.longlist_stage, r.shortlist_stage
     )?;
+    if let Some(p) = &r.publication {
+        writeln!(
+            out,
+            "Published version: counts from 1 to {} are suppressed and shown as {} ({} of them), with {} more suppressed so that none can be worked out; figures resting on them are withheld.",
+            p.threshold.saturating_sub(1),
+            crate::measures::SUPPRESSED_SYMBOL,
+            p.primary,
+            p.secondary
+        )?;
+    }
     writeln!(out)?;
     write_summary(&r.summary, out)?;
     for c in &r.by_client {
@@ -100,7 +123,11 @@ pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> 
     t.set_header(header);
     for a in &r.slates {
         let list = |c: &crate::measures::slates::Composition| {
-            format!("{} / {} / {}", c.focal, c.total - c.unknown, c.total)
+            let known = match (c.total.shown(), c.unknown.shown()) {
+                (Some(t), Some(u)) => (t - u).to_string(),
+                _ => crate::measures::SUPPRESSED_SYMBOL.to_string(),
+            };
+            format!("{} / {known} / {}", c.focal, c.total)
         };
         let mut row = vec![
             Cell::new(&a.assignment),
@@ -155,14 +182,14 @@ pub fn assignments_sheet(r: &SlateReport) -> Sheet {
             let mut row = vec![
                 Value::from(a.assignment.as_str()),
                 Value::from(a.client.clone().unwrap_or_default()),
-                Value::from(a.longlist.total),
-                Value::from(a.longlist.focal),
-                Value::from(a.longlist.unknown),
-                Value::from(a.longlist.women),
-                Value::from(a.shortlist.total),
-                Value::from(a.shortlist.focal),
-                Value::from(a.shortlist.unknown),
-                Value::from(a.shortlist.women),
+                Value::from(a.longlist.total.shown()),
+                Value::from(a.longlist.focal.shown()),
+                Value::from(a.longlist.unknown.shown()),
+                Value::from(a.longlist.women.shown()),
+                Value::from(a.shortlist.total.shown()),
+                Value::from(a.shortlist.focal.shown()),
+                Value::from(a.shortlist.unknown.shown()),
+                Value::from(a.shortlist.women.shown()),
             ];
             row.extend(a.rules.iter().map(|x| {
                 Value::from(match x.met {
