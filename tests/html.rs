@@ -125,3 +125,59 @@ fn html_renders_in_headless_chromium() {
         png.len()
     );
 }
+
+/// The slates client report: self-contained, a section per client, the
+/// numbers of the JSON, and "[c]" in its published version.
+#[test]
+fn slates_html_client_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("search");
+    let d = data.to_str().unwrap();
+    let status = rung()
+        .args([
+            "generate",
+            "--ladder",
+            "search",
+            "--applications",
+            "1500",
+            "--seed",
+            "9",
+            "--out",
+            d,
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let html_of = |extra: &[&str]| {
+        let mut args = vec!["slates", d, "--by", "client", "--format", "html"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let html = html_of(&[]);
+    for forbidden in ["<script", "http://", "https://", "<link", "<img"] {
+        assert!(!html.contains(forbidden), "must not contain {forbidden}");
+    }
+    let doc = run_json(&["slates", d, "--by", "client", "--format", "json"]);
+    for c in doc["by_client"].as_array().unwrap() {
+        let title = format!(
+            "<h2>{}: {} assignments</h2>",
+            c["client"].as_str().unwrap(),
+            c["assignments"]
+        );
+        assert!(html.contains(&title), "missing {title}");
+    }
+    let pooled = &doc["summary"]["pooled"][0];
+    assert!(html.contains(&format!("{:.2}", f(&pooled["rl_mh"]))));
+    assert_eq!(
+        html.matches("<table>").count(),
+        html.matches("</table>").count()
+    );
+    let published = html_of(&["--publish"]);
+    assert!(published.contains("[c]") && published.contains("Published version"));
+}

@@ -36,7 +36,7 @@ pub struct SlatesArgs {
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
-    /// Output format (table, json, csv, xlsx).
+    /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// For publication: suppress counts below --suppress-below with
@@ -66,12 +66,6 @@ impl SlatesArgs {
                     self.confidence
                 ),
                 None,
-            ));
-        }
-        if matches!(self.format, OutputFormat::Html | OutputFormat::Markdown) {
-            return Err(Error::usage(
-                "--format html and markdown are not available for rung slates yet",
-                Some("use --format table, json, csv or xlsx".into()),
             ));
         }
         super::check_binary_output(self.format, &self.output)?;
@@ -168,10 +162,9 @@ impl SlatesArgs {
                 &generated_at,
                 &mut out,
             ),
-            // Html and Markdown were refused above.
-            OutputFormat::Table | OutputFormat::Markdown | OutputFormat::Html => {
-                report::slates::write_table(&report, &mut out)
-            }
+            OutputFormat::Markdown => report::slates::write_markdown(&report, &mut out),
+            OutputFormat::Html => report::slates::write_html(&report, &mut out),
+            OutputFormat::Table => report::slates::write_table(&report, &mut out),
         };
         written
             .and_then(|_| out.flush())

@@ -12,14 +12,14 @@ use crate::audit::Audit;
 use crate::measures::funnel::TransitionResult;
 
 /// Escapes text for HTML.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "
+pub(crate) const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1d2433;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #e3e7ee;padding-bottom:.2em}
 h3{margin-top:1.4em;font-size:1.05em}
@@ -281,7 +281,7 @@ fn funnel_chart(audit: &Audit) -> String {
     svg
 }
 
-fn table(h: &mut String, header: &[&str], rows: &[Vec<String>], numeric_from: usize) {
+pub(crate) fn table(h: &mut String, header: &[&str], rows: &[Vec<String>], numeric_from: usize) {
     h.push_str("<table><thead><tr>");
     for c in header {
         let _ = write!(h, "<th>{}</th>", esc(c));

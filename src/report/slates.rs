@@ -10,53 +10,64 @@ use serde_json::Value;
 use super::sheet::{Sheet, write_csv as write_csv_sheet};
 use super::xlsx::sheets_from;
 use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
-use crate::measures::slates::{SlateReport, SlateSummary};
+use crate::measures::slates::{Composition, SlateReport, SlateSummary};
 
 fn right(s: impl ToString) -> Cell {
     Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
 }
 
-fn write_summary(s: &SlateSummary, out: &mut dyn Write) -> std::io::Result<()> {
-    let title = s.client.as_deref().unwrap_or("All assignments");
-    writeln!(out, "{title}: {} assignments", s.assignments)?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["Slate rule", "Applies to", "Met", "Share", "CI (Wilson)"]);
-    for r in &s.rules {
-        t.add_row(vec![
-            Cell::new(&r.rule),
-            right(r.applicable),
-            right(r.met),
-            right(fmt_rate(r.share)),
-            right(match (r.ci_low, r.ci_high) {
-                (Some(l), Some(h)) => format!("{:.0}%–{:.0}%", l * 100.0, h * 100.0),
-                _ => "–".into(),
-            }),
-        ]);
-    }
-    writeln!(out, "{t}")?;
+/// A summary's title.
+fn summary_title(s: &SlateSummary) -> String {
+    format!(
+        "{}: {} assignments",
+        s.client.as_deref().unwrap_or("All assignments"),
+        s.assignments
+    )
+}
+
+const RULE_HEADER: [&str; 5] = ["Slate rule", "Applies to", "Met", "Share", "CI (Wilson)"];
+
+/// A summary's rule-compliance rows (numbers from column 1 on).
+fn rule_rows(s: &SlateSummary) -> Vec<Vec<String>> {
+    s.rules
+        .iter()
+        .map(|r| {
+            vec![
+                r.rule.clone(),
+                r.applicable.to_string(),
+                r.met.to_string(),
+                fmt_rate(r.share),
+                match (r.ci_low, r.ci_high) {
+                    (Some(l), Some(h)) => format!("{:.0}%–{:.0}%", l * 100.0, h * 100.0),
+                    _ => "–".into(),
+                },
+            ]
+        })
+        .collect()
+}
+
+/// A summary's sentences: pooled ratio, availability, shortfall.
+fn summary_sentences(s: &SlateSummary) -> Vec<String> {
+    let mut out = Vec::new();
     for p in &s.pooled {
-        writeln!(
-            out,
-            "  Longlist → shortlist, pooled over {} assignments (Mantel-Haenszel): {} candidates {} times as likely to be shortlisted as {} ({}, CMH p {}).",
+        out.push(format!(
+            "Longlist → shortlist, pooled over {} assignments (Mantel-Haenszel): {} candidates {} times as likely to be shortlisted as {} ({}, CMH p {}).",
             p.assignments_used,
             p.reference,
             fmt_num(p.rl_mh, 2),
             p.focal,
             fmt_interval(p.ci_low, p.ci_high),
             fmt_p(p.p_cmh)
-        )?;
+        ));
     }
     if let Some(a) = s.availability.as_ref().filter(|a| a.observed.suppressed) {
-        writeln!(
-            out,
-            "  Longlists against availability ({} assignments matched): the count is suppressed for publication.",
+        out.push(format!(
+            "Longlists against availability ({} assignments matched): the count is suppressed for publication.",
             a.assignments_matched
-        )?;
+        ));
     } else if let Some(a) = &s.availability {
-        writeln!(
-            out,
-            "  Longlists against availability ({} assignments matched, {} not): {} from outside the reference group against {:.1} expected ({:.1} {}; exact p of as few or fewer: {}).",
+        out.push(format!(
+            "Longlists against availability ({} assignments matched, {} not): {} from outside the reference group against {:.1} expected ({:.1} {}; exact p of as few or fewer: {}).",
             a.assignments_matched,
             a.assignments_unmatched,
             a.observed,
@@ -64,53 +75,42 @@ fn write_summary(s: &SlateSummary, out: &mut dyn Write) -> std::io::Result<()> {
             a.shortfall.abs(),
             if a.shortfall > 0.0 { "fewer" } else { "more" },
             fmt_p(a.p)
-        )?;
+        ));
     }
     let f = &s.shortfall;
-    if f.observed.suppressed {
-        return writeln!(
-            out,
-            "  Shortlisted from outside the reference group: {} (suppressed for publication), against {:.1} expected from the longlists.",
+    out.push(if f.observed.suppressed {
+        format!(
+            "Shortlisted from outside the reference group: {} (suppressed for publication), against {:.1} expected from the longlists.",
             f.observed, f.expected
-        );
-    }
-    writeln!(
-        out,
-        "  Shortlisted from outside the reference group: {} against {:.1} expected from the longlists ({:.1} {} than expected; exact p of as few or fewer: {}).",
-        f.observed,
-        f.expected,
-        f.lost.abs(),
-        if f.lost > 0.0 { "fewer" } else { "more" },
-        fmt_p(f.p)
-    )
+        )
+    } else {
+        format!(
+            "Shortlisted from outside the reference group: {} against {:.1} expected from the longlists ({:.1} {} than expected; exact p of as few or fewer: {}).",
+            f.observed,
+            f.expected,
+            f.lost.abs(),
+            if f.lost > 0.0 { "fewer" } else { "more" },
+            fmt_p(f.p)
+        )
+    });
+    out
 }
 
-/// Writes the terminal report.
-pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "rung slates — {} → {} by assignment",
-        r.longlist_stage, r.shortlist_stage
-    )?;
-    if let Some(p) = &r.publication {
-        writeln!(
-            out,
+/// The publication sentence, when published.
+fn publication_sentence(r: &SlateReport) -> Option<String> {
+    r.publication.as_ref().map(|p| {
+        format!(
             "Published version: counts from 1 to {} are suppressed and shown as {} ({} of them), with {} more suppressed so that none can be worked out; figures resting on them are withheld.",
             p.threshold.saturating_sub(1),
             crate::measures::SUPPRESSED_SYMBOL,
             p.primary,
             p.secondary
-        )?;
-    }
-    writeln!(out)?;
-    write_summary(&r.summary, out)?;
-    for c in &r.by_client {
-        writeln!(out)?;
-        write_summary(c, out)?;
-    }
-    writeln!(out)?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+        )
+    })
+}
+
+/// The per-assignment table: header and rows (columns 2 and 3 numeric).
+fn assignment_rows(r: &SlateReport) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec![
         "Assignment".to_string(),
         "Client".to_string(),
@@ -120,35 +120,193 @@ pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> 
     if let Some(a) = r.slates.first() {
         header.extend(a.rules.iter().map(|x| x.rule.clone()));
     }
-    t.set_header(header);
-    for a in &r.slates {
-        let list = |c: &crate::measures::slates::Composition| {
-            let known = match (c.total.shown(), c.unknown.shown()) {
-                (Some(t), Some(u)) => (t - u).to_string(),
-                _ => crate::measures::SUPPRESSED_SYMBOL.to_string(),
-            };
-            format!("{} / {known} / {}", c.focal, c.total)
+    let list = |c: &Composition| {
+        let known = match (c.total.shown(), c.unknown.shown()) {
+            (Some(t), Some(u)) => (t - u).to_string(),
+            _ => crate::measures::SUPPRESSED_SYMBOL.to_string(),
         };
-        let mut row = vec![
-            Cell::new(&a.assignment),
-            Cell::new(a.client.as_deref().unwrap_or("")),
-            right(list(&a.longlist)),
-            right(list(&a.shortlist)),
-        ];
-        row.extend(a.rules.iter().map(|x| {
-            Cell::new(match x.met {
-                Some(true) => "met",
-                Some(false) => "NOT MET",
-                None => "n/a",
-            })
-        }));
-        t.add_row(row);
+        format!("{} / {known} / {}", c.focal, c.total)
+    };
+    let rows = r
+        .slates
+        .iter()
+        .map(|a| {
+            let mut row = vec![
+                a.assignment.clone(),
+                a.client.clone().unwrap_or_default(),
+                list(&a.longlist),
+                list(&a.shortlist),
+            ];
+            row.extend(a.rules.iter().map(|x| {
+                match x.met {
+                    Some(true) => "met",
+                    Some(false) => "NOT MET",
+                    None => "n/a",
+                }
+                .to_string()
+            }));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+const COUNTS_ONLY: &str = "Counts only: shortlists are small, so shares and rates are withheld where they would mislead (see the JSON output for rates by group).";
+
+fn terminal_table(header: &[String], rows: &[Vec<String>], numeric: &[usize]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header.to_vec());
+    for row in rows {
+        t.add_row(
+            row.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if numeric.contains(&i) {
+                        right(c)
+                    } else {
+                        Cell::new(c)
+                    }
+                })
+                .collect::<Vec<_>>(),
+        );
     }
-    writeln!(out, "{t}")?;
+    t
+}
+
+/// Writes the terminal report.
+pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "Counts only: shortlists are small, so shares and rates are withheld where they would mislead (see the JSON output for rates by group)."
-    )
+        "rung slates — {} → {} by assignment",
+        r.longlist_stage, r.shortlist_stage
+    )?;
+    if let Some(p) = publication_sentence(r) {
+        writeln!(out, "{p}")?;
+    }
+    let rule_header: Vec<String> = RULE_HEADER.map(String::from).to_vec();
+    for s in std::iter::once(&r.summary).chain(&r.by_client) {
+        writeln!(out)?;
+        writeln!(out, "{}", summary_title(s))?;
+        writeln!(
+            out,
+            "{}",
+            terminal_table(&rule_header, &rule_rows(s), &[1, 2, 3, 4])
+        )?;
+        for line in summary_sentences(s) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    writeln!(out)?;
+    let (header, rows) = assignment_rows(r);
+    writeln!(out, "{}", terminal_table(&header, &rows, &[2, 3]))?;
+    writeln!(out, "{COUNTS_ONLY}")
+}
+
+/// Writes the Markdown report.
+pub fn write_markdown(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let md_row = |cells: &[String]| {
+        let cells: Vec<String> = cells
+            .iter()
+            .map(|c| c.replace('|', "\\|").replace('\n', " "))
+            .collect();
+        format!("| {} |", cells.join(" | "))
+    };
+    let md_table =
+        |out: &mut dyn Write, header: &[String], rows: &[Vec<String>]| -> std::io::Result<()> {
+            writeln!(out, "{}", md_row(header))?;
+            writeln!(out, "|{}", " --- |".repeat(header.len()))?;
+            for row in rows {
+                writeln!(out, "{}", md_row(row))?;
+            }
+            Ok(())
+        };
+    writeln!(
+        out,
+        "# Shortlist diversity: {} → {}",
+        r.longlist_stage, r.shortlist_stage
+    )?;
+    writeln!(out)?;
+    if let Some(p) = &r.provenance {
+        writeln!(out, "Produced by rung {} on {}.", p.version, p.generated_at)?;
+        writeln!(out)?;
+    }
+    if let Some(p) = publication_sentence(r) {
+        writeln!(out, "{p}")?;
+        writeln!(out)?;
+    }
+    let rule_header: Vec<String> = RULE_HEADER.map(String::from).to_vec();
+    for s in std::iter::once(&r.summary).chain(&r.by_client) {
+        writeln!(out, "## {}", summary_title(s))?;
+        writeln!(out)?;
+        md_table(out, &rule_header, &rule_rows(s))?;
+        writeln!(out)?;
+        for line in summary_sentences(s) {
+            writeln!(out, "- {line}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "## Assignments")?;
+    writeln!(out)?;
+    let (header, rows) = assignment_rows(r);
+    md_table(out, &header, &rows)?;
+    writeln!(out)?;
+    writeln!(out, "{COUNTS_ONLY}")
+}
+
+/// Writes the HTML client report: self-contained, one section per client.
+pub fn write_html(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
+    use super::html::{STYLE, esc, table};
+    let mut h = String::new();
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shortlist diversity</title><style>{STYLE}</style></head><body>\n<h1>Shortlist diversity: {} → {}</h1>",
+        esc(&r.longlist_stage),
+        esc(&r.shortlist_stage)
+    ));
+    if let Some(p) = &r.provenance {
+        h.push_str(&format!(
+            "<p class=\"meta\">rung {} · {}</p>",
+            esc(p.version),
+            esc(&p.generated_at)
+        ));
+    }
+    if let Some(p) = publication_sentence(r) {
+        h.push_str(&format!("<p class=\"meta\">{}</p>", esc(&p)));
+    }
+    for s in std::iter::once(&r.summary).chain(&r.by_client) {
+        h.push_str(&format!("<h2>{}</h2>", esc(&summary_title(s))));
+        table(&mut h, &RULE_HEADER, &rule_rows(s), 1);
+        h.push_str("<ul>");
+        for line in summary_sentences(s) {
+            h.push_str(&format!("<li>{}</li>", esc(&line)));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("<h2>Assignments</h2>");
+    let (header, rows) = assignment_rows(r);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    table(&mut h, &header, &rows, 2);
+    h.push_str(&format!("<p class=\"note\">{}</p>", esc(COUNTS_ONLY)));
+    if let Some(p) = &r.provenance {
+        h.push_str(&format!(
+            "<h2>Provenance</h2><p>command <code>{}</code></p>",
+            esc(&p.command)
+        ));
+        let rows: Vec<Vec<String>> = p
+            .inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    i.path.clone(),
+                    i.rows.map(|n| n.to_string()).unwrap_or_default(),
+                    i.sha256.clone(),
+                ]
+            })
+            .collect();
+        table(&mut h, &["File", "Rows", "SHA-256"], &rows, 1);
+    }
+    h.push_str("</body></html>\n");
+    out.write_all(h.as_bytes())
 }
 
 /// Writes one CSV row per assignment.
