@@ -17,6 +17,7 @@ use crate::measures::pooling::{self, PooledComparison, Sensitivity};
 use crate::measures::publication::{self, Publication};
 use crate::measures::quality::{self, DataQuality};
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
+use crate::measures::wres::{self, WresIndicator2};
 use crate::stats::pooling::Adjust;
 use crate::taxonomy::Taxonomy;
 
@@ -164,6 +165,10 @@ pub struct Audit {
     /// Change since the previous period (`--previous`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// NHS WRES indicator 2 in the shape of the WRES data collection (White /
+    /// BME / not stated), both directions; empty unless grouped White / BME.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wres_indicator_2: Vec<WresIndicator2>,
     /// What publication mode suppressed and withheld (`--publish`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publication: Option<Publication>,
@@ -458,11 +463,31 @@ pub fn from_counts(
         pooled,
         sensitivity,
         changes,
+        wres_indicator_2: Vec::new(),
         publication: None,
         provenance,
     };
     if spec.publish {
         audit.publication = Some(publication::publish(&mut audit, spec.suppress_below));
+    }
+    // From the (possibly suppressed) steps, so the return's counts carry the
+    // same suppression.
+    audit.wres_indicator_2 = wres::indicator_2(&audit.transitions);
+    if audit.publication.is_some() {
+        for w in &mut audit.wres_indicator_2 {
+            let withheld = [
+                w.shortlisted_white,
+                w.shortlisted_bme,
+                w.appointed_white,
+                w.appointed_bme,
+            ]
+            .iter()
+            .any(|c| c.suppressed);
+            if withheld {
+                w.rl_nhs_wres = None;
+                w.rl_sc_wres = None;
+            }
+        }
     }
     audit.findings = findings::findings(&FindingInputs {
         transitions: &audit.transitions,

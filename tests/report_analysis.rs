@@ -264,3 +264,44 @@ fn change_since_the_previous_period() {
         2
     );
 }
+
+/// The WRES return rows: the indicator 2 step's counts, not stated = the
+/// unknown classes, and the ratio in both directions equal to the audit's
+/// own comparison in each direction.
+#[test]
+fn wres_indicator_2_rows_for_the_return() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let nhs = run_json(&["audit", sample, "--by", "organisation", "--format", "json"]);
+    let sc = run_json(&[
+        "audit",
+        sample,
+        "--by",
+        "organisation",
+        "--format",
+        "json",
+        "--direction",
+        "sc-wres",
+    ]);
+    let rows = nhs["wres_indicator_2"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "whole dataset and three organisations");
+    for w in rows {
+        let t = transition(&nhs, "shortlisted", "appointed", &w["breakdown"]);
+        assert_eq!(w["shortlisted_white"], group(t, "White")["entered"]);
+        assert_eq!(w["appointed_bme"], group(t, "BME")["progressed"]);
+        let not_stated: u64 = t["unknown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["entered"].as_u64().unwrap())
+            .sum();
+        assert_eq!(w["shortlisted_not_stated"].as_u64(), Some(not_stated));
+        let rl = f(&comparison(t, "BME")["relative_likelihood"]);
+        assert_close(f(&w["rl_nhs_wres"]), rl, 1e-12, "NHS WRES direction");
+        let t_sc = transition(&sc, "shortlisted", "appointed", &w["breakdown"]);
+        let rl_sc = f(&comparison(t_sc, "BME")["relative_likelihood"]);
+        assert_close(f(&w["rl_sc_wres"]), rl_sc, 1e-12, "SC-WRES direction");
+    }
+    // Other groupings have no WRES return.
+    let ons = run_json(&["audit", sample, "--grouping", "ons5", "--format", "json"]);
+    assert!(ons.get("wres_indicator_2").is_none());
+}

@@ -11,6 +11,7 @@ pub mod publication;
 pub mod quality;
 pub mod scoring;
 pub mod slates;
+pub mod wres;
 
 use serde::{Serialize, Serializer};
 

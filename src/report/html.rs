@@ -76,6 +76,16 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         transition_table(t, &mut h);
     }
     pooled(audit, &mut h);
+    let (header, rows) = super::wres_rows(audit);
+    if !rows.is_empty() {
+        let _ = write!(
+            h,
+            "<h2 id=\"wres\">WRES indicator 2, ready for the return</h2><p class=\"note\">{}</p>",
+            esc(super::WRES_NOTE)
+        );
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        table(&mut h, &header, &rows, 1);
+    }
     panels(audit, &mut h);
     scoring(audit, &mut h);
     provenance(audit, &mut h);

@@ -254,6 +254,19 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    let (wres_header, wres_rows) = super::wres_rows(audit);
+    if !wres_rows.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## WRES indicator 2, ready for the return")?;
+        writeln!(out)?;
+        writeln!(out, "{}", super::WRES_NOTE)?;
+        writeln!(out)?;
+        let names: Vec<&str> = wres_header.iter().map(String::as_str).collect();
+        header(out, &names, 1..names.len())?;
+        for r in &wres_rows {
+            row(out, r)?;
+        }
+    }
     writeln!(out)?;
     writeln!(out, "## Provenance")?;
     writeln!(out)?;

@@ -77,3 +77,51 @@ pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {
     }
     Some(text)
 }
+
+/// The WRES indicator 2 rows as text: a header and one row per breakdown
+/// row (numbers from column 1 on). Empty when the grouping is not White /
+/// BME.
+pub fn wres_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "Rows",
+        "Shortlisted: White",
+        "BME",
+        "Not stated",
+        "Appointed: White",
+        "BME",
+        "Not stated",
+        "RL (NHS WRES: White ÷ BME)",
+        "RL (SC-WRES: BME ÷ White)",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = audit
+        .wres_indicator_2
+        .iter()
+        .map(|w| {
+            vec![
+                if w.breakdown.is_empty() {
+                    "all applications".to_string()
+                } else {
+                    w.breakdown
+                        .iter()
+                        .map(|(k, v)| format!("{k} = {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                w.shortlisted_white.to_string(),
+                w.shortlisted_bme.to_string(),
+                w.shortlisted_not_stated.to_string(),
+                w.appointed_white.to_string(),
+                w.appointed_bme.to_string(),
+                w.appointed_not_stated.to_string(),
+                fmt_num(w.rl_nhs_wres, 2),
+                fmt_num(w.rl_sc_wres, 2),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the WRES table is, in a sentence.
+pub const WRES_NOTE: &str = "NHS WRES indicator 2 in the shape of the WRES data collection: applicants shortlisted and appointed from shortlisting, White / BME / not stated (declined, not known or unmapped), with the relative likelihood in the NHS WRES direction (White ÷ BME) and the Social Care WRES direction (BME ÷ White).";

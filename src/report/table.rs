@@ -53,6 +53,26 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         super::sections::write_pooled(&audit.pooled, audit.settings.confidence, out)?;
     }
     super::sections::write_disclosure(&audit.data_quality, out)?;
+    let (header, rows) = super::wres_rows(audit);
+    if !rows.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "WRES indicator 2, ready for the return")?;
+        writeln!(out, "  {}", super::WRES_NOTE)?;
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_header(header);
+        for row in rows {
+            t.add_row(row.into_iter().enumerate().map(|(i, c)| {
+                let cell = comfy_table::Cell::new(c);
+                if i > 0 {
+                    cell.set_alignment(comfy_table::CellAlignment::Right)
+                } else {
+                    cell
+                }
+            }));
+        }
+        writeln!(out, "{t}")?;
+    }
     if !audit.changes.is_empty() {
         writeln!(out)?;
         writeln!(out, "Change since the previous period")?;
