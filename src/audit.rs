@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use crate::counts::{self, CountRequest, Counts, PeriodFrom, TableAccount};
 use crate::error::{Error, Result};
+use crate::ingest::benchmark::Benchmark;
 use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
+use crate::measures::availability::{self, StageAvailability};
 use crate::measures::change::{self, Change};
 use crate::measures::findings::{self, Finding, FindingInputs};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
@@ -56,6 +58,8 @@ pub struct AuditSpec {
     pub generated_at: Option<String>,
     /// The previous period's dataset, to compare with.
     pub previous: Option<Dataset>,
+    /// An availability benchmark to set each stage against.
+    pub availability: Option<Benchmark>,
 }
 
 impl AuditSpec {
@@ -69,6 +73,20 @@ impl AuditSpec {
                 ),
                 Some("e.g. --confidence 0.95".into()),
             ));
+        }
+        if let Some(b) = &self.availability {
+            let by = self.by_columns();
+            if let Some(k) = b.keys.iter().find(|k| !by.contains(k)) {
+                return Err(Error::usage(
+                    format!(
+                        "the availability benchmark {} has a key column \"{k}\" that is not a breakdown",
+                        b.file
+                    ),
+                    Some(format!(
+                        "add --by {k}, or drop the column from the benchmark"
+                    )),
+                ));
+            }
         }
         Ok(())
     }
@@ -169,6 +187,9 @@ pub struct Audit {
     /// BME / not stated), both directions; empty unless grouped White / BME.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wres_indicator_2: Vec<WresIndicator2>,
+    /// Each stage's make-up against the stage before it and, with
+    /// `--availability`, an external benchmark.
+    pub availability: Vec<StageAvailability>,
     /// What publication mode suppressed and withheld (`--publish`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publication: Option<Publication>,
@@ -464,6 +485,7 @@ pub fn from_counts(
         sensitivity,
         changes,
         wres_indicator_2: Vec::new(),
+        availability: Vec::new(),
         publication: None,
         provenance,
     };
@@ -473,6 +495,12 @@ pub fn from_counts(
     // From the (possibly suppressed) steps, so the return's counts carry the
     // same suppression.
     audit.wres_indicator_2 = wres::indicator_2(&audit.transitions);
+    audit.availability = availability::availability(
+        &audit.transitions,
+        &audit.settings.ladder,
+        &audit.settings.reference_group,
+        spec.availability.as_ref(),
+    );
     if audit.publication.is_some() {
         for w in &mut audit.wres_indicator_2 {
             let withheld = [

@@ -305,3 +305,123 @@ fn wres_indicator_2_rows_for_the_return() {
     let ons = run_json(&["audit", sample, "--grouping", "ons5", "--format", "json"]);
     assert!(ons.get("wres_indicator_2").is_none());
 }
+
+/// P(X ≤ x) for X ~ Binomial(n, p), summed directly.
+fn binomial_cdf(n: u64, p: f64, x: u64) -> f64 {
+    let mut total = 0.0;
+    let mut coef = 1.0_f64; // C(n, k)
+    for k in 0..=x {
+        if k > 0 {
+            coef *= (n - k + 1) as f64 / k as f64;
+        }
+        total += coef * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32);
+    }
+    total
+}
+
+/// Shortlists against the pool and against a benchmark: 60 White and 40 BME
+/// applied to organisation A; 16 and 4 shortlisted. Against the pool (40%
+/// BME) 8 BME were expected, 4 fewer; against a benchmark of 50% BME for A,
+/// 10 were expected.
+#[test]
+fn stages_against_the_pool_and_an_availability_benchmark() {
+    let ds = Dataset::new();
+    write_strata(
+        &ds,
+        &[
+            ("A", "White", 60, 16),
+            ("A", "Black", 40, 4),
+            ("B", "White", 30, 10),
+            ("B", "Black", 30, 10),
+        ],
+    );
+    let bench = ds.write(
+        "bench.csv",
+        "organisation,group,share\n,BME,0.3\nA,BME,0.5\n",
+    );
+    let d = ds.path().to_str().unwrap();
+    let doc = run_json(&[
+        "audit",
+        d,
+        "--by",
+        "organisation",
+        "--availability",
+        bench.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let row = |against: &str| {
+        doc["availability"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                a["stage"] == "shortlisted"
+                    && a["breakdown"] == json!({"organisation": "A"})
+                    && a["benchmark"].as_str().unwrap().starts_with(against)
+            })
+            .unwrap_or_else(|| panic!("no row against {against}"))
+            .clone()
+    };
+    let pool = row("previous stage");
+    assert_eq!(pool["observed"], 4);
+    assert_eq!(pool["known"], 20);
+    assert_close(f(&pool["expected"]), 8.0, 1e-12, "expected from the pool");
+    assert_close(f(&pool["shortfall"]), 4.0, 1e-12, "shortfall");
+    assert_close(
+        f(&pool["p_binomial"]),
+        binomial_cdf(20, 0.4, 4),
+        1e-9,
+        "binomial",
+    );
+    let external = row(bench.to_str().unwrap());
+    assert!(
+        external["benchmark"]
+            .as_str()
+            .unwrap()
+            .contains("organisation = A")
+    );
+    assert_close(
+        f(&external["expected"]),
+        10.0,
+        1e-12,
+        "expected from the benchmark",
+    );
+    assert_close(
+        f(&external["p_binomial"]),
+        binomial_cdf(20, 0.5, 4),
+        1e-9,
+        "binomial",
+    );
+    // The whole dataset falls back to the benchmark's general row.
+    let whole = doc["availability"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["stage"] == "applied" && a["breakdown"] == json!({}))
+        .unwrap();
+    assert_close(f(&whole["share"]), 0.3, 1e-12, "general share");
+    // A benchmark keyed on a column that is not a breakdown is refused.
+    let err = run_error(&["audit", d, "--availability", bench.to_str().unwrap()]);
+    assert!(err.contains("--by organisation"), "{err}");
+    // Published: a suppressed count withholds the figures resting on it.
+    let published = run_json(&[
+        "audit",
+        d,
+        "--by",
+        "organisation",
+        "--publish",
+        "--format",
+        "json",
+    ]);
+    let rows = published["availability"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|a| a["observed"].is_null()),
+        "org A's 4 BME shortlisted are suppressed"
+    );
+    for a in rows {
+        if a["observed"].is_null() || a["known"].is_null() {
+            assert!(a["expected"].is_null() && a["p_binomial"].is_null(), "{a}");
+        }
+    }
+}

@@ -21,6 +21,7 @@ use rung::audit::{self, AuditSpec};
 use rung::counts::PeriodFrom;
 use rung::error::Result;
 use rung::ingest::Dataset;
+use rung::ingest::benchmark::Benchmark;
 use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
 use rung::report::{self, OutputFormat};
@@ -75,6 +76,11 @@ pub struct AuditArgs {
     /// change is more than chance.
     #[arg(long, value_name = "DATASET")]
     previous: Option<PathBuf>,
+    /// An availability benchmark (CSV: key columns, group, share; e.g.
+    /// census shares by area) to set each stage's make-up against. Its key
+    /// columns must be --by columns. See docs/methods.md.
+    #[arg(long, value_name = "FILE")]
+    availability: Option<PathBuf>,
     /// Stamp the output with this time instead of now (RFC 3339), for
     /// byte-identical re-runs. SOURCE_DATE_EPOCH is honoured too.
     #[arg(long, value_name = "TIME")]
@@ -89,6 +95,7 @@ impl AuditArgs {
     pub fn run(self) -> Result<()> {
         super::suppression_threshold(self.publish, self.suppress_below)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        let scheme_groups = taxonomy.scheme.groups.clone();
         let spec = AuditSpec {
             dataset,
             profile,
@@ -118,6 +125,11 @@ impl AuditArgs {
                 .transpose()?,
             command: std::env::args().collect(),
             generated_at: super::generated_at(&self.generated_at),
+            availability: self
+                .availability
+                .as_deref()
+                .map(|p| Benchmark::from_file(p, &scheme_groups))
+                .transpose()?,
         };
         super::check_binary_output(self.format, &self.output)?;
         let status = super::progress::Status::start(format!(

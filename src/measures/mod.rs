@@ -2,6 +2,7 @@
 //! read no files and print nothing; the report module renders what they
 //! return.
 
+pub mod availability;
 pub mod change;
 pub mod findings;
 pub mod funnel;

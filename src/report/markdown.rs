@@ -254,6 +254,19 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    let (av_header, av_rows) = super::availability_rows(audit, false);
+    if !av_rows.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Against availability")?;
+        writeln!(out)?;
+        writeln!(out, "{}", super::AVAILABILITY_NOTE)?;
+        writeln!(out)?;
+        let names: Vec<&str> = av_header.iter().map(String::as_str).collect();
+        header(out, &names, 4..names.len())?;
+        for r in &av_rows {
+            row(out, r)?;
+        }
+    }
     let (wres_header, wres_rows) = super::wres_rows(audit);
     if !wres_rows.is_empty() {
         writeln!(out)?;

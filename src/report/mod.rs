@@ -125,3 +125,56 @@ pub fn wres_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>)
 
 /// What the WRES table is, in a sentence.
 pub const WRES_NOTE: &str = "NHS WRES indicator 2 in the shape of the WRES data collection: applicants shortlisted and appointed from shortlisting, White / BME / not stated (declined, not known or unmapped), with the relative likelihood in the NHS WRES direction (White ÷ BME) and the Social Care WRES direction (BME ÷ White).";
+
+/// The availability rows as text (numbers from column 4 on); `whole_only`
+/// keeps the whole-dataset rows.
+pub fn availability_rows(
+    audit: &crate::audit::Audit,
+    whole_only: bool,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "Stage",
+        "Rows",
+        "Group",
+        "Against",
+        "Observed",
+        "Known at stage",
+        "Share",
+        "Expected",
+        "Shortfall",
+        "p (as few or fewer)",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = audit
+        .availability
+        .iter()
+        .filter(|a| !whole_only || a.breakdown.is_empty())
+        .map(|a| {
+            vec![
+                a.stage.clone(),
+                if a.breakdown.is_empty() {
+                    "all applications".to_string()
+                } else {
+                    a.breakdown
+                        .iter()
+                        .map(|(k, v)| format!("{k} = {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                a.group.clone(),
+                a.benchmark.clone(),
+                a.observed.to_string(),
+                a.known.to_string(),
+                fmt_rate(a.share),
+                fmt_num(a.expected, 1),
+                fmt_num(a.shortfall, 1),
+                fmt_p(a.p_binomial),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the availability table is, in a sentence.
+pub const AVAILABILITY_NOTE: &str = "Each stage's make-up against the stage before it (the pool) and any availability benchmark given: the expected count is the known applicants at the stage times the benchmark share; a positive shortfall is that many fewer than the benchmark would give; p is the exact binomial probability of as few or fewer by chance.";

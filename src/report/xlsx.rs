@@ -12,9 +12,10 @@ use crate::audit::Audit;
 
 /// Where each sheet of an audit workbook comes from in the JSON document:
 /// arrays become tables, objects become field/value lists of their scalars.
-const AUDIT_SHEETS: [(&str, &str); 21] = [
+const AUDIT_SHEETS: [(&str, &str); 22] = [
     ("Findings", "/findings"),
     ("WRES indicator 2", "/wres_indicator_2"),
+    ("Availability", "/availability"),
     ("Pooled", "/pooled"),
     ("Changes", "/changes"),
     ("Sensitivity", "/sensitivity"),
