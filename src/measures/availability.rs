@@ -15,6 +15,17 @@ use super::funnel::TransitionResult;
 use crate::ingest::benchmark::Benchmark;
 use crate::stats::slates::binomial_lower_tail;
 
+/// Known groups' counts at each stage: stage → group → count.
+type StageCounts<'a> = BTreeMap<&'a str, BTreeMap<&'a str, Count>>;
+
+/// A benchmark to test against: its name, the shares it gives, and whether
+/// those shares rest on a suppressed count.
+struct Against {
+    name: String,
+    shares: Vec<(String, f64)>,
+    hidden: bool,
+}
+
 /// One stage × breakdown row × focal group against one benchmark.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageAvailability {
@@ -52,8 +63,7 @@ pub fn availability(
     benchmark: Option<&Benchmark>,
 ) -> Vec<StageAvailability> {
     // breakdown → stage → group → count (known groups only).
-    let mut at: BTreeMap<&BTreeMap<String, String>, BTreeMap<&str, BTreeMap<&str, Count>>> =
-        BTreeMap::new();
+    let mut at: BTreeMap<&BTreeMap<String, String>, StageCounts> = BTreeMap::new();
     for t in transitions {
         let row = at.entry(&t.breakdown).or_default();
         for g in &t.groups {
@@ -78,26 +88,38 @@ pub fn availability(
             let (Some(groups), Some(n)) = (stages.get(stage.as_str()), known(stage)) else {
                 continue;
             };
-            let mut benchmarks: Vec<(String, Vec<(String, f64)>, bool)> = Vec::new();
-            if let Some(prev) = i.checked_sub(1).map(|p| &ladder[p]) {
-                if let (Some(pool), Some(pool_n)) = (stages.get(prev.as_str()), known(prev)) {
-                    let shares = pool
+            let mut benchmarks: Vec<Against> = Vec::new();
+            let previous = i.checked_sub(1).map(|p| ladder[p].as_str());
+            if let Some((prev, pool, pool_n)) =
+                previous.and_then(|prev| Some((prev, stages.get(prev)?, known(prev)?)))
+            {
+                benchmarks.push(Against {
+                    name: format!("previous stage ({prev})"),
+                    shares: pool
                         .iter()
                         .filter(|_| pool_n.value > 0)
                         .map(|(g, c)| (g.to_string(), c.value as f64 / pool_n.value as f64))
-                        .collect();
-                    let hidden = pool_n.suppressed;
-                    benchmarks.push((format!("previous stage ({prev})"), shares, hidden));
-                }
+                        .collect(),
+                    hidden: pool_n.suppressed,
+                });
             }
             if let Some(b) = benchmark {
                 let values: Vec<Option<String>> =
                     b.keys.iter().map(|k| breakdown.get(k).cloned()).collect();
                 if let Some((matched, shares)) = b.shares_for(&values) {
-                    benchmarks.push((format!("{} ({matched})", b.file), shares, false));
+                    benchmarks.push(Against {
+                        name: format!("{} ({matched})", b.file),
+                        shares,
+                        hidden: false,
+                    });
                 }
             }
-            for (name, shares, pool_hidden) in benchmarks {
+            for Against {
+                name,
+                shares,
+                hidden: pool_hidden,
+            } in benchmarks
+            {
                 for (group, observed) in groups.iter().filter(|(g, _)| **g != reference) {
                     let share = shares.iter().find(|(g, _)| g == group).map(|(_, s)| *s);
                     let withheld = pool_hidden || observed.suppressed || n.suppressed;
