@@ -14,6 +14,7 @@ use crate::measures::availability::{self, StageAvailability};
 use crate::measures::change::{self, Change};
 use crate::measures::findings::{self, Finding, FindingInputs};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
+use crate::measures::intersectional::{self, IntersectionalRate};
 use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
 use crate::measures::publication::{self, Publication};
@@ -60,6 +61,9 @@ pub struct AuditSpec {
     pub previous: Option<Dataset>,
     /// An availability benchmark to set each stage against.
     pub availability: Option<Benchmark>,
+    /// A column to cross with the ethnic group (e.g. sex); it must also be a
+    /// breakdown.
+    pub intersect: Option<String>,
 }
 
 impl AuditSpec {
@@ -187,6 +191,9 @@ pub struct Audit {
     /// BME / not stated), both directions; empty unless grouped White / BME.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wres_indicator_2: Vec<WresIndicator2>,
+    /// Ethnic group × another characteristic (`--intersect`), LL144 style.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intersectional: Vec<IntersectionalRate>,
     /// Each stage's make-up against the stage before it and, with
     /// `--availability`, an external benchmark.
     pub availability: Vec<StageAvailability>,
@@ -486,6 +493,7 @@ pub fn from_counts(
         changes,
         wres_indicator_2: Vec::new(),
         availability: Vec::new(),
+        intersectional: Vec::new(),
         publication: None,
         provenance,
     };
@@ -495,6 +503,9 @@ pub fn from_counts(
     // From the (possibly suppressed) steps, so the return's counts carry the
     // same suppression.
     audit.wres_indicator_2 = wres::indicator_2(&audit.transitions);
+    if let Some(dimension) = &spec.intersect {
+        audit.intersectional = intersectional::intersectional(&audit.transitions, dimension);
+    }
     audit.availability = availability::availability(
         &audit.transitions,
         &audit.settings.ladder,

@@ -425,3 +425,51 @@ fn stages_against_the_pool_and_an_availability_benchmark() {
         }
     }
 }
+
+/// Ethnic group × sex: each category is the by-sex breakdown row's group,
+/// the categories add up to the whole dataset, and impact ratios are the
+/// rate over the highest non-excludable known category's rate.
+#[test]
+fn intersectional_categories_by_sex() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let doc = run_json(&["audit", sample, "--intersect", "sex", "--format", "json"]);
+    let rows = doc["intersectional"].as_array().unwrap();
+    let applied: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["from"] == "applied" && r["to"] == "shortlisted")
+        .collect();
+    let whole = transition(&doc, "applied", "shortlisted", &json!({}));
+    for g in ["White", "BME"] {
+        let sum: u64 = applied
+            .iter()
+            .filter(|r| r["group"] == g)
+            .map(|r| r["entered"].as_u64().unwrap())
+            .sum();
+        assert_eq!(Some(sum), group(whole, g)["entered"].as_u64(), "{g}");
+    }
+    let female = transition(&doc, "applied", "shortlisted", &json!({"sex": "Female"}));
+    let bme_f = applied
+        .iter()
+        .find(|r| r["category"] == "BME × Female")
+        .unwrap();
+    assert_eq!(bme_f["entered"], group(female, "BME")["entered"]);
+    assert_eq!(bme_f["progressed"], group(female, "BME")["progressed"]);
+    let highest = applied
+        .iter()
+        .filter(|r| r["known"] == true && r["excludable"] == false)
+        .map(|r| f(&r["rate"]))
+        .fold(0.0, f64::max);
+    for r in applied.iter().filter(|r| r["known"] == true) {
+        assert_close(
+            f(&r["impact_ratio"]),
+            f(&r["rate"]) / highest,
+            1e-12,
+            "impact ratio",
+        );
+    }
+    assert!(
+        applied
+            .iter()
+            .any(|r| r["known"] == false && r["impact_ratio"].is_null())
+    );
+}

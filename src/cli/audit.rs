@@ -76,6 +76,11 @@ pub struct AuditArgs {
     /// change is more than chance.
     #[arg(long, value_name = "DATASET")]
     previous: Option<PathBuf>,
+    /// Cross the ethnic group with this column (e.g. sex) and report every
+    /// category's rate and impact ratio at each step, as NYC Local Law 144
+    /// audits do. Adds the column as a breakdown.
+    #[arg(long, value_name = "COLUMN")]
+    intersect: Option<String>,
     /// An availability benchmark (CSV: key columns, group, share; e.g.
     /// census shares by area) to set each stage's make-up against. Its key
     /// columns must be --by columns. See docs/methods.md.
@@ -96,16 +101,22 @@ impl AuditArgs {
         super::suppression_threshold(self.publish, self.suppress_below)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let scheme_groups = taxonomy.scheme.groups.clone();
+        let mut by: Vec<Vec<String>> = self
+            .by
+            .iter()
+            .map(|b| b.split(',').map(|c| c.trim().to_string()).collect())
+            .collect();
+        if let Some(c) = &self.intersect
+            && !by.iter().any(|d| d.len() == 1 && d[0] == *c)
+        {
+            by.push(vec![c.clone()]);
+        }
         let spec = AuditSpec {
             dataset,
             profile,
             profile_path: self.dataset.profile.clone(),
             taxonomy,
-            by: self
-                .by
-                .iter()
-                .map(|b| b.split(',').map(|c| c.trim().to_string()).collect())
-                .collect(),
+            by,
             confidence: self.confidence,
             direction: self.direction,
             policy: self
@@ -125,6 +136,7 @@ impl AuditArgs {
                 .transpose()?,
             command: std::env::args().collect(),
             generated_at: super::generated_at(&self.generated_at),
+            intersect: self.intersect.clone(),
             availability: self
                 .availability
                 .as_deref()

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod change;
 pub mod findings;
 pub mod funnel;
+pub mod intersectional;
 pub mod panels;
 pub mod pooling;
 pub mod publication;

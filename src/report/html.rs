@@ -76,6 +76,16 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         transition_table(t, &mut h);
     }
     pooled(audit, &mut h);
+    let (header, rows) = super::intersectional_rows(audit);
+    if !rows.is_empty() {
+        let _ = write!(
+            h,
+            "<h2 id=\"intersectional\">Intersectional categories</h2><p class=\"note\">{}</p>",
+            esc(super::INTERSECTIONAL_NOTE)
+        );
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        table(&mut h, &header, &rows, 2);
+    }
     let (header, rows) = super::availability_rows(audit, false);
     if !rows.is_empty() {
         let _ = write!(

@@ -254,6 +254,19 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    let (ix_header, ix_rows) = super::intersectional_rows(audit);
+    if !ix_rows.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Intersectional categories")?;
+        writeln!(out)?;
+        writeln!(out, "{}", super::INTERSECTIONAL_NOTE)?;
+        writeln!(out)?;
+        let names: Vec<&str> = ix_header.iter().map(String::as_str).collect();
+        header(out, &names, 2..names.len())?;
+        for r in &ix_rows {
+            row(out, r)?;
+        }
+    }
     let (av_header, av_rows) = super::availability_rows(audit, false);
     if !av_rows.is_empty() {
         writeln!(out)?;

@@ -178,3 +178,41 @@ pub fn availability_rows(
 
 /// What the availability table is, in a sentence.
 pub const AVAILABILITY_NOTE: &str = "Each stage's make-up against the stage before it (the pool) and any availability benchmark given: the expected count is the known applicants at the stage times the benchmark share; a positive shortfall is that many fewer than the benchmark would give; p is the exact binomial probability of as few or fewer by chance.";
+
+/// The intersectional rows as text (numbers from column 2 on).
+pub fn intersectional_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "Step",
+        "Category",
+        "Entered",
+        "Progressed",
+        "Rate",
+        "Impact ratio",
+        "Under 2%",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = audit
+        .intersectional
+        .iter()
+        .map(|r| {
+            vec![
+                format!("{} → {}", r.from, r.to),
+                r.category.clone(),
+                r.entered.to_string(),
+                r.progressed.to_string(),
+                fmt_rate(r.rate),
+                fmt_num(r.impact_ratio, 2),
+                if r.excludable {
+                    "yes".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the intersectional table is, in a sentence.
+pub const INTERSECTIONAL_NOTE: &str = "Ethnic group crossed with a second characteristic, as NYC Local Law 144 bias audits report it: each category's rate and its impact ratio against the category with the highest rate. Categories under 2% of a step's entrants may be left out of the impact ratios (LL144) and are not used as the highest rate; \"(not stated)\" rows are counted but never compared.";

@@ -53,6 +53,26 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         super::sections::write_pooled(&audit.pooled, audit.settings.confidence, out)?;
     }
     super::sections::write_disclosure(&audit.data_quality, out)?;
+    let (header, rows) = super::intersectional_rows(audit);
+    if !rows.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Intersectional categories")?;
+        writeln!(out, "  {}", super::INTERSECTIONAL_NOTE)?;
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_header(header);
+        for row in rows {
+            t.add_row(row.into_iter().enumerate().map(|(i, c)| {
+                let cell = comfy_table::Cell::new(c);
+                if i > 1 {
+                    cell.set_alignment(comfy_table::CellAlignment::Right)
+                } else {
+                    cell
+                }
+            }));
+        }
+        writeln!(out, "{t}")?;
+    }
     let (header, rows) = super::availability_rows(audit, true);
     if !rows.is_empty() {
         writeln!(out)?;

@@ -12,10 +12,11 @@ use crate::audit::Audit;
 
 /// Where each sheet of an audit workbook comes from in the JSON document:
 /// arrays become tables, objects become field/value lists of their scalars.
-const AUDIT_SHEETS: [(&str, &str); 22] = [
+const AUDIT_SHEETS: [(&str, &str); 23] = [
     ("Findings", "/findings"),
     ("WRES indicator 2", "/wres_indicator_2"),
     ("Availability", "/availability"),
+    ("Intersectional", "/intersectional"),
     ("Pooled", "/pooled"),
     ("Changes", "/changes"),
     ("Sensitivity", "/sensitivity"),
