@@ -19,6 +19,7 @@ use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
 use crate::measures::publication::{self, Publication};
 use crate::measures::quality::{self, DataQuality};
+use crate::measures::scorecard::{self, Scorecard};
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
 use crate::measures::wres::{self, WresIndicator2};
 use crate::stats::pooling::Adjust;
@@ -64,6 +65,8 @@ pub struct AuditSpec {
     /// A column to cross with the ethnic group (e.g. sex); it must also be a
     /// breakdown.
     pub intersect: Option<String>,
+    /// The single breakdown column to write a scorecard per value of.
+    pub scorecard: Option<String>,
 }
 
 impl AuditSpec {
@@ -191,6 +194,9 @@ pub struct Audit {
     /// BME / not stated), both directions; empty unless grouped White / BME.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wres_indicator_2: Vec<WresIndicator2>,
+    /// One card per agency (`--scorecard`), ranked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scorecards: Vec<Scorecard>,
     /// Ethnic group × another characteristic (`--intersect`), LL144 style.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub intersectional: Vec<IntersectionalRate>,
@@ -494,6 +500,7 @@ pub fn from_counts(
         wres_indicator_2: Vec::new(),
         availability: Vec::new(),
         intersectional: Vec::new(),
+        scorecards: Vec::new(),
         publication: None,
         provenance,
     };
@@ -503,6 +510,15 @@ pub fn from_counts(
     // From the (possibly suppressed) steps, so the return's counts carry the
     // same suppression.
     audit.wres_indicator_2 = wres::indicator_2(&audit.transitions);
+    if let Some(column) = &spec.scorecard {
+        audit.scorecards = scorecard::scorecards(
+            &audit.transitions,
+            column,
+            &audit.settings.ladder,
+            &audit.settings.reference_group,
+            audit.panels.as_ref(),
+        );
+    }
     if let Some(dimension) = &spec.intersect {
         audit.intersectional = intersectional::intersectional(&audit.transitions, dimension);
     }

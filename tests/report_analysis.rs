@@ -473,3 +473,101 @@ fn intersectional_categories_by_sex() {
             .any(|r| r["known"] == false && r["impact_ratio"].is_null())
     );
 }
+
+/// Agency scorecards: two agencies, one even and one with a wide gap; the
+/// even one ranks first, each card's stages and steps are the agency's
+/// breakdown rows, and a card needs a breakdown.
+#[test]
+fn agency_scorecards_rank_and_carry_the_agency_rows() {
+    let ds = Dataset::new();
+    let (mut apps, mut events) = (vec![], vec![]);
+    let mut n = 0;
+    // (agency, label, applied, shortlisted)
+    for (agency, label, entered, progressed) in [
+        ("Even Ltd", "White", 100, 50),
+        ("Even Ltd", "Black", 100, 48),
+        ("Gap plc", "White", 100, 60),
+        ("Gap plc", "Black", 100, 20),
+        ("Gap plc", "Prefer not to say", 10, 5),
+    ] {
+        for i in 0..entered {
+            n += 1;
+            apps.push(format!("A{n},V{n},{label},{agency}"));
+            events.push(format!("A{n},applied"));
+            if i < progressed {
+                events.push(format!("A{n},shortlisted"));
+            }
+            // A fifth of the shortlisted are appointed, so the whole funnel
+            // (applied → appointed) has a ratio to rank on.
+            if i < progressed / 5 {
+                events.push(format!("A{n},appointed"));
+            }
+        }
+    }
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity,agency", &apps),
+    );
+    ds.write("stage_events.csv", &csv("application_id,stage", &events));
+    let d = ds.path().to_str().unwrap();
+    let doc = run_json(&[
+        "audit",
+        d,
+        "--by",
+        "agency",
+        "--scorecard",
+        "--format",
+        "json",
+    ]);
+    let cards = doc["scorecards"].as_array().unwrap();
+    assert_eq!(cards.len(), 2);
+    assert_eq!(
+        (cards[0]["value"].as_str(), cards[0]["rank"].as_u64()),
+        (Some("Even Ltd"), Some(1))
+    );
+    assert_eq!(
+        (cards[1]["value"].as_str(), cards[1]["rank"].as_u64()),
+        (Some("Gap plc"), Some(2))
+    );
+    let gap = &cards[1];
+    let t = transition(
+        &doc,
+        "applied",
+        "shortlisted",
+        &json!({"agency": "Gap plc"}),
+    );
+    let applied = &gap["stages"][0];
+    assert_eq!(applied["stage"], "applied");
+    assert_eq!(applied["groups"]["BME"], group(t, "BME")["entered"]);
+    assert_eq!(applied["unknown"], 10);
+    assert_close(
+        f(&gap["disclosure_rate"]),
+        200.0 / 210.0,
+        1e-12,
+        "disclosure",
+    );
+    let step = gap["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["from"] == "applied" && s["to"] == "shortlisted")
+        .unwrap();
+    assert_eq!(
+        step["relative_likelihood"],
+        comparison(t, "BME")["relative_likelihood"]
+    );
+    assert_close(f(&step["relative_likelihood"]), 3.0, 1e-12, "60% ÷ 20%");
+    let err = run_error(&["audit", d, "--scorecard"]);
+    assert!(err.contains("--by agency --scorecard"), "{err}");
+    let html = run(&[
+        "audit",
+        d,
+        "--by",
+        "agency",
+        "--scorecard",
+        "--format",
+        "html",
+    ]);
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert_eq!(html.matches("<section class=\"card\">").count(), 2);
+}

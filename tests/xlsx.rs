@@ -225,3 +225,32 @@ fn labels_workbook_has_one_row_per_label() {
     let rows = sheet(&path, "Labels");
     assert_eq!(rows.len() - 1, json.as_array().unwrap().len());
 }
+
+#[test]
+fn scorecards_and_wres_have_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = audit_workbook(
+        dir.path(),
+        &["--by", "agency", "--scorecard", "--intersect", "sex"],
+    );
+    let book: Xlsx<_> = open_workbook(&path).unwrap();
+    let names = book.sheet_names();
+    for expected in [
+        "Scorecards",
+        "Scorecard stages",
+        "Scorecard steps",
+        "WRES indicator 2",
+        "Availability",
+        "Intersectional",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no sheet {expected}: {names:?}"
+        );
+    }
+    let stages = sheet(&path, "Scorecard stages");
+    let col = |name: &str| stages[0].iter().position(|c| is(c, name)).unwrap();
+    // One row per card × stage, numbers as numbers.
+    assert!(matches!(stages[1][col("groups.BME")], Data::Float(_)));
+    assert!(is(&stages[1][col("column")], "agency"));
+}

@@ -76,6 +76,11 @@ pub struct AuditArgs {
     /// change is more than chance.
     #[arg(long, value_name = "DATASET")]
     previous: Option<PathBuf>,
+    /// One scorecard per value of the first single-column --by (e.g.
+    /// `--by agency --scorecard`): every stage's make-up, every step's ratio,
+    /// disclosure, panel diversity, and a ranking on the whole funnel.
+    #[arg(long)]
+    scorecard: bool,
     /// Cross the ethnic group with this column (e.g. sex) and report every
     /// category's rate and impact ratio at each step, as NYC Local Law 144
     /// audits do. Adds the column as a breakdown.
@@ -111,6 +116,16 @@ impl AuditArgs {
         {
             by.push(vec![c.clone()]);
         }
+        let scorecard = match (self.scorecard, by.iter().find(|d| d.len() == 1)) {
+            (false, _) => None,
+            (true, Some(d)) => Some(d[0].clone()),
+            (true, None) => {
+                return Err(rung::error::Error::usage(
+                    "--scorecard needs a breakdown to write a card for each value of",
+                    Some("e.g. --by agency --scorecard".into()),
+                ));
+            }
+        };
         let spec = AuditSpec {
             dataset,
             profile,
@@ -137,6 +152,7 @@ impl AuditArgs {
             command: std::env::args().collect(),
             generated_at: super::generated_at(&self.generated_at),
             intersect: self.intersect.clone(),
+            scorecard,
             availability: self
                 .availability
                 .as_deref()

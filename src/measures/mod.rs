@@ -11,6 +11,7 @@ pub mod panels;
 pub mod pooling;
 pub mod publication;
 pub mod quality;
+pub mod scorecard;
 pub mod scoring;
 pub mod slates;
 pub mod wres;

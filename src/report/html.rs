@@ -32,7 +32,7 @@ th{background:#f2f5f9}
 .flag{color:#a11d1d;font-weight:600}
 .note{color:#5a6475;font-style:italic;font-size:.9em}
 svg text{font-family:inherit;font-size:12px}
-@media print{body{margin:0}h2{break-after:avoid}}
+@media print{body{margin:0}h2{break-after:avoid}section.card{break-before:page}}
 ";
 
 /// Writes the HTML report.
@@ -76,6 +76,30 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         transition_table(t, &mut h);
     }
     pooled(audit, &mut h);
+    let cards = super::scorecard_texts(audit);
+    if !cards.is_empty() {
+        let _ = write!(
+            h,
+            "<h2 id=\"scorecards\">Scorecards</h2><p class=\"note\">{}</p>",
+            esc(super::SCORECARD_NOTE)
+        );
+        for card in cards {
+            let _ = write!(
+                h,
+                "<section class=\"card\"><h3>{}</h3><ul>",
+                esc(&card.title)
+            );
+            for line in &card.lines {
+                let _ = write!(h, "<li>{}</li>", esc(line));
+            }
+            h.push_str("</ul>");
+            for (header, rows) in [card.stages, card.steps] {
+                let header: Vec<&str> = header.iter().map(String::as_str).collect();
+                table(&mut h, &header, &rows, 1);
+            }
+            h.push_str("</section>");
+        }
+    }
     let (header, rows) = super::intersectional_rows(audit);
     if !rows.is_empty() {
         let _ = write!(

@@ -254,6 +254,29 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    let cards = super::scorecard_texts(audit);
+    if !cards.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Scorecards")?;
+        writeln!(out)?;
+        writeln!(out, "{}", super::SCORECARD_NOTE)?;
+        for card in cards {
+            writeln!(out)?;
+            writeln!(out, "### {}", card.title)?;
+            writeln!(out)?;
+            for line in &card.lines {
+                writeln!(out, "- {line}")?;
+            }
+            for (names, rows) in [card.stages, card.steps] {
+                writeln!(out)?;
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                header(out, &names, 1..names.len())?;
+                for r in &rows {
+                    row(out, r)?;
+                }
+            }
+        }
+    }
     let (ix_header, ix_rows) = super::intersectional_rows(audit);
     if !ix_rows.is_empty() {
         writeln!(out)?;

@@ -216,3 +216,110 @@ pub fn intersectional_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec
 
 /// What the intersectional table is, in a sentence.
 pub const INTERSECTIONAL_NOTE: &str = "Ethnic group crossed with a second characteristic, as NYC Local Law 144 bias audits report it: each category's rate and its impact ratio against the category with the highest rate. Categories under 2% of a step's entrants may be left out of the impact ratios (LL144) and are not used as the highest rate; \"(not stated)\" rows are counted but never compared.";
+
+/// A scorecard as text: its title, its summary lines, the stage table and
+/// the step table (each a header and rows; numbers from column 1 on).
+pub struct CardText {
+    /// "agency = Agency A (rank 2 of 4)".
+    pub title: String,
+    /// Disclosure, panels, warnings.
+    pub lines: Vec<String>,
+    /// Stage make-up.
+    pub stages: (Vec<String>, Vec<Vec<String>>),
+    /// Step ratios.
+    pub steps: (Vec<String>, Vec<Vec<String>>),
+}
+
+/// The text of every scorecard of the audit.
+pub fn scorecard_texts(audit: &crate::audit::Audit) -> Vec<CardText> {
+    let ranked = audit.scorecards.iter().filter(|c| c.rank.is_some()).count();
+    let unranked = (ranked == 0).then(|| {
+        "Not ranked: the whole funnel's ratio is undefined or withheld for every card (e.g. no one has reached the last stage yet).".to_string()
+    });
+    audit
+        .scorecards
+        .iter()
+        .map(|c| {
+            let mut groups: Vec<String> = c
+                .stages
+                .first()
+                .map(|s| s.groups.keys().cloned().collect())
+                .unwrap_or_default();
+            groups.sort();
+            let mut stage_header = vec!["Stage".to_string()];
+            stage_header.extend(groups.iter().cloned());
+            stage_header.extend(["Unknown".to_string(), "Share outside reference".to_string()]);
+            let stage_rows = c
+                .stages
+                .iter()
+                .map(|s| {
+                    let mut row = vec![s.stage.clone()];
+                    row.extend(
+                        groups
+                            .iter()
+                            .map(|g| s.groups.get(g).map(|n| n.to_string()).unwrap_or_default()),
+                    );
+                    row.push(s.unknown.to_string());
+                    row.push(fmt_rate(s.focal_share));
+                    row
+                })
+                .collect();
+            let step_header = [
+                "Step",
+                "Comparison",
+                "Relative likelihood",
+                "CI",
+                "Adjusted p",
+                "Significant",
+            ]
+            .map(String::from)
+            .to_vec();
+            let step_rows = c
+                .steps
+                .iter()
+                .map(|s| {
+                    vec![
+                        format!("{} → {}", s.from, s.to),
+                        format!("{} vs {}", audit.settings.reference_group, s.focal),
+                        fmt_num(s.relative_likelihood, 2),
+                        fmt_interval(s.ci_low, s.ci_high),
+                        fmt_p(s.p_adjusted),
+                        match s.significant {
+                            Some(true) => "yes".into(),
+                            Some(false) => "no".into(),
+                            None => "–".into(),
+                        },
+                    ]
+                })
+                .collect();
+            let mut lines = vec![format!(
+                "Ethnicity stated by {} of applicants.",
+                fmt_rate(c.disclosure_rate)
+            )];
+            if let Some(share) = c.panels_share_diverse {
+                lines.push(format!(
+                    "{} of its vacancies had a diverse panel.",
+                    fmt_rate(Some(share))
+                ));
+            }
+            lines.extend(c.warnings.iter().map(|w| format!("Note: {w}.")));
+            lines.extend(unranked.clone());
+            CardText {
+                title: format!(
+                    "{} = {}{}",
+                    c.column,
+                    c.value,
+                    c.rank
+                        .map(|r| format!(" (rank {r} of {ranked})"))
+                        .unwrap_or_default()
+                ),
+                lines,
+                stages: (stage_header, stage_rows),
+                steps: (step_header, step_rows),
+            }
+        })
+        .collect()
+}
+
+/// How the scorecards are ranked, in a sentence.
+pub const SCORECARD_NOTE: &str = "Cards are ranked on the whole funnel (first stage → last): rank 1 has the relative likelihood closest to 1 (on the log scale, so 1.5 and 1/1.5 count as equally uneven). The ranking orders point estimates: where intervals overlap the order may be chance.";

@@ -53,6 +53,35 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         super::sections::write_pooled(&audit.pooled, audit.settings.confidence, out)?;
     }
     super::sections::write_disclosure(&audit.data_quality, out)?;
+    let cards = super::scorecard_texts(audit);
+    if !cards.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Scorecards")?;
+        writeln!(out, "  {}", super::SCORECARD_NOTE)?;
+        for card in cards {
+            writeln!(out)?;
+            writeln!(out, "{}", card.title)?;
+            for line in &card.lines {
+                writeln!(out, "  {line}")?;
+            }
+            for (header, rows) in [card.stages, card.steps] {
+                let mut t = comfy_table::Table::new();
+                t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+                t.set_header(header);
+                for row in rows {
+                    t.add_row(row.into_iter().enumerate().map(|(i, c)| {
+                        let cell = comfy_table::Cell::new(c);
+                        if i > 0 {
+                            cell.set_alignment(comfy_table::CellAlignment::Right)
+                        } else {
+                            cell
+                        }
+                    }));
+                }
+                writeln!(out, "{t}")?;
+            }
+        }
+    }
     let (header, rows) = super::intersectional_rows(audit);
     if !rows.is_empty() {
         writeln!(out)?;

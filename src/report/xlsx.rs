@@ -48,7 +48,45 @@ pub fn audit_sheets(audit: &Audit) -> Vec<Sheet> {
     }
     sheets.push(super::csv::long_table(audit));
     sheets.extend(sheets_from(&doc, &AUDIT_SHEETS));
+    sheets.extend(scorecard_sheets(&doc));
     sheets
+}
+
+/// The scorecards as three flat sheets: one row per card, per card × stage
+/// and per card × step.
+fn scorecard_sheets(doc: &Value) -> Vec<Sheet> {
+    let Some(cards) = doc.pointer("/scorecards").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let summary: Vec<Value> = cards.iter().map(scalars_only).collect();
+    let rows = |part: &str| -> Vec<Value> {
+        cards
+            .iter()
+            .flat_map(|c| {
+                let mut head = serde_json::Map::new();
+                for k in ["column", "value", "rank"] {
+                    head.insert(k.to_string(), c[k].clone());
+                }
+                c[part]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |item| {
+                        let mut row = head.clone();
+                        if let Value::Object(fields) = item {
+                            row.extend(fields);
+                        }
+                        Value::Object(row)
+                    })
+            })
+            .collect()
+    };
+    vec![
+        Sheet::from_objects("Scorecards", &summary),
+        Sheet::from_objects("Scorecard stages", &rows("stages")),
+        Sheet::from_objects("Scorecard steps", &rows("steps")),
+    ]
 }
 
 /// Sheets for the given (title, JSON pointer) pairs; absent, null and empty
