@@ -571,3 +571,34 @@ fn agency_scorecards_rank_and_carry_the_agency_rows() {
     let html = String::from_utf8(html.stdout).unwrap();
     assert_eq!(html.matches("<section class=\"card\">").count(), 2);
 }
+
+/// `--by quarter` within one dataset: quarters come from applied_on, and
+/// each quarter's ratio is set against the quarter before.
+#[test]
+fn quarter_on_quarter_change_within_one_dataset() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let doc = run_json(&["audit", sample, "--by", "quarter", "--format", "json"]);
+    let changes = doc["changes"].as_array().unwrap();
+    let c = changes
+        .iter()
+        .find(|c| {
+            c["previous_period"] == "2025Q1" && c["from"] == "applied" && c["to"] == "shortlisted"
+        })
+        .expect("2025Q1 → 2025Q2");
+    assert_eq!(c["breakdown"], json!({"quarter": "2025Q2"}));
+    let rl = |q: &str| {
+        let t = transition(&doc, "applied", "shortlisted", &json!({"quarter": q}));
+        f(&comparison(t, "BME")["relative_likelihood"])
+    };
+    assert_close(f(&c["rl_previous"]), rl("2025Q1"), 1e-12, "then");
+    assert_close(f(&c["rl_current"]), rl("2025Q2"), 1e-12, "now");
+    assert_close(f(&c["ratio"]), rl("2025Q2") / rl("2025Q1"), 1e-9, "ratio");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025Q1 → 2025Q2")
+    );
+    // Four quarter-on-quarter pairs for each of the six steps.
+    assert_eq!(changes.len(), 4 * 6);
+}

@@ -146,6 +146,9 @@ pub struct Counts {
     pub scores: Option<ScoreCounts>,
 }
 
+/// The breakdown derived from applied_on when the table has no such column.
+pub const QUARTER: &str = "quarter";
+
 /// The breakdown key panel types are counted under.
 pub const PANEL_TYPE: &str = "panel_type";
 
@@ -321,7 +324,21 @@ pub(crate) fn application_frame(
     let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
     wanted.push("furthest_stage");
     wanted.extend(optional.iter().filter(|c| !by.iter().any(|b| b == *c)));
-    let apps = ingest::scan(apps_source, profile, &wanted)?;
+    let wants_quarter = by.iter().any(|b| b == QUARTER);
+    if wants_quarter {
+        wanted.push("applied_on");
+    }
+    let mut apps = ingest::scan(apps_source, profile, &wanted)?;
+    // `--by quarter` without a quarter column: the calendar quarter of
+    // applied_on ("2025Q1"; "(missing)" when undated).
+    if wants_quarter && !apps.has(QUARTER) && apps.has("applied_on") {
+        let key = scores::quarter_key(col("applied_on"));
+        let name = (key.clone() / lit(10)).cast(DataType::String)
+            + lit("Q")
+            + (key % lit(10)).cast(DataType::String);
+        apps.frame = apps.frame.with_column(name.alias(QUARTER));
+        apps.columns.insert(QUARTER.to_string());
+    }
     for b in by {
         if !apps.has(b) {
             return Err(Error::input(

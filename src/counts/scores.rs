@@ -194,7 +194,7 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
 
 /// Year × 10 + quarter from a date written "YYYY-MM-DD…" or "DD/MM/YYYY";
 /// null for anything else.
-fn quarter_key(date: Expr) -> Expr {
+pub(crate) fn quarter_key(date: Expr) -> Expr {
     let s = date.cast(DataType::String).str().strip_chars(lit(NULL));
     let part = |offset: i64, length: u64| {
         s.clone()

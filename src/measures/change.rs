@@ -33,6 +33,10 @@ pub struct Change {
     pub p: Option<f64>,
     /// The change in words.
     pub summary: String,
+    /// Within one dataset (`--by quarter`): the period compared with, the
+    /// current one being the breakdown row's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_period: Option<String>,
 }
 
 fn interval(
@@ -118,7 +122,54 @@ pub fn changes(
                 ci_high: diff.map(|d| d.high),
                 p: diff.map(|d| d.p),
                 summary,
+                previous_period: None,
             });
+        }
+    }
+    out
+}
+
+/// Within one dataset: each period against the one before it, for a
+/// breakdown by `column` whose values sort in time order ("2025Q1" <
+/// "2025Q2"). Rows with no period ("(missing)") are left out.
+pub fn changes_between_periods(
+    transitions: &[TransitionResult],
+    column: &str,
+    reference: &str,
+    direction: Direction,
+    confidence: f64,
+) -> Vec<Change> {
+    let mut periods: Vec<&String> = transitions
+        .iter()
+        .filter(|t| t.breakdown.len() == 1)
+        .filter_map(|t| t.breakdown.get(column))
+        .filter(|v| v.as_str() != super::funnel::MISSING_VALUE)
+        .collect();
+    periods.sort();
+    periods.dedup();
+    let rows = |period: &String| -> Vec<TransitionResult> {
+        transitions
+            .iter()
+            .filter(|t| t.breakdown.len() == 1 && t.breakdown.get(column) == Some(period))
+            .cloned()
+            .collect()
+    };
+    let mut out = Vec::new();
+    for pair in periods.windows(2) {
+        let (then, now) = (pair[0], pair[1]);
+        let current = rows(now);
+        // The earlier period's rows, relabelled so they pair with the later.
+        let previous: Vec<TransitionResult> = rows(then)
+            .into_iter()
+            .map(|mut t| {
+                t.breakdown.insert(column.to_string(), now.clone());
+                t
+            })
+            .collect();
+        for mut c in changes(&current, &previous, reference, direction, confidence) {
+            c.summary = format!("{then} → {now}: {}", c.summary);
+            c.previous_period = Some(then.clone());
+            out.push(c);
         }
     }
     out

@@ -424,14 +424,25 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
         }
     }
 
-    // Change since the previous period: the current side.
+    // Change since the previous period: the current side, and within one
+    // dataset (`--by quarter`) the earlier period's row too.
     for ch in &mut audit.changes {
-        let withheld = audit
-            .transitions
-            .iter()
-            .find(|t| t.from == ch.from && t.to == ch.to && t.breakdown == ch.breakdown)
-            .and_then(|t| t.comparisons.iter().find(|c| c.focal == ch.focal))
-            .is_some_and(|c| c.note.as_deref() == Some(WITHHELD));
+        let withheld_row = |breakdown: &BTreeMap<String, String>| {
+            audit
+                .transitions
+                .iter()
+                .find(|t| t.from == ch.from && t.to == ch.to && t.breakdown == *breakdown)
+                .and_then(|t| t.comparisons.iter().find(|c| c.focal == ch.focal))
+                .is_some_and(|c| c.note.as_deref() == Some(WITHHELD))
+        };
+        let earlier = ch.previous_period.as_ref().map(|p| {
+            let mut b = ch.breakdown.clone();
+            if let Some(v) = b.values_mut().next() {
+                *v = p.clone();
+            }
+            b
+        });
+        let withheld = withheld_row(&ch.breakdown) || earlier.as_ref().is_some_and(withheld_row);
         if withheld {
             withhold_change(ch);
         }

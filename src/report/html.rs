@@ -76,6 +76,14 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         transition_table(t, &mut h);
     }
     pooled(audit, &mut h);
+    let changes = super::change_lines(audit);
+    if !changes.is_empty() {
+        h.push_str("<h2 id=\"changes\">Change since the previous period</h2><ul>");
+        for line in changes {
+            let _ = write!(h, "<li>{}</li>", esc(line));
+        }
+        h.push_str("</ul>");
+    }
     let cards = super::scorecard_texts(audit);
     if !cards.is_empty() {
         let _ = write!(

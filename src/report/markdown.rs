@@ -254,6 +254,15 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    let changes = super::change_lines(audit);
+    if !changes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Change since the previous period")?;
+        writeln!(out)?;
+        for line in changes {
+            writeln!(out, "- {line}")?;
+        }
+    }
     let cards = super::scorecard_texts(audit);
     if !cards.is_empty() {
         writeln!(out)?;

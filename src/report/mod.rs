@@ -323,3 +323,14 @@ pub fn scorecard_texts(audit: &crate::audit::Audit) -> Vec<CardText> {
 
 /// How the scorecards are ranked, in a sentence.
 pub const SCORECARD_NOTE: &str = "Cards are ranked on the whole funnel (first stage → last): rank 1 has the relative likelihood closest to 1 (on the log scale, so 1.5 and 1/1.5 count as equally uneven). The ranking orders point estimates: where intervals overlap the order may be chance.";
+
+/// The change sentences worth reading aloud: the whole dataset against the
+/// previous period, and each period against the one before (`--by quarter`).
+pub fn change_lines(audit: &crate::audit::Audit) -> Vec<&str> {
+    audit
+        .changes
+        .iter()
+        .filter(|c| c.breakdown.is_empty() || c.previous_period.is_some())
+        .map(|c| c.summary.as_str())
+        .collect()
+}

@@ -156,8 +156,8 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     if !audit.changes.is_empty() {
         writeln!(out)?;
         writeln!(out, "Change since the previous period")?;
-        for c in audit.changes.iter().filter(|c| c.breakdown.is_empty()) {
-            writeln!(out, "  {}", c.summary)?;
+        for line in super::change_lines(audit) {
+            writeln!(out, "  {line}")?;
         }
     }
     if let Some(p) = &audit.panels {
