@@ -131,23 +131,8 @@ fn html_renders_in_headless_chromium() {
 #[test]
 fn slates_html_client_report() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("search");
+    let data = generate_search(dir.path(), 1500, 9);
     let d = data.to_str().unwrap();
-    let status = rung()
-        .args([
-            "generate",
-            "--ladder",
-            "search",
-            "--applications",
-            "1500",
-            "--seed",
-            "9",
-            "--out",
-            d,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
     let html_of = |extra: &[&str]| {
         let mut args = vec!["slates", d, "--by", "client", "--format", "html"];
         args.extend_from_slice(extra);

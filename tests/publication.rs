@@ -14,16 +14,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Dataset, comparison, csv, group, run_error, run_json, transition};
+use common::{Dataset, STAGES, comparison, csv, group, run_error, run_json, transition};
 use serde_json::{Value, json};
-
-const STAGES: [&str; 5] = [
-    "applied",
-    "shortlisted",
-    "interviewed",
-    "offered",
-    "appointed",
-];
 
 /// Writes a dataset from (organisation, ethnicity label, applicants who
 /// stopped at each stage: applied only, …, appointed).

@@ -211,22 +211,7 @@ fn configured_rules_women_and_shares() {
 #[test]
 fn generated_search_data_shows_the_injected_shortlist_gap() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("search");
-    let status = rung()
-        .args([
-            "generate",
-            "--ladder",
-            "search",
-            "--applications",
-            "20000",
-            "--seed",
-            "3",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let out = generate_search(dir.path(), 20000, 3);
     let doc = run_json(&[
         "slates",
         out.to_str().unwrap(),
@@ -342,23 +327,8 @@ fn malformed_lines_stop_slates_and_labels_too() {
 #[test]
 fn published_slates_hide_small_counts_and_keep_rule_outcomes() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("search");
+    let out = generate_search(dir.path(), 2000, 5);
     let d = out.to_str().unwrap();
-    let status = rung()
-        .args([
-            "generate",
-            "--ladder",
-            "search",
-            "--applications",
-            "2000",
-            "--seed",
-            "5",
-            "--out",
-            d,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
     let plain = run_json(&["slates", d, "--by", "client", "--format", "json"]);
     let doc = run_json(&[
         "slates",

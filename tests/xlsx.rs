@@ -190,19 +190,8 @@ fn audit_workbook_is_byte_identical_on_rerun() {
 #[test]
 fn slates_workbook_matches_the_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("search");
+    let data = common::generate_search(dir.path(), 1500, 7);
     let d = data.to_str().unwrap();
-    stdout_of(&[
-        "generate",
-        "--ladder",
-        "search",
-        "--applications",
-        "1500",
-        "--seed",
-        "7",
-        "--out",
-        d,
-    ]);
     let path = dir.path().join("slates.xlsx");
     let p = path.to_str().unwrap();
     stdout_of(&["slates", d, "--by", "client", "--format", "xlsx", "-o", p]);

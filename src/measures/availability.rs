@@ -148,18 +148,7 @@ pub fn availability(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::funnel::GroupRate;
-
-    fn rate(group: &str, entered: u64, progressed: u64) -> GroupRate {
-        GroupRate {
-            group: group.into(),
-            entered: entered.into(),
-            progressed: progressed.into(),
-            rate: None,
-            impact_ratio: None,
-            suppressed: false,
-        }
-    }
+    use crate::measures::funnel::group_rate as rate;
 
     #[test]
     fn shortlist_against_its_pool() {

@@ -80,6 +80,19 @@ pub struct GroupRate {
     pub suppressed: bool,
 }
 
+/// A group's rate with plain counts, for tests.
+#[cfg(test)]
+pub(crate) fn group_rate(group: &str, entered: u64, progressed: u64) -> GroupRate {
+    GroupRate {
+        group: group.into(),
+        entered: entered.into(),
+        progressed: progressed.into(),
+        rate: stats::rate(progressed, entered),
+        impact_ratio: None,
+        suppressed: false,
+    }
+}
+
 /// Reference group against one focal group, for one step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {

@@ -155,18 +155,7 @@ fn value_is_small(n: u64, total: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::funnel::GroupRate;
-
-    fn rate(group: &str, entered: u64, progressed: u64) -> GroupRate {
-        GroupRate {
-            group: group.into(),
-            entered: entered.into(),
-            progressed: progressed.into(),
-            rate: None,
-            impact_ratio: None,
-            suppressed: false,
-        }
-    }
+    use crate::measures::funnel::{GroupRate, group_rate as rate};
 
     fn step(sex: &str, groups: Vec<GroupRate>) -> TransitionResult {
         TransitionResult {

@@ -108,35 +108,16 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             h.push_str("</section>");
         }
     }
-    let (header, rows) = super::intersectional_rows(audit);
-    if !rows.is_empty() {
+    for section in super::extra_sections(audit, false) {
         let _ = write!(
             h,
-            "<h2 id=\"intersectional\">Intersectional categories</h2><p class=\"note\">{}</p>",
-            esc(super::INTERSECTIONAL_NOTE)
+            "<h2 id=\"{}\">{}</h2><p class=\"note\">{}</p>",
+            section.id,
+            esc(&section.title),
+            esc(section.note)
         );
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        table(&mut h, &header, &rows, 2);
-    }
-    let (header, rows) = super::availability_rows(audit, false);
-    if !rows.is_empty() {
-        let _ = write!(
-            h,
-            "<h2 id=\"availability\">Against availability</h2><p class=\"note\">{}</p>",
-            esc(super::AVAILABILITY_NOTE)
-        );
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        table(&mut h, &header, &rows, 4);
-    }
-    let (header, rows) = super::wres_rows(audit);
-    if !rows.is_empty() {
-        let _ = write!(
-            h,
-            "<h2 id=\"wres\">WRES indicator 2, ready for the return</h2><p class=\"note\">{}</p>",
-            esc(super::WRES_NOTE)
-        );
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        table(&mut h, &header, &rows, 1);
+        let header: Vec<&str> = section.header.iter().map(String::as_str).collect();
+        table(&mut h, &header, &section.rows, section.numeric_from);
     }
     panels(audit, &mut h);
     scoring(audit, &mut h);

@@ -33,6 +33,21 @@ fn header(
     writeln!(out, "| {} |", rule.join(" | "))
 }
 
+/// A whole table; columns from `numeric_from` on are right-aligned.
+fn table(
+    out: &mut dyn Write,
+    names: &[String],
+    rows: &[Vec<String>],
+    numeric_from: usize,
+) -> std::io::Result<()> {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    header(out, &names, numeric_from..names.len())?;
+    for r in rows {
+        row(out, r)?;
+    }
+    Ok(())
+}
+
 /// Writes the Markdown report.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &audit.settings;
@@ -278,52 +293,17 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             }
             for (names, rows) in [card.stages, card.steps] {
                 writeln!(out)?;
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                header(out, &names, 1..names.len())?;
-                for r in &rows {
-                    row(out, r)?;
-                }
+                table(out, &names, &rows, 1)?;
             }
         }
     }
-    let (ix_header, ix_rows) = super::intersectional_rows(audit);
-    if !ix_rows.is_empty() {
+    for section in super::extra_sections(audit, false) {
         writeln!(out)?;
-        writeln!(out, "## Intersectional categories")?;
+        writeln!(out, "## {}", section.title)?;
         writeln!(out)?;
-        writeln!(out, "{}", super::INTERSECTIONAL_NOTE)?;
+        writeln!(out, "{}", section.note)?;
         writeln!(out)?;
-        let names: Vec<&str> = ix_header.iter().map(String::as_str).collect();
-        header(out, &names, 2..names.len())?;
-        for r in &ix_rows {
-            row(out, r)?;
-        }
-    }
-    let (av_header, av_rows) = super::availability_rows(audit, false);
-    if !av_rows.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "## Against availability")?;
-        writeln!(out)?;
-        writeln!(out, "{}", super::AVAILABILITY_NOTE)?;
-        writeln!(out)?;
-        let names: Vec<&str> = av_header.iter().map(String::as_str).collect();
-        header(out, &names, 4..names.len())?;
-        for r in &av_rows {
-            row(out, r)?;
-        }
-    }
-    let (wres_header, wres_rows) = super::wres_rows(audit);
-    if !wres_rows.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "## WRES indicator 2, ready for the return")?;
-        writeln!(out)?;
-        writeln!(out, "{}", super::WRES_NOTE)?;
-        writeln!(out)?;
-        let names: Vec<&str> = wres_header.iter().map(String::as_str).collect();
-        header(out, &names, 1..names.len())?;
-        for r in &wres_rows {
-            row(out, r)?;
-        }
+        table(out, &section.header, &section.rows, section.numeric_from)?;
     }
     writeln!(out)?;
     writeln!(out, "## Provenance")?;

@@ -81,7 +81,7 @@ pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {
 /// The WRES indicator 2 rows as text: a header and one row per breakdown
 /// row (numbers from column 1 on). Empty when the grouping is not White /
 /// BME.
-pub fn wres_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
+fn wres_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
     let header = [
         "Rows",
         "Shortlisted: White",
@@ -100,15 +100,7 @@ pub fn wres_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>)
         .iter()
         .map(|w| {
             vec![
-                if w.breakdown.is_empty() {
-                    "all applications".to_string()
-                } else {
-                    w.breakdown
-                        .iter()
-                        .map(|(k, v)| format!("{k} = {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
+                describe_breakdown(&w.breakdown),
                 w.shortlisted_white.to_string(),
                 w.shortlisted_bme.to_string(),
                 w.shortlisted_not_stated.to_string(),
@@ -128,7 +120,7 @@ pub const WRES_NOTE: &str = "NHS WRES indicator 2 in the shape of the WRES data 
 
 /// The availability rows as text (numbers from column 4 on); `whole_only`
 /// keeps the whole-dataset rows.
-pub fn availability_rows(
+fn availability_rows(
     audit: &crate::audit::Audit,
     whole_only: bool,
 ) -> (Vec<String>, Vec<Vec<String>>) {
@@ -153,15 +145,7 @@ pub fn availability_rows(
         .map(|a| {
             vec![
                 a.stage.clone(),
-                if a.breakdown.is_empty() {
-                    "all applications".to_string()
-                } else {
-                    a.breakdown
-                        .iter()
-                        .map(|(k, v)| format!("{k} = {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
+                describe_breakdown(&a.breakdown),
                 a.group.clone(),
                 a.benchmark.clone(),
                 a.observed.to_string(),
@@ -180,7 +164,7 @@ pub fn availability_rows(
 pub const AVAILABILITY_NOTE: &str = "Each stage's make-up against the stage before it (the pool) and any availability benchmark given: the expected count is the known applicants at the stage times the benchmark share; a positive shortfall is that many fewer than the benchmark would give; p is the exact binomial probability of as few or fewer by chance.";
 
 /// The intersectional rows as text (numbers from column 2 on).
-pub fn intersectional_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
+fn intersectional_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
     let header = [
         "Step",
         "Category",
@@ -333,4 +317,84 @@ pub fn change_lines(audit: &crate::audit::Audit) -> Vec<&str> {
         .filter(|c| c.breakdown.is_empty() || c.previous_period.is_some())
         .map(|c| c.summary.as_str())
         .collect()
+}
+
+/// A titled table a report shows after the steps: intersectional
+/// categories, availability, the WRES return.
+pub struct Section {
+    /// HTML anchor.
+    pub id: &'static str,
+    /// Heading.
+    pub title: String,
+    /// What the table is, in a sentence.
+    pub note: &'static str,
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows of text.
+    pub rows: Vec<Vec<String>>,
+    /// Columns from this one on are numbers (right-aligned).
+    pub numeric_from: usize,
+    /// A line after the table.
+    pub footer: Option<String>,
+}
+
+/// The sections present in this audit. `terminal` keeps availability to the
+/// whole-dataset rows (and says how many more there are).
+pub fn extra_sections(audit: &crate::audit::Audit, terminal: bool) -> Vec<Section> {
+    let mut out = Vec::new();
+    let (header, rows) = intersectional_rows(audit);
+    out.push(Section {
+        id: "intersectional",
+        title: "Intersectional categories".into(),
+        note: INTERSECTIONAL_NOTE,
+        header,
+        rows,
+        numeric_from: 2,
+        footer: None,
+    });
+    let (header, rows) = availability_rows(audit, terminal);
+    let more = audit
+        .availability
+        .iter()
+        .filter(|a| !a.breakdown.is_empty())
+        .count();
+    out.push(Section {
+        id: "availability",
+        title: if terminal {
+            "Against availability (all applications)".into()
+        } else {
+            "Against availability".into()
+        },
+        note: AVAILABILITY_NOTE,
+        header,
+        rows,
+        numeric_from: 4,
+        footer: (terminal && more > 0)
+            .then(|| format!("{more} more rows by breakdown in the JSON, HTML and XLSX outputs.")),
+    });
+    let (header, rows) = wres_rows(audit);
+    out.push(Section {
+        id: "wres",
+        title: "WRES indicator 2, ready for the return".into(),
+        note: WRES_NOTE,
+        header,
+        rows,
+        numeric_from: 1,
+        footer: None,
+    });
+    out.retain(|s| !s.rows.is_empty());
+    out
+}
+
+/// A breakdown row for people: "organisation = ORG001, grade = Band 5", or
+/// "all applications".
+fn describe_breakdown(b: &std::collections::BTreeMap<String, String>) -> String {
+    if b.is_empty() {
+        "all applications".to_string()
+    } else {
+        b.iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }

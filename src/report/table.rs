@@ -65,93 +65,22 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
                 writeln!(out, "  {line}")?;
             }
             for (header, rows) in [card.stages, card.steps] {
-                let mut t = comfy_table::Table::new();
-                t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-                t.set_header(header);
-                for row in rows {
-                    t.add_row(row.into_iter().enumerate().map(|(i, c)| {
-                        let cell = comfy_table::Cell::new(c);
-                        if i > 0 {
-                            cell.set_alignment(comfy_table::CellAlignment::Right)
-                        } else {
-                            cell
-                        }
-                    }));
-                }
-                writeln!(out, "{t}")?;
+                writeln!(out, "{}", text_table(header, rows, 1))?;
             }
         }
     }
-    let (header, rows) = super::intersectional_rows(audit);
-    if !rows.is_empty() {
+    for section in super::extra_sections(audit, true) {
         writeln!(out)?;
-        writeln!(out, "Intersectional categories")?;
-        writeln!(out, "  {}", super::INTERSECTIONAL_NOTE)?;
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(header);
-        for row in rows {
-            t.add_row(row.into_iter().enumerate().map(|(i, c)| {
-                let cell = comfy_table::Cell::new(c);
-                if i > 1 {
-                    cell.set_alignment(comfy_table::CellAlignment::Right)
-                } else {
-                    cell
-                }
-            }));
+        writeln!(out, "{}", section.title)?;
+        writeln!(out, "  {}", section.note)?;
+        writeln!(
+            out,
+            "{}",
+            text_table(section.header, section.rows, section.numeric_from)
+        )?;
+        if let Some(footer) = &section.footer {
+            writeln!(out, "  {footer}")?;
         }
-        writeln!(out, "{t}")?;
-    }
-    let (header, rows) = super::availability_rows(audit, true);
-    if !rows.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "Against availability (all applications)")?;
-        writeln!(out, "  {}", super::AVAILABILITY_NOTE)?;
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(header);
-        for row in rows {
-            t.add_row(row.into_iter().enumerate().map(|(i, c)| {
-                let cell = comfy_table::Cell::new(c);
-                if i > 3 {
-                    cell.set_alignment(comfy_table::CellAlignment::Right)
-                } else {
-                    cell
-                }
-            }));
-        }
-        writeln!(out, "{t}")?;
-        let more = audit
-            .availability
-            .iter()
-            .filter(|a| !a.breakdown.is_empty())
-            .count();
-        if more > 0 {
-            writeln!(
-                out,
-                "  {more} more rows by breakdown in the JSON, HTML and XLSX outputs."
-            )?;
-        }
-    }
-    let (header, rows) = super::wres_rows(audit);
-    if !rows.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "WRES indicator 2, ready for the return")?;
-        writeln!(out, "  {}", super::WRES_NOTE)?;
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(header);
-        for row in rows {
-            t.add_row(row.into_iter().enumerate().map(|(i, c)| {
-                let cell = comfy_table::Cell::new(c);
-                if i > 0 {
-                    cell.set_alignment(comfy_table::CellAlignment::Right)
-                } else {
-                    cell
-                }
-            }));
-        }
-        writeln!(out, "{t}")?;
     }
     if !audit.changes.is_empty() {
         writeln!(out)?;
@@ -167,6 +96,28 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         super::sections::write_scoring(s, audit.settings.confidence, out)?;
     }
     Ok(())
+}
+
+/// A terminal table; columns from `numeric_from` on are right-aligned.
+fn text_table(
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    numeric_from: usize,
+) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(header);
+    for row in rows {
+        t.add_row(row.into_iter().enumerate().map(|(i, c)| {
+            let cell = comfy_table::Cell::new(c);
+            if i >= numeric_from {
+                cell.set_alignment(comfy_table::CellAlignment::Right)
+            } else {
+                cell
+            }
+        }));
+    }
+    t
 }
 
 fn round(x: f64) -> f64 {

@@ -42,6 +42,15 @@ pub fn csv(header: &str, rows: &[String]) -> String {
     s
 }
 
+/// The canonical ladder.
+pub const STAGES: [&str; 5] = [
+    "applied",
+    "shortlisted",
+    "interviewed",
+    "offered",
+    "appointed",
+];
+
 /// One application per (id, ethnicity, furthest stage): returns the
 /// applications and stage_events CSV texts, with an event for every stage up
 /// to the furthest one.
@@ -49,13 +58,6 @@ pub fn funnel_tables(
     people: &[(String, String, usize)],
     org: impl Fn(usize) -> String,
 ) -> (String, String) {
-    const STAGES: [&str; 5] = [
-        "applied",
-        "shortlisted",
-        "interviewed",
-        "offered",
-        "appointed",
-    ];
     let mut apps = Vec::new();
     let mut events = Vec::new();
     for (i, (id, ethnicity, reached)) in people.iter().enumerate() {
@@ -153,4 +155,26 @@ pub fn f(v: &Value) -> f64 {
 pub fn u(v: &Value) -> u64 {
     v.as_u64()
         .unwrap_or_else(|| panic!("expected a count, got {v}"))
+}
+
+/// Writes a synthetic search-firm export (`rung generate --ladder search`)
+/// into `dir/search` and returns its path.
+pub fn generate_search(dir: &Path, applications: u64, seed: u64) -> PathBuf {
+    let out = dir.join("search");
+    let status = rung()
+        .args([
+            "generate",
+            "--ladder",
+            "search",
+            "--applications",
+            &applications.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success(), "rung generate failed");
+    out
 }
