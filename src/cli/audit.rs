@@ -170,7 +170,9 @@ impl AuditArgs {
         let audit = audit?;
         let mut out = open_output(&self.output)?;
         let written = match self.format {
-            OutputFormat::Table => report::table::write(&audit, &mut out),
+            OutputFormat::Table => {
+                report::table::write(&audit, &mut report::TerminalSafe(&mut out))
+            }
             OutputFormat::Json => report::json::write(&audit, &mut out),
             OutputFormat::Csv => report::csv::write(&audit, &mut out),
             OutputFormat::Markdown => report::markdown::write(&audit, &mut out),

@@ -52,11 +52,12 @@ impl LabelsArgs {
                     writeln!(out)
                 }
                 OutputFormat::Csv => {
-                    let mut w = csv::Writer::from_writer(&mut out);
-                    for r in &rows {
-                        w.serialize(r)?;
-                    }
-                    w.flush()
+                    let items = serde_json::to_value(&rows)?;
+                    let items = items.as_array().map(Vec::as_slice).unwrap_or_default();
+                    rung::report::sheet::write_csv(
+                        &rung::report::sheet::Sheet::from_objects("Labels", items),
+                        &mut out,
+                    )
                 }
                 OutputFormat::Html => Err(std::io::Error::other(HTML_NOT_HERE)),
                 OutputFormat::Xlsx => {
@@ -70,7 +71,8 @@ impl LabelsArgs {
                     )
                 }
                 OutputFormat::Markdown => {
-                    writeln!(out, "Grouping: {}\n", taxonomy.scheme.name)?;
+                    let md = rung::report::markdown::escape;
+                    writeln!(out, "Grouping: {}\n", md(&taxonomy.scheme.name))?;
                     writeln!(
                         out,
                         "| Label | Applications | Resolved to | ONS 2021 | Group |"
@@ -81,11 +83,11 @@ impl LabelsArgs {
                         writeln!(
                             out,
                             "| {} | {} | {} | {} | {} |",
-                            label.replace('|', "\\|"),
+                            md(&label),
                             r.count,
-                            r.resolved_to,
-                            r.description,
-                            r.group
+                            md(&r.resolved_to),
+                            md(&r.description),
+                            md(&r.group)
                         )?;
                     }
                     Ok(())
@@ -103,8 +105,9 @@ impl LabelsArgs {
                             r.group.clone(),
                         ]);
                     }
-                    writeln!(out, "Grouping: {}", taxonomy.scheme.name)?;
-                    writeln!(out, "{t}")
+                    let mut safe = rung::report::TerminalSafe(&mut out);
+                    writeln!(safe, "Grouping: {}", taxonomy.scheme.name)?;
+                    writeln!(safe, "{t}")
                 }
             }
         })();

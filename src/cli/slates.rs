@@ -164,7 +164,9 @@ impl SlatesArgs {
             ),
             OutputFormat::Markdown => report::slates::write_markdown(&report, &mut out),
             OutputFormat::Html => report::slates::write_html(&report, &mut out),
-            OutputFormat::Table => report::slates::write_table(&report, &mut out),
+            OutputFormat::Table => {
+                report::slates::write_table(&report, &mut report::TerminalSafe(&mut out))
+            }
         };
         written
             .and_then(|_| out.flush())

@@ -13,6 +13,12 @@ use crate::measures::funnel::TransitionResult;
 
 /// Escapes text for HTML.
 pub(crate) fn esc(s: &str) -> String {
+    // Control characters have no place in HTML text (a label could carry a
+    // terminal escape sequence); they are dropped.
+    let s: String = s
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

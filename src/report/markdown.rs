@@ -7,9 +7,29 @@ use std::io::Write;
 use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::audit::Audit;
 
-/// Escapes the characters that would break a table cell.
+/// Escapes text from the data (labels, breakdown values, file names) so
+/// that Markdown shows it as written: no table is broken, no link, image,
+/// emphasis or raw HTML (e.g. `<script>`) comes from a label. CommonMark
+/// lets any ASCII punctuation be escaped with a backslash; the characters
+/// with meaning are. Line breaks become spaces.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    escape(s)
 }
 
 fn row(out: &mut dyn Write, cells: &[String]) -> std::io::Result<()> {
@@ -53,8 +73,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &audit.settings;
     writeln!(out, "# Recruitment funnel audit")?;
     writeln!(out)?;
-    writeln!(
-        out,
+    let produced = format!(
         "Produced by rung {} on {}. Grouping {}, reference group {}; ratios in the {} direction ({}). Confidence {}%; p values adjusted for {} comparisons ({}).",
         audit.provenance.version,
         audit.provenance.generated_at,
@@ -65,16 +84,17 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         s.confidence * 100.0,
         audit.comparisons_tested(),
         s.adjust.describe()
-    )?;
+    );
+    writeln!(out, "{}", escape(&produced))?;
     if let Some(note) = super::publication_note(audit) {
         writeln!(out)?;
-        writeln!(out, "{note}")?;
+        writeln!(out, "{}", escape(&note))?;
     }
     writeln!(out)?;
     writeln!(out, "## Findings")?;
     writeln!(out)?;
     for f in &audit.findings {
-        writeln!(out, "- {}", f.text)?;
+        writeln!(out, "- {}", escape(&f.text))?;
     }
     writeln!(out)?;
     writeln!(out, "## Data quality")?;
@@ -135,7 +155,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         let labels: Vec<String> = q
             .unmapped_labels
             .iter()
-            .map(|l| format!("\"{}\" ({})", l.label, l.count))
+            .map(|l| format!("\"{}\" ({})", escape(&l.label), l.count))
             .collect();
         writeln!(
             out,
@@ -156,7 +176,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             let parts: Vec<String> = t
                 .breakdown
                 .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
+                .map(|(k, v)| format!("{} = {}", escape(k), escape(v)))
                 .collect();
             title.push_str(&format!(" — {}", parts.join(", ")));
         }
@@ -275,7 +295,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "## Change since the previous period")?;
         writeln!(out)?;
         for line in changes {
-            writeln!(out, "- {line}")?;
+            writeln!(out, "- {}", escape(line))?;
         }
     }
     let cards = super::scorecard_texts(audit);
@@ -286,10 +306,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{}", super::SCORECARD_NOTE)?;
         for card in cards {
             writeln!(out)?;
-            writeln!(out, "### {}", card.title)?;
+            writeln!(out, "### {}", escape(&card.title))?;
             writeln!(out)?;
             for line in &card.lines {
-                writeln!(out, "- {line}")?;
+                writeln!(out, "- {}", escape(line))?;
             }
             for (names, rows) in [card.stages, card.steps] {
                 writeln!(out)?;

@@ -398,3 +398,24 @@ fn describe_breakdown(b: &std::collections::BTreeMap<String, String>) -> String 
             .join(", ")
     }
 }
+
+/// A writer for terminal reports that drops control characters (other than
+/// newline and tab) on their way out: a label carrying an escape sequence
+/// must not clear or rewrite the reader's terminal.
+pub struct TerminalSafe<'a>(pub &'a mut dyn std::io::Write);
+
+impl std::io::Write for TerminalSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let clean: Vec<u8> = buf
+            .iter()
+            .copied()
+            .filter(|&b| b >= 0x20 && b != 0x7f || b == b'\n' || b == b'\t')
+            .collect();
+        self.0.write_all(&clean)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}

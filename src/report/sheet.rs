@@ -110,7 +110,7 @@ fn summary_text(v: &Value) -> String {
 }
 
 /// A cell as CSV text: empty for null, numbers as Rust prints them (shortest
-/// round-trip form), strings as they are.
+/// round-trip form), strings as they are but [`neutralised`].
 pub fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -120,8 +120,21 @@ pub fn text(v: &Value) -> String {
             (None, Some(i)) => i.to_string(),
             _ => n.as_f64().map(|f| f.to_string()).unwrap_or_default(),
         },
-        Value::String(s) => s.clone(),
-        nested => nested.to_string(),
+        Value::String(s) => neutralised(s),
+        nested => neutralised(&nested.to_string()),
+    }
+}
+
+/// Text that a spreadsheet would run as a formula (it begins with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return: CSV injection, OWASP) gets a leading
+/// apostrophe, which spreadsheets show as text. Labels, organisation names
+/// and file names come from the data, so any of them could carry one.
+/// Numbers are never text here, so a negative number is left alone.
+pub fn neutralised(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -135,7 +148,7 @@ pub fn num(x: Option<f64>) -> Value {
 /// Writes a sheet as CSV.
 pub fn write_csv(sheet: &Sheet, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(&sheet.header)?;
+    w.write_record(sheet.header.iter().map(|h| neutralised(h)))?;
     for row in &sheet.rows {
         w.write_record(row.iter().map(text))?;
     }
@@ -168,5 +181,10 @@ mod tests {
         }
         assert_eq!(num(Some(f64::NAN)), Value::Null);
         assert_eq!(text(&json!(-3)), "-3");
+        assert_eq!(text(&json!(-0.5)), "-0.5");
+        for hostile in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text(&json!(hostile)), format!("'{hostile}"));
+        }
+        assert_eq!(text(&json!("a=1")), "a=1");
     }
 }

@@ -206,10 +206,7 @@ pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> 
 /// Writes the Markdown report.
 pub fn write_markdown(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
     let md_row = |cells: &[String]| {
-        let cells: Vec<String> = cells
-            .iter()
-            .map(|c| c.replace('|', "\\|").replace('\n', " "))
-            .collect();
+        let cells: Vec<String> = cells.iter().map(|c| super::markdown::escape(c)).collect();
         format!("| {} |", cells.join(" | "))
     };
     let md_table =
@@ -237,12 +234,12 @@ pub fn write_markdown(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<(
     }
     let rule_header: Vec<String> = RULE_HEADER.map(String::from).to_vec();
     for s in std::iter::once(&r.summary).chain(&r.by_client) {
-        writeln!(out, "## {}", summary_title(s))?;
+        writeln!(out, "## {}", super::markdown::escape(&summary_title(s)))?;
         writeln!(out)?;
         md_table(out, &rule_header, &rule_rows(s))?;
         writeln!(out)?;
         for line in summary_sentences(s) {
-            writeln!(out, "- {line}")?;
+            writeln!(out, "- {}", super::markdown::escape(&line))?;
         }
         writeln!(out)?;
     }

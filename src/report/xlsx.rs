@@ -7,7 +7,7 @@ use std::io::Write;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 use serde_json::Value;
 
-use super::sheet::Sheet;
+use super::sheet::{Sheet, neutralised};
 use crate::audit::Audit;
 
 /// Where each sheet of an audit workbook comes from in the JSON document:
@@ -138,7 +138,7 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
         let ws = book.add_worksheet();
         ws.set_name(&sheet.title)?;
         for (c, name) in sheet.header.iter().enumerate() {
-            ws.write_string_with_format(0, col(c), name, &bold)?;
+            ws.write_string_with_format(0, col(c), neutralised(name), &bold)?;
         }
         for (r, row) in sheet.rows.iter().enumerate() {
             let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
@@ -151,8 +151,11 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
                     Value::Number(n) => {
                         ws.write_number(r, col(c), n.as_f64().unwrap_or(f64::NAN))?;
                     }
+                    // Strings are stored as text, never as formulas; they are
+                    // neutralised all the same for whoever saves the sheet as
+                    // CSV later.
                     Value::String(s) => {
-                        ws.write_string(r, col(c), s)?;
+                        ws.write_string(r, col(c), neutralised(s))?;
                     }
                     nested => {
                         ws.write_string(r, col(c), nested.to_string())?;
