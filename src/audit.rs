@@ -279,12 +279,47 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
     spec.validate()?;
     let by = spec.by_columns();
     let current = count_one(spec, &spec.dataset, &by, true)?;
+    no_usable_rows(&spec.dataset, &current.0)?;
     let previous = spec
         .previous
         .as_ref()
         .map(|d| count_one(spec, d, &by, false))
         .transpose()?;
+    if let (Some(d), Some(p)) = (&spec.previous, &previous) {
+        no_usable_rows(d, &p.0)?;
+    }
     Ok(from_counts(spec, &current.0, current.1, previous))
+}
+
+/// Stops when every row of the applications table was excluded: there is
+/// nothing to audit, and the reasons say why.
+fn no_usable_rows(dataset: &Dataset, counts: &Counts) -> Result<()> {
+    if counts.funnel.applications() > 0 {
+        return Ok(());
+    }
+    let path = dataset
+        .get(TableKind::Applications)
+        .map(|s| s.path.clone())
+        .unwrap_or_default();
+    let reasons: Vec<String> = counts
+        .funnel
+        .tables
+        .iter()
+        .filter(|t| t.table == TableKind::Applications)
+        .flat_map(|t| &t.excluded)
+        .map(|e| format!("{}: {}", e.reason, e.rows))
+        .collect();
+    Err(Error::input(
+        &path,
+        format!(
+            "no usable applications: every row was excluded ({})",
+            if reasons.is_empty() {
+                "no rows".to_string()
+            } else {
+                reasons.join("; ")
+            }
+        ),
+    ))
 }
 
 /// Counts one dataset, hashing and line-checking its files on a second

@@ -366,9 +366,11 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
             applications.push(vec![
                 application_id.clone(),
                 vacancy_id.clone(),
-                format!(
-                    "C{:09}",
-                    rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1)
+                candidate_id(
+                    'C',
+                    label,
+                    sex,
+                    rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1),
                 ),
                 label.to_string(),
                 organisation.clone(),
@@ -497,7 +499,12 @@ fn generate_search(spec: &GenerateSpec) -> Result<()> {
             applications.push(vec![
                 id.clone(),
                 vacancy_id.clone(),
-                format!("P{:08}", rng.random_range(1..=spec.applications.max(2))),
+                candidate_id(
+                    'P',
+                    label,
+                    sex,
+                    rng.random_range(1..=spec.applications.max(2)),
+                ),
                 label.to_string(),
                 client.to_string(),
                 client.to_string(),
@@ -618,6 +625,17 @@ fn ymd(d: u32) -> (u32, usize, u32) {
 fn date(d: u32) -> String {
     let (year, month, day) = ymd(d);
     format!("{year}-{month:02}-{day:02}")
+}
+
+/// A candidate id that always goes with the same ethnicity label and sex:
+/// people apply more than once, and a real export records the same
+/// ethnicity on each of their applications.
+fn candidate_id(prefix: char, label: &str, sex: &str, k: u64) -> String {
+    let tag = format!("{label}|{sex}")
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 1_000_000;
+    format!("{prefix}{tag:06}{k:09}")
 }
 
 /// Calendar quarters since 2025 Q1 of day `d`.

@@ -96,6 +96,9 @@ pub struct FunnelCounts {
     pub stage_source: StageSource,
     /// Applications with no usable stage record, counted as applied.
     pub applications_without_stage: u64,
+    /// Candidates (candidate_id) whose applications carry more than one
+    /// distinct ethnicity label; `None` when there is no candidate_id.
+    pub candidates_with_differing_ethnicity: Option<u64>,
 }
 
 impl TableAccount {
@@ -205,6 +208,10 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         keys.push(PANEL_TYPE.to_string());
     }
     let mut queries = vec![funnel_query(&app, &keys)];
+    let check_candidates = app.apps.has("candidate_id");
+    if check_candidates {
+        queries.push(candidate_query(&app));
+    }
     if composition.is_some() {
         queries.push(panels::vacancy_query(&app, request.by));
     }
@@ -230,8 +237,17 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         sources.push(s);
     }
     let results = collect_all(queries, &sources, profile)?;
-    let funnel = funnel_counts(&app, &results[0], &keys)?;
+    let mut funnel = funnel_counts(&app, &results[0], &keys)?;
     let mut next = 1;
+    if check_candidates {
+        funnel.candidates_with_differing_ethnicity = Some(
+            u64_column(&results[next], "n")?
+                .first()
+                .copied()
+                .unwrap_or(0),
+        );
+        next += 1;
+    }
     let panels = match composition {
         Some((cells, account, panel_stage, _)) => {
             let vacancies = panels::read_vacancies(&results[next], request.by)?;
@@ -323,6 +339,7 @@ pub(crate) fn application_frame(
         .expect("a dataset always has applications");
     let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
     wanted.push("furthest_stage");
+    wanted.push("candidate_id");
     wanted.extend(optional.iter().filter(|c| !by.iter().any(|b| b == *c)));
     let wants_quarter = by.iter().any(|b| b == QUARTER);
     if wants_quarter {
@@ -383,6 +400,9 @@ pub(crate) fn application_frame(
         len().cast(DataType::UInt64).alias("app_rows"),
     ];
     app_aggs.push(col("vacancy_id").first());
+    if apps.has("candidate_id") && !by.iter().any(|b| b == "candidate_id") {
+        app_aggs.push(col("candidate_id").first());
+    }
     // Columns aggregated already (vacancy_id) are not taken twice.
     app_aggs.extend(
         by.iter()
@@ -581,7 +601,29 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         tables: out_tables,
         stage_source,
         applications_without_stage: tally.without_stage,
+        candidates_with_differing_ethnicity: None,
     })
+}
+
+/// Candidates whose applications do not agree on their ethnicity: one row,
+/// `n`. Each application is counted under its own label; this only says
+/// how often the labels disagree.
+pub(crate) fn candidate_query(app: &AppFrame) -> LazyFrame {
+    app.frame
+        .clone()
+        .filter(
+            col("in_apps")
+                .and(col("id_missing").not())
+                .and(col("candidate_id").is_not_null()),
+        )
+        .group_by([col("candidate_id")])
+        .agg([col("ethnicity")
+            .drop_nulls()
+            .n_unique()
+            .cast(DataType::UInt64)
+            .alias("labels")])
+        .filter(col("labels").gt(lit(1u64)))
+        .select([len().cast(DataType::UInt64).alias("n")])
 }
 
 pub(crate) fn account(

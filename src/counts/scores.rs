@@ -137,6 +137,7 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
     let mut missing = 0;
     let mut ignored = 0;
     let mut mapped: BTreeMap<String, f64> = BTreeMap::new();
+    let mut outside = 0;
     let mut per_stage: BTreeMap<u8, u64> = BTreeMap::new();
     for i in 0..df.height() {
         let Some(text) = &texts[i] else {
@@ -144,6 +145,9 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
             continue;
         };
         match profile.score_value(text) {
+            Some(Some(v)) if profile.score_scale.is_some_and(|(lo, hi)| v < lo || v > hi) => {
+                outside += n[i];
+            }
             Some(Some(v)) => {
                 mapped.insert(text.clone(), v);
                 if let Some(r) = ranks[i] {
@@ -169,6 +173,13 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
         )));
     }
     push_exclusion(&mut account.excluded, "missing score", missing);
+    if let Some((lo, hi)) = profile.score_scale {
+        push_exclusion(
+            &mut account.excluded,
+            &format!("score outside the profile's scale ({lo}–{hi})"),
+            outside,
+        );
+    }
     push_exclusion(
         &mut account.excluded,
         "score value the profile marks \"ignore\"",
@@ -192,8 +203,9 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
     })
 }
 
-/// Year × 10 + quarter from a date written "YYYY-MM-DD…" or "DD/MM/YYYY";
-/// null for anything else.
+/// Year × 10 + quarter from a date written "YYYY-MM-DD…", "DD/MM/YYYY" or
+/// as an Excel serial day number (e.g. 45700 = 13 Feb 2025, as a date column
+/// saved from Excel without formatting); null for anything else.
 pub(crate) fn quarter_key(date: Expr) -> Expr {
     let s = date.cast(DataType::String).str().strip_chars(lit(NULL));
     let part = |offset: i64, length: u64| {
@@ -205,15 +217,27 @@ pub(crate) fn quarter_key(date: Expr) -> Expr {
     let char_at = |offset: i64| s.clone().str().slice(lit(offset), lit(1u64));
     let iso = char_at(4).eq(lit("-"));
     let uk = char_at(2).eq(lit("/")).and(char_at(5).eq(lit("/")));
+    // Excel counts days from 30 December 1899; 25569 is 1 January 1970.
+    let serial = s.clone().cast(DataType::Int32);
+    let is_serial = serial
+        .clone()
+        .gt_eq(lit(20_000))
+        .and(serial.clone().lt_eq(lit(80_000)))
+        .fill_null(lit(false));
+    let serial_date = (serial - lit(25_569)).cast(DataType::Date);
     let year = when(iso.clone())
         .then(part(0, 4))
         .when(uk.clone())
         .then(part(6, 4))
+        .when(is_serial.clone())
+        .then(serial_date.clone().dt().year().cast(DataType::Int32))
         .otherwise(lit(NULL).cast(DataType::Int32));
     let month = when(iso)
         .then(part(5, 2))
         .when(uk)
         .then(part(3, 2))
+        .when(is_serial)
+        .then(serial_date.dt().month().cast(DataType::Int32))
         .otherwise(lit(NULL).cast(DataType::Int32));
     let valid = month
         .clone()
@@ -490,4 +514,45 @@ fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
         .collect();
     cells.sort_by(|a, b| (&a.assessor, a.stage, &a.label).cmp(&(&b.assessor, b.stage, &b.label)));
     Ok(cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_from_every_date_form() {
+        // Excel's serial 45700 is 13 February 2025 (Excel: =DATE(2025,2,13)
+        // shows 45700 when formatted as a number).
+        let dates = [
+            Some("2025-01-15"),
+            Some("15/04/2025"),
+            Some("45700"),
+            Some("2025-07-01T09:00:00"),
+            Some("31/12/2024"),
+            Some("not a date"),
+            Some("2025-13-01"),
+            None,
+        ];
+        let df = df!("d" => dates).unwrap();
+        let out = df
+            .lazy()
+            .select([quarter_key(col("d")).alias("q")])
+            .collect()
+            .unwrap();
+        let q = crate::counts::i32_column(&out, "q").unwrap();
+        assert_eq!(
+            q,
+            vec![
+                Some(20251),
+                Some(20252),
+                Some(20251),
+                Some(20253),
+                Some(20244),
+                None,
+                None,
+                None
+            ]
+        );
+    }
 }

@@ -326,6 +326,33 @@ pub fn scan(source: &Source, profile: &Profile, wanted: &[&str]) -> Result<Scan>
             })
             .collect();
         let mut have: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        // One column whose name holds another delimiter: the file is not
+        // delimited the way the profile says.
+        if let [only] = have.as_slice() {
+            let found = [
+                (',', "comma"),
+                (';', "semicolon"),
+                ('\t', "tab"),
+                ('|', "pipe"),
+            ]
+            .into_iter()
+            .filter(|(d, _)| *d != profile.delimiter as char)
+            .find(|(d, _)| only.contains(*d));
+            if let Some((d, name)) = found {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "the header is one column, '{}', which looks {name}-delimited; expected columns separated by '{}'",
+                        only.escape_debug(),
+                        (profile.delimiter as char).escape_debug()
+                    ),
+                )
+                .with_hint(format!(
+                    "set delimiter = \"{}\" under [csv] in a profile (docs/profiles.md); one delimiter serves every table of a dataset",
+                    if d == '\t' { "tab".to_string() } else { d.to_string() }
+                )));
+            }
+        }
         have.truncate(30);
         return Err(Error::input(
             path,

@@ -49,6 +49,9 @@ pub struct Profile {
     pub score_values: BTreeMap<String, Option<f64>>,
     /// Grades, lowest first, for panel policies.
     pub grades: Option<Vec<String>>,
+    /// The score scale (lowest, highest), when the profile declares one:
+    /// scores outside it are left out and counted.
+    pub score_scale: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +70,14 @@ struct ProfileFile {
     #[serde(default)]
     score_values: BTreeMap<String, toml::Value>,
     grades: Option<Vec<String>>,
+    score_scale: Option<ScoreScale>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoreScale {
+    min: f64,
+    max: f64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -189,7 +200,22 @@ impl Profile {
             };
             score_values.insert(score_key(&text), number);
         }
+        let score_scale = match file.score_scale {
+            Some(ScoreScale { min, max }) if min.is_finite() && max.is_finite() && min < max => {
+                Some((min, max))
+            }
+            Some(ScoreScale { min, max }) => {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "[score_scale] min = {min}, max = {max}: expected two numbers, min below max"
+                    ),
+                ));
+            }
+            None => None,
+        };
         let profile = Profile {
+            score_scale,
             score_values,
             grades: file.grades,
             name: file.name,

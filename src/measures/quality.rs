@@ -47,6 +47,10 @@ pub struct DataQuality {
     /// many stated an ethnicity rung could place. A low or falling rate is
     /// itself a finding.
     pub disclosure_by_stage: Vec<StageDisclosure>,
+    /// Candidates whose applications carry different ethnicity labels
+    /// (each application counts under its own); absent without candidate_id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates_with_differing_ethnicity: Option<u64>,
     /// Publication mode: a count in this section is suppressed.
     #[serde(skip_serializing_if = "is_false")]
     pub suppressed: bool,
@@ -125,6 +129,7 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         applications_without_stage: counts.applications_without_stage,
         tables: counts.tables.clone(),
         disclosure_by_stage,
+        candidates_with_differing_ethnicity: counts.candidates_with_differing_ethnicity,
         suppressed: false,
     }
 }
