@@ -285,3 +285,54 @@ fn profile_label_overrides() {
     assert_eq!(mixed["resolved_to"], "heading:mixed");
     assert_eq!(mixed["group"], "BME");
 }
+
+/// A US export's EEOC self-identification answers under `--grouping eeo1`:
+/// White is the reference and each other EEO-1 category is compared with it.
+#[test]
+fn us_categories_under_eeo1() {
+    let labels = [
+        "White",
+        "Hispanic or Latino",
+        "Black or African American",
+        "Asian",
+        "Two or More Races",
+        "Decline To Self Identify",
+    ];
+    let people: Vec<(String, String, usize)> = (0..60)
+        .map(|i| (format!("A{i}"), labels[i % labels.len()].to_string(), i % 3))
+        .collect();
+    let (apps, events) = funnel_tables(&people, |_| "ORG1".into());
+    let ds = Dataset::new();
+    ds.write("applications.csv", &apps);
+    ds.write("stage_events.csv", &events);
+    let d = ds.path().to_str().unwrap();
+    let doc = run_json(&["audit", d, "--grouping", "eeo1", "--format", "json"]);
+    assert_eq!(doc["settings"]["reference_group"], "White");
+    let t = transition(&doc, "applied", "shortlisted", &serde_json::json!({}));
+    for g in [
+        "Hispanic or Latino",
+        "Black or African American",
+        "Asian",
+        "Two or More Races",
+    ] {
+        assert_eq!(group(t, g)["entered"], 10, "{g}");
+        assert!(
+            t["comparisons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["focal"] == g)
+        );
+    }
+    assert_eq!(group(t, "Declined")["entered"], 10);
+    let rows = run_json(&["labels", d, "--grouping", "eeo1", "--format", "json"]);
+    let hispanic = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "Hispanic or Latino")
+        .unwrap();
+    assert_eq!(hispanic["resolved_to"], "hispanic_latino");
+    assert_eq!(hispanic["description"], "EEO-1: Hispanic or Latino");
+    assert_eq!(hispanic["group"], "Hispanic or Latino");
+}

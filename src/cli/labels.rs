@@ -75,7 +75,7 @@ impl LabelsArgs {
                     writeln!(out, "Grouping: {}\n", md(&taxonomy.scheme.name))?;
                     writeln!(
                         out,
-                        "| Label | Applications | Resolved to | ONS 2021 | Group |"
+                        "| Label | Applications | Resolved to | Category | Group |"
                     )?;
                     writeln!(out, "| --- | ---: | --- | --- | --- |")?;
                     for r in &rows {
@@ -95,7 +95,7 @@ impl LabelsArgs {
                 OutputFormat::Table => {
                     let mut t = Table::new();
                     t.load_preset(UTF8_FULL_CONDENSED);
-                    t.set_header(["Label", "Applications", "Resolved to", "ONS 2021", "Group"]);
+                    t.set_header(["Label", "Applications", "Resolved to", "Category", "Group"]);
                     for r in &rows {
                         t.add_row(vec![
                             r.label.clone().unwrap_or_else(|| "(empty)".into()),

@@ -83,7 +83,8 @@ pub struct DatasetArgs {
     /// docs/profiles.md.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Grouping scheme: wres (White vs BME), ons5, ons19, or a TOML file.
+    /// Grouping scheme: wres (White vs BME), ons5, ons19, eeo1 (US), or a
+    /// TOML file.
     #[arg(long, default_value = "wres", value_name = "SCHEME")]
     pub grouping: String,
     /// Reference group (default: the scheme's, White for wres and ons5).

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Count, is_false};
 use crate::counts::{FunnelCounts, StageSource, TableAccount};
 use crate::taxonomy::Taxonomy;
-use crate::taxonomy::ethnicity::{CATEGORIES, Resolution};
+use crate::taxonomy::ethnicity::{CATEGORIES, Origin, Resolution};
 use crate::taxonomy::grouping::Class;
 
 /// A raw label and how many applications carry it.
@@ -159,11 +159,14 @@ pub fn label_mappings(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelMa
             let (resolved_to, description) = match resolution {
                 Resolution::Category(c) => (
                     CATEGORIES[c].id.to_string(),
-                    format!(
-                        "{}: {}",
-                        CATEGORIES[c].heading.census_name(),
-                        CATEGORIES[c].name
-                    ),
+                    match CATEGORIES[c].origin {
+                        Origin::Ons2021 => format!(
+                            "{}: {}",
+                            CATEGORIES[c].heading.census_name(),
+                            CATEGORIES[c].name
+                        ),
+                        Origin::Eeo1 => format!("EEO-1: {}", CATEGORIES[c].name),
+                    },
                 ),
                 Resolution::Heading(h) => (
                     format!("heading:{}", h.id()),

@@ -1,5 +1,7 @@
-//! Raw ethnicity labels → the 19 ONS 2021 categories (England and Wales),
-//! plus *declined* and *not known*.
+//! Raw ethnicity labels → the 19 ONS 2021 categories (England and Wales) and
+//! the 7 US EEO-1 race/ethnicity categories, plus *declined* and *not known*.
+//! Both sets live in one table, so every scheme (UK or US) is the same code
+//! path: a scheme places each category in a group, or leaves it unmapped.
 //!
 //! Real exports spell the same category many ways: "Asian or Asian British -
 //! Indian", "Asian, Asian British or Asian Welsh: Indian", "Indian", "H". The
@@ -78,14 +80,30 @@ impl Heading {
     }
 }
 
-/// One of the 19 ONS 2021 ethnic group categories.
+/// Which classification a category comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// ONS 2021 census, England and Wales.
+    Ons2021,
+    /// US EEO-1 (EEOC; the OMB 1997 race and ethnicity categories).
+    Eeo1,
+}
+
+/// How many categories there are (19 ONS + 7 EEO-1).
+pub const N_CATEGORIES: usize = 26;
+
+/// An ethnic group category: one of the 19 ONS 2021 categories or the 7
+/// EEO-1 categories.
 #[derive(Debug)]
 pub struct Category {
     /// Stable identifier, used in custom grouping files and JSON.
     pub id: &'static str,
+    /// The classification it belongs to.
+    pub origin: Origin,
     /// The ONS 2021 name of the category.
     pub name: &'static str,
-    /// Its heading.
+    /// Its ONS heading (for an EEO-1 category, the heading whose people it
+    /// mostly holds, so UK schemes can place it: see docs/data.md).
     pub heading: Heading,
     /// The NHS Data Dictionary ethnic category code that maps onto it.
     pub nhs_code: Option<&'static str>,
@@ -95,10 +113,12 @@ pub struct Category {
     sub_only: &'static [&'static str],
 }
 
-/// The 19 categories, in ONS order. A category's index in this table is its
-/// code everywhere else in rung.
-pub static CATEGORIES: [Category; 19] = [
+/// The categories: the 19 ONS ones in ONS order, then the 7 EEO-1 ones in
+/// EEO-1 order. A category's index in this table is its code everywhere else
+/// in rung.
+pub static CATEGORIES: [Category; N_CATEGORIES] = [
     Category {
+        origin: Origin::Ons2021,
         id: "white_british",
         name: "English, Welsh, Scottish, Northern Irish or British",
         heading: Heading::White,
@@ -116,6 +136,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &["British", "English", "Welsh", "Scottish", "Northern Irish"],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "white_irish",
         name: "Irish",
         heading: Heading::White,
@@ -124,6 +145,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "gypsy_irish_traveller",
         name: "Gypsy or Irish Traveller",
         heading: Heading::White,
@@ -138,6 +160,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &["Traveller"],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "roma",
         name: "Roma",
         heading: Heading::White,
@@ -146,6 +169,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "other_white",
         name: "Any other White background",
         heading: Heading::White,
@@ -167,6 +191,7 @@ pub static CATEGORIES: [Category; 19] = [
         ],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "mixed_white_black_caribbean",
         name: "White and Black Caribbean",
         heading: Heading::Mixed,
@@ -178,6 +203,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "mixed_white_black_african",
         name: "White and Black African",
         heading: Heading::Mixed,
@@ -186,6 +212,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "mixed_white_asian",
         name: "White and Asian",
         heading: Heading::Mixed,
@@ -194,6 +221,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "other_mixed",
         name: "Any other Mixed or Multiple ethnic background",
         heading: Heading::Mixed,
@@ -215,6 +243,7 @@ pub static CATEGORIES: [Category; 19] = [
         ],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "indian",
         name: "Indian",
         heading: Heading::Asian,
@@ -228,6 +257,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "pakistani",
         name: "Pakistani",
         heading: Heading::Asian,
@@ -241,6 +271,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "bangladeshi",
         name: "Bangladeshi",
         heading: Heading::Asian,
@@ -254,6 +285,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "chinese",
         name: "Chinese",
         heading: Heading::Asian,
@@ -262,6 +294,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "other_asian",
         name: "Any other Asian background",
         heading: Heading::Asian,
@@ -282,6 +315,7 @@ pub static CATEGORIES: [Category; 19] = [
         ],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "african",
         name: "African",
         heading: Heading::Black,
@@ -290,6 +324,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "caribbean",
         name: "Caribbean",
         heading: Heading::Black,
@@ -298,6 +333,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "other_black",
         name: "Any other Black, Black British or Caribbean background",
         heading: Heading::Black,
@@ -320,6 +356,7 @@ pub static CATEGORIES: [Category; 19] = [
         ],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "arab",
         name: "Arab",
         heading: Heading::Other,
@@ -328,6 +365,7 @@ pub static CATEGORIES: [Category; 19] = [
         sub_only: &[],
     },
     Category {
+        origin: Origin::Ons2021,
         id: "any_other",
         name: "Any other ethnic group",
         heading: Heading::Other,
@@ -339,6 +377,99 @@ pub static CATEGORIES: [Category; 19] = [
             "Any other background",
             "Other background",
         ],
+    },
+    // US EEO-1 categories (EEOC EEO-1 Component 1 instruction booklet;
+    // OMB 1997 standards): Hispanic or Latino is asked first and takes
+    // precedence; the races are "Not Hispanic or Latino".
+    Category {
+        origin: Origin::Eeo1,
+        id: "hispanic_latino",
+        name: "Hispanic or Latino",
+        heading: Heading::Other,
+        nhs_code: None,
+        names: &[
+            "Hispanic or Latino",
+            "Hispanic/Latino",
+            "Hispanic",
+            "Latino",
+            "Latina",
+            "Latinx",
+            "Hispanic or Latinx",
+        ],
+        sub_only: &[],
+    },
+    Category {
+        origin: Origin::Eeo1,
+        id: "us_white",
+        name: "White (Not Hispanic or Latino)",
+        heading: Heading::White,
+        nhs_code: None,
+        names: &["White (Not Hispanic or Latino)", "White Not Hispanic"],
+        sub_only: &[],
+    },
+    Category {
+        origin: Origin::Eeo1,
+        id: "us_black",
+        name: "Black or African American (Not Hispanic or Latino)",
+        heading: Heading::Black,
+        nhs_code: None,
+        names: &[
+            "Black or African American",
+            "Black or African American (Not Hispanic or Latino)",
+            "African American",
+        ],
+        sub_only: &[],
+    },
+    Category {
+        origin: Origin::Eeo1,
+        id: "us_nhpi",
+        name: "Native Hawaiian or Other Pacific Islander (Not Hispanic or Latino)",
+        heading: Heading::Other,
+        nhs_code: None,
+        names: &[
+            "Native Hawaiian or Other Pacific Islander",
+            "Native Hawaiian or Other Pacific Islander (Not Hispanic or Latino)",
+            "Native Hawaiian or Pacific Islander",
+            "Pacific Islander",
+        ],
+        sub_only: &[],
+    },
+    Category {
+        origin: Origin::Eeo1,
+        id: "us_asian",
+        name: "Asian (Not Hispanic or Latino)",
+        heading: Heading::Asian,
+        nhs_code: None,
+        names: &["Asian (Not Hispanic or Latino)", "Asian American"],
+        sub_only: &[],
+    },
+    Category {
+        origin: Origin::Eeo1,
+        id: "us_aian",
+        name: "American Indian or Alaska Native (Not Hispanic or Latino)",
+        heading: Heading::Other,
+        nhs_code: None,
+        names: &[
+            "American Indian or Alaska Native",
+            "American Indian or Alaskan Native",
+            "American Indian or Alaska Native (Not Hispanic or Latino)",
+            "Native American",
+        ],
+        sub_only: &[],
+    },
+    Category {
+        origin: Origin::Eeo1,
+        id: "us_two_or_more",
+        name: "Two or More Races (Not Hispanic or Latino)",
+        heading: Heading::Mixed,
+        nhs_code: None,
+        names: &[
+            "Two or More Races",
+            "Two or More Races (Not Hispanic or Latino)",
+            "Two or more",
+            "Multiracial",
+        ],
+        sub_only: &[],
     },
 ];
 
@@ -429,7 +560,7 @@ const NOT_KNOWN: &[&str] = &[
 /// What a raw label resolves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Resolution {
-    /// One of the 19 categories (index into [`CATEGORIES`]).
+    /// One of the categories (index into [`CATEGORIES`]).
     Category(usize),
     /// Only a heading was given.
     Heading(Heading),
@@ -647,8 +778,17 @@ mod tests {
         let mut ids: Vec<_> = CATEGORIES.iter().map(|c| c.id).collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 19);
-        let per_heading = |h| CATEGORIES.iter().filter(|c| c.heading == h).count();
+        assert_eq!(ids.len(), N_CATEGORIES);
+        let ons = || CATEGORIES.iter().filter(|c| c.origin == Origin::Ons2021);
+        assert_eq!(ons().count(), 19);
+        assert_eq!(
+            CATEGORIES
+                .iter()
+                .filter(|c| c.origin == Origin::Eeo1)
+                .count(),
+            7
+        );
+        let per_heading = |h| ons().filter(|c| c.heading == h).count();
         assert_eq!(per_heading(Heading::White), 5);
         assert_eq!(per_heading(Heading::Mixed), 4);
         assert_eq!(per_heading(Heading::Asian), 5);

@@ -1,7 +1,9 @@
-//! Grouping schemes: the 19 ONS categories → the groups an audit compares.
+//! Grouping schemes: the ethnic group categories (19 ONS, 7 EEO-1) → the
+//! groups an audit compares.
 //!
-//! A scheme is one table from category to group, so `wres`, `ons5`, `ons19`
-//! and a custom file are the same code path. A label that resolved only to a
+//! A scheme is one table from category to group (or to nothing: unmapped in
+//! this scheme), so `wres`, `ons5`, `ons19`, `eeo1` and a custom file are the
+//! same code path. A label that resolved only to a
 //! heading is placed when every category under that heading falls in one
 //! group, and is unmapped in this scheme otherwise.
 
@@ -9,7 +11,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::ethnicity::{CATEGORIES, Heading, Resolution, find_category, find_heading};
+use super::ethnicity::{
+    CATEGORIES, Heading, N_CATEGORIES, Origin, Resolution, find_category, find_heading,
+};
 use crate::error::Error;
 
 /// Where an application's ethnicity puts it under a scheme.
@@ -49,17 +53,17 @@ pub struct Scheme {
     pub groups: Vec<String>,
     /// Index of the reference group in `groups`.
     pub reference: usize,
-    /// Group index of each of the 19 categories.
-    category_group: [usize; 19],
+    /// Group index of each category; `None`: unmapped in this scheme.
+    category_group: [Option<usize>; N_CATEGORIES],
 }
 
 impl Scheme {
     /// NHS WRES: White (all five White categories) vs BME (all others).
     pub fn wres() -> Scheme {
-        let mut category_group = [1; 19];
+        let mut category_group = [Some(1); N_CATEGORIES];
         for (i, c) in CATEGORIES.iter().enumerate() {
             if c.heading == Heading::White {
-                category_group[i] = 0;
+                category_group[i] = Some(0);
             }
         }
         Scheme {
@@ -72,12 +76,9 @@ impl Scheme {
 
     /// The five ONS headings: Asian, Black, Mixed, White, Other.
     pub fn ons5() -> Scheme {
-        let mut category_group = [0; 19];
+        let mut category_group = [None; N_CATEGORIES];
         for (i, c) in CATEGORIES.iter().enumerate() {
-            category_group[i] = Heading::ALL
-                .iter()
-                .position(|h| *h == c.heading)
-                .expect("every heading listed");
+            category_group[i] = Heading::ALL.iter().position(|h| *h == c.heading);
         }
         let groups: Vec<String> = Heading::ALL.iter().map(|h| h.short_name().into()).collect();
         let reference = groups.iter().position(|g| g == "White").expect("White");
@@ -89,16 +90,62 @@ impl Scheme {
         }
     }
 
-    /// The 19 ONS categories themselves; reference: White British.
+    /// The 19 ONS categories themselves; reference: White British. EEO-1
+    /// categories are unmapped here.
     pub fn ons19() -> Scheme {
-        let mut category_group = [0; 19];
-        for (i, g) in category_group.iter_mut().enumerate() {
-            *g = i;
+        let mut category_group = [None; N_CATEGORIES];
+        let mut groups = Vec::new();
+        for (i, c) in CATEGORIES.iter().enumerate() {
+            if c.origin == Origin::Ons2021 {
+                category_group[i] = Some(groups.len());
+                groups.push(c.name.to_string());
+            }
         }
         Scheme {
             name: "ons19".into(),
-            groups: CATEGORIES.iter().map(|c| c.name.to_string()).collect(),
+            groups,
             reference: 0,
+            category_group,
+        }
+    }
+
+    /// The US EEO-1 categories (EEOC), reference White, as US employers and
+    /// NYC Local Law 144 bias audits report them. ONS categories are placed
+    /// where the EEO-1 definitions place the same people (the White, Black
+    /// and Asian headings; Mixed as Two or More Races) and are unmapped where
+    /// they do not say (Arab, Any other ethnic group).
+    pub fn eeo1() -> Scheme {
+        let groups: Vec<String> = [
+            "Hispanic or Latino",
+            "White",
+            "Black or African American",
+            "Native Hawaiian or Other Pacific Islander",
+            "Asian",
+            "American Indian or Alaska Native",
+            "Two or More Races",
+        ]
+        .map(String::from)
+        .to_vec();
+        let group = |name: &str| groups.iter().position(|g| g == name);
+        let mut category_group = [None; N_CATEGORIES];
+        for (i, c) in CATEGORIES.iter().enumerate() {
+            category_group[i] = match (c.origin, c.id) {
+                (Origin::Eeo1, "hispanic_latino") => group("Hispanic or Latino"),
+                (Origin::Eeo1, "us_nhpi") => group("Native Hawaiian or Other Pacific Islander"),
+                (Origin::Eeo1, "us_aian") => group("American Indian or Alaska Native"),
+                (_, _) => match c.heading {
+                    Heading::White => group("White"),
+                    Heading::Black => group("Black or African American"),
+                    Heading::Asian => group("Asian"),
+                    Heading::Mixed => group("Two or More Races"),
+                    Heading::Other => None,
+                },
+            };
+        }
+        Scheme {
+            name: "eeo1".into(),
+            reference: group("White").expect("White"),
+            groups,
             category_group,
         }
     }
@@ -109,9 +156,12 @@ impl Scheme {
             "wres" => Ok(Scheme::wres()),
             "ons5" => Ok(Scheme::ons5()),
             "ons19" => Ok(Scheme::ons19()),
+            "eeo1" => Ok(Scheme::eeo1()),
             path if Path::new(path).exists() => Scheme::from_file(Path::new(path)),
             other => Err(Error::usage(
-                format!("unknown grouping '{other}': expected wres, ons5, ons19 or a TOML file"),
+                format!(
+                    "unknown grouping '{other}': expected wres, ons5, ons19, eeo1 or a TOML file"
+                ),
                 Some(
                     "a custom grouping file maps every ONS category to a group; see docs/data.md"
                         .into(),
@@ -127,7 +177,7 @@ impl Scheme {
             Error::toml(path, &text, &e, "grouping file")
                 .with_hint("the grouping file format is described in docs/data.md")
         })?;
-        let mut category_group: [Option<usize>; 19] = [None; 19];
+        let mut category_group: [Option<usize>; N_CATEGORIES] = [None; N_CATEGORIES];
         let mut groups = Vec::new();
         for (group, members) in file.groups() {
             let g = groups.len();
@@ -136,7 +186,9 @@ impl Scheme {
                 let indices: Vec<usize> = if let Some(c) = find_category(member) {
                     vec![c]
                 } else if let Some(h) = find_heading(member) {
-                    (0..19).filter(|&i| CATEGORIES[i].heading == h).collect()
+                    (0..N_CATEGORIES)
+                        .filter(|&i| CATEGORIES[i].heading == h)
+                        .collect()
                 } else {
                     return Err(Error::input(
                         path,
@@ -158,8 +210,10 @@ impl Scheme {
                 }
             }
         }
-        let missing: Vec<&str> = (0..19)
-            .filter(|&i| category_group[i].is_none())
+        // Every ONS category must be placed; EEO-1 ones may be left out
+        // (then they are unmapped under this scheme).
+        let missing: Vec<&str> = (0..N_CATEGORIES)
+            .filter(|&i| CATEGORIES[i].origin == Origin::Ons2021 && category_group[i].is_none())
             .map(|i| CATEGORIES[i].id)
             .collect();
         if !missing.is_empty() {
@@ -189,7 +243,7 @@ impl Scheme {
             name: file.name.unwrap_or_else(|| path.display().to_string()),
             groups,
             reference,
-            category_group: category_group.map(|g| g.expect("checked above")),
+            category_group,
         })
     }
 
@@ -214,16 +268,15 @@ impl Scheme {
     /// Places a resolved label in this scheme.
     pub fn classify(&self, resolution: Resolution) -> Class {
         match resolution {
-            Resolution::Category(c) => Class::Group(self.category_group[c]),
+            Resolution::Category(c) => self.category_group[c].map_or(Class::Unmapped, Class::Group),
             Resolution::Heading(h) => {
-                let mut groups = (0..19)
+                let mut groups = (0..N_CATEGORIES)
                     .filter(|&i| CATEGORIES[i].heading == h)
                     .map(|i| self.category_group[i]);
                 let first = groups.next().expect("every heading has categories");
-                if groups.all(|g| g == first) {
-                    Class::Group(first)
-                } else {
-                    Class::Unmapped
+                match first {
+                    Some(g) if groups.all(|x| x == first) => Class::Group(g),
+                    _ => Class::Unmapped,
                 }
             }
             Resolution::Declined => Class::Declined,
@@ -275,6 +328,58 @@ impl GroupingFile {
 mod tests {
     use super::*;
     use crate::taxonomy::ethnicity::resolve;
+
+    /// The EEO-1 race/ethnicity labels as US ATS exports write them (the
+    /// EEOC's wording, and Greenhouse's and Lever's self-identification
+    /// answers), and how each scheme places them.
+    #[test]
+    fn eeo1_labels_under_every_scheme() {
+        let (eeo1, wres, ons19) = (Scheme::eeo1(), Scheme::wres(), Scheme::ons19());
+        let group =
+            |s: &Scheme, label: &str| s.class_name(s.classify(resolve(Some(label)))).to_string();
+        for (label, us, uk) in [
+            ("Hispanic or Latino", "Hispanic or Latino", "BME"),
+            ("White", "White", "White"),
+            ("White (Not Hispanic or Latino)", "White", "White"),
+            (
+                "Black or African American",
+                "Black or African American",
+                "BME",
+            ),
+            ("Asian", "Asian", "BME"),
+            (
+                "Native Hawaiian or Other Pacific Islander",
+                "Native Hawaiian or Other Pacific Islander",
+                "BME",
+            ),
+            (
+                "American Indian or Alaskan Native",
+                "American Indian or Alaska Native",
+                "BME",
+            ),
+            ("Two or More Races", "Two or More Races", "BME"),
+            ("Decline To Self Identify", "Declined", "Declined"),
+            // ONS categories under eeo1.
+            ("Indian", "Asian", "BME"),
+            ("White and Black Caribbean", "Two or More Races", "BME"),
+            ("Irish", "White", "White"),
+            ("Arab", "Unmapped", "BME"),
+            ("Any other ethnic group", "Unmapped", "BME"),
+        ] {
+            assert_eq!(group(&eeo1, label), us, "{label} under eeo1");
+            assert_eq!(group(&wres, label), uk, "{label} under wres");
+        }
+        assert_eq!(eeo1.groups[eeo1.reference], "White");
+        // ons19 is the ONS categories only: EEO-1 labels are unmapped there.
+        for label in [
+            "Hispanic or Latino",
+            "Black or African American",
+            "Two or More Races",
+        ] {
+            assert_eq!(group(&ons19, label), "Unmapped", "{label} under ons19");
+        }
+        assert_eq!(ons19.groups.len(), 19);
+    }
 
     #[test]
     fn wres_puts_all_white_categories_in_white() {
