@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod generate;
 pub mod labels;
+pub mod profiles;
 pub mod progress;
 pub mod slates;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Labels(labels::LabelsArgs),
     /// Executive search: slate diversity per assignment and per client.
     Slates(slates::SlatesArgs),
+    /// List the bundled mapping profiles (ATS export formats).
+    Profiles(profiles::ProfilesArgs),
     /// Write a synthetic ATS export for testing and benchmarks.
     Generate(generate::GenerateArgs),
 }
@@ -53,6 +56,7 @@ impl Cli {
             Command::Audit(a) => a.run(),
             Command::Labels(a) => a.run(),
             Command::Slates(a) => a.run(),
+            Command::Profiles(a) => a.run(),
             Command::Generate(a) => a.run(),
         }
     }
@@ -79,7 +83,7 @@ pub struct DatasetArgs {
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
     /// A mapping profile (TOML) for an ATS export: column names, stage values,
-    /// labels, delimiter; or a bundled profile by name (search). See
+    /// labels, delimiter; or a bundled profile by name (`rung profiles`). See
     /// docs/profiles.md.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,

@@ -96,8 +96,10 @@ impl Profile {
     }
 
     /// The profiles bundled with rung, by name.
-    pub const BUNDLED: [(&'static str, &'static str); 1] =
-        [("search", include_str!("../../profiles/search.toml"))];
+    pub const BUNDLED: [(&'static str, &'static str); 2] = [
+        ("search", include_str!("../../profiles/search.toml")),
+        ("nhs-flat", include_str!("../../profiles/nhs-flat.toml")),
+    ];
 
     /// A bundled profile (`--profile search`), or a profile file.
     pub fn named_or_file(name: &Path) -> Result<Profile> {
