@@ -55,12 +55,63 @@ fn nhs_flat_report() {
 fn profiles_lists_and_shows_the_bundled_profiles() {
     let out = run(&["profiles"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for name in ["search", "nhs-flat"] {
+    for name in ["search", "nhs-flat", "greenhouse"] {
         assert!(text.contains(&format!("--profile {name}")), "{text}");
     }
     let out = run(&["profiles", "--show", "nhs-flat"]);
     let toml_text = String::from_utf8(out.stdout).unwrap();
     assert!(toml_text.contains("ETHNIC_CATEGORY"));
     let err = run_error(&["profiles", "--show", "nope"]);
-    assert!(err.contains("search, nhs-flat"), "{err}");
+    assert!(err.contains("search, nhs-flat, greenhouse"), "{err}");
+}
+
+const GREENHOUSE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/greenhouse");
+
+/// 10 Greenhouse applications under the EEO-1 groups. Furthest stages from
+/// current_stage, raised to appointed where status is "hired":
+/// White 985301 applied, 985303 hired (Offer → appointed), 985308 offered,
+/// 985310 applied; Hispanic or Latino 985302 shortlisted, 985306 hired;
+/// Black 985304 interviewed; Asian 985305 interviewed; Two or More 985309
+/// shortlisted; 985307 declined. Scorecards: "no_decision" left out and
+/// counted; White scores 4, 3 (985303) and 1 (985308): mean 8/3.
+#[test]
+fn greenhouse_export() {
+    let doc = run_json(&[
+        "audit",
+        GREENHOUSE,
+        "--profile",
+        "greenhouse",
+        "--grouping",
+        "eeo1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(doc["settings"]["reference_group"], "White");
+    assert_eq!(doc["data_quality"]["ethnicity_declined"], 1);
+    let shortlisting = transition(&doc, "applied", "shortlisted", &json!({}));
+    assert_eq!(group(shortlisting, "White")["entered"], 4);
+    assert_eq!(group(shortlisting, "White")["progressed"], 2);
+    assert_eq!(group(shortlisting, "Hispanic or Latino")["progressed"], 2);
+    let indicator_2 = transition(&doc, "shortlisted", "appointed", &json!({}));
+    assert_eq!(group(indicator_2, "White")["progressed"], 1);
+    assert_eq!(group(indicator_2, "Hispanic or Latino")["progressed"], 1);
+    assert_eq!(
+        group(indicator_2, "Black or African American")["progressed"],
+        0
+    );
+    let scores = doc["data_quality"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "scores")
+        .unwrap();
+    assert_eq!(scores["rows_excluded"], 1);
+    let white = doc["scoring"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "White" && g["level"] == "assessor")
+        .unwrap();
+    assert_eq!(white["n"], 3);
+    assert_close(f(&white["mean"]), 8.0 / 3.0, 1e-12, "White mean score");
 }

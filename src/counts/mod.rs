@@ -340,6 +340,7 @@ pub(crate) fn application_frame(
     let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
     wanted.push("furthest_stage");
     wanted.push("candidate_id");
+    wanted.push("outcome");
     wanted.extend(optional.iter().filter(|c| !by.iter().any(|b| b == *c)));
     let wants_quarter = by.iter().any(|b| b == QUARTER);
     if wants_quarter {
@@ -393,6 +394,14 @@ pub(crate) fn application_frame(
     } else {
         None
     };
+    // An outcome column (e.g. Greenhouse's status "hired", Lever's archive
+    // reason "Hired") can raise the stage the events or furthest_stage give:
+    // a hired application was appointed wherever its stage history stops.
+    let outcome_map = if apps.has("outcome") {
+        Some(stage_value_pass(&apps, &stage_map, "outcome", &[])?.0)
+    } else {
+        None
+    };
 
     // Applications, one row per id (duplicates counted, the first kept).
     let mut app_aggs = vec![
@@ -417,6 +426,9 @@ pub(crate) fn application_frame(
     if furthest_map.is_some() {
         app_aggs.push(col("furthest_stage").first());
     }
+    if outcome_map.is_some() {
+        app_aggs.push(col("outcome").first());
+    }
     let mut applications = apps
         .frame
         .clone()
@@ -434,6 +446,20 @@ pub(crate) fn application_frame(
         );
     } else {
         applications = applications.with_column(lit(NULL).cast(DataType::Int32).alias("app_rank"));
+    }
+    if let Some(map) = &outcome_map {
+        applications = applications.join(
+            map.clone().lazy().select([
+                col("value").alias("outcome"),
+                col("rank").alias("outcome_rank"),
+            ]),
+            [col("outcome")],
+            [col("outcome")],
+            JoinArgs::new(JoinType::Left),
+        );
+    } else {
+        applications =
+            applications.with_column(lit(NULL).cast(DataType::Int32).alias("outcome_rank"));
     }
 
     // Stage events, reduced to the highest rank per application.
@@ -507,10 +533,17 @@ pub(crate) fn application_frame(
             col("event_rank")
                 .is_not_null()
                 .or(col("app_rank").is_not_null())
+                .or(col("outcome_rank").is_not_null())
                 .alias("has_stage"),
-            coalesce(&[col("event_rank"), col("app_rank"), lit(0i32)])
-                .cast(DataType::Int32)
-                .alias("reached"),
+            {
+                let base = coalesce(&[col("event_rank"), col("app_rank"), lit(0i32)])
+                    .cast(DataType::Int32);
+                let outcome = col("outcome_rank").cast(DataType::Int32);
+                when(outcome.clone().gt(base.clone()).fill_null(lit(false)))
+                    .then(outcome)
+                    .otherwise(base)
+                    .alias("reached")
+            },
         ])
         .cache();
     Ok(AppFrame {

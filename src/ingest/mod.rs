@@ -88,6 +88,7 @@ impl TableKind {
                 "sex",
                 "applied_on",
                 "furthest_stage",
+                "outcome",
             ],
             TableKind::StageEvents => &["application_id", "stage", "entered_at"],
             TableKind::PanelMembers => &[

@@ -96,9 +96,10 @@ impl Profile {
     }
 
     /// The profiles bundled with rung, by name.
-    pub const BUNDLED: [(&'static str, &'static str); 2] = [
+    pub const BUNDLED: [(&'static str, &'static str); 3] = [
         ("search", include_str!("../../profiles/search.toml")),
         ("nhs-flat", include_str!("../../profiles/nhs-flat.toml")),
+        ("greenhouse", include_str!("../../profiles/greenhouse.toml")),
     ];
 
     /// A bundled profile (`--profile search`), or a profile file.
