@@ -429,38 +429,23 @@ pub(crate) fn application_frame(
     if outcome_map.is_some() {
         app_aggs.push(col("outcome").first());
     }
-    let mut applications = apps
+    let applications = apps
         .frame
         .clone()
         .group_by([col("application_id")])
         .agg(app_aggs);
-    if let Some(map) = &furthest_map {
-        applications = applications.join(
-            map.clone().lazy().select([
-                col("value").alias("furthest_stage"),
-                col("rank").alias("app_rank"),
-            ]),
-            [col("furthest_stage")],
-            [col("furthest_stage")],
-            JoinArgs::new(JoinType::Left),
-        );
-    } else {
-        applications = applications.with_column(lit(NULL).cast(DataType::Int32).alias("app_rank"));
-    }
-    if let Some(map) = &outcome_map {
-        applications = applications.join(
-            map.clone().lazy().select([
-                col("value").alias("outcome"),
-                col("rank").alias("outcome_rank"),
-            ]),
-            [col("outcome")],
-            [col("outcome")],
-            JoinArgs::new(JoinType::Left),
-        );
-    } else {
-        applications =
-            applications.with_column(lit(NULL).cast(DataType::Int32).alias("outcome_rank"));
-    }
+    let applications = with_stage_rank(
+        applications,
+        furthest_map.as_ref(),
+        "furthest_stage",
+        "app_rank",
+    );
+    let applications = with_stage_rank(
+        applications,
+        outcome_map.as_ref(),
+        "outcome",
+        "outcome_rank",
+    );
 
     // Stage events, reduced to the highest rank per application.
     let joined = if let Some((ev, map)) = &stage_frame {
@@ -554,6 +539,27 @@ pub(crate) fn application_frame(
         events_account,
         ladder: stage_map.ladder().clone(),
     })
+}
+
+/// Joins the ladder rank of a stage-valued applications column (through its
+/// value map) as `rank_alias`; a null column when the table has none.
+fn with_stage_rank(
+    applications: LazyFrame,
+    map: Option<&DataFrame>,
+    column: &str,
+    rank_alias: &str,
+) -> LazyFrame {
+    match map {
+        Some(map) => applications.join(
+            map.clone()
+                .lazy()
+                .select([col("value").alias(column), col("rank").alias(rank_alias)]),
+            [col(column)],
+            [col(column)],
+            JoinArgs::new(JoinType::Left),
+        ),
+        None => applications.with_column(lit(NULL).cast(DataType::Int32).alias(rank_alias)),
+    }
 }
 
 /// The funnel query: applications by [flags…, by…, raw label, reached].
