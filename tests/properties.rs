@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{Dataset, STAGES, csv, run};
+use common::{Dataset, funnel_tables, run};
 use proptest::prelude::*;
 use rung::measures::funnel::{Direction, FunnelSettings, compare};
 use serde_json::Value;
@@ -57,21 +57,17 @@ proptest! {
     }
 }
 
-/// A small dataset: each applicant (label, organisation, furthest stage).
+/// A small dataset: each applicant (label, organisation, furthest stage);
+/// ids start at `offset`.
 fn write(ds: &Dataset, people: &[(String, String, usize)], offset: usize) {
-    let (mut apps, mut events) = (Vec::new(), Vec::new());
-    for (i, (label, org, reached)) in people.iter().enumerate() {
-        let id = format!("A{}", i + offset);
-        apps.push(format!("{id},V{},\"{label}\",{org}", i % 5));
-        for stage in STAGES.iter().take(reached + 1) {
-            events.push(format!("{id},{stage}"));
-        }
-    }
-    ds.write(
-        "applications.csv",
-        &csv("application_id,vacancy_id,ethnicity,organisation", &apps),
-    );
-    ds.write("stage_events.csv", &csv("application_id,stage", &events));
+    let with_ids: Vec<(String, String, usize)> = people
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _, reached))| (format!("A{}", i + offset), label.clone(), *reached))
+        .collect();
+    let (apps, events) = funnel_tables(&with_ids, |i| people[i].1.clone());
+    ds.write("applications.csv", &apps);
+    ds.write("stage_events.csv", &events);
 }
 
 const KNOWN: [&str; 4] = ["White - British", "Indian", "Black African", "White Irish"];
