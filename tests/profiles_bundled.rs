@@ -55,14 +55,14 @@ fn nhs_flat_report() {
 fn profiles_lists_and_shows_the_bundled_profiles() {
     let out = run(&["profiles"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for name in ["search", "nhs-flat", "greenhouse"] {
+    for name in ["search", "nhs-flat", "greenhouse", "lever"] {
         assert!(text.contains(&format!("--profile {name}")), "{text}");
     }
     let out = run(&["profiles", "--show", "nhs-flat"]);
     let toml_text = String::from_utf8(out.stdout).unwrap();
     assert!(toml_text.contains("ETHNIC_CATEGORY"));
     let err = run_error(&["profiles", "--show", "nope"]);
-    assert!(err.contains("search, nhs-flat, greenhouse"), "{err}");
+    assert!(err.contains("search, nhs-flat, greenhouse, lever"), "{err}");
 }
 
 const GREENHOUSE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/greenhouse");
@@ -114,4 +114,48 @@ fn greenhouse_export() {
         .unwrap();
     assert_eq!(white["n"], 3);
     assert_close(f(&white["mean"]), 8.0 / 3.0, 1e-12, "White mean score");
+}
+
+const LEVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lever");
+
+/// 8 Lever opportunities under the EEO-1 groups. opp-02 went to "Phone
+/// interview" and back to "Recruiter screen": the furthest stage
+/// (interviewed) counts. Archive reason "Hired" makes opp-01 (last at
+/// Offer) and opp-05 (last at Phone interview) appointed. White: opp-01
+/// appointed, opp-06 shortlisted, opp-07 applied; Hispanic or Latino:
+/// opp-04 applied (withdrew), opp-05 appointed. Ratings on the four-point
+/// scale: White 4 and 3 (mean 3.5).
+#[test]
+fn lever_export() {
+    let doc = run_json(&[
+        "audit",
+        LEVER,
+        "--profile",
+        "lever",
+        "--grouping",
+        "eeo1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(doc["data_quality"]["applications"], 8);
+    let shortlisting = transition(&doc, "applied", "shortlisted", &json!({}));
+    assert_eq!(group(shortlisting, "White")["entered"], 3);
+    assert_eq!(group(shortlisting, "White")["progressed"], 2);
+    assert_eq!(group(shortlisting, "Hispanic or Latino")["progressed"], 1);
+    let interview = transition(&doc, "shortlisted", "interviewed", &json!({}));
+    assert_eq!(
+        group(interview, "Asian")["progressed"],
+        1,
+        "the furthest stage counts"
+    );
+    let indicator_2 = transition(&doc, "shortlisted", "appointed", &json!({}));
+    assert_eq!(group(indicator_2, "White")["progressed"], 1);
+    assert_eq!(group(indicator_2, "Hispanic or Latino")["progressed"], 1);
+    let white = doc["scoring"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "White" && g["level"] == "assessor")
+        .unwrap();
+    assert_close(f(&white["mean"]), 3.5, 1e-12, "White mean rating");
 }

@@ -96,10 +96,11 @@ impl Profile {
     }
 
     /// The profiles bundled with rung, by name.
-    pub const BUNDLED: [(&'static str, &'static str); 3] = [
+    pub const BUNDLED: [(&'static str, &'static str); 4] = [
         ("search", include_str!("../../profiles/search.toml")),
         ("nhs-flat", include_str!("../../profiles/nhs-flat.toml")),
         ("greenhouse", include_str!("../../profiles/greenhouse.toml")),
+        ("lever", include_str!("../../profiles/lever.toml")),
     ];
 
     /// A bundled profile (`--profile search`), or a profile file.
