@@ -79,10 +79,7 @@ pub fn availability(
     for (breakdown, stages) in &at {
         let known = |stage: &str| -> Option<Count> {
             let groups = stages.get(stage)?;
-            Some(groups.values().fold(Count::default(), |s, c| Count {
-                value: s.value + c.value,
-                suppressed: s.suppressed || c.suppressed,
-            }))
+            Some(groups.values().copied().sum())
         };
         for (i, stage) in ladder.iter().enumerate() {
             let (Some(groups), Some(n)) = (stages.get(stage.as_str()), known(stage)) else {

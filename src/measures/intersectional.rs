@@ -66,11 +66,6 @@ pub fn intersectional(
     transitions: &[TransitionResult],
     dimension: &str,
 ) -> Vec<IntersectionalRate> {
-    let add = |a: Count, b: Count| Count {
-        value: a.value + b.value,
-        // A sum shown beside a hidden part would give the part away.
-        suppressed: a.suppressed || b.suppressed,
-    };
     // (from, to) → (group, value or None) → (entered, progressed)
     type Tally = BTreeMap<(String, Option<String>), (Count, Count)>;
     let mut steps: Vec<((String, String), Tally)> = Vec::new();
@@ -92,7 +87,7 @@ pub fn intersectional(
                 .1
                 .entry((g.group.clone(), value.clone()))
                 .or_default();
-            *cell = (add(cell.0, g.entered), add(cell.1, g.progressed));
+            *cell = (cell.0 + g.entered, cell.1 + g.progressed);
         }
     }
     let mut out = Vec::new();

@@ -49,6 +49,24 @@ impl std::fmt::Display for Count {
     }
 }
 
+/// A sum of counts is suppressed when any part is: shown beside a hidden
+/// part, the sum would give the part away.
+impl std::ops::Add for Count {
+    type Output = Count;
+    fn add(self, other: Count) -> Count {
+        Count {
+            value: self.value + other.value,
+            suppressed: self.suppressed || other.suppressed,
+        }
+    }
+}
+
+impl std::iter::Sum for Count {
+    fn sum<I: Iterator<Item = Count>>(iter: I) -> Count {
+        iter.fold(Count::default(), |a, b| a + b)
+    }
+}
+
 impl From<u64> for Count {
     fn from(value: u64) -> Count {
         Count {

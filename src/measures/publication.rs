@@ -375,12 +375,8 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             stage: stage.to_string(),
         };
         s.unknown_entered.suppressed = is_hidden(&unknown(&s.from));
-        let comparison_withheld = audit
-            .transitions
-            .iter()
-            .find(|t| t.from == s.from && t.to == s.to && t.breakdown == s.breakdown)
-            .and_then(|t| t.comparisons.iter().find(|c| c.focal == s.focal))
-            .is_some_and(|c| c.note.as_deref() == Some(WITHHELD));
+        let comparison_withheld =
+            comparison_withheld(&audit.transitions, &s.from, &s.to, &s.breakdown, &s.focal);
         if comparison_withheld || s.unknown_entered.suppressed || is_hidden(&unknown(&s.to)) {
             s.rl = None;
             s.rl_unknowns_all_reference = None;
@@ -403,13 +399,13 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             .filter(|g| g.group == p.reference || g.group == p.focal)
             .map(|g| usize::from(g.entered.suppressed) + usize::from(g.progressed.suppressed))
             .sum();
-        let crude_withheld = audit
-            .transitions
-            .iter()
-            .find(|t| t.from == p.from && t.to == p.to && t.breakdown.is_empty())
-            .and_then(|t| t.comparisons.iter().find(|c| c.focal == p.focal))
-            .is_some_and(|c| c.note.as_deref() == Some(WITHHELD));
-        if crude_withheld {
+        if comparison_withheld(
+            &audit.transitions,
+            &p.from,
+            &p.to,
+            &BTreeMap::new(),
+            &p.focal,
+        ) {
             p.crude_rl = None;
         }
         if !pooled_can_be_shown(hidden_counts) {
@@ -428,12 +424,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
     // dataset (`--by quarter`) the earlier period's row too.
     for ch in &mut audit.changes {
         let withheld_row = |breakdown: &BTreeMap<String, String>| {
-            audit
-                .transitions
-                .iter()
-                .find(|t| t.from == ch.from && t.to == ch.to && t.breakdown == *breakdown)
-                .and_then(|t| t.comparisons.iter().find(|c| c.focal == ch.focal))
-                .is_some_and(|c| c.note.as_deref() == Some(WITHHELD))
+            comparison_withheld(&audit.transitions, &ch.from, &ch.to, breakdown, &ch.focal)
         };
         let earlier = ch.previous_period.as_ref().map(|p| {
             let mut b = ch.breakdown.clone();
@@ -503,10 +494,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             p.by_panel_type
                 .iter()
                 .filter(|b| b.panel_type == pt)
-                .flat_map(|b| &b.transitions)
-                .filter(|t| t.from == from && t.to == to && t.breakdown.is_empty())
-                .flat_map(|t| &t.comparisons)
-                .any(|c| c.focal == focal && c.note.as_deref() == Some(WITHHELD))
+                .any(|b| comparison_withheld(&b.transitions, from, to, &BTreeMap::new(), focal))
         };
         let withheld: Vec<bool> = p
             .panel_type_difference
@@ -558,6 +546,22 @@ const POOLED_FIGURES: usize = 6;
 /// the counts integers), stated in docs/publication.md.
 pub fn pooled_can_be_shown(hidden: usize) -> bool {
     hidden == 0 || hidden > POOLED_FIGURES
+}
+
+/// Whether the comparison of `focal` at step `from → to` of this breakdown
+/// row was withheld (it rests on a suppressed count).
+fn comparison_withheld(
+    transitions: &[TransitionResult],
+    from: &str,
+    to: &str,
+    breakdown: &BTreeMap<String, String>,
+    focal: &str,
+) -> bool {
+    transitions
+        .iter()
+        .filter(|t| t.from == from && t.to == to && t.breakdown == *breakdown)
+        .flat_map(|t| &t.comparisons)
+        .any(|c| c.focal == focal && c.note.as_deref() == Some(WITHHELD))
 }
 
 /// Withholds a comparison's ratio, interval and tests.

@@ -111,13 +111,7 @@ pub fn scorecards(
                     };
                     let groups: Option<BTreeMap<String, Count>> =
                         t.groups.iter().map(|g| Some((g.group.clone(), pick(g)?))).collect();
-                    let unknown = t.unknown.iter().map(pick).try_fold(Count::default(), |s, c| {
-                        let c = c?;
-                        Some(Count {
-                            value: s.value + c.value,
-                            suppressed: s.suppressed || c.suppressed,
-                        })
-                    });
+                    let unknown: Option<Count> = t.unknown.iter().map(pick).sum();
                     Some((groups?, unknown?))
                 });
                 if let Some((groups, unknown)) = found {

@@ -55,13 +55,7 @@ pub fn indicator_2(transitions: &[TransitionResult]) -> Vec<WresIndicator2> {
                 return None;
             }
             let not_stated = |pick: fn(&super::funnel::GroupRate) -> Count| -> Count {
-                t.unknown
-                    .iter()
-                    .map(pick)
-                    .fold(Count::default(), |sum, c| Count {
-                        value: sum.value + c.value,
-                        suppressed: sum.suppressed || c.suppressed,
-                    })
+                t.unknown.iter().map(pick).sum()
             };
             let rate = |a: Count, n: Count| (n.value > 0).then(|| a.value as f64 / n.value as f64);
             let (rw, rb) = (
