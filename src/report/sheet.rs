@@ -79,6 +79,19 @@ impl Sheet {
     }
 }
 
+/// `value`'s fields with `tags` in front (e.g. the client or the agency a
+/// row belongs to, before the row's own fields).
+pub fn tagged(tags: &[(&str, Value)], value: Value) -> Value {
+    let mut map: serde_json::Map<String, Value> = tags
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect();
+    if let Value::Object(fields) = value {
+        map.extend(fields);
+    }
+    Value::Object(map)
+}
+
 /// Flattens `value` into (dotted name, scalar) pairs.
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
     match value {

@@ -7,7 +7,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
 use serde_json::Value;
 
-use super::sheet::{Sheet, write_csv as write_csv_sheet};
+use super::sheet::{Sheet, tagged, write_csv as write_csv_sheet};
 use super::xlsx::sheets_from;
 use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::measures::slates::{Composition, SlateReport, SlateSummary};
@@ -376,8 +376,8 @@ pub fn workbook_sheets(r: &SlateReport) -> Vec<Sheet> {
             a.rate_by_group.iter().map(move |g| {
                 tagged(
                     &[
-                        ("assignment", a.assignment.as_str()),
-                        ("client", a.client.as_deref().unwrap_or("")),
+                        ("assignment", Value::from(a.assignment.as_str())),
+                        ("client", Value::from(a.client.as_deref().unwrap_or(""))),
                     ],
                     serde_json::to_value(g).unwrap_or(Value::Null),
                 )
@@ -402,7 +402,7 @@ pub fn workbook_sheets(r: &SlateReport) -> Vec<Sheet> {
                 let scope = scope(s);
                 items
                     .into_iter()
-                    .map(move |v| tagged(&[("scope", scope.as_str())], v))
+                    .map(move |v| tagged(&[("scope", Value::from(scope.as_str()))], v))
             })
             .collect()
     };
@@ -418,16 +418,4 @@ pub fn workbook_sheets(r: &SlateReport) -> Vec<Sheet> {
         }
     }
     sheets
-}
-
-/// `value`'s fields with `tags` in front.
-fn tagged(tags: &[(&str, &str)], value: Value) -> Value {
-    let mut map = serde_json::Map::new();
-    for (k, v) in tags {
-        map.insert((*k).to_string(), Value::from(*v));
-    }
-    if let Value::Object(fields) = value {
-        map.extend(fields);
-    }
-    Value::Object(map)
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 use serde_json::Value;
 
-use super::sheet::{Sheet, neutralised};
+use super::sheet::{Sheet, neutralised, tagged};
 use crate::audit::Audit;
 
 /// Where each sheet of an audit workbook comes from in the JSON document:
@@ -63,22 +63,15 @@ fn scorecard_sheets(doc: &Value) -> Vec<Sheet> {
         cards
             .iter()
             .flat_map(|c| {
-                let mut head = serde_json::Map::new();
-                for k in ["column", "value", "rank"] {
-                    head.insert(k.to_string(), c[k].clone());
-                }
+                let head: Vec<(&str, Value)> = ["column", "value", "rank"]
+                    .map(|k| (k, c[k].clone()))
+                    .to_vec();
                 c[part]
                     .as_array()
                     .cloned()
                     .unwrap_or_default()
                     .into_iter()
-                    .map(move |item| {
-                        let mut row = head.clone();
-                        if let Value::Object(fields) = item {
-                            row.extend(fields);
-                        }
-                        Value::Object(row)
-                    })
+                    .map(move |item| tagged(&head, item))
             })
             .collect()
     };
