@@ -6,6 +6,16 @@ mod common;
 use common::*;
 use serde_json::json;
 
+/// A group's scores at the assessor level.
+fn assessor_scores<'a>(doc: &'a serde_json::Value, group: &str) -> &'a serde_json::Value {
+    doc["scoring"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == group && g["level"] == "assessor")
+        .unwrap_or_else(|| panic!("no assessor-level scores for {group}"))
+}
+
 const NHS_FLAT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nhs-flat");
 
 /// 12 applications. NHS codes: White A, B, C (900001, 900004, 900006,
@@ -106,12 +116,7 @@ fn greenhouse_export() {
         .find(|t| t["table"] == "scores")
         .unwrap();
     assert_eq!(scores["rows_excluded"], 1);
-    let white = doc["scoring"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "White" && g["level"] == "assessor")
-        .unwrap();
+    let white = assessor_scores(&doc, "White");
     assert_eq!(white["n"], 3);
     assert_close(f(&white["mean"]), 8.0 / 3.0, 1e-12, "White mean score");
 }
@@ -151,11 +156,6 @@ fn lever_export() {
     let indicator_2 = transition(&doc, "shortlisted", "appointed", &json!({}));
     assert_eq!(group(indicator_2, "White")["progressed"], 1);
     assert_eq!(group(indicator_2, "Hispanic or Latino")["progressed"], 1);
-    let white = doc["scoring"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "White" && g["level"] == "assessor")
-        .unwrap();
+    let white = assessor_scores(&doc, "White");
     assert_close(f(&white["mean"]), 3.5, 1e-12, "White mean rating");
 }
