@@ -64,7 +64,11 @@ pub fn fmt_interval(low: Option<f64>, high: Option<f64>) -> String {
 /// What publication mode did, in a sentence or two; `None` when the report
 /// is not for publication.
 pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {
-    let p = audit.publication.as_ref()?;
+    audit.publication.as_ref().map(publication_text)
+}
+
+/// What publication mode did, for any report that was published.
+pub fn publication_text(p: &crate::measures::publication::Publication) -> String {
     let mut text = format!(
         "Published version: counts from 1 to {} are suppressed and shown as {} ({} of them), with {} more suppressed so that none can be worked out from totals or neighbouring cells; rates, ratios and tests that rest on a suppressed count are withheld.",
         p.threshold.saturating_sub(1),
@@ -75,7 +79,7 @@ pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {
     if !p.withheld.is_empty() {
         text.push_str(&format!(" Left out: {}.", p.withheld.join("; ")));
     }
-    Some(text)
+    text
 }
 
 /// The WRES indicator 2 rows as text: a header and one row per breakdown

@@ -98,15 +98,7 @@ fn summary_sentences(s: &SlateSummary) -> Vec<String> {
 
 /// The publication sentence, when published.
 fn publication_sentence(r: &SlateReport) -> Option<String> {
-    r.publication.as_ref().map(|p| {
-        format!(
-            "Published version: counts from 1 to {} are suppressed and shown as {} ({} of them), with {} more suppressed so that none can be worked out; figures resting on them are withheld.",
-            p.threshold.saturating_sub(1),
-            crate::measures::SUPPRESSED_SYMBOL,
-            p.primary,
-            p.secondary
-        )
-    })
+    r.publication.as_ref().map(super::publication_text)
 }
 
 /// The per-assignment table: header and rows (columns 2 and 3 numeric).
