@@ -374,6 +374,7 @@ fn accounts(all: &Counts) -> impl Iterator<Item = &TableAccount> + Clone {
         .tables
         .iter()
         .chain(all.panels.as_ref().map(|p| &p.account))
+        .chain(all.panels.as_ref().and_then(|p| p.staff_account.as_ref()))
         .chain(all.scores.as_ref().map(|s| &s.account))
 }
 
@@ -502,10 +503,7 @@ pub fn from_counts(
         inputs,
         data_quality: {
             let mut q = quality::data_quality(counts, &spec.taxonomy);
-            q.tables
-                .extend(all.panels.as_ref().map(|p| p.account.clone()));
-            q.tables
-                .extend(all.scores.as_ref().map(|s| s.account.clone()));
+            q.tables = accounts(all).cloned().collect();
             q
         },
         panels: all.panels.as_ref().map(|p| {

@@ -645,3 +645,102 @@ fn breakdown_by_vacancy_beside_panels() {
         doc["panels"]["vacancies"].as_u64().unwrap()
     );
 }
+
+/// The panel dataset again, with members' ethnicity and sex taken from an
+/// HR staff file joined on member_id instead of the panel file.
+#[test]
+fn panel_ethnicity_from_a_staff_file_gives_the_same_panels() {
+    let direct = audit(&panel_dataset(), &["--by", "organisation"]);
+    let ds = panel_dataset();
+    // The panel file's own values: blank, except M11 (no HR record: its own
+    // value is used) and M4 (HR's record wins over a wrong value here).
+    ds.write(
+        "panel_members.csv",
+        "vacancy_id,stage,member_id,member_ethnicity,member_sex\n\
+         V1,interviewed,M1,,\n\
+         V1,interviewed,M2,,\n\
+         V1,interviewed,M3,,\n\
+         V1,interviewed,M3,,\n\
+         V2,interviewed,M4,Indian,\n\
+         V2,interviewed,M5,,\n\
+         V2,interviewed,M6,,\n\
+         V3,interviewed,M7,,\n\
+         V3,interviewed,M8,,\n\
+         V5,interviewed,M9,,\n\
+         V5,interviewed,M10,,\n\
+         V9,interviewed,M11,White British,Female\n\
+         V1,shortlisted,M1,,\n",
+    );
+    ds.write(
+        "staff.csv",
+        "member_id,member_ethnicity,member_sex,department\n\
+         M1,White British,Female,HR\n\
+         M2,Black African,Female,Finance\n\
+         M3,White Irish,Male,Estates\n\
+         M3,Indian,Male,Estates\n\
+         M4,White British,Male,IT\n\
+         M5,White British,Female,IT\n\
+         M6,Any other White background,Male,IT\n\
+         M7,White British,Male,Nursing\n\
+         M8,Prefer not to say,Male,Nursing\n\
+         M9,Pakistani,Male,Nursing\n\
+         M10,White British,Male,Nursing\n\
+         ,Indian,Female,Nursing\n\
+         M99,Chinese,Male,Pharmacy\n",
+    );
+    let joined = audit(&ds, &["--by", "organisation"]);
+    let mut panels = joined["panels"].clone();
+    assert_eq!(panels["members_not_in_staff"], 1, "M11");
+    panels.as_object_mut().unwrap().remove("members_not_in_staff");
+    assert_eq!(panels, direct["panels"]);
+    assert_eq!(joined["transitions"], direct["transitions"]);
+    assert!(direct["panels"].get("members_not_in_staff").is_none());
+
+    let staff = table(&joined, "staff");
+    assert_eq!(u(&staff["rows_read"]), 13);
+    assert_eq!(u(&staff["rows_used"]), 11);
+    let reasons: Vec<(&str, u64)> = staff["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["reason"].as_str().unwrap(), u(&e["rows"])))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("missing member_id", 1),
+            (
+                "repeat of an employee already listed (the first row's values are used)",
+                1
+            )
+        ]
+    );
+    let text = String::from_utf8(
+        run(&["audit", ds.path().to_str().unwrap()]).stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("Panel members with no record in the staff file: 1"),
+        "{text}"
+    );
+}
+
+/// Without a staff file the panel file must carry member_ethnicity; with
+/// one it need not.
+#[test]
+fn member_ethnicity_column_is_needed_only_without_a_staff_file() {
+    let ds = panel_dataset();
+    ds.write(
+        "panel_members.csv",
+        "vacancy_id,stage,member_id\nV1,interviewed,M1\nV1,interviewed,M2\n",
+    );
+    let err = run_error(&["audit", ds.path().to_str().unwrap()]);
+    assert!(err.contains("member_ethnicity"), "{err}");
+    ds.write(
+        "staff.csv",
+        "member_id,member_ethnicity\nM1,White British\nM2,Black African\n",
+    );
+    let doc = audit(&ds, &[]);
+    assert_eq!(doc["panels"]["members_by_group"], json!({"BME": 1, "White": 1}));
+    assert_eq!(doc["panels"]["members_not_in_staff"], 0);
+}

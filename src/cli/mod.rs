@@ -67,7 +67,7 @@ impl Cli {
 #[derive(Debug, Args)]
 pub struct DatasetArgs {
     /// A dataset folder (applications.csv|parquet, stage_events…, panel_members…,
-    /// scores…) or a single applications file.
+    /// scores…, staff…) or a single applications file.
     #[arg(value_name = "DATASET")]
     pub dataset: Option<PathBuf>,
     /// The applications table (overrides the folder's).
@@ -82,6 +82,10 @@ pub struct DatasetArgs {
     /// The scores table (overrides the folder's).
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
+    /// The staff table: panel members' and assessors' ethnicity from HR
+    /// records, joined on member_id (overrides the folder's).
+    #[arg(long, value_name = "FILE")]
+    pub staff: Option<PathBuf>,
     /// A mapping profile (TOML) for an ATS export: column names, stage values,
     /// labels, delimiter; or a bundled profile by name (`rung profiles`). See
     /// docs/profiles.md.
@@ -104,6 +108,7 @@ impl DatasetArgs {
             (TableKind::StageEvents, &self.stage_events),
             (TableKind::PanelMembers, &self.panel_members),
             (TableKind::Scores, &self.scores),
+            (TableKind::Staff, &self.staff),
         ]
         .into_iter()
         .filter_map(|(t, p)| p.clone().map(|p| (t, p)))

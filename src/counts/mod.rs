@@ -17,6 +17,7 @@
 
 pub mod panels;
 pub mod scores;
+mod staff;
 mod stage_values;
 
 use std::collections::BTreeMap;
@@ -161,13 +162,33 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
+    let staff = match (dataset.get(TableKind::Staff), dataset.get(TableKind::PanelMembers)) {
+        (Some(source), Some(_)) if request.panels => Some(staff::read(source, profile)?),
+        _ => None,
+    };
     let panel_prep = match dataset.get(TableKind::PanelMembers) {
         Some(source) if request.panels => {
-            let mut scan = ingest::scan(source, profile, &["member_sex"])?;
-            if !scan.has("member_sex") {
-                scan.frame = scan
-                    .frame
-                    .with_column(lit(NULL).cast(DataType::String).alias("member_sex"));
+            // With HR records at hand the panel file need not carry
+            // ethnicity itself.
+            let required: &[&str] = match staff {
+                Some(_) => &["vacancy_id", "stage", "member_id"],
+                None => TableKind::PanelMembers.required_columns(),
+            };
+            let mut scan = ingest::scan_requiring(
+                source,
+                profile,
+                required,
+                &["member_ethnicity", "member_sex"],
+            )?;
+            for column in ["member_ethnicity", "member_sex"] {
+                if !scan.has(column) {
+                    scan.frame = scan
+                        .frame
+                        .with_column(lit(NULL).cast(DataType::String).alias(column));
+                }
+            }
+            if let Some(staff) = &staff {
+                scan.frame = staff::join(scan.frame, staff);
             }
             Some(panels::prepare(scan, &stage_map)?)
         }
@@ -177,6 +198,10 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         .as_ref()
         .map(|p| panels::composition(p, profile, request.taxonomy))
         .transpose()?;
+    let members_not_in_staff = match (&staff, &panel_prep) {
+        (Some(_), Some(prep)) => Some(staff::members_not_in_staff(prep, profile)?),
+        _ => None,
+    };
     let score_prep = match dataset.get(TableKind::Scores) {
         Some(source) if request.scores => {
             let scan = ingest::scan(source, profile, &[])?;
@@ -257,6 +282,8 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 vacancies,
                 panel_stage,
                 account,
+                staff_account: staff.map(|s| s.account),
+                members_not_in_staff,
             })
         }
         None => None,

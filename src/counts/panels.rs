@@ -62,6 +62,13 @@ pub struct PanelCounts {
     pub panel_stage: Option<u8>,
     /// Row accounting for panel_members.
     pub account: TableAccount,
+    /// Row accounting for the staff table, when members' ethnicity came
+    /// from one.
+    pub staff_account: Option<TableAccount>,
+    /// Distinct panel members the staff table has no record of (their
+    /// ethnicity is the panel file's own, or not known); `None` without a
+    /// staff table.
+    pub members_not_in_staff: Option<u64>,
 }
 
 /// A vacancy's panel, as the outcome comparisons see it.
@@ -128,7 +135,7 @@ pub fn panel_type(classes: impl IntoIterator<Item = (Class, u64)>, reference: us
 
 /// The panel table after its stage pre-pass.
 pub(crate) struct PanelPrep {
-    scan: Scan,
+    pub(crate) scan: Scan,
     stages: DataFrame,
     account: TableAccount,
 }
@@ -146,7 +153,7 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap) -> Result<PanelPrep> {
 
 impl PanelPrep {
     /// Usable panel rows with their stage rank.
-    fn seats(&self) -> LazyFrame {
+    pub(crate) fn seats(&self) -> LazyFrame {
         self.scan
             .frame
             .clone()

@@ -33,15 +33,19 @@ pub enum TableKind {
     PanelMembers,
     /// One row per assessor × application × stage.
     Scores,
+    /// One row per employee: the HR record panel members' and assessors'
+    /// ethnicity comes from, joined on member_id.
+    Staff,
 }
 
 impl TableKind {
     /// Every table, in data-model order.
-    pub const ALL: [TableKind; 4] = [
+    pub const ALL: [TableKind; 5] = [
         TableKind::Applications,
         TableKind::StageEvents,
         TableKind::PanelMembers,
         TableKind::Scores,
+        TableKind::Staff,
     ];
 
     /// The table's file stem and name in messages.
@@ -51,6 +55,7 @@ impl TableKind {
             TableKind::StageEvents => "stage_events",
             TableKind::PanelMembers => "panel_members",
             TableKind::Scores => "scores",
+            TableKind::Staff => "staff",
         }
     }
 
@@ -71,6 +76,7 @@ impl TableKind {
             TableKind::StageEvents => &["application_id", "stage"],
             TableKind::PanelMembers => &["vacancy_id", "stage", "member_id", "member_ethnicity"],
             TableKind::Scores => &["application_id", "stage", "assessor_id", "score"],
+            TableKind::Staff => &["member_id", "member_ethnicity"],
         }
     }
 
@@ -100,6 +106,7 @@ impl TableKind {
                 "role",
             ],
             TableKind::Scores => &["application_id", "stage", "assessor_id", "score"],
+            TableKind::Staff => &["member_id", "member_ethnicity", "member_sex"],
         }
     }
 }
@@ -271,6 +278,17 @@ impl Scan {
 /// can be read as text, and the optional `wanted` columns selected where
 /// present. Columns are renamed by the profile and cast to strings.
 pub fn scan(source: &Source, profile: &Profile, wanted: &[&str]) -> Result<Scan> {
+    scan_requiring(source, profile, source.table.required_columns(), wanted)
+}
+
+/// As [`scan`], with the required columns given: a panel_members table
+/// needs no member_ethnicity when a staff table supplies it.
+pub fn scan_requiring(
+    source: &Source,
+    profile: &Profile,
+    required: &[&str],
+    wanted: &[&str],
+) -> Result<Scan> {
     let path = &source.path;
     let table = source.table;
     let raw = match source.format {
@@ -299,7 +317,6 @@ pub fn scan(source: &Source, profile: &Profile, wanted: &[&str]) -> Result<Scan>
     let mut select = Vec::new();
     let mut columns = BTreeSet::new();
     let mut missing = Vec::new();
-    let required = table.required_columns();
     for &canonical in required.iter().chain(wanted.iter()) {
         if columns.contains(canonical) {
             continue;

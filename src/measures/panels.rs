@@ -183,6 +183,10 @@ pub struct PanelReport {
     pub members_unknown: u64,
     /// Panels for vacancies not in the applications table.
     pub panels_for_unknown_vacancies: u64,
+    /// Distinct panel members with no record in the staff (HR) table;
+    /// absent when members' ethnicity did not come from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members_not_in_staff: Option<u64>,
     /// Every panel.
     pub compositions: Vec<Composition>,
     /// Outcomes by panel type.
@@ -315,6 +319,7 @@ pub fn panels(
         members_by_group,
         members_unknown,
         panels_for_unknown_vacancies,
+        members_not_in_staff: counts.members_not_in_staff,
         compositions,
         by_panel_type,
         panel_type_difference,
