@@ -12,6 +12,7 @@ use crate::ingest::policy::Policy;
 use crate::ingest::{self, Dataset, Format, Profile, TableKind};
 use crate::measures::availability::{self, StageAvailability};
 use crate::measures::change::{self, Change};
+use crate::measures::exits::{self, ExitReport};
 use crate::measures::findings::{self, Finding, FindingInputs};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
 use crate::measures::intersectional::{self, IntersectionalRate};
@@ -24,6 +25,7 @@ use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
 use crate::measures::wres::{self, WresIndicator2};
 use crate::stats::pooling::Adjust;
 use crate::taxonomy::Taxonomy;
+use crate::taxonomy::exits::ExitMap;
 
 /// Everything an audit needs, checked before any file is scanned.
 #[derive(Debug, Clone)]
@@ -183,6 +185,10 @@ pub struct Audit {
     /// Score gaps, drift and assessor checks, when the dataset has scores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scoring: Option<ScoringReport>,
+    /// Rejections and withdrawals apart, when the applications table has
+    /// an exit_reason column (whole dataset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exits: Option<ExitReport>,
     /// Each breakdown pooled (Mantel-Haenszel), beside the crude figure.
     pub pooled: Vec<PooledComparison>,
     /// How far applicants of unknown ethnicity could move each ratio.
@@ -540,6 +546,15 @@ pub fn from_counts(
                     min_assessor_candidates: spec.min_assessor_candidates,
                     publish: spec.publish,
                 },
+            )
+        }),
+        exits: counts.exits.as_ref().map(|cells| {
+            exits::exits(
+                cells,
+                counts.ladder.stages(),
+                &spec.taxonomy,
+                &ExitMap::new(&spec.profile.exit_values),
+                &funnel_settings,
             )
         }),
         transitions,

@@ -691,7 +691,10 @@ fn panel_ethnicity_from_a_staff_file_gives_the_same_panels() {
     let joined = audit(&ds, &["--by", "organisation"]);
     let mut panels = joined["panels"].clone();
     assert_eq!(panels["members_not_in_staff"], 1, "M11");
-    panels.as_object_mut().unwrap().remove("members_not_in_staff");
+    panels
+        .as_object_mut()
+        .unwrap()
+        .remove("members_not_in_staff");
     assert_eq!(panels, direct["panels"]);
     assert_eq!(joined["transitions"], direct["transitions"]);
     assert!(direct["panels"].get("members_not_in_staff").is_none());
@@ -715,10 +718,7 @@ fn panel_ethnicity_from_a_staff_file_gives_the_same_panels() {
             )
         ]
     );
-    let text = String::from_utf8(
-        run(&["audit", ds.path().to_str().unwrap()]).stdout,
-    )
-    .unwrap();
+    let text = String::from_utf8(run(&["audit", ds.path().to_str().unwrap()]).stdout).unwrap();
     assert!(
         text.contains("Panel members with no record in the staff file: 1"),
         "{text}"
@@ -741,6 +741,9 @@ fn member_ethnicity_column_is_needed_only_without_a_staff_file() {
         "member_id,member_ethnicity\nM1,White British\nM2,Black African\n",
     );
     let doc = audit(&ds, &[]);
-    assert_eq!(doc["panels"]["members_by_group"], json!({"BME": 1, "White": 1}));
+    assert_eq!(
+        doc["panels"]["members_by_group"],
+        json!({"BME": 1, "White": 1})
+    );
     assert_eq!(doc["panels"]["members_not_in_staff"], 0);
 }

@@ -195,3 +195,142 @@ fn documented_examples_parse() {
     let t = transition(&doc, "applied", "shortlisted", &json!({}));
     assert_eq!(u(&group(t, "BME")["progressed"]), 1);
 }
+
+/// Exit values: the profile's own wording, an unknown value (counted under
+/// "no reason" and listed), a value on an appointed application (not an
+/// exit), and publication mode leaving the section out.
+#[test]
+fn exit_values_from_a_profile_and_unknown_ones_listed() {
+    let ds = Dataset::new();
+    let mut apps = vec![];
+    // White: 6 applied-only (3 withdrew in the profile's words, 2 rejected,
+    // 1 "Timing"), 4 appointed (one carrying "Rejected").
+    // BME: 6 applied-only (all rejected), 4 appointed.
+    for i in 0..6 {
+        let exit = [
+            "No longer interested",
+            "No longer interested",
+            "No longer interested",
+            "Unsuccessful",
+            "rejected",
+            "Timing",
+        ][i];
+        apps.push(format!("W{i},V1,White British,applied,{exit}"));
+        apps.push(format!("B{i},V1,Indian,applied,Rejected"));
+    }
+    for i in 0..4 {
+        let exit = if i == 0 { "Rejected" } else { "" };
+        apps.push(format!("WA{i},V1,White British,appointed,{exit}"));
+        apps.push(format!("BA{i},V1,Indian,appointed,"));
+    }
+    ds.write(
+        "applications.csv",
+        &csv(
+            "application_id,vacancy_id,ethnicity,furthest_stage,exit_reason",
+            &apps,
+        ),
+    );
+    let profile = ds.write(
+        "profile.toml",
+        "[exit_values]\n\"No longer interested\" = \"withdrawn\"\n",
+    );
+    let doc = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let exits = &doc["exits"];
+    let white = exits["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "applied" && r["group"] == "White")
+        .unwrap();
+    assert_eq!(
+        [
+            &white["entered"],
+            &white["progressed"],
+            &white["rejected"],
+            &white["withdrawn"],
+            &white["no_reason"]
+        ]
+        .map(u),
+        [10, 4, 2, 3, 1]
+    );
+    assert_eq!(
+        exits["unclassified_values"],
+        json!([{"value": "Timing", "applications": 1}])
+    );
+    assert_eq!(exits["exit_value_at_last_stage"], 1);
+    // applied → shortlisted without withdrawals: White 4 of 7, BME 4 of 10;
+    // NHS direction (4/7) ÷ (4/10).
+    let c = exits["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["from"] == "applied")
+        .unwrap();
+    assert_close(f(&c["relative_likelihood"]), (4.0 / 7.0) / 0.4, 1e-12, "RL");
+    // The same RL with withdrawals in: (4/10) / (4/10) = 1.
+    let step = transition(&doc, "applied", "shortlisted", &json!({}));
+    assert_close(
+        f(&comparison(step, "BME")["relative_likelihood"]),
+        1.0,
+        1e-12,
+        "crude RL",
+    );
+
+    let text = String::from_utf8(
+        run(&[
+            "audit",
+            ds.path().to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert!(text.contains("Rejected and withdrawn"), "{text}");
+    assert!(text.contains("'Timing' (1)"), "{text}");
+
+    let published = run_json(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+        "--publish",
+    ]);
+    assert!(published.get("exits").is_none());
+    assert!(
+        published["publication"]["withheld"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("exits:"))
+    );
+}
+
+#[test]
+fn an_exit_value_mapped_to_nothing_known_is_an_error() {
+    let ds = Dataset::new();
+    let profile = ds.write("profile.toml", "[exit_values]\nGone = \"vanished\"\n");
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity,furthest_stage\nA1,V1,Indian,applied\n",
+    );
+    let err = run_error(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("[exit_values] maps 'Gone' to 'vanished'"),
+        "{err}"
+    );
+}

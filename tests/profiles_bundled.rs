@@ -121,6 +121,84 @@ fn greenhouse_export() {
     assert_close(f(&white["mean"]), 8.0 / 3.0, 1e-12, "White mean score");
 }
 
+/// The fixture's rejection types: 985301 (White, applied) and 985309 (Two
+/// or More, shortlisted) and 985304 (Black, interviewed) "We rejected
+/// them"; 985302 (Hispanic, shortlisted) and 985308 (White, offered) "They
+/// rejected us"; 985307 "None specified"; 985305 and 985310 still active.
+#[test]
+fn greenhouse_rejections_and_withdrawals_apart() {
+    let doc = run_json(&[
+        "audit",
+        GREENHOUSE,
+        "--profile",
+        "greenhouse",
+        "--grouping",
+        "eeo1",
+        "--format",
+        "json",
+    ]);
+    let exits = &doc["exits"];
+    let row = |from: &str, group: &str| {
+        let r = exits["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["from"] == from && r["group"] == group)
+            .unwrap_or_else(|| panic!("no exit row {from} {group}"));
+        [
+            &r["entered"],
+            &r["progressed"],
+            &r["rejected"],
+            &r["withdrawn"],
+            &r["no_reason"],
+        ]
+        .map(u)
+    };
+    assert_eq!(row("applied", "White"), [4, 2, 1, 0, 1]);
+    assert_eq!(row("shortlisted", "Hispanic or Latino"), [2, 1, 0, 1, 0]);
+    assert_eq!(row("shortlisted", "Two or More Races"), [1, 0, 1, 0, 0]);
+    assert_eq!(
+        row("interviewed", "Black or African American"),
+        [1, 0, 1, 0, 0]
+    );
+    assert_eq!(row("interviewed", "Asian"), [1, 0, 0, 0, 1]);
+    assert_eq!(row("offered", "White"), [2, 1, 0, 1, 0]);
+    assert_eq!(row("applied", "Declined"), [1, 0, 0, 0, 1]);
+    let white_offer = exits["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "offered" && r["group"] == "White")
+        .unwrap();
+    assert_close(
+        f(&white_offer["withdrawal_rate"]),
+        0.5,
+        1e-12,
+        "withdrawal rate",
+    );
+    assert_close(
+        f(&white_offer["rate_excluding_withdrawals"]),
+        1.0,
+        1e-12,
+        "White offers accepted when not declined",
+    );
+    // offered → appointed: White 1 of 2 − 1, Hispanic 1 of 1: RL 1.
+    let c = exits["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["from"] == "offered" && c["focal"] == "Hispanic or Latino")
+        .unwrap();
+    assert_close(
+        f(&c["relative_likelihood"]),
+        1.0,
+        1e-12,
+        "RL excl. withdrawals",
+    );
+    assert_eq!(exits["unclassified_values"], json!([]));
+    assert_eq!(exits["exit_value_at_last_stage"], 0);
+}
+
 const LEVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lever");
 
 /// 8 Lever opportunities under the EEO-1 groups. opp-02 went to "Phone

@@ -46,6 +46,19 @@ pub struct FunnelCell {
     pub applications: u64,
 }
 
+/// Applications that stopped at one stage, by label and raw exit value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExitCell {
+    /// The raw ethnicity label.
+    pub label: Option<String>,
+    /// Rank of the highest stage reached.
+    pub reached: u8,
+    /// The raw exit value (exit_reason), `None` when empty.
+    pub exit: Option<String>,
+    /// Number of applications.
+    pub applications: u64,
+}
+
 /// Rows excluded from one table for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exclusion {
@@ -100,6 +113,9 @@ pub struct FunnelCounts {
     /// Candidates (candidate_id) whose applications carry more than one
     /// distinct ethnicity label; `None` when there is no candidate_id.
     pub candidates_with_differing_ethnicity: Option<u64>,
+    /// Applications by label, reached stage and exit value; `None` when the
+    /// applications table has no exit_reason column.
+    pub exits: Option<Vec<ExitCell>>,
 }
 
 impl TableAccount {
@@ -162,7 +178,10 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
-    let staff = match (dataset.get(TableKind::Staff), dataset.get(TableKind::PanelMembers)) {
+    let staff = match (
+        dataset.get(TableKind::Staff),
+        dataset.get(TableKind::PanelMembers),
+    ) {
         (Some(source), Some(_)) if request.panels => Some(staff::read(source, profile)?),
         _ => None,
     };
@@ -237,6 +256,10 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     if check_candidates {
         queries.push(candidate_query(&app));
     }
+    let count_exits = app.apps.has("exit_reason");
+    if count_exits {
+        queries.push(exit_query(&app));
+    }
     if composition.is_some() {
         queries.push(panels::vacancy_query(&app, request.by));
     }
@@ -271,6 +294,10 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 .copied()
                 .unwrap_or(0),
         );
+        next += 1;
+    }
+    if count_exits {
+        funnel.exits = Some(read_exits(&results[next])?);
         next += 1;
     }
     let panels = match composition {
@@ -368,6 +395,7 @@ pub(crate) fn application_frame(
     wanted.push("furthest_stage");
     wanted.push("candidate_id");
     wanted.push("outcome");
+    wanted.push("exit_reason");
     wanted.extend(optional.iter().filter(|c| !by.iter().any(|b| b == *c)));
     let wants_quarter = by.iter().any(|b| b == QUARTER);
     if wants_quarter {
@@ -455,6 +483,9 @@ pub(crate) fn application_frame(
     }
     if outcome_map.is_some() {
         app_aggs.push(col("outcome").first());
+    }
+    if apps.has("exit_reason") {
+        app_aggs.push(col("exit_reason").first());
     }
     let applications = apps
         .frame
@@ -668,7 +699,34 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         stage_source,
         applications_without_stage: tally.without_stage,
         candidates_with_differing_ethnicity: None,
+        exits: None,
     })
+}
+
+/// Applications by raw label, reached stage and raw exit value.
+fn exit_query(app: &AppFrame) -> LazyFrame {
+    app.frame
+        .clone()
+        .filter(col("in_apps").and(col("id_missing").not()))
+        .group_by([col("ethnicity"), col("reached"), col("exit_reason")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+}
+
+fn read_exits(df: &DataFrame) -> Result<Vec<ExitCell>> {
+    let label = str_column(df, "ethnicity")?;
+    let reached = i32_column(df, "reached")?;
+    let exit = str_column(df, "exit_reason")?;
+    let n = u64_column(df, "n")?;
+    let mut cells: Vec<ExitCell> = (0..df.height())
+        .map(|i| ExitCell {
+            label: label[i].clone(),
+            reached: reached[i].unwrap_or(0) as u8,
+            exit: exit[i].clone(),
+            applications: n[i],
+        })
+        .collect();
+    cells.sort_by(|a, b| (&a.label, a.reached, &a.exit).cmp(&(&b.label, b.reached, &b.exit)));
+    Ok(cells)
 }
 
 /// Candidates whose applications do not agree on their ethnicity: one row,

@@ -103,7 +103,10 @@ pub(crate) fn members_not_in_staff(prep: &PanelPrep, profile: &Profile) -> Resul
     let df = collect(
         prep.seats()
             .filter(col("in_staff").not())
-            .select([col("member_id").n_unique().cast(DataType::UInt64).alias("n")]),
+            .select([col("member_id")
+                .n_unique()
+                .cast(DataType::UInt64)
+                .alias("n")]),
         &[&prep.scan.source],
         profile,
     )?;

@@ -95,6 +95,7 @@ impl TableKind {
                 "applied_on",
                 "furthest_stage",
                 "outcome",
+                "exit_reason",
             ],
             TableKind::StageEvents => &["application_id", "stage", "entered_at"],
             TableKind::PanelMembers => &[

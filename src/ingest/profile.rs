@@ -28,6 +28,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::ingest::TableKind;
 use crate::taxonomy::ethnicity::{Resolution, find_category, find_heading};
+use crate::taxonomy::exits::ExitKind;
 use crate::taxonomy::ladder::{Ladder, StageMap};
 
 /// A parsed, checked mapping profile.
@@ -52,6 +53,8 @@ pub struct Profile {
     /// The score scale (lowest, highest), when the profile declares one:
     /// scores outside it are left out and counted.
     pub score_scale: Option<(f64, f64)>,
+    /// Raw exit values → rejected, withdrawn or unspecified.
+    pub exit_values: BTreeMap<String, ExitKind>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +74,8 @@ struct ProfileFile {
     score_values: BTreeMap<String, toml::Value>,
     grades: Option<Vec<String>>,
     score_scale: Option<ScoreScale>,
+    #[serde(default)]
+    exit_values: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,7 +223,20 @@ impl Profile {
             }
             None => None,
         };
+        let mut exit_values = BTreeMap::new();
+        for (value, target) in file.exit_values {
+            let kind = ExitKind::from_name(&target).ok_or_else(|| {
+                Error::input(
+                    path,
+                    format!(
+                        "[exit_values] maps '{value}' to '{target}': expected \"rejected\", \"withdrawn\" or \"unspecified\""
+                    ),
+                )
+            })?;
+            exit_values.insert(value, kind);
+        }
         let profile = Profile {
+            exit_values,
             score_scale,
             score_values,
             grades: file.grades,

@@ -4,6 +4,7 @@
 
 pub mod availability;
 pub mod change;
+pub mod exits;
 pub mod findings;
 pub mod funnel;
 pub mod intersectional;

@@ -524,6 +524,11 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
                 .push("scoring.assessors: per-assessor rows (they carry assessor ids)".into());
         }
     }
+    if audit.exits.take().is_some() {
+        withheld_sections.push(
+            "exits: rejections and withdrawals by group (their counts are not yet part of the suppression system)".into(),
+        );
+    }
     Publication {
         threshold,
         cells: cells.values.len(),

@@ -124,6 +124,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         );
         let header: Vec<&str> = section.header.iter().map(String::as_str).collect();
         table(&mut h, &header, &section.rows, section.numeric_from);
+        if let Some(footer) = &section.footer {
+            let _ = write!(h, "<p class=\"note\">{}</p>", esc(footer));
+        }
     }
     panels(audit, &mut h);
     scoring(audit, &mut h);

@@ -324,6 +324,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{}", section.note)?;
         writeln!(out)?;
         table(out, &section.header, &section.rows, section.numeric_from)?;
+        if let Some(footer) = &section.footer {
+            writeln!(out)?;
+            writeln!(out, "{}", escape(footer))?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "## Provenance")?;

@@ -119,6 +119,55 @@ fn wres_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// The exits rows as text (numbers from column 2 on).
+fn exit_rows(audit: &crate::audit::Audit) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "Step",
+        "Group",
+        "Entered",
+        "Progressed",
+        "Rejected",
+        "Withdrew",
+        "No reason",
+        "Withdrawal rate",
+        "Rate excl. withdrawals",
+        "RL excl. withdrawals",
+    ]
+    .map(String::from)
+    .to_vec();
+    let Some(exits) = &audit.exits else {
+        return (header, Vec::new());
+    };
+    let rows = exits
+        .rows
+        .iter()
+        .map(|r| {
+            let rl = exits
+                .comparisons
+                .iter()
+                .find(|c| c.from == r.from && c.comparison.focal == r.group)
+                .map(|c| fmt_num(c.comparison.relative_likelihood, 2))
+                .unwrap_or_default();
+            vec![
+                format!("{} → {}", r.from, r.to),
+                r.group.clone(),
+                r.entered.to_string(),
+                r.progressed.to_string(),
+                r.rejected.to_string(),
+                r.withdrawn.to_string(),
+                r.no_reason.to_string(),
+                fmt_num(r.withdrawal_rate, 3),
+                fmt_num(r.rate_excluding_withdrawals, 3),
+                rl,
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the exits table is, in a sentence.
+pub const EXITS_NOTE: &str = "Of the applicants who stopped at each stage, how many the employer rejected and how many withdrew (from the exit_reason column), and the rate of progressing among applicants who did not withdraw, with its relative likelihood against the reference group in the report's direction. A group that withdraws more often is not thereby rejected more often.";
+
 /// What the WRES table is, in a sentence.
 pub const WRES_NOTE: &str = "NHS WRES indicator 2 in the shape of the WRES data collection: applicants shortlisted and appointed from shortlisting, White / BME / not stated (declined, not known or unmapped), with the relative likelihood in the NHS WRES direction (White ÷ BME) and the Social Care WRES direction (BME ÷ White).";
 
@@ -375,6 +424,32 @@ pub fn extra_sections(audit: &crate::audit::Audit, terminal: bool) -> Vec<Sectio
         numeric_from: 4,
         footer: (terminal && more > 0)
             .then(|| format!("{more} more rows by breakdown in the JSON, HTML and XLSX outputs.")),
+    });
+    let (header, rows) = exit_rows(audit);
+    let unclassified = audit
+        .exits
+        .as_ref()
+        .map(|e| e.unclassified_values.as_slice())
+        .unwrap_or_default();
+    out.push(Section {
+        id: "exits",
+        title: "Rejected and withdrawn".into(),
+        note: EXITS_NOTE,
+        header,
+        rows,
+        numeric_from: 2,
+        footer: (!unclassified.is_empty()).then(|| {
+            let shown: Vec<String> = unclassified
+                .iter()
+                .take(10)
+                .map(|u| format!("'{}' ({})", u.value, u.applications))
+                .collect();
+            format!(
+                "Exit values counted under \"No reason\" because rung does not recognise them: {}{}. Map them in a profile's [exit_values].",
+                shown.join(", "),
+                if unclassified.len() > 10 { ", …" } else { "" }
+            )
+        }),
     });
     let (header, rows) = wres_rows(audit);
     out.push(Section {

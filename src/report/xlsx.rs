@@ -12,7 +12,7 @@ use crate::audit::Audit;
 
 /// Where each sheet of an audit workbook comes from in the JSON document:
 /// arrays become tables, objects become field/value lists of their scalars.
-const AUDIT_SHEETS: [(&str, &str); 23] = [
+const AUDIT_SHEETS: [(&str, &str); 26] = [
     ("Findings", "/findings"),
     ("WRES indicator 2", "/wres_indicator_2"),
     ("Availability", "/availability"),
@@ -28,6 +28,9 @@ const AUDIT_SHEETS: [(&str, &str); 23] = [
     ("Panel breakdowns", "/panels/breakdowns"),
     ("Panel compositions", "/panels/compositions"),
     ("Panel type difference", "/panels/panel_type_difference"),
+    ("Exits", "/exits"),
+    ("Exits by group", "/exits/rows"),
+    ("Exit comparisons", "/exits/comparisons"),
     ("Scoring", "/scoring"),
     ("Scores by group", "/scoring/groups"),
     ("Score gaps", "/scoring/comparisons"),

@@ -1,10 +1,12 @@
 //! Taxonomy: raw ethnicity labels → ONS 2021 categories → analysis groups,
-//! and raw stage values → ladder ranks.
+//! raw stage values → ladder ranks, and raw exit values → who ended the
+//! application.
 //!
 //! Everything here works on distinct values (a few hundred labels, a few
 //! dozen stage names), never on rows.
 
 pub mod ethnicity;
+pub mod exits;
 pub mod grouping;
 pub mod ladder;
 
