@@ -30,6 +30,9 @@ struct Case {
     json: toml::Table,
     #[serde(default)]
     json_contains: Vec<String>,
+    /// The JSON output stays under this many bytes (a huge field is not
+    /// echoed whole).
+    max_output_bytes: Option<usize>,
 }
 
 /// Copies a case's folder, then makes the inputs too big or too binary to
@@ -158,6 +161,14 @@ fn check(name: &str, dir: &Path) -> Result<(), String> {
     }
     if case.exit != 0 {
         return Ok(());
+    }
+    if let Some(max) = case.max_output_bytes
+        && stdout.len() > max
+    {
+        return Err(format!(
+            "the output is {} bytes, over {max} {why}",
+            stdout.len()
+        ));
     }
     let doc: Value =
         serde_json::from_str(&stdout).map_err(|e| format!("stdout is not JSON: {e}"))?;

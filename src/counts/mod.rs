@@ -350,6 +350,8 @@ pub(crate) struct AppFrame {
     pub events_account: Option<TableAccount>,
     /// The ladder.
     pub ladder: Ladder,
+    /// The profile the tables were read with.
+    pub profile: Profile,
 }
 
 impl AppFrame {
@@ -596,6 +598,7 @@ pub(crate) fn application_frame(
         stage_source,
         events_account,
         ladder: stage_map.ladder().clone(),
+        profile: profile.clone(),
     })
 }
 
@@ -668,8 +671,23 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
             "the applications table has no rows: expected one row per application",
         ));
     }
-    let mut out_tables = vec![account(apps_source, app_read, app_used, app_excluded)];
+    let mut apps_account = account(apps_source, app_read, app_used, app_excluded);
+    split_empty_rows(
+        &mut apps_account,
+        apps_source,
+        &app.profile,
+        "application_id",
+    )?;
+    let mut out_tables = vec![apps_account];
     if let Some(mut ev_account) = app.events_account.clone() {
+        if let Some(events) = &app.events {
+            split_empty_rows(
+                &mut ev_account,
+                &events.source,
+                &app.profile,
+                "application_id",
+            )?;
+        }
         if ev_account.rows_read == 0 {
             return Err(Error::input(
                 std::path::Path::new(&ev_account.path),
@@ -783,6 +801,30 @@ pub(crate) fn unknown_values(unknown: BTreeMap<String, u64>) -> (usize, String, 
     }
     let first = list.first().map(|l| l.0.clone()).unwrap_or_default();
     (list.len(), shown.join(", "), first)
+}
+
+/// Moves the rows with no value in any column (blank lines) out of the
+/// table's "missing <id>" exclusion into a reason of their own; the totals
+/// do not change. Only looks when rows without an id were found.
+fn split_empty_rows(
+    account: &mut TableAccount,
+    source: &Source,
+    profile: &Profile,
+    id: &str,
+) -> Result<()> {
+    let reason = format!("missing {id}");
+    let Some(i) = account.excluded.iter().position(|e| e.reason == reason) else {
+        return Ok(());
+    };
+    let empty = ingest::empty_rows(source, profile, id)?.min(account.excluded[i].rows);
+    if empty > 0 {
+        account.excluded[i].rows -= empty;
+        if account.excluded[i].rows == 0 {
+            account.excluded.remove(i);
+        }
+        push_exclusion(&mut account.excluded, "empty line (no values)", empty);
+    }
+    Ok(())
 }
 
 pub(crate) fn push_exclusion(list: &mut Vec<Exclusion>, reason: &str, rows: u64) {

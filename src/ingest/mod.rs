@@ -295,14 +295,7 @@ pub fn scan_requiring(
     let raw = match source.format {
         Format::Csv => {
             check_csv_header(path, profile.delimiter)?;
-            LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
-                .with_has_header(true)
-                .with_separator(profile.delimiter)
-                // Every column as text: ids and labels keep their exact form
-                // ("007", "99"), and type errors cannot occur while scanning.
-                .with_infer_schema_length(Some(0))
-                .with_missing_is_null(true)
-                .finish()
+            csv_scan(path, profile.delimiter)
         }
         Format::Parquet => LazyFrame::scan_parquet(
             PlRefPath::new(path.to_string_lossy().as_ref()),
@@ -394,6 +387,49 @@ pub fn scan_requiring(
         frame: raw.select(select),
         columns,
     })
+}
+
+/// A CSV file as a lazy frame of text columns.
+fn csv_scan(path: &Path, delimiter: u8) -> PolarsResult<LazyFrame> {
+    LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
+        .with_has_header(true)
+        .with_separator(delimiter)
+        // Every column as text: ids and labels keep their exact form
+        // ("007", "99"), and type errors cannot occur while scanning.
+        .with_infer_schema_length(Some(0))
+        .with_missing_is_null(true)
+        .finish()
+}
+
+/// Rows of a CSV table with no value in any column (blank lines, or lines
+/// of bare delimiters). Run only when rows without an id were found, to
+/// tell these apart from rows that lack just the id; it reads every
+/// column, so it is not part of the main pass. 0 for Parquet.
+pub fn empty_rows(source: &Source, profile: &Profile, id: &str) -> Result<u64> {
+    if source.format != Format::Csv {
+        return Ok(0);
+    }
+    let mut frame =
+        csv_scan(&source.path, profile.delimiter).map_err(|e| polars_input_error(source, &e))?;
+    let schema = frame
+        .collect_schema()
+        .map_err(|e| polars_input_error(source, &e))?;
+    let id_column = profile.source_column(source.table, id);
+    let all_empty = schema
+        .iter_names()
+        .map(|n| col(n.as_str()).is_null())
+        .reduce(|a, b| a.and(b))
+        .unwrap_or(lit(false));
+    let df = frame
+        .filter(col(id_column).is_null())
+        .select([all_empty.cast(DataType::UInt64).sum().alias("n")])
+        .collect()
+        .map_err(|e| polars_input_error(source, &e))?;
+    let n = df
+        .column("n")
+        .and_then(|c| c.u64().map(|ca| ca.get(0).unwrap_or(0)))
+        .map_err(|e| polars_input_error(source, &e))?;
+    Ok(n)
 }
 
 /// Columns rung reads as text: strings, categoricals and whole numbers

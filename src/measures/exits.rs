@@ -183,7 +183,7 @@ pub fn exits(
     let mut unclassified_values: Vec<UnclassifiedExit> = unclassified
         .into_iter()
         .map(|(value, applications)| UnclassifiedExit {
-            value: value.to_string(),
+            value: super::shown_label(value),
             applications,
         })
         .collect();

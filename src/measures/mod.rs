@@ -19,6 +19,25 @@ pub mod wres;
 
 use serde::{Serialize, Serializer};
 
+/// Longest raw text (label, exit value) shown in full, in characters.
+pub const LABEL_SHOWN_CHARS: usize = 200;
+
+/// A raw value as outputs show it: whole up to [`LABEL_SHOWN_CHARS`]
+/// characters; beyond that its start, its length and the start of its
+/// SHA-256, so a 10 MB field cannot flood a report and two long values that
+/// begin alike stay apart.
+pub fn shown_label(raw: &str) -> String {
+    let chars = raw.chars().count();
+    if chars <= LABEL_SHOWN_CHARS {
+        return raw.to_string();
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(raw.as_bytes());
+    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let start: String = raw.chars().take(LABEL_SHOWN_CHARS).collect();
+    format!("{start}… ({chars} characters, sha256 {short}…)")
+}
+
 /// A count as reported: its value, and whether publication mode suppressed
 /// it (then it is written as `null` and shown as "[c]"). Measures compute
 /// on `value`; reports show [`Count::shown`].
@@ -86,4 +105,23 @@ impl Serialize for Count {
 /// For `skip_serializing_if`: write `"suppressed": true` only when it is.
 pub fn is_false(b: &bool) -> bool {
     !*b
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn long_labels_are_cut_and_kept_apart() {
+        assert_eq!(shown_label("White British"), "White British");
+        let exact = "é".repeat(LABEL_SHOWN_CHARS);
+        assert_eq!(shown_label(&exact), exact);
+        let a = format!("{}a", "x".repeat(300));
+        let b = format!("{}b", "x".repeat(300));
+        let (sa, sb) = (shown_label(&a), shown_label(&b));
+        assert!(sa.starts_with(&"x".repeat(LABEL_SHOWN_CHARS)));
+        assert!(sa.contains("(301 characters, sha256 "), "{sa}");
+        assert_ne!(sa, sb);
+        assert!(sa.chars().count() < LABEL_SHOWN_CHARS + 50);
+    }
 }

@@ -82,7 +82,7 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         *by_class.entry(key).or_insert(0) += n;
         if class == Class::Unmapped {
             unmapped.push(LabelCount {
-                label: label.unwrap_or_default(),
+                label: super::shown_label(label.as_deref().unwrap_or_default()),
                 count: n.into(),
             });
         }
@@ -181,7 +181,7 @@ pub fn label_mappings(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelMa
                 .class_name(taxonomy.scheme.classify(resolution))
                 .to_string();
             LabelMapping {
-                label,
+                label: label.as_deref().map(super::shown_label),
                 count,
                 resolved_to,
                 description,
