@@ -305,6 +305,7 @@ fn no_usable_rows(dataset: &Dataset, counts: &Counts) -> Result<()> {
     }
     let path = dataset
         .get(TableKind::Applications)
+        .or_else(|| dataset.counts_source())
         .map(|s| s.path.clone())
         .unwrap_or_default();
     let reasons: Vec<String> = counts

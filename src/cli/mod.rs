@@ -2,6 +2,7 @@
 //! command's `run` turns its flags into settings and calls the library.
 
 pub mod audit;
+pub mod counts;
 pub mod generate;
 pub mod labels;
 pub mod profiles;
@@ -39,6 +40,9 @@ pub struct Cli {
 pub enum Command {
     /// Audit a recruitment funnel by ethnicity, stage by stage.
     Audit(audit::AuditArgs),
+    /// Count a dataset once (the audit's sufficient statistics) and write
+    /// the counts, for `rung audit --counts`.
+    Counts(counts::CountsArgs),
     /// Show how every distinct ethnicity label in a dataset is mapped.
     Labels(labels::LabelsArgs),
     /// Executive search: slate diversity per assignment and per client.
@@ -54,6 +58,7 @@ impl Cli {
     pub fn run(self) -> Result<()> {
         match self.command {
             Command::Audit(a) => a.run(),
+            Command::Counts(a) => a.run(),
             Command::Labels(a) => a.run(),
             Command::Slates(a) => a.run(),
             Command::Profiles(a) => a.run(),
@@ -98,6 +103,11 @@ pub struct DatasetArgs {
     /// Reference group (default: the scheme's, White for wres and ons5).
     #[arg(long, value_name = "GROUP")]
     pub reference: Option<String>,
+    /// Read counts instead of rows: a file written by `rung counts`, or a
+    /// WRES-style return (ethnicity and a column per stage reached, e.g.
+    /// shortlisted,appointed). See docs/scale.md.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dataset", "applications", "stage_events", "panel_members", "scores", "staff"])]
+    pub counts: Option<PathBuf>,
 }
 
 impl DatasetArgs {
@@ -113,13 +123,16 @@ impl DatasetArgs {
         .into_iter()
         .filter_map(|(t, p)| p.clone().map(|p| (t, p)))
         .collect();
-        if self.dataset.is_none() && named.is_empty() {
+        if self.dataset.is_none() && named.is_empty() && self.counts.is_none() {
             return Err(Error::usage(
                 "no dataset given",
                 Some("name a dataset folder, e.g. `rung audit sample-data/quarterly`".into()),
             ));
         }
-        let dataset = Dataset::locate(self.dataset.as_deref(), &named)?;
+        let dataset = match &self.counts {
+            Some(path) => Dataset::counts(path)?,
+            None => Dataset::locate(self.dataset.as_deref(), &named)?,
+        };
         let profile = match &self.profile {
             Some(p) => Profile::named_or_file(p)?,
             None => Profile::canonical(),
@@ -128,7 +141,14 @@ impl DatasetArgs {
         if let Some(r) = &self.reference {
             scheme = scheme.with_reference(r)?;
         }
-        let taxonomy = Taxonomy::new(scheme, profile.ethnicity_labels.clone());
+        let mut taxonomy = Taxonomy::new(scheme, profile.ethnicity_labels.clone());
+        if let Some(source) = dataset.counts_source()
+            && rung::counts::file::is_wide(source, &profile)?
+        {
+            // A return aggregated by group already says "BME"; the long
+            // shape keeps the raw labels and is read as rows would be.
+            taxonomy = taxonomy.with_group_labels();
+        }
         Ok((dataset, profile, taxonomy))
     }
 }

@@ -15,6 +15,7 @@
 //! pre-pass over stage names, `panels` and `scores` the queries for panel
 //! composition and score statistics.
 
+pub mod file;
 pub mod panels;
 pub mod scores;
 mod staff;
@@ -93,6 +94,10 @@ pub enum StageSource {
     StageEvents,
     /// The applications table's furthest_stage column.
     FurthestStage,
+    /// A counts file of furthest stages (`rung counts`).
+    Counts,
+    /// A counts file with a column per stage reached (a WRES-style return).
+    CountsByStage,
 }
 
 /// The sufficient statistics of a funnel audit.
@@ -175,6 +180,13 @@ pub const PANEL_TYPE: &str = "panel_type";
 /// Runs the counting pass: the panel composition first (small), then the
 /// funnel, vacancies and scores together in one streaming run.
 pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Result<Counts> {
+    if let Some(source) = dataset.counts_source() {
+        return Ok(Counts {
+            funnel: file::read(source, profile, request.by)?,
+            panels: None,
+            scores: None,
+        });
+    }
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
@@ -328,6 +340,9 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
 
 /// Runs the counting pass over a dataset: the funnel counts alone.
 pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
+    if let Some(source) = dataset.counts_source() {
+        return file::read(source, profile, by);
+    }
     let app = application_frame(dataset, profile, by, &FrameExtras::default())?;
     let mut results = collect_all(vec![funnel_query(&app, by)], &app.sources(), profile)?;
     funnel_counts(&app, &results.remove(0), by)

@@ -36,10 +36,13 @@ pub enum TableKind {
     /// One row per employee: the HR record panel members' and assessors'
     /// ethnicity comes from, joined on member_id.
     Staff,
+    /// Counts already reduced from rows (`rung counts`, or a WRES-style
+    /// return): a dataset of its own, never found in a folder.
+    Counts,
 }
 
 impl TableKind {
-    /// Every table, in data-model order.
+    /// Every table of rows a dataset folder can hold, in data-model order.
     pub const ALL: [TableKind; 5] = [
         TableKind::Applications,
         TableKind::StageEvents,
@@ -56,6 +59,7 @@ impl TableKind {
             TableKind::PanelMembers => "panel_members",
             TableKind::Scores => "scores",
             TableKind::Staff => "staff",
+            TableKind::Counts => "counts",
         }
     }
 
@@ -77,6 +81,7 @@ impl TableKind {
             TableKind::PanelMembers => &["vacancy_id", "stage", "member_id", "member_ethnicity"],
             TableKind::Scores => &["application_id", "stage", "assessor_id", "score"],
             TableKind::Staff => &["member_id", "member_ethnicity"],
+            TableKind::Counts => &["ethnicity"],
         }
     }
 
@@ -108,6 +113,7 @@ impl TableKind {
             ],
             TableKind::Scores => &["application_id", "stage", "assessor_id", "score"],
             TableKind::Staff => &["member_id", "member_ethnicity", "member_sex"],
+            TableKind::Counts => &["ethnicity", "furthest_stage", "applications"],
         }
     }
 }
@@ -200,7 +206,11 @@ impl Dataset {
                 .unwrap_or(&s.path)
                 .display()
                 .to_string(),
-            None => "dataset".to_string(),
+            None => self
+                .sources
+                .first()
+                .map(|s| s.path.display().to_string())
+                .unwrap_or_else(|| "dataset".to_string()),
         }
     }
 
@@ -211,7 +221,21 @@ impl Dataset {
 
     /// Every file, in data-model order.
     pub fn sources(&self) -> impl Iterator<Item = &Source> {
-        TableKind::ALL.into_iter().filter_map(|t| self.get(t))
+        let mut sources: Vec<&Source> = self.sources.iter().collect();
+        sources.sort_by_key(|s| s.table);
+        sources.into_iter()
+    }
+
+    /// A counts file (`rung audit --counts FILE`) as a dataset.
+    pub fn counts(path: &Path) -> Result<Dataset> {
+        Ok(Dataset {
+            sources: vec![Source::new(TableKind::Counts, path)?],
+        })
+    }
+
+    /// The counts file, when the dataset is one.
+    pub fn counts_source(&self) -> Option<&Source> {
+        self.get(TableKind::Counts)
     }
 }
 

@@ -113,23 +113,31 @@ impl Ladder {
 
     /// The default transitions: each consecutive step, then
     /// shortlisted → appointed (NHS WRES indicator 2) when the ladder has
-    /// both stages and they are not consecutive, then first → last overall.
+    /// both stages (the consecutive step is labelled when they are
+    /// adjacent), then first → last overall.
     pub fn default_transitions(&self) -> Vec<Transition> {
         let last = (self.len() - 1) as u8;
+        let indicator_2 = match (self.rank("shortlisted"), self.rank("appointed")) {
+            (Some(s), Some(a)) if a > s => Some((s, a)),
+            _ => None,
+        };
+        let label = |from: u8, to: u8| {
+            (indicator_2 == Some((from, to))).then(|| "NHS WRES indicator 2".to_string())
+        };
         let mut out: Vec<Transition> = (0..last)
             .map(|r| Transition {
                 from: r,
                 to: r + 1,
-                label: None,
+                label: label(r, r + 1),
             })
             .collect();
-        if let (Some(s), Some(a)) = (self.rank("shortlisted"), self.rank("appointed"))
+        if let Some((s, a)) = indicator_2
             && a > s + 1
         {
             out.push(Transition {
                 from: s,
                 to: a,
-                label: Some("NHS WRES indicator 2".into()),
+                label: label(s, a),
             });
         }
         if last > 1 {

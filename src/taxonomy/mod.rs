@@ -21,12 +21,27 @@ pub struct Taxonomy {
     /// The grouping scheme.
     pub scheme: Scheme,
     overrides: BTreeMap<String, Resolution>,
+    /// Labels that name a group of the scheme ("BME") count in it: counts
+    /// already aggregated by group (a WRES return) carry such labels.
+    group_labels: bool,
 }
 
 impl Taxonomy {
     /// A taxonomy from a scheme and a profile's `[ethnicity_labels]`.
     pub fn new(scheme: Scheme, overrides: BTreeMap<String, Resolution>) -> Taxonomy {
-        Taxonomy { scheme, overrides }
+        Taxonomy {
+            scheme,
+            overrides,
+            group_labels: false,
+        }
+    }
+
+    /// The same taxonomy, also placing a label that names one of the
+    /// scheme's groups (ignoring case and spaces) in that group. For counts
+    /// aggregated by group already; row-level labels never need it.
+    pub fn with_group_labels(mut self) -> Taxonomy {
+        self.group_labels = true;
+        self
     }
 
     /// Resolves a raw label, overrides first (matched exactly, then trimmed).
@@ -44,6 +59,17 @@ impl Taxonomy {
 
     /// Places a raw label in the scheme.
     pub fn classify(&self, label: Option<&str>) -> Class {
+        if self.group_labels
+            && let Some(l) = label
+            && !self.overrides.contains_key(l)
+            && let Some(g) = self
+                .scheme
+                .groups
+                .iter()
+                .position(|g| g.trim().eq_ignore_ascii_case(l.trim()))
+        {
+            return Class::Group(g);
+        }
         self.scheme.classify(self.resolve(label))
     }
 }

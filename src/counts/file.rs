@@ -1,0 +1,254 @@
+//! Counts files: the funnel's sufficient statistics as a table. `rung
+//! counts` writes them; `rung audit --counts` reads them, and also reads the
+//! shape in which WRES-style returns are already made. Either way the audit
+//! starts from [`FunnelCounts`], exactly as after a counting pass over rows.
+//!
+//! Two shapes are read:
+//! - **long** (what `rung counts` writes): breakdown columns, `ethnicity`,
+//!   `furthest_stage`, `applications` — applications whose furthest stage
+//!   is that stage. Rows with the same keys are added together, so the
+//!   counts of several files (or several machines) can simply be stacked.
+//! - **wide** (a WRES-style return): breakdown columns, `ethnicity`, and a
+//!   column per ladder stage (e.g. `shortlisted`, `appointed`) holding the
+//!   applicants who reached it. The audit's ladder is then those stages.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::{FunnelCell, FunnelCounts, StageSource, account, collect, str_column, unknown_values};
+use crate::error::{Error, Result};
+use crate::ingest::{self, Format, Profile, Source};
+use crate::taxonomy::ladder::{Ladder, StageValue};
+
+/// The long shape's stage and count columns.
+const STAGE: &str = "furthest_stage";
+const COUNT: &str = "applications";
+
+/// A cell's breakdown values, raw label and reached rank.
+type CellKey = (Vec<Option<String>>, Option<String>, u8);
+
+/// Whether a counts file has the wide shape (a column per stage reached):
+/// a return aggregated by group already, whose labels may name groups.
+pub fn is_wide(source: &Source, profile: &Profile) -> Result<bool> {
+    let scan = ingest::scan(source, profile, &[STAGE, COUNT])?;
+    Ok(!(scan.has(STAGE) && scan.has(COUNT)))
+}
+
+/// Reads a counts file into funnel counts keyed by `by`.
+pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
+    let stage_map = profile
+        .stage_map()
+        .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
+    let ladder = stage_map.ladder().clone();
+    let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
+    wanted.extend([STAGE, COUNT]);
+    wanted.extend(ladder.stages().iter().map(String::as_str));
+    let scan = ingest::scan(source, profile, &wanted)?;
+    for b in by {
+        if !scan.has(b) {
+            return Err(Error::input(
+                &source.path,
+                format!("--by {b}: the counts file has no column '{b}'"),
+            )
+            .with_hint("a counts file can be broken down only by the columns it was counted by"));
+        }
+    }
+    let df = collect(scan.frame.clone(), &[source], profile)?;
+    let keys: Vec<Vec<Option<String>>> = by
+        .iter()
+        .map(|b| str_column(&df, b))
+        .collect::<Result<_>>()?;
+    let labels = str_column(&df, "ethnicity")?;
+    let place = |row: usize| match source.format {
+        // The header is line 1; a quoted newline inside a label would shift
+        // this, which counts files do not have.
+        Format::Csv => (row + 2) as u64,
+        Format::Parquet => (row + 1) as u64,
+    };
+    let number = |column: &str, row: usize, text: &Option<String>| -> Result<u64> {
+        let where_ = |e: Error| match source.format {
+            Format::Csv => e.with_line(place(row)).with_column(column),
+            Format::Parquet => e.with_column(column),
+        };
+        let row_words = match source.format {
+            Format::Csv => String::new(),
+            Format::Parquet => format!("row {}: ", place(row)),
+        };
+        match text.as_deref().map(str::trim) {
+            None | Some("") => Err(where_(Error::input(
+                &source.path,
+                format!(
+                    "{row_words}is empty; expected a whole number of applications (0 for none)"
+                ),
+            ))),
+            Some(t) => t.parse::<u64>().map_err(|_| {
+                where_(Error::input(
+                    &source.path,
+                    format!("{row_words}'{t}' is not a whole number of applications"),
+                ))
+            }),
+        }
+    };
+
+    let mut tally: BTreeMap<CellKey, u64> = BTreeMap::new();
+    let key = |row: usize| keys.iter().map(|k| k[row].clone()).collect::<Vec<_>>();
+    let (ladder, stage_source) = if scan.has(STAGE) && scan.has(COUNT) {
+        let stages = str_column(&df, STAGE)?;
+        let counts = str_column(&df, COUNT)?;
+        let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
+        for row in 0..df.height() {
+            let n = number(COUNT, row, &counts[row])?;
+            let rank = match stages[row].as_deref().map(|s| stage_map.get(s)) {
+                Some(Some(StageValue::Rank(r))) => r,
+                _ => {
+                    let shown = stages[row].clone().unwrap_or_else(|| "(empty)".into());
+                    *unknown.entry(shown).or_default() += 1;
+                    continue;
+                }
+            };
+            *tally
+                .entry((key(row), labels[row].clone(), rank))
+                .or_default() += n;
+        }
+        if !unknown.is_empty() {
+            let (count, shown, _) = unknown_values(unknown);
+            return Err(Error::input(
+                &source.path,
+                format!(
+                    "{count} furthest_stage value{} not a stage of the ladder ({}): {shown}",
+                    if count == 1 { " is" } else { "s are" },
+                    ladder.stages().join(" < ")
+                ),
+            )
+            .with_column(STAGE)
+            .with_hint("every row of a counts file needs the stage its applications reached; set the ladder in a profile if yours differs"));
+        }
+        (ladder, StageSource::Counts)
+    } else {
+        let present: Vec<&String> = ladder.stages().iter().filter(|s| scan.has(s)).collect();
+        if present.len() < 2 {
+            return Err(Error::input(
+                &source.path,
+                format!(
+                    "is not a counts file rung can read: expected columns furthest_stage and applications (as `rung counts` writes), or a column per stage reached (at least two of: {})",
+                    ladder.stages().join(", ")
+                ),
+            )
+            .with_hint("e.g. organisation,ethnicity,shortlisted,appointed for a WRES indicator 2 return"));
+        }
+        let columns: Vec<Vec<Option<String>>> = present
+            .iter()
+            .map(|s| str_column(&df, s))
+            .collect::<Result<_>>()?;
+        for row in 0..df.height() {
+            let reached: Vec<u64> = present
+                .iter()
+                .zip(&columns)
+                .map(|(s, c)| number(s, row, &c[row]))
+                .collect::<Result<_>>()?;
+            for i in 1..reached.len() {
+                if reached[i] > reached[i - 1] {
+                    let e = Error::input(
+                        &source.path,
+                        format!(
+                            "{} reached {} ({}) but only {} reached {}: each column counts the applicants who reached that stage, so a later stage cannot be larger",
+                            labels[row].as_deref().unwrap_or("(no ethnicity)"),
+                            present[i],
+                            reached[i],
+                            reached[i - 1],
+                            present[i - 1]
+                        ),
+                    )
+                    .with_column(present[i].as_str());
+                    return Err(match source.format {
+                        Format::Csv => e.with_line(place(row)),
+                        Format::Parquet => e,
+                    });
+                }
+            }
+            for (i, n) in reached.iter().enumerate() {
+                let beyond = reached.get(i + 1).copied().unwrap_or(0);
+                *tally
+                    .entry((key(row), labels[row].clone(), i as u8))
+                    .or_default() += n - beyond;
+            }
+        }
+        let ladder = Ladder::new(present.iter().map(|s| s.to_string()))
+            .map_err(|e| Error::input(&source.path, e))?;
+        (ladder, StageSource::CountsByStage)
+    };
+    let rows = df.height() as u64;
+    Ok(FunnelCounts {
+        by: by.to_vec(),
+        ladder,
+        cells: tally
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|((keys, label, reached), applications)| FunnelCell {
+                keys,
+                label,
+                reached,
+                applications,
+            })
+            .collect(),
+        tables: vec![account(source, rows, rows, Vec::new())],
+        stage_source,
+        applications_without_stage: 0,
+        candidates_with_differing_ethnicity: None,
+        exits: None,
+    })
+}
+
+/// Writes funnel counts in the long shape, as CSV or Parquet by the file's
+/// extension. Labels are written exactly as counted (no spreadsheet
+/// neutralising): the file is for rung and other tools to read back.
+pub fn write(counts: &FunnelCounts, path: &Path) -> Result<()> {
+    let format = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("csv") => Format::Csv,
+        Some("parquet") => Format::Parquet,
+        _ => {
+            return Err(Error::usage(
+                format!(
+                    "--out {}: expected a name ending in .csv or .parquet",
+                    path.display()
+                ),
+                None,
+            ));
+        }
+    };
+    let mut cells: Vec<&FunnelCell> = counts.cells.iter().collect();
+    cells.sort_by(|a, b| (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached)));
+    let mut columns: Vec<Column> = counts
+        .by
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let values: Vec<Option<&str>> = cells.iter().map(|c| c.keys[i].as_deref()).collect();
+            Column::new(b.as_str().into(), values)
+        })
+        .collect();
+    let labels: Vec<Option<&str>> = cells.iter().map(|c| c.label.as_deref()).collect();
+    let stages: Vec<&str> = cells
+        .iter()
+        .map(|c| counts.ladder.name(c.reached))
+        .collect();
+    let n: Vec<u64> = cells.iter().map(|c| c.applications).collect();
+    columns.push(Column::new("ethnicity".into(), labels));
+    columns.push(Column::new(STAGE.into(), stages));
+    columns.push(Column::new(COUNT.into(), n));
+    let mut df =
+        DataFrame::new_infer_height(columns).map_err(|e| Error::Internal(e.to_string()))?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let written = match format {
+        Format::Csv => CsvWriter::new(file).finish(&mut df),
+        Format::Parquet => ParquetWriter::new(file).finish(&mut df).map(|_| ()),
+    };
+    written.map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+}

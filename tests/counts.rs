@@ -1,0 +1,245 @@
+//! Counts in, counts out: `rung counts` writes the funnel's sufficient
+//! statistics, and `rung audit --counts` gives from them the audit the rows
+//! give; a WRES-style return (a column per stage reached) is read too.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+const STAMP: &str = "2026-01-01T00:00:00Z";
+
+/// The sample's applications and stage events (no panels or scores: the
+/// counts file carries the funnel only).
+fn funnel_only() -> Dataset {
+    let ds = Dataset::new();
+    for t in ["applications.csv", "stage_events.csv"] {
+        std::fs::copy(format!("{SAMPLE}/{t}"), ds.path().join(t)).unwrap();
+    }
+    ds
+}
+
+fn count(dataset: &str, by: &[&str], out: &str) {
+    let mut args = vec!["counts", dataset, "--out", out];
+    for b in by {
+        args.extend(["--by", b]);
+    }
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn audit(source: &[&str], by: &[&str]) -> Value {
+    let mut args = vec!["audit"];
+    args.extend_from_slice(source);
+    args.extend(["--format", "json", "--generated-at", STAMP]);
+    for b in by {
+        args.extend(["--by", b]);
+    }
+    run_json(&args)
+}
+
+/// The parts of an audit that describe the files read rather than the
+/// counts: provenance, inputs, row accounting and where stages came from.
+fn without_provenance(mut doc: Value) -> Value {
+    let o = doc.as_object_mut().unwrap();
+    for k in ["provenance", "inputs"] {
+        o.remove(k);
+    }
+    let q = o["data_quality"].as_object_mut().unwrap();
+    for k in [
+        "tables",
+        "stage_source",
+        "applications_without_stage",
+        "candidates_with_differing_ethnicity",
+    ] {
+        q.remove(k);
+    }
+    doc
+}
+
+#[test]
+fn rows_to_counts_to_audit_equals_auditing_the_rows() {
+    let ds = funnel_only();
+    let data = ds.path().to_str().unwrap();
+    let by = ["organisation", "quarter"];
+    let direct = audit(&[data], &by);
+    for ext in ["csv", "parquet"] {
+        let out = ds.path().join(format!("counts.{ext}"));
+        let out = out.to_str().unwrap();
+        count(data, &by, out);
+        let from_counts = audit(&["--counts", out], &by);
+        assert_eq!(from_counts["data_quality"]["stage_source"], "counts");
+        assert_eq!(
+            without_provenance(from_counts),
+            without_provenance(direct.clone()),
+            "{ext}"
+        );
+    }
+    // A coarser audit from the same counts: by organisation alone.
+    let out = ds.path().join("counts.parquet");
+    let coarse = audit(&["--counts", out.to_str().unwrap()], &["organisation"]);
+    assert_eq!(
+        without_provenance(coarse),
+        without_provenance(audit(&[data], &["organisation"]))
+    );
+}
+
+/// Counts of two halves of a dataset, stacked, audit as the whole does.
+#[test]
+fn stacked_counts_of_two_halves_equal_the_whole() {
+    let ds = funnel_only();
+    let apps = std::fs::read_to_string(ds.path().join("applications.csv")).unwrap();
+    let events = std::fs::read_to_string(ds.path().join("stage_events.csv")).unwrap();
+    let (header, rows) = apps.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    let (ev_header, ev_rows) = events.split_once('\n').unwrap();
+    let halves = [Dataset::new(), Dataset::new()];
+    let mid = rows.len() / 2;
+    for (h, part) in halves.iter().zip([&rows[..mid], &rows[mid..]]) {
+        let ids: std::collections::HashSet<&str> =
+            part.iter().map(|r| r.split(',').next().unwrap()).collect();
+        h.write(
+            "applications.csv",
+            &format!("{header}\n{}\n", part.join("\n")),
+        );
+        let evs: Vec<&str> = ev_rows
+            .lines()
+            .filter(|e| ids.contains(e.split(',').next().unwrap()))
+            .collect();
+        h.write(
+            "stage_events.csv",
+            &format!("{ev_header}\n{}\n", evs.join("\n")),
+        );
+    }
+    let mut stacked = String::new();
+    for (i, h) in halves.iter().enumerate() {
+        let out = h.path().join("counts.csv");
+        count(
+            h.path().to_str().unwrap(),
+            &["organisation"],
+            out.to_str().unwrap(),
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        stacked.push_str(if i == 0 {
+            &text
+        } else {
+            text.split_once('\n').unwrap().1
+        });
+    }
+    let file = ds.write("stacked.csv", &stacked);
+    let whole = audit(&[ds.path().to_str().unwrap()], &["organisation"]);
+    let from_halves = audit(&["--counts", file.to_str().unwrap()], &["organisation"]);
+    assert_eq!(without_provenance(from_halves), without_provenance(whole));
+}
+
+/// A WRES indicator 2 return: shortlisted and appointed per organisation
+/// and White / BME / not stated. The audit's ladder is those two stages and
+/// its indicator 2 equals the one computed from the rows.
+#[test]
+fn a_wres_style_return_gives_indicator_2() {
+    let ds = funnel_only();
+    let rows = audit(&[ds.path().to_str().unwrap()], &["organisation"]);
+    let mut lines = vec!["organisation,ethnicity,shortlisted,appointed".to_string()];
+    for w in rows["wres_indicator_2"].as_array().unwrap() {
+        let Some(org) = w["breakdown"]["organisation"].as_str() else {
+            continue;
+        };
+        for (label, s, a) in [
+            ("White", "shortlisted_white", "appointed_white"),
+            ("BME", "shortlisted_bme", "appointed_bme"),
+            (
+                "Not stated",
+                "shortlisted_not_stated",
+                "appointed_not_stated",
+            ),
+        ] {
+            lines.push(format!("{org},{label},{},{}", w[s], w[a]));
+        }
+    }
+    let file = ds.write("wres-return.csv", &(lines.join("\n") + "\n"));
+    let doc = audit(&["--counts", file.to_str().unwrap()], &["organisation"]);
+    assert_eq!(
+        doc["settings"]["ladder"],
+        json!(["shortlisted", "appointed"])
+    );
+    assert_eq!(doc["data_quality"]["stage_source"], "counts_by_stage");
+    assert_eq!(doc["wres_indicator_2"], rows["wres_indicator_2"]);
+    let from_return = transition(
+        &doc,
+        "shortlisted",
+        "appointed",
+        &json!({"organisation": "ORG002"}),
+    );
+    let from_rows = transition(
+        &rows,
+        "shortlisted",
+        "appointed",
+        &json!({"organisation": "ORG002"}),
+    );
+    assert_eq!(from_return["groups"], from_rows["groups"]);
+    // p_adjusted differs by design: the return's report holds fewer
+    // comparisons to adjust for.
+    let unadjusted = |t: &Value| {
+        let mut c = t["comparisons"].clone();
+        for x in c.as_array_mut().unwrap() {
+            x.as_object_mut().unwrap().remove("p_adjusted");
+        }
+        c
+    };
+    assert_eq!(unadjusted(from_return), unadjusted(from_rows));
+}
+
+#[test]
+fn bad_counts_files_stop_with_the_line_and_column() {
+    let ds = Dataset::new();
+    let f = ds.write(
+        "r.csv",
+        "organisation,ethnicity,shortlisted,appointed\nORG1,White,10,3\nORG1,BME,4,5\n",
+    );
+    let err = run_error(&["audit", "--counts", f.to_str().unwrap()]);
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("appointed"), "{err}");
+    assert!(err.contains("cannot be larger"), "{err}");
+
+    let f = ds.write(
+        "n.csv",
+        "ethnicity,furthest_stage,applications\nWhite,applied,12\nIndian,shortlisted,three\n",
+    );
+    let err = run_error(&["audit", "--counts", f.to_str().unwrap()]);
+    assert!(
+        err.contains("line 3") && err.contains("'three' is not a whole number"),
+        "{err}"
+    );
+
+    let f = ds.write(
+        "s.csv",
+        "ethnicity,furthest_stage,applications\nWhite,applied,12\nIndian,phone screen,3\n",
+    );
+    let err = run_error(&["audit", "--counts", f.to_str().unwrap()]);
+    assert!(err.contains("'phone screen'"), "{err}");
+
+    let err = run_error(&[
+        "audit",
+        "--counts",
+        f.to_str().unwrap(),
+        "--by",
+        "organisation",
+    ]);
+    assert!(err.contains("no column 'organisation'"), "{err}");
+
+    let f = ds.write("x.csv", "ethnicity,shortlisted\nWhite,3\n");
+    let err = run_error(&["audit", "--counts", f.to_str().unwrap()]);
+    assert!(err.contains("is not a counts file rung can read"), "{err}");
+
+    let err = run_error(&[
+        "counts",
+        SAMPLE,
+        "--out",
+        ds.path().join("c.txt").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("expected a name ending in .csv or .parquet"),
+        "{err}"
+    );
+}
