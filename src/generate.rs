@@ -43,6 +43,9 @@ pub struct GenerateSpec {
     pub format: crate::ingest::Format,
     /// An employer's funnel, or an executive search firm's.
     pub ladder: GeneratedLadder,
+    /// Write applications and stage events only (no panels or scores), as
+    /// national extracts of the funnel are.
+    pub funnel_only: bool,
 }
 
 /// Which kind of funnel to generate.
@@ -290,7 +293,8 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
         spec.format,
         &["application_id", "stage", "entered_at"],
     )?;
-    let mut panels = TableWriter::create(
+    let mut panels = TableWriter::create_unless(
+        spec.funnel_only,
         &path("panel_members"),
         spec.format,
         &[
@@ -302,7 +306,8 @@ pub fn generate(spec: &GenerateSpec) -> Result<()> {
             "role",
         ],
     )?;
-    let mut scores = TableWriter::create(
+    let mut scores = TableWriter::create_unless(
+        spec.funnel_only,
         &path("scores"),
         spec.format,
         &["application_id", "stage", "assessor_id", "score"],
@@ -655,9 +660,30 @@ struct TableWriter {
 enum Sink {
     Csv(Box<csv::Writer<BufWriter<File>>>),
     Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
+    /// A table not asked for: rows are drawn (so the other tables do not
+    /// change) and dropped.
+    Discard,
 }
 
 impl TableWriter {
+    /// A writer, or one that writes nothing when `skip`.
+    fn create_unless(
+        skip: bool,
+        path: &Path,
+        format: crate::ingest::Format,
+        columns: &[&str],
+    ) -> Result<TableWriter> {
+        if !skip {
+            return TableWriter::create(path, format, columns);
+        }
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            sink: Sink::Discard,
+        })
+    }
+
     fn create(path: &Path, format: crate::ingest::Format, columns: &[&str]) -> Result<TableWriter> {
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
         let sink = match format {
@@ -687,7 +713,9 @@ impl TableWriter {
     }
 
     fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
+        if !matches!(self.sink, Sink::Discard) {
+            self.rows.push(row);
+        }
     }
 
     fn flush_if_full(&mut self) -> Result<()> {
@@ -701,6 +729,7 @@ impl TableWriter {
         let path = self.path.clone();
         let fail = |e: String| Error::input(&path, format!("writing failed: {e}"));
         match &mut self.sink {
+            Sink::Discard => {}
             Sink::Csv(w) => {
                 for r in &self.rows {
                     w.write_record(r).map_err(|e| fail(e.to_string()))?;
@@ -735,6 +764,7 @@ impl TableWriter {
         self.flush()?;
         let path = self.path.clone();
         match self.sink {
+            Sink::Discard => Ok(()),
             Sink::Csv(mut w) => w.flush().map_err(|e| Error::io(&path, e)),
             Sink::Parquet(w) => w
                 .finish()

@@ -163,7 +163,7 @@ impl AuditArgs {
         let status = super::progress::Status::start(format!(
             "rung: auditing {} ({})…",
             spec.dataset.describe(),
-            super::progress::describe_size(spec.dataset.sources().map(|s| s.path.as_path()))
+            super::progress::describe_size(spec.dataset.files())
         ));
         let audit = audit::run(&spec);
         drop(status);

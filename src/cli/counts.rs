@@ -45,7 +45,7 @@ impl CountsArgs {
         let status = super::progress::Status::start(format!(
             "rung: counting {} ({})…",
             dataset.describe(),
-            super::progress::describe_size(dataset.sources().map(|s| s.path.as_path()))
+            super::progress::describe_size(dataset.files())
         ));
         let counted = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
             counts::count_funnel(&dataset, &profile, &by)

@@ -39,6 +39,10 @@ pub struct GenerateArgs {
     /// (search: clients, assignments, longlists and shortlists).
     #[arg(long, value_enum, default_value_t = GeneratedLadder::Standard)]
     ladder: GeneratedLadder,
+    /// Write applications and stage_events only (no panel_members or
+    /// scores), as national funnel extracts are.
+    #[arg(long)]
+    funnel_only: bool,
 }
 
 impl GenerateArgs {
@@ -58,6 +62,7 @@ impl GenerateArgs {
                 FileFormat::Parquet => Format::Parquet,
             },
             ladder: self.ladder,
+            funnel_only: self.funnel_only,
         })
     }
 }

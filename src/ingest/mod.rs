@@ -129,24 +129,40 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format a file name says, looking through a compression suffix
+    /// (`applications.csv.gz`, `.csv.zst`): compressed CSV is read as it
+    /// streams. Parquet compresses inside the file.
     fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        let full = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = ["gz", "zst", "zstd"]
+            .iter()
+            .find_map(|z| full.strip_suffix(&format!(".{z}")))
+            .unwrap_or(&full);
+        match name.rsplit_once('.')?.1 {
             "csv" | "txt" | "tsv" => Some(Format::Csv),
-            "parquet" | "pq" => Some(Format::Parquet),
+            "parquet" | "pq" if name.len() == full.len() => Some(Format::Parquet),
             _ => None,
         }
     }
 }
 
-/// One table's file.
+/// One table: a file, or many (a folder of parts, hive-partitioned or not,
+/// or a glob), read as one.
 #[derive(Debug, Clone, Serialize)]
 pub struct Source {
     /// Which table it holds.
     pub table: TableKind,
-    /// Where it is.
+    /// Where it is, as given: a file, a folder or a glob.
     pub path: PathBuf,
     /// How it is stored.
     pub format: Format,
+    /// The files, in name order (one for a plain file).
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
+    /// The folder under which `column=value` folder names are columns
+    /// (hive partitioning), for a folder or a glob.
+    #[serde(skip)]
+    pub hive_root: Option<PathBuf>,
 }
 
 /// The files of one dataset.
@@ -226,6 +242,12 @@ impl Dataset {
         sources.into_iter()
     }
 
+    /// Every file of every table.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.sources()
+            .flat_map(|s| s.files.iter().map(PathBuf::as_path))
+    }
+
     /// A counts file (`rung audit --counts FILE`) as a dataset.
     pub fn counts(path: &Path) -> Result<Dataset> {
         Ok(Dataset {
@@ -240,45 +262,205 @@ impl Dataset {
 }
 
 impl Source {
+    /// A table from a file, a folder of files or a glob.
     fn new(table: TableKind, path: &Path) -> Result<Source> {
-        let format = Format::from_path(path).ok_or_else(|| {
-            Error::input(path, format!("cannot tell the format of the {} file: expected a name ending in .csv or .parquet", table.name()))
-        })?;
-        if !path.is_file() {
+        let text = path.to_string_lossy();
+        let (files, hive_root) = if text.contains(['*', '?', '[']) {
+            (glob_files(table, path)?, Some(glob_root(path)))
+        } else if path.is_dir() {
+            (folder_files(table, path)?, Some(path.to_path_buf()))
+        } else if path.is_file() {
+            (vec![path.to_path_buf()], None)
+        } else {
             return Err(Error::input(
                 path,
                 format!("{} file not found", table.name()),
             ));
-        }
+        };
+        let format = one_format(table, path, &files)?;
         Ok(Source {
             table,
             path: path.to_path_buf(),
             format,
+            files,
+            hive_root,
         })
+    }
+
+    /// The `column=value` pairs in a file's folders below the hive root.
+    pub fn hive_values(&self, file: &Path) -> Vec<(String, String)> {
+        let Some(root) = &self.hive_root else {
+            return Vec::new();
+        };
+        let Ok(relative) = file.strip_prefix(root) else {
+            return Vec::new();
+        };
+        relative
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+            .filter_map(|c| {
+                let (k, v) = c.as_os_str().to_str()?.split_once('=')?;
+                Some((k.to_string(), hive_decode(v)))
+            })
+            .collect()
     }
 }
 
+/// Hive folder names escape some characters as `%XX`.
+fn hive_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%' && i + 3 <= bytes.len())
+            .then(|| u8::from_str_radix(value.get(i + 1..i + 3)?, 16).ok())
+            .flatten();
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Files a glob matches, in name order.
+fn glob_files(table: TableKind, pattern: &Path) -> Result<Vec<PathBuf>> {
+    let text = pattern.to_string_lossy();
+    let paths = glob::glob(&text).map_err(|e| {
+        Error::input(
+            pattern,
+            format!("is not a valid glob for the {} table: {e}", table.name()),
+        )
+    })?;
+    let mut files: Vec<PathBuf> = paths
+        .filter_map(|p| p.ok())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::input(
+            pattern,
+            format!("matches no files for the {} table", table.name()),
+        ));
+    }
+    Ok(files)
+}
+
+/// The folder a glob starts from: its components before the first one
+/// with a wildcard.
+fn glob_root(pattern: &Path) -> PathBuf {
+    pattern
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect()
+}
+
+/// Every data file under a folder (recursively; hidden files and markers
+/// such as `_SUCCESS` skipped), in name order.
+fn folder_files(table: TableKind, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
+            let entry = entry.map_err(|e| Error::io(&d, e))?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name.starts_with('_') {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if Format::from_path(&path).is_some() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::input(
+            dir,
+            format!(
+                "holds no .csv or .parquet files for the {} table",
+                table.name()
+            ),
+        ));
+    }
+    Ok(files)
+}
+
+/// The one format all of a table's files share.
+fn one_format(table: TableKind, path: &Path, files: &[PathBuf]) -> Result<Format> {
+    let mut format = None;
+    for f in files {
+        let this = Format::from_path(f).ok_or_else(|| {
+            Error::input(
+                f,
+                format!(
+                    "cannot tell the format of the {} file: expected a name ending in .csv (or .csv.gz, .csv.zst) or .parquet",
+                    table.name()
+                ),
+            )
+        })?;
+        match format {
+            None => format = Some(this),
+            Some(first) if first != this => {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "holds both CSV and Parquet files for the {} table: which are the {0} table?",
+                        table.name()
+                    ),
+                )
+                .with_hint("keep one format per table, or name the files with a glob"));
+            }
+            Some(_) => {}
+        }
+    }
+    format.ok_or_else(|| Error::input(path, format!("no files for the {} table", table.name())))
+}
+
 fn find_table(dir: &Path, table: TableKind) -> Result<Option<Source>> {
-    let candidates: Vec<PathBuf> = ["csv", "parquet"]
+    let mut candidates: Vec<PathBuf> = ["csv", "csv.gz", "csv.zst", "parquet"]
         .iter()
         .map(|ext| dir.join(format!("{}.{ext}", table.name())))
         .filter(|p| p.is_file())
         .collect();
+    // A folder of parts: applications/part-0.parquet, or hive-partitioned
+    // applications/organisation=ORG001/part-0.parquet.
+    let folder = dir.join(table.name());
+    if folder.is_dir() {
+        candidates.push(folder);
+    }
     match candidates.as_slice() {
         [] => Ok(None),
         [one] => Source::new(table, one).map(Some),
-        _ => Err(Error::input(
-            dir,
-            format!(
-                "holds both {0}.csv and {0}.parquet: which one is the {0} table?",
-                table.name()
-            ),
-        )
-        .with_hint(
-            "remove one, or name the file with --".to_string()
-                + &table.name().replace('_', "-")
-                + " FILE",
-        )),
+        _ => {
+            let names: Vec<String> = candidates
+                .iter()
+                .filter_map(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            Err(Error::input(
+                dir,
+                format!(
+                    "holds more than one {0} table ({1}): which one is the {0} table?",
+                    table.name(),
+                    names.join(", ")
+                ),
+            )
+            .with_hint(
+                "remove one, or name the file with --".to_string()
+                    + &table.name().replace('_', "-")
+                    + " FILE",
+            ))
+        }
     }
 }
 
@@ -314,9 +496,65 @@ pub fn scan_requiring(
     required: &[&str],
     wanted: &[&str],
 ) -> Result<Scan> {
-    let path = &source.path;
+    let mut parts = Vec::with_capacity(source.files.len());
+    for file in &source.files {
+        parts.push(scan_file(source, file, profile, required, wanted)?);
+    }
+    // Optional columns some files have and others lack are nulls where
+    // lacking, so every part has the same columns.
+    let columns: BTreeSet<String> = parts.iter().flat_map(|p| p.1.iter().cloned()).collect();
+    let order: Vec<&str> = required
+        .iter()
+        .chain(wanted.iter())
+        .copied()
+        .filter(|c| columns.contains(*c))
+        .fold(Vec::new(), |mut all, c| {
+            if !all.contains(&c) {
+                all.push(c);
+            }
+            all
+        });
+    let frames: Vec<LazyFrame> = parts
+        .into_iter()
+        .map(|(frame, has)| {
+            let missing: Vec<Expr> = order
+                .iter()
+                .filter(|c| !has.contains(**c))
+                .map(|c| lit(NULL).cast(DataType::String).alias(*c))
+                .collect();
+            let frame = if missing.is_empty() {
+                frame
+            } else {
+                frame.with_columns(missing)
+            };
+            frame.select(order.iter().map(|c| col(*c)).collect::<Vec<_>>())
+        })
+        .collect();
+    let frame = match frames.len() {
+        1 => frames.into_iter().next().expect("one part"),
+        _ => concat(frames, UnionArgs::default()).map_err(|e| polars_input_error(source, &e))?,
+    };
+    Ok(Scan {
+        source: source.clone(),
+        frame,
+        columns,
+    })
+}
+
+/// Opens one file of a table: its required columns checked, the wanted
+/// ones selected where present (or given by its hive folders), renamed and
+/// cast to text.
+fn scan_file(
+    source: &Source,
+    file: &Path,
+    profile: &Profile,
+    required: &[&str],
+    wanted: &[&str],
+) -> Result<(LazyFrame, BTreeSet<String>)> {
+    let path = file;
     let table = source.table;
-    let raw = match source.format {
+    let file_error = |e: PolarsError| polars_file_error(source, file, &e);
+    let mut raw = match source.format {
         Format::Csv => {
             check_csv_header(path, profile.delimiter)?;
             csv_scan(path, profile.delimiter)
@@ -326,11 +564,9 @@ pub fn scan_requiring(
             ScanArgsParquet::default(),
         ),
     }
-    .map_err(|e| polars_input_error(source, &e))?;
-    let mut raw = raw;
-    let schema = raw
-        .collect_schema()
-        .map_err(|e| polars_input_error(source, &e))?;
+    .map_err(file_error)?;
+    let schema = raw.collect_schema().map_err(file_error)?;
+    let hive = source.hive_values(file);
 
     let mut select = Vec::new();
     let mut columns = BTreeSet::new();
@@ -342,8 +578,13 @@ pub fn scan_requiring(
         let name = profile.source_column(table, canonical);
         match schema.get(name) {
             Some(dtype) => {
-                check_text_like(source, name, dtype)?;
+                check_text_like(file, name, dtype)?;
                 select.push(col(name).cast(DataType::String).alias(canonical));
+                columns.insert(canonical.to_string());
+            }
+            None if hive.iter().any(|(k, _)| k == name) => {
+                let value = hive.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                select.push(lit(value.unwrap_or_default()).alias(canonical));
                 columns.insert(canonical.to_string());
             }
             None if required.contains(&canonical) => missing.push((canonical, name)),
@@ -406,11 +647,7 @@ pub fn scan_requiring(
                 + "] section (docs/profiles.md)",
         ));
     }
-    Ok(Scan {
-        source: source.clone(),
-        frame: raw.select(select),
-        columns,
-    })
+    Ok((raw.select(select), columns))
 }
 
 /// A CSV file as a lazy frame of text columns.
@@ -433,33 +670,37 @@ pub fn empty_rows(source: &Source, profile: &Profile, id: &str) -> Result<u64> {
     if source.format != Format::Csv {
         return Ok(0);
     }
-    let mut frame =
-        csv_scan(&source.path, profile.delimiter).map_err(|e| polars_input_error(source, &e))?;
-    let schema = frame
-        .collect_schema()
-        .map_err(|e| polars_input_error(source, &e))?;
     let id_column = profile.source_column(source.table, id);
-    let all_empty = schema
-        .iter_names()
-        .map(|n| col(n.as_str()).is_null())
-        .reduce(|a, b| a.and(b))
-        .unwrap_or(lit(false));
-    let df = frame
-        .filter(col(id_column).is_null())
-        .select([all_empty.cast(DataType::UInt64).sum().alias("n")])
-        .collect()
-        .map_err(|e| polars_input_error(source, &e))?;
-    let n = df
-        .column("n")
-        .and_then(|c| c.u64().map(|ca| ca.get(0).unwrap_or(0)))
-        .map_err(|e| polars_input_error(source, &e))?;
-    Ok(n)
+    let mut total = 0;
+    for file in &source.files {
+        let file_error = |e: PolarsError| polars_file_error(source, file, &e);
+        let mut frame = csv_scan(file, profile.delimiter).map_err(file_error)?;
+        let schema = frame.collect_schema().map_err(file_error)?;
+        if schema.get(id_column).is_none() {
+            continue;
+        }
+        let all_empty = schema
+            .iter_names()
+            .map(|n| col(n.as_str()).is_null())
+            .reduce(|a, b| a.and(b))
+            .unwrap_or(lit(false));
+        let df = frame
+            .filter(col(id_column).is_null())
+            .select([all_empty.cast(DataType::UInt64).sum().alias("n")])
+            .collect()
+            .map_err(file_error)?;
+        total += df
+            .column("n")
+            .and_then(|c| c.u64().map(|ca| ca.get(0).unwrap_or(0)))
+            .map_err(file_error)?;
+    }
+    Ok(total)
 }
 
 /// Columns rung reads as text: strings, categoricals and whole numbers
 /// (ids and NHS codes are sometimes stored as integers). Anything else is
 /// a sign the wrong column was mapped.
-fn check_text_like(source: &Source, name: &str, dtype: &DataType) -> Result<()> {
+fn check_text_like(file: &Path, name: &str, dtype: &DataType) -> Result<()> {
     let ok = matches!(
         dtype,
         DataType::String
@@ -481,7 +722,7 @@ fn check_text_like(source: &Source, name: &str, dtype: &DataType) -> Result<()> 
         Ok(())
     } else {
         Err(Error::input(
-            &source.path,
+            file,
             format!("has type {dtype}; expected text, a category or a whole number"),
         )
         .with_column(name))
@@ -491,11 +732,12 @@ fn check_text_like(source: &Source, name: &str, dtype: &DataType) -> Result<()> 
 /// Reads a CSV file's header with a plain CSV reader: an empty file or a
 /// repeated column name is caught here with a clear message.
 fn check_csv_header(path: &Path, delimiter: u8) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let text = decompressed(std::io::BufReader::new(file)).map_err(|e| Error::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
+        .from_reader(text);
     let mut header = csv::StringRecord::new();
     let read = reader
         .read_record(&mut header)
@@ -526,18 +768,33 @@ fn check_csv_header(path: &Path, delimiter: u8) -> Result<()> {
 /// and pads short rows), so without this a shifted column would be counted
 /// in silence. Runs on its own thread beside the counting pass.
 pub fn fingerprint(source: &Source, delimiter: u8) -> Result<String> {
-    let path = &source.path;
+    let mut hasher = Sha256::new();
+    for path in &source.files {
+        hasher = fingerprint_file(path, source.format, delimiter, hasher)?;
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Feeds one file's bytes (as stored, compressed or not) to the hasher,
+/// line-checking its CSV text on the way.
+fn fingerprint_file(path: &Path, format: Format, delimiter: u8, hasher: Sha256) -> Result<Sha256> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hashing = HashingReader {
         inner: std::io::BufReader::with_capacity(1 << 20, file),
-        hasher: Sha256::new(),
+        hasher,
     };
-    if source.format == Format::Csv {
+    if format == Format::Csv {
+        let text =
+            decompressed(std::io::BufReader::new(&mut hashing)).map_err(|e| Error::io(path, e))?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(false)
-            .from_reader(&mut hashing);
+            .from_reader(text);
         let mut record = csv::ByteRecord::new();
         // The header is checked for UTF-8 too.
         reader.byte_headers().map_err(|e| csv_error(path, e))?;
@@ -559,12 +816,22 @@ pub fn fingerprint(source: &Source, delimiter: u8) -> Result<String> {
     }
     // Whatever the CSV reader left unread (nothing, normally) still counts.
     std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-    Ok(hashing
-        .hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hashing.hasher)
+}
+
+/// A reader of text that may be gzip or zstd compressed, told by its first
+/// bytes (as polars tells them), decompressed as it is read.
+fn decompressed<'a, R: std::io::BufRead + 'a>(
+    mut reader: R,
+) -> std::io::Result<Box<dyn Read + 'a>> {
+    let head = reader.fill_buf()?;
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(reader))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(zstd::Decoder::with_buffer(reader)?)
+    } else {
+        Box::new(reader)
+    })
 }
 
 /// Runs `work` (the counting pass) while a second thread hashes and
@@ -638,6 +905,15 @@ fn csv_error(path: &Path, err: csv::Error) -> Error {
         Some(l) => e.with_line(l),
         None => e,
     }
+}
+
+/// Wraps a polars error raised while opening one file of a table.
+fn polars_file_error(source: &Source, file: &Path, err: &PolarsError) -> Error {
+    let mut e = polars_input_error(source, err);
+    if let Error::User(u) = &mut e {
+        u.path = Some(file.to_path_buf());
+    }
+    e
 }
 
 /// Wraps a polars error raised while opening or scanning a file.

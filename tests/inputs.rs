@@ -1,0 +1,219 @@
+//! National extracts arrive as many files per table: a folder of parts,
+//! hive-partitioned folders (`organisation=ORG001/part-0.parquet`), globs,
+//! and gzip or zstd compressed CSV. Each must audit exactly as the same
+//! rows in one plain file do.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::*;
+use polars::prelude::*;
+use serde_json::Value;
+
+const STAMP: &str = "2026-01-01T00:00:00Z";
+
+fn generate(dir: &Path, format: &str) {
+    let status = rung()
+        .args([
+            "generate",
+            "--applications",
+            "4000",
+            "--funnel-only",
+            "--format",
+            format,
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        !dir.join(format!("scores.{format}")).exists(),
+        "--funnel-only"
+    );
+}
+
+fn audit(args: &[&str]) -> Value {
+    let mut all = vec!["audit"];
+    all.extend_from_slice(args);
+    all.extend([
+        "--by",
+        "organisation",
+        "--format",
+        "json",
+        "--generated-at",
+        STAMP,
+    ]);
+    run_json(&all)
+}
+
+/// What depends on the files rather than the rows.
+fn rows_only(mut doc: Value) -> Value {
+    let o = doc.as_object_mut().unwrap();
+    o.remove("provenance");
+    o.remove("inputs");
+    o["data_quality"].as_object_mut().unwrap().remove("tables");
+    doc
+}
+
+fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn write_parquet(path: &Path, df: &mut DataFrame) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(df)
+        .unwrap();
+}
+
+#[test]
+fn hive_partitioned_parquet_and_parts_match_one_file() {
+    let work = tempfile::tempdir().unwrap();
+    let whole = work.path().join("whole");
+    generate(&whole, "parquet");
+    let expected = audit(&[whole.to_str().unwrap()]);
+
+    // applications/organisation=ORGnnn/part-0.parquet, the column itself
+    // dropped from the files (it lives in the folder names), and
+    // stage_events as two parts of a folder.
+    let parts = work.path().join("parts");
+    let apps = read_parquet(&whole.join("applications.parquet"));
+    let orgs = apps.column("organisation").unwrap().unique().unwrap();
+    let orgs: Vec<String> = orgs
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect();
+    for org in &orgs {
+        let mut part = apps
+            .clone()
+            .lazy()
+            .filter(col("organisation").eq(lit(org.as_str())))
+            .drop(cols(["organisation"]))
+            .collect()
+            .unwrap();
+        write_parquet(
+            &parts.join(format!("applications/organisation={org}/part-0.parquet")),
+            &mut part,
+        );
+    }
+    let events = read_parquet(&whole.join("stage_events.parquet"));
+    let half = events.height() / 2;
+    write_parquet(
+        &parts.join("stage_events/part-0.parquet"),
+        &mut events.slice(0, half),
+    );
+    write_parquet(
+        &parts.join("stage_events/part-1.parquet"),
+        &mut events.slice(half as i64, events.height() - half),
+    );
+    // Markers and hidden files that Spark and editors leave are skipped.
+    std::fs::write(parts.join("stage_events/_SUCCESS"), "").unwrap();
+
+    let doc = audit(&[parts.to_str().unwrap()]);
+    assert_eq!(rows_only(doc.clone()), rows_only(expected.clone()));
+    let input = &doc["inputs"][0];
+    assert_eq!(input["rows"], 4000);
+    assert!(input["path"].as_str().unwrap().ends_with("applications"));
+
+    // The same through a glob naming the parts.
+    let glob = parts.join("applications/*/part-*.parquet");
+    let doc = audit(&[
+        "--applications",
+        glob.to_str().unwrap(),
+        "--stage-events",
+        parts.join("stage_events").to_str().unwrap(),
+    ]);
+    assert_eq!(rows_only(doc), rows_only(expected));
+}
+
+#[test]
+fn gzip_and_zstd_csv_match_plain_csv() {
+    let work = tempfile::tempdir().unwrap();
+    let plain = work.path().join("plain");
+    generate(&plain, "csv");
+    let expected = audit(&[plain.to_str().unwrap()]);
+    for (ext, compress) in [
+        ("gz", gzip as fn(&[u8]) -> Vec<u8>),
+        ("zst", |b: &[u8]| zstd::encode_all(b, 3).unwrap()),
+    ] {
+        let dir = work.path().join(ext);
+        std::fs::create_dir_all(&dir).unwrap();
+        for t in ["applications", "stage_events"] {
+            let text = std::fs::read(plain.join(format!("{t}.csv"))).unwrap();
+            std::fs::write(dir.join(format!("{t}.csv.{ext}")), compress(&text)).unwrap();
+        }
+        let doc = audit(&[dir.to_str().unwrap()]);
+        assert_eq!(rows_only(doc), rows_only(expected.clone()), "{ext}");
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_bad_line_in_a_compressed_part_names_the_part() {
+    let ds = Dataset::new();
+    std::fs::create_dir_all(ds.path().join("applications")).unwrap();
+    ds.write(
+        "applications/part-0.csv",
+        "application_id,vacancy_id,ethnicity,furthest_stage\nA1,V1,Indian,applied\n",
+    );
+    std::fs::write(
+        ds.path().join("applications/part-1.csv.gz"),
+        gzip(b"application_id,vacancy_id,ethnicity,furthest_stage\nA2,V1,Indian,applied\nA3,V1,White British,applied,extra\n"),
+    )
+    .unwrap();
+    let err = run_error(&["audit", ds.path().to_str().unwrap()]);
+    assert!(err.contains("part-1.csv.gz: line 3"), "{err}");
+    assert!(err.contains("has 5 fields; expected 4"), "{err}");
+}
+
+#[test]
+fn unusable_many_file_inputs_are_clear_errors() {
+    let ds = Dataset::new();
+    let err = run_error(&[
+        "audit",
+        "--applications",
+        ds.path().join("nothing-*.csv").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("matches no files for the applications table"),
+        "{err}"
+    );
+
+    std::fs::create_dir_all(ds.path().join("applications")).unwrap();
+    ds.write(
+        "applications/a.csv",
+        "application_id,vacancy_id,ethnicity\n",
+    );
+    ds.write("applications/b.parquet", "not really");
+    let err = run_error(&["audit", ds.path().to_str().unwrap()]);
+    assert!(err.contains("holds both CSV and Parquet files"), "{err}");
+
+    // A part lacking a required column is named.
+    std::fs::remove_file(ds.path().join("applications/b.parquet")).unwrap();
+    ds.write(
+        "applications/a.csv",
+        "application_id,vacancy_id,ethnicity,furthest_stage\nA1,V1,Indian,applied\n",
+    );
+    ds.write(
+        "applications/c.csv",
+        "application_id,vacancy_id,furthest_stage\nA2,V1,applied\n",
+    );
+    let err = run_error(&["audit", ds.path().to_str().unwrap()]);
+    assert!(
+        err.contains("c.csv") && err.contains("no column 'ethnicity'"),
+        "{err}"
+    );
+}
