@@ -8,6 +8,7 @@ pub mod labels;
 pub mod profiles;
 pub mod progress;
 pub mod slates;
+pub mod sql;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -43,6 +44,9 @@ pub enum Command {
     /// Count a dataset once (the audit's sufficient statistics) and write
     /// the counts, for `rung audit --counts`.
     Counts(counts::CountsArgs),
+    /// Write the counting query for DuckDB, Spark SQL or PostgreSQL, whose
+    /// result `rung audit --counts` reads.
+    Sql(sql::SqlArgs),
     /// Show how every distinct ethnicity label in a dataset is mapped.
     Labels(labels::LabelsArgs),
     /// Executive search: slate diversity per assignment and per client.
@@ -60,6 +64,7 @@ impl Cli {
             Command::Audit(a) => a.run(),
             Command::Counts(a) => a.run(),
             Command::Labels(a) => a.run(),
+            Command::Sql(a) => a.run(),
             Command::Slates(a) => a.run(),
             Command::Profiles(a) => a.run(),
             Command::Generate(a) => a.run(),

@@ -18,6 +18,7 @@
 pub mod file;
 pub mod panels;
 pub mod scores;
+pub mod sql;
 mod staff;
 mod stage_values;
 

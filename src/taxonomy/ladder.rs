@@ -190,6 +190,15 @@ impl StageMap {
         &self.ladder
     }
 
+    /// Every known value in its loose form with its meaning, sorted (for
+    /// writing the map out, e.g. as a SQL mapping table).
+    pub fn entries(&self) -> Vec<(&str, StageValue)> {
+        let mut out: Vec<(&str, StageValue)> =
+            self.values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
     /// Meaning of a raw value, `None` when unknown.
     pub fn get(&self, raw: &str) -> Option<StageValue> {
         self.values.get(&stage_key(raw)).copied()

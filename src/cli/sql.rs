@@ -1,0 +1,136 @@
+//! `rung sql`: the counting query for another engine (DuckDB, Spark SQL,
+//! PostgreSQL), for extracts that live in a warehouse or are too big for
+//! one machine. Its result is read by `rung audit --counts`. See
+//! docs/scale.md.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{open_output, output_error};
+use rung::counts::sql::{Dialect, SqlSpec, counting_query, literal};
+use rung::error::{Error, Result};
+use rung::ingest::{Dataset, Format, Profile, Source, TableKind};
+
+/// Flags of `rung sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The engine to write for.
+    #[arg(long, value_enum)]
+    dialect: Dialect,
+    /// With --dialect duckdb: a dataset folder or applications file whose
+    /// files the query reads (folders of parts, hive partitions, globs and
+    /// compressed CSV as `rung audit` takes them).
+    #[arg(value_name = "DATASET")]
+    dataset: Option<PathBuf>,
+    /// The applications table as the engine knows it: a table or view
+    /// name, or a table expression such as read_parquet('apps/*.parquet').
+    #[arg(long, value_name = "TABLE")]
+    applications: Option<String>,
+    /// The stage_events table, likewise (leave out when applications have
+    /// a furthest_stage column).
+    #[arg(long, value_name = "TABLE")]
+    stage_events: Option<String>,
+    /// Count by a column of the applications table (repeatable).
+    #[arg(long = "by", value_name = "COLUMN")]
+    by: Vec<String>,
+    /// A mapping profile (column names, stage values, ladder), or a bundled
+    /// profile's name.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl SqlArgs {
+    /// Writes the query.
+    pub fn run(self) -> Result<()> {
+        let profile = match &self.profile {
+            Some(p) => Profile::named_or_file(p)?,
+            None => Profile::canonical(),
+        };
+        let stage_map = profile
+            .stage_map()
+            .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
+        let (applications, stage_events) = match (&self.dataset, &self.applications) {
+            (Some(_), Some(_)) => {
+                return Err(Error::usage(
+                    "give a DATASET or --applications, not both",
+                    None,
+                ));
+            }
+            (Some(path), None) => {
+                if self.dialect != Dialect::Duckdb {
+                    return Err(Error::usage(
+                        "a DATASET of files can be read by the duckdb dialect only",
+                        Some("for Spark or PostgreSQL, name the tables: --applications TABLE --stage-events TABLE".into()),
+                    ));
+                }
+                let dataset = Dataset::locate(Some(path), &[])?;
+                let apps = duckdb_reader(
+                    dataset.get(TableKind::Applications).expect("located"),
+                    profile.delimiter,
+                );
+                let events = dataset
+                    .get(TableKind::StageEvents)
+                    .map(|s| duckdb_reader(s, profile.delimiter));
+                (apps, events)
+            }
+            (None, Some(apps)) => (apps.clone(), self.stage_events.clone()),
+            (None, None) => {
+                return Err(Error::usage(
+                    "no tables given",
+                    Some("name them: --applications TABLE [--stage-events TABLE], or give a DATASET with --dialect duckdb".into()),
+                ));
+            }
+        };
+        let by: Vec<String> = self
+            .by
+            .iter()
+            .flat_map(|b| b.split(','))
+            .map(|c| c.trim().to_string())
+            .collect();
+        let query = counting_query(&SqlSpec {
+            dialect: self.dialect,
+            applications: &applications,
+            stage_events: stage_events.as_deref(),
+            by: &by,
+            profile: &profile,
+            stage_map: &stage_map,
+        });
+        let mut out = open_output(&self.output)?;
+        out.write_all(query.as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| output_error(&self.output, e))
+    }
+}
+
+/// DuckDB's reader for a table's files: every value as text (as rung reads
+/// them), hive folder names as columns.
+fn duckdb_reader(source: &Source, delimiter: u8) -> String {
+    let files: Vec<String> = source
+        .files
+        .iter()
+        // Absolute, so the query runs from any folder.
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .map(|f| literal(&f.display().to_string()))
+        .collect();
+    let hive = if source.hive_root.is_some() {
+        ", hive_partitioning = true"
+    } else {
+        ""
+    };
+    match source.format {
+        Format::Csv => format!(
+            "read_csv([{}], header = true, all_varchar = true, delim = {}, union_by_name = true{hive})",
+            files.join(", "),
+            literal(&(delimiter as char).to_string())
+        ),
+        Format::Parquet => format!(
+            "read_parquet([{}], union_by_name = true{hive})",
+            files.join(", ")
+        ),
+    }
+}
