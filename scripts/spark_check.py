@@ -6,6 +6,8 @@ the rows. Needs pyspark (PyPI) and Java 17; see docs/scale.md.
     python3 -m venv .venv-spark && .venv-spark/bin/pip install pyspark
     .venv-spark/bin/python scripts/spark_check.py [--applications N]
 
+It uses target/release/rung (else target/debug/rung, or $RUNG_BIN).
+
 Exits 0 when every check passes, 1 otherwise.
 """
 
@@ -22,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def rung_binary():
+    import os
+    if os.environ.get("RUNG_BIN"):
+        return Path(os.environ["RUNG_BIN"])
     for profile in ("release", "debug"):
         b = ROOT / "target" / profile / "rung"
         if b.exists():
