@@ -16,6 +16,7 @@
 //! composition and score statistics.
 
 pub mod file;
+mod hashed;
 pub mod panels;
 pub mod scores;
 pub mod sql;
@@ -250,55 +251,66 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     } else {
         &[]
     };
-    let app = application_frame(
-        dataset,
-        profile,
-        request.by,
-        &FrameExtras {
-            optional,
-            stage_date,
-            panel_types: composition.as_ref().map(|c| c.3.clone()),
-        },
-    )?;
-    let mut keys = request.by.to_vec();
-    if composition.is_some() {
-        keys.push(PANEL_TYPE.to_string());
-    }
-    let mut queries = vec![funnel_query(&app, &keys)];
-    let check_candidates = app.apps.has("candidate_id");
-    if check_candidates {
-        queries.push(candidate_query(&app));
-    }
-    let count_exits = app.apps.has("exit_reason");
-    if count_exits {
-        queries.push(exit_query(&app));
-    }
-    if composition.is_some() {
-        queries.push(panels::vacancy_query(&app, request.by));
-    }
-    if let Some(prep) = &score_prep {
-        queries.extend(scores::queries(
-            prep,
-            &app,
-            panel_prep.as_ref().map(|p| p.pairs()),
-            request.period_from,
-        ));
-    }
-    let mut sources = app.sources();
-    if let Some(s) = dataset
-        .get(TableKind::PanelMembers)
-        .filter(|_| panel_prep.is_some())
-    {
-        sources.push(s);
-    }
-    if let Some(s) = dataset
-        .get(TableKind::Scores)
-        .filter(|_| score_prep.is_some())
-    {
-        sources.push(s);
-    }
-    let results = collect_all(queries, &sources, profile)?;
-    let mut funnel = funnel_counts(&app, &results[0], &keys)?;
+    let mut allow_hashed = true;
+    let (results, mut funnel, check_candidates, count_exits) = loop {
+        let app = application_frame(
+            dataset,
+            profile,
+            request.by,
+            &FrameExtras {
+                optional,
+                stage_date,
+                panel_types: composition.as_ref().map(|c| c.3.clone()),
+                hashed: allow_hashed,
+            },
+        )?;
+        let mut keys = request.by.to_vec();
+        if composition.is_some() {
+            keys.push(PANEL_TYPE.to_string());
+        }
+        let mut queries = vec![funnel_query(&app, &keys)];
+        let check_candidates = app.apps.has("candidate_id");
+        if check_candidates {
+            queries.push(candidate_query(&app));
+        }
+        let count_exits = app.apps.has("exit_reason");
+        if count_exits {
+            queries.push(exit_query(&app));
+        }
+        if composition.is_some() {
+            queries.push(panels::vacancy_query(&app, request.by));
+        }
+        if let Some(prep) = &score_prep {
+            queries.extend(scores::queries(
+                prep,
+                &app,
+                panel_prep.as_ref().map(|p| p.pairs()),
+                request.period_from,
+            ));
+        }
+        let mut sources = app.sources();
+        if let Some(s) = dataset
+            .get(TableKind::PanelMembers)
+            .filter(|_| panel_prep.is_some())
+        {
+            sources.push(s);
+        }
+        if let Some(s) = dataset
+            .get(TableKind::Scores)
+            .filter(|_| score_prep.is_some())
+        {
+            sources.push(s);
+        }
+        let results = collect_all(queries, &sources, profile)?;
+        let funnel = funnel_counts(&app, &results[0], &keys)?;
+        if app.hashed && !hashed_plan_holds(&results[0], &funnel)? {
+            // A repeated applications row or a hash collision: count again,
+            // exactly.
+            allow_hashed = false;
+            continue;
+        }
+        break (results, funnel, check_candidates, count_exits);
+    };
     let mut next = 1;
     if check_candidates {
         funnel.candidates_with_differing_ethnicity = Some(
@@ -344,9 +356,33 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
     if let Some(source) = dataset.counts_source() {
         return file::read(source, profile, by);
     }
-    let app = application_frame(dataset, profile, by, &FrameExtras::default())?;
-    let mut results = collect_all(vec![funnel_query(&app, by)], &app.sources(), profile)?;
-    funnel_counts(&app, &results.remove(0), by)
+    for allow_hashed in [true, false] {
+        let extras = FrameExtras {
+            hashed: allow_hashed,
+            ..FrameExtras::default()
+        };
+        let app = application_frame(dataset, profile, by, &extras)?;
+        let mut results = collect_all(vec![funnel_query(&app, by)], &app.sources(), profile)?;
+        let funnel = funnel_counts(&app, &results[0], by)?;
+        if !app.hashed || hashed_plan_holds(&results.remove(0), &funnel)? {
+            return Ok(funnel);
+        }
+    }
+    unreachable!("the exact plan always stands")
+}
+
+/// Whether counts from the hashed plan stand: no applications row repeated
+/// (the exact plan keeps the first row's values) and no two ids sharing a
+/// hash.
+fn hashed_plan_holds(df: &DataFrame, funnel: &FunnelCounts) -> Result<bool> {
+    let collided: u64 = u64_column(df, "collided")?.iter().sum();
+    let repeated = funnel
+        .tables
+        .iter()
+        .filter(|t| t.table == TableKind::Applications)
+        .flat_map(|t| &t.excluded)
+        .any(|e| e.reason.starts_with("duplicate application_id"));
+    Ok(collided == 0 && !repeated)
 }
 
 /// The per-application frame: one row per distinct application_id found in
@@ -368,6 +404,10 @@ pub(crate) struct AppFrame {
     pub ladder: Ladder,
     /// The profile the tables were read with.
     pub profile: Profile,
+    /// Whether the frame is keyed by hashed ids (see `hashed`): its counts
+    /// stand only if no applications row was repeated and no hashes
+    /// collided.
+    pub hashed: bool,
 }
 
 impl AppFrame {
@@ -393,6 +433,8 @@ pub(crate) struct FrameExtras<'a> {
     /// vacancy_id → panel_type, joined on as `panel_type` ("no_panel" when
     /// the vacancy has none).
     pub panel_types: Option<DataFrame>,
+    /// Allow the hashed plan (funnel counts only).
+    pub hashed: bool,
 }
 
 /// Builds the per-application frame. `by` columns must exist.
@@ -476,96 +518,151 @@ pub(crate) fn application_frame(
         None
     };
 
-    // Applications, one row per id (duplicates counted, the first kept).
-    let mut app_aggs = vec![
-        col("ethnicity").first(),
-        len().cast(DataType::UInt64).alias("app_rows"),
-    ];
-    app_aggs.push(col("vacancy_id").first());
-    if apps.has("candidate_id") && !by.iter().any(|b| b == "candidate_id") {
-        app_aggs.push(col("candidate_id").first());
-    }
-    // Columns aggregated already (vacancy_id) are not taken twice.
-    app_aggs.extend(
-        by.iter()
-            .filter(|b| !matches!(b.as_str(), "vacancy_id" | "ethnicity"))
-            .map(|b| col(b.as_str()).first()),
-    );
-    for c in optional {
-        if apps.has(c) && !by.iter().any(|b| b == c) {
-            app_aggs.push(col(*c).first());
+    let codes = match &stage_frame {
+        Some((_, map)) => map
+            .column("code")
+            .ok()
+            .and_then(|c| c.u32().ok().and_then(|ca| ca.max()))
+            .map_or(0, |m| m + 1),
+        None => 0,
+    };
+    let hashed_plan = extras.hashed
+        && optional.is_empty()
+        && extras.stage_date.is_none()
+        && extras.panel_types.is_none()
+        && !by.iter().any(|b| b == "candidate_id" || b == "ethnicity")
+        && codes <= hashed::MAX_CODES;
+    let joined = if hashed_plan {
+        let mut carry: Vec<String> = by.to_vec();
+        for c in ["candidate_id", "exit_reason"] {
+            if apps.has(c) && !carry.iter().any(|b| b == c) {
+                carry.push(c.to_string());
+            }
         }
-    }
-    if furthest_map.is_some() {
-        app_aggs.push(col("furthest_stage").first());
-    }
-    if outcome_map.is_some() {
-        app_aggs.push(col("outcome").first());
-    }
-    if apps.has("exit_reason") {
-        app_aggs.push(col("exit_reason").first());
-    }
-    let applications = apps
-        .frame
-        .clone()
-        .group_by([col("application_id")])
-        .agg(app_aggs);
-    let applications = with_stage_rank(
-        applications,
-        furthest_map.as_ref(),
-        "furthest_stage",
-        "app_rank",
-    );
-    let applications = with_stage_rank(
-        applications,
-        outcome_map.as_ref(),
-        "outcome",
-        "outcome_rank",
-    );
-
-    // Stage events, reduced to the highest rank per application.
-    let joined = if let Some((ev, map)) = &stage_frame {
-        let per_app = ev
+        let rows = with_stage_rank(
+            apps.frame.clone(),
+            furthest_map.as_ref(),
+            "furthest_stage",
+            "app_rank",
+        );
+        let rows = with_stage_rank(rows, outcome_map.as_ref(), "outcome", "outcome_rank");
+        let events = stage_frame.as_ref().map(|(ev, map)| {
+            ev.frame
+                .clone()
+                .filter(col("application_id").is_not_null())
+                .join(
+                    map.clone().lazy().select([
+                        col("value").alias("stage"),
+                        col("rank"),
+                        col("code"),
+                    ]),
+                    [col("stage")],
+                    [col("stage")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+        });
+        hashed::frame(hashed::HashedInputs {
+            apps: rows,
+            carry: &carry,
+            events,
+            codes,
+            app_rank: col("app_rank"),
+            outcome_rank: col("outcome_rank"),
+        })
+    } else {
+        // Applications, one row per id (duplicates counted, the first kept).
+        let mut app_aggs = vec![
+            col("ethnicity").first(),
+            len().cast(DataType::UInt64).alias("app_rows"),
+        ];
+        app_aggs.push(col("vacancy_id").first());
+        if apps.has("candidate_id") && !by.iter().any(|b| b == "candidate_id") {
+            app_aggs.push(col("candidate_id").first());
+        }
+        // Columns aggregated already (vacancy_id) are not taken twice.
+        app_aggs.extend(
+            by.iter()
+                .filter(|b| !matches!(b.as_str(), "vacancy_id" | "ethnicity"))
+                .map(|b| col(b.as_str()).first()),
+        );
+        for c in optional {
+            if apps.has(c) && !by.iter().any(|b| b == c) {
+                app_aggs.push(col(*c).first());
+            }
+        }
+        if furthest_map.is_some() {
+            app_aggs.push(col("furthest_stage").first());
+        }
+        if outcome_map.is_some() {
+            app_aggs.push(col("outcome").first());
+        }
+        if apps.has("exit_reason") {
+            app_aggs.push(col("exit_reason").first());
+        }
+        let applications = apps
             .frame
             .clone()
-            .filter(col("application_id").is_not_null())
-            .join(
-                map.clone()
-                    .lazy()
-                    .select([col("value").alias("stage"), col("rank"), col("code")]),
-                [col("stage")],
-                [col("stage")],
-                JoinArgs::new(JoinType::Inner),
-            )
             .group_by([col("application_id")])
-            .agg([
-                col("rank").max().alias("event_rank"),
-                len().cast(DataType::UInt64).alias("n_events"),
-                col("code")
-                    .n_unique()
-                    .cast(DataType::UInt64)
-                    .alias("n_distinct"),
-                match extras.stage_date {
-                    Some(r) if ev.has("entered_at") => col("entered_at")
-                        .filter(col("rank").eq(lit(r as i32)))
-                        .min()
-                        .alias("stage_on"),
-                    _ => lit(NULL).cast(DataType::String).alias("stage_on"),
-                },
-            ]);
-        applications.join(
-            per_app,
-            [col("application_id")],
-            [col("application_id")],
-            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-        )
-    } else {
-        applications.with_columns([
-            lit(NULL).cast(DataType::Int32).alias("event_rank"),
-            lit(NULL).cast(DataType::UInt64).alias("n_events"),
-            lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
-            lit(NULL).cast(DataType::String).alias("stage_on"),
-        ])
+            .agg(app_aggs);
+        let applications = with_stage_rank(
+            applications,
+            furthest_map.as_ref(),
+            "furthest_stage",
+            "app_rank",
+        );
+        let applications = with_stage_rank(
+            applications,
+            outcome_map.as_ref(),
+            "outcome",
+            "outcome_rank",
+        );
+
+        // Stage events, reduced to the highest rank per application.
+        if let Some((ev, map)) = &stage_frame {
+            let per_app = ev
+                .frame
+                .clone()
+                .filter(col("application_id").is_not_null())
+                .join(
+                    map.clone().lazy().select([
+                        col("value").alias("stage"),
+                        col("rank"),
+                        col("code"),
+                    ]),
+                    [col("stage")],
+                    [col("stage")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .group_by([col("application_id")])
+                .agg([
+                    col("rank").max().alias("event_rank"),
+                    len().cast(DataType::UInt64).alias("n_events"),
+                    col("code")
+                        .n_unique()
+                        .cast(DataType::UInt64)
+                        .alias("n_distinct"),
+                    match extras.stage_date {
+                        Some(r) if ev.has("entered_at") => col("entered_at")
+                            .filter(col("rank").eq(lit(r as i32)))
+                            .min()
+                            .alias("stage_on"),
+                        _ => lit(NULL).cast(DataType::String).alias("stage_on"),
+                    },
+                ]);
+            applications.join(
+                per_app,
+                [col("application_id")],
+                [col("application_id")],
+                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+            )
+        } else {
+            applications.with_columns([
+                lit(NULL).cast(DataType::Int32).alias("event_rank"),
+                lit(NULL).cast(DataType::UInt64).alias("n_events"),
+                lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
+                lit(NULL).cast(DataType::String).alias("stage_on"),
+            ])
+        }
     };
     let mut joined = joined;
     let absent: Vec<Expr> = optional
@@ -615,6 +712,7 @@ pub(crate) fn application_frame(
         events_account,
         ladder: stage_map.ladder().clone(),
         profile: profile.clone(),
+        hashed: hashed_plan,
     })
 }
 
@@ -645,21 +743,38 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     keys.extend(by.iter().map(|b| col(b.as_str())));
     keys.push(col("ethnicity"));
     keys.push(col("reached"));
-    app.frame.clone().group_by(keys).agg([
-        len().cast(DataType::UInt64).alias("applications"),
-        col("app_rows")
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("app_rows"),
-        col("n_events")
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("n_events"),
-        col("n_distinct")
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("n_distinct"),
-    ])
+    let collided = if app.hashed {
+        col("collided").cast(DataType::UInt64).sum()
+    } else {
+        lit(0u64)
+    };
+    // Keys back to text (the hashed plan carries them as categoricals).
+    let as_text: Vec<Expr> = by
+        .iter()
+        .map(String::as_str)
+        .chain(["ethnicity"])
+        .map(|c| col(c).cast(DataType::String))
+        .collect();
+    app.frame
+        .clone()
+        .group_by(keys)
+        .agg([
+            collided.alias("collided"),
+            len().cast(DataType::UInt64).alias("applications"),
+            col("app_rows")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("app_rows"),
+            col("n_events")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("n_events"),
+            col("n_distinct")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("n_distinct"),
+        ])
+        .with_columns(as_text)
 }
 
 /// Reads the funnel query's result into counts, with the row accounting.
@@ -744,6 +859,10 @@ fn exit_query(app: &AppFrame) -> LazyFrame {
         .filter(col("in_apps").and(col("id_missing").not()))
         .group_by([col("ethnicity"), col("reached"), col("exit_reason")])
         .agg([len().cast(DataType::UInt64).alias("n")])
+        .with_columns([
+            col("ethnicity").cast(DataType::String),
+            col("exit_reason").cast(DataType::String),
+        ])
 }
 
 fn read_exits(df: &DataFrame) -> Result<Vec<ExitCell>> {
@@ -778,8 +897,8 @@ pub(crate) fn candidate_query(app: &AppFrame) -> LazyFrame {
         // Lowest and highest label differ exactly when there are two
         // (nulls are skipped); cheaper than counting distinct strings.
         .agg([
-            col("ethnicity").min().alias("lowest"),
-            col("ethnicity").max().alias("highest"),
+            col("ethnicity").to_physical().min().alias("lowest"),
+            col("ethnicity").to_physical().max().alias("highest"),
         ])
         .filter(col("lowest").neq(col("highest")))
         .select([len().cast(DataType::UInt64).alias("n")])
