@@ -39,25 +39,6 @@ fn audit(source: &[&str], by: &[&str]) -> Value {
     run_json(&args)
 }
 
-/// The parts of an audit that describe the files read rather than the
-/// counts: provenance, inputs, row accounting and where stages came from.
-fn without_provenance(mut doc: Value) -> Value {
-    let o = doc.as_object_mut().unwrap();
-    for k in ["provenance", "inputs"] {
-        o.remove(k);
-    }
-    let q = o["data_quality"].as_object_mut().unwrap();
-    for k in [
-        "tables",
-        "stage_source",
-        "applications_without_stage",
-        "candidates_with_differing_ethnicity",
-    ] {
-        q.remove(k);
-    }
-    doc
-}
-
 #[test]
 fn rows_to_counts_to_audit_equals_auditing_the_rows() {
     let ds = funnel_only();

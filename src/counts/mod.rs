@@ -546,21 +546,7 @@ pub(crate) fn application_frame(
             "app_rank",
         );
         let rows = with_stage_rank(rows, outcome_map.as_ref(), "outcome", "outcome_rank");
-        let events = stage_frame.as_ref().map(|(ev, map)| {
-            ev.frame
-                .clone()
-                .filter(col("application_id").is_not_null())
-                .join(
-                    map.clone().lazy().select([
-                        col("value").alias("stage"),
-                        col("rank"),
-                        col("code"),
-                    ]),
-                    [col("stage")],
-                    [col("stage")],
-                    JoinArgs::new(JoinType::Inner),
-                )
-        });
+        let events = stage_frame.as_ref().map(|(ev, map)| ranked_events(ev, map));
         hashed::frame(hashed::HashedInputs {
             apps: rows,
             carry: &carry,
@@ -619,20 +605,7 @@ pub(crate) fn application_frame(
 
         // Stage events, reduced to the highest rank per application.
         if let Some((ev, map)) = &stage_frame {
-            let per_app = ev
-                .frame
-                .clone()
-                .filter(col("application_id").is_not_null())
-                .join(
-                    map.clone().lazy().select([
-                        col("value").alias("stage"),
-                        col("rank"),
-                        col("code"),
-                    ]),
-                    [col("stage")],
-                    [col("stage")],
-                    JoinArgs::new(JoinType::Inner),
-                )
+            let per_app = ranked_events(ev, map)
                 .group_by([col("application_id")])
                 .agg([
                     col("rank").max().alias("event_rank"),
@@ -714,6 +687,24 @@ pub(crate) fn application_frame(
         profile: profile.clone(),
         hashed: hashed_plan,
     })
+}
+
+/// Stage events with an application id and a stage on the ladder, with
+/// that stage's rank and code (ignored values drop out here; they were
+/// counted by the stage-value pre-pass).
+fn ranked_events(events: &Scan, map: &DataFrame) -> LazyFrame {
+    events
+        .frame
+        .clone()
+        .filter(col("application_id").is_not_null())
+        .join(
+            map.clone()
+                .lazy()
+                .select([col("value").alias("stage"), col("rank"), col("code")]),
+            [col("stage")],
+            [col("stage")],
+            JoinArgs::new(JoinType::Inner),
+        )
 }
 
 /// Joins the ladder rank of a stage-valued applications column (through its

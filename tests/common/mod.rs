@@ -178,3 +178,22 @@ pub fn generate_search(dir: &Path, applications: u64, seed: u64) -> PathBuf {
     assert!(status.success(), "rung generate failed");
     out
 }
+
+/// An audit without what depends on the files rather than the counts:
+/// provenance, inputs, row accounting and where stages came from.
+pub fn without_provenance(mut doc: Value) -> Value {
+    let o = doc.as_object_mut().unwrap();
+    for k in ["provenance", "inputs"] {
+        o.remove(k);
+    }
+    let q = o["data_quality"].as_object_mut().unwrap();
+    for k in [
+        "tables",
+        "stage_source",
+        "applications_without_stage",
+        "candidates_with_differing_ethnicity",
+    ] {
+        q.remove(k);
+    }
+    doc
+}
