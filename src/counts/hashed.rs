@@ -55,11 +55,12 @@ pub(crate) struct HashedInputs<'a> {
     pub events: Option<LazyFrame>,
     /// Distinct stage codes among the events.
     pub codes: u32,
-    /// The furthest_stage rank column's expression on `apps` (null when the
-    /// data has none), and the outcome's.
-    pub app_rank: Expr,
+    /// The furthest_stage rank column's expression on `apps`, when stages
+    /// come from it, and the outcome's, when there is one (leaving out what
+    /// is absent keeps the grouped state small).
+    pub app_rank: Option<Expr>,
     /// See `app_rank`.
-    pub outcome_rank: Expr,
+    pub outcome_rank: Option<Expr>,
 }
 
 /// The per-application frame: application_id (the hash), app_rows (null
@@ -68,6 +69,14 @@ pub(crate) struct HashedInputs<'a> {
 /// n_events, n_distinct, and `collided`.
 pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
     let id = || col("application_id");
+    // The second hash needs only 32 bits: ids that collide in the key hash
+    // and also in these 32 bits go unnoticed with odds of 2^-32 per
+    // collision, itself a ~10^-7 event at 50M ids.
+    let check = || {
+        (hashed(id(), CHECK_SEEDS) % lit(1u64 << 32))
+            .cast(DataType::UInt32)
+            .alias("check")
+    };
     let cat_null = || {
         lit(NULL)
             .cast(DataType::String)
@@ -76,10 +85,7 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
     // (applications side, events side) of every stacked column.
     let mut columns: Vec<(Expr, Expr)> = vec![
         (hashed(id(), KEY_SEEDS), hashed(id(), KEY_SEEDS)),
-        (
-            hashed(id(), CHECK_SEEDS).alias("check"),
-            hashed(id(), CHECK_SEEDS).alias("check"),
-        ),
+        (check(), check()),
         (lit(1u32).alias("is_app"), lit(0u32).alias("is_app")),
         (categorical("ethnicity"), cat_null().alias("ethnicity")),
     ];
@@ -97,17 +103,16 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
         });
     }
     let int_null = |name: &str| lit(NULL).cast(DataType::Int32).alias(name);
-    columns.push((
-        inputs.app_rank.cast(DataType::Int32).alias("app_rank"),
-        int_null("app_rank"),
-    ));
-    columns.push((
-        inputs
-            .outcome_rank
-            .cast(DataType::Int32)
-            .alias("outcome_rank"),
-        int_null("outcome_rank"),
-    ));
+    let mut absent = Vec::new();
+    for (name, rank) in [
+        ("app_rank", inputs.app_rank.clone()),
+        ("outcome_rank", inputs.outcome_rank.clone()),
+    ] {
+        match rank {
+            Some(r) => columns.push((r.cast(DataType::Int32).alias(name), int_null(name))),
+            None => absent.push(int_null(name)),
+        }
+    }
     columns.push((
         int_null("event_rank"),
         col("rank").cast(DataType::Int32).alias("event_rank"),
@@ -125,16 +130,19 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
     };
     let mut aggs = vec![
         col("is_app").sum().alias("app_rows"),
-        (col("is_app").eq(lit(0u32)))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("n_events"),
+        len().alias("rows"),
         col("ethnicity").max().alias("ethnicity"),
-        col("app_rank").max().alias("app_rank"),
-        col("outcome_rank").max().alias("outcome_rank"),
         col("event_rank").max().alias("event_rank"),
         col("check").min().neq(col("check").max()).alias("collided"),
     ];
+    for (name, rank) in [
+        ("app_rank", &inputs.app_rank),
+        ("outcome_rank", &inputs.outcome_rank),
+    ] {
+        if rank.is_some() {
+            aggs.push(col(name).max().alias(name));
+        }
+    }
     aggs.extend(
         inputs
             .carry
@@ -150,10 +158,37 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
     stacked
         .group_by([col("application_id")])
         .agg(aggs)
-        .with_column(
+        .with_columns([
+            (col("rows").cast(DataType::UInt64) - col("app_rows").cast(DataType::UInt64))
+                .alias("n_events"),
             when(col("app_rows").gt(lit(0u32)))
                 .then(col("app_rows").cast(DataType::UInt64))
                 .otherwise(lit(NULL).cast(DataType::UInt64))
                 .alias("app_rows"),
-        )
+        ])
+        .with_columns(absent)
+}
+
+/// Candidates whose applications carry different labels, straight from
+/// the applications rows: under this plan no row repeats, so rows are
+/// applications, and the per-application frame need not be kept for a
+/// second reader. Candidates by the hash of their id, labels by their
+/// categorical code.
+pub(crate) fn candidate_query(apps: LazyFrame) -> LazyFrame {
+    apps.filter(
+        col("application_id")
+            .is_not_null()
+            .and(col("candidate_id").is_not_null()),
+    )
+    .select([
+        hashed(col("candidate_id"), KEY_SEEDS).alias("candidate"),
+        categorical("ethnicity").to_physical().alias("label"),
+    ])
+    .group_by([col("candidate")])
+    .agg([
+        col("label").min().alias("lowest"),
+        col("label").max().alias("highest"),
+    ])
+    .filter(col("lowest").neq(col("highest")))
+    .select([len().cast(DataType::UInt64).alias("n")])
 }

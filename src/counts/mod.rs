@@ -271,7 +271,11 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         let mut queries = vec![funnel_query(&app, &keys)];
         let check_candidates = app.apps.has("candidate_id");
         if check_candidates {
-            queries.push(candidate_query(&app));
+            queries.push(if app.hashed {
+                hashed::candidate_query(app.apps.frame.clone())
+            } else {
+                candidate_query(&app)
+            });
         }
         let count_exits = app.apps.has("exit_reason");
         if count_exits {
@@ -552,8 +556,8 @@ pub(crate) fn application_frame(
             carry: &carry,
             events,
             codes,
-            app_rank: col("app_rank"),
-            outcome_rank: col("outcome_rank"),
+            app_rank: furthest_map.is_some().then(|| col("app_rank")),
+            outcome_rank: outcome_map.is_some().then(|| col("outcome_rank")),
         })
     } else {
         // Applications, one row per id (duplicates counted, the first kept).
