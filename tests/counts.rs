@@ -233,12 +233,7 @@ fn bad_counts_files_stop_with_the_line_and_column() {
 fn the_hashed_and_the_exact_plan_count_alike() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let status = rung()
-        .args(["generate", "--applications", "20000", "--funnel-only"])
-        .args(["--out", data.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    generate_funnel(&data, 20000, "csv");
     let by = ["organisation", "agency", "quarter"];
     let apps = data.join("applications.csv");
     // Give one candidate with two applications a second label, so the

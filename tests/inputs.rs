@@ -15,20 +15,7 @@ use serde_json::Value;
 const STAMP: &str = "2026-01-01T00:00:00Z";
 
 fn generate(dir: &Path, format: &str) {
-    let status = rung()
-        .args([
-            "generate",
-            "--applications",
-            "4000",
-            "--funnel-only",
-            "--format",
-            format,
-            "--out",
-            dir.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    generate_funnel(dir, 4000, format);
     assert!(
         !dir.join(format!("scores.{format}")).exists(),
         "--funnel-only"

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A group's scores at the assessor level.
 fn assessor_scores<'a>(doc: &'a serde_json::Value, group: &str) -> &'a serde_json::Value {
@@ -77,6 +77,20 @@ fn profiles_lists_and_shows_the_bundled_profiles() {
 
 const GREENHOUSE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/greenhouse");
 
+/// The Greenhouse fixture audited through its profile under EEO-1 groups.
+fn greenhouse_audit() -> Value {
+    run_json(&[
+        "audit",
+        GREENHOUSE,
+        "--profile",
+        "greenhouse",
+        "--grouping",
+        "eeo1",
+        "--format",
+        "json",
+    ])
+}
+
 /// 10 Greenhouse applications under the EEO-1 groups. Furthest stages from
 /// current_stage, raised to appointed where status is "hired":
 /// White 985301 applied, 985303 hired (Offer → appointed), 985308 offered,
@@ -86,16 +100,7 @@ const GREENHOUSE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gr
 /// counted; White scores 4, 3 (985303) and 1 (985308): mean 8/3.
 #[test]
 fn greenhouse_export() {
-    let doc = run_json(&[
-        "audit",
-        GREENHOUSE,
-        "--profile",
-        "greenhouse",
-        "--grouping",
-        "eeo1",
-        "--format",
-        "json",
-    ]);
+    let doc = greenhouse_audit();
     assert_eq!(doc["settings"]["reference_group"], "White");
     assert_eq!(doc["data_quality"]["ethnicity_declined"], 1);
     let shortlisting = transition(&doc, "applied", "shortlisted", &json!({}));
@@ -127,16 +132,7 @@ fn greenhouse_export() {
 /// rejected us"; 985307 "None specified"; 985305 and 985310 still active.
 #[test]
 fn greenhouse_rejections_and_withdrawals_apart() {
-    let doc = run_json(&[
-        "audit",
-        GREENHOUSE,
-        "--profile",
-        "greenhouse",
-        "--grouping",
-        "eeo1",
-        "--format",
-        "json",
-    ]);
+    let doc = greenhouse_audit();
     let exits = &doc["exits"];
     let row = |from: &str, group: &str| {
         let r = exits["rows"]

@@ -64,12 +64,7 @@ fn sorted_rows(path: &Path) -> Vec<Vec<String>> {
 fn duckdb_counts_equal_rungs_on_generated_data() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let status = rung()
-        .args(["generate", "--applications", "20000", "--funnel-only"])
-        .args(["--out", data.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    generate_funnel(&data, 20000, "csv");
     let by = ["--by", "organisation", "--by", "agency"];
     let mut args = vec![data.to_str().unwrap()];
     args.extend(by);

@@ -197,3 +197,19 @@ pub fn without_provenance(mut doc: Value) -> Value {
     }
     doc
 }
+
+/// A funnel-only synthetic extract (applications and stage events) of `n`
+/// applications in `dir`, as CSV or Parquet.
+pub fn generate_funnel(dir: &Path, n: u64, format: &str) {
+    let status = rung()
+        .args([
+            "generate",
+            "--applications",
+            &n.to_string(),
+            "--funnel-only",
+        ])
+        .args(["--format", format, "--out", dir.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "rung generate failed");
+}
