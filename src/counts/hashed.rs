@@ -6,9 +6,9 @@
 //! of strings and a join between them. Here the applications and the
 //! events are stacked into one stream and grouped once, on a 64-bit hash of
 //! the id; labels and breakdown values travel as categoricals (a few
-//! hundred distinct values) instead of strings. On 10M applications this
-//! took a third of the time and a fifth of the memory (python-polars probe
-//! in benches/RESULTS.md).
+//! hundred distinct values) instead of strings. On 10M applications rung's
+//! audit went from 21 s and 5.2 GiB to 6.3 s and 1.6 GiB
+//! (benches/RESULTS.md).
 //!
 //! It is only right when every application has one applications row and no
 //! two ids share a hash. Both are checked on the way: each group counts its
