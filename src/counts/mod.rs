@@ -213,13 +213,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 required,
                 &["member_ethnicity", "member_sex"],
             )?;
-            for column in ["member_ethnicity", "member_sex"] {
-                if !scan.has(column) {
-                    scan.frame = scan
-                        .frame
-                        .with_column(lit(NULL).cast(DataType::String).alias(column));
-                }
-            }
+            scan.fill_absent(&["member_ethnicity", "member_sex"]);
             if let Some(staff) = &staff {
                 scan.frame = staff::join(scan.frame, staff);
             }
@@ -375,6 +369,9 @@ pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Resu
     unreachable!("the exact plan always stands")
 }
 
+/// The row-accounting reason for a repeated applications row.
+const DUPLICATE_APPLICATION: &str = "duplicate application_id (first row kept)";
+
 /// Whether counts from the hashed plan stand: no applications row repeated
 /// (the exact plan keeps the first row's values) and no two ids sharing a
 /// hash.
@@ -385,7 +382,7 @@ fn hashed_plan_holds(df: &DataFrame, funnel: &FunnelCounts) -> Result<bool> {
         .iter()
         .filter(|t| t.table == TableKind::Applications)
         .flat_map(|t| &t.excluded)
-        .any(|e| e.reason.starts_with("duplicate application_id"));
+        .any(|e| e.reason == DUPLICATE_APPLICATION);
     Ok(collided == 0 && !repeated)
 }
 
@@ -781,7 +778,7 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
     let mut app_excluded = Vec::new();
     push_exclusion(
         &mut app_excluded,
-        "duplicate application_id (first row kept)",
+        DUPLICATE_APPLICATION,
         tally.app_duplicates,
     );
     push_exclusion(
@@ -892,8 +889,8 @@ pub(crate) fn candidate_query(app: &AppFrame) -> LazyFrame {
         // Lowest and highest label differ exactly when there are two
         // (nulls are skipped); cheaper than counting distinct strings.
         .agg([
-            col("ethnicity").to_physical().min().alias("lowest"),
-            col("ethnicity").to_physical().max().alias("highest"),
+            col("ethnicity").min().alias("lowest"),
+            col("ethnicity").max().alias("highest"),
         ])
         .filter(col("lowest").neq(col("highest")))
         .select([len().cast(DataType::UInt64).alias("n")])

@@ -22,11 +22,7 @@ pub(crate) struct Staff {
 /// values; the repeats are counted.
 pub(crate) fn read(source: &Source, profile: &Profile) -> Result<Staff> {
     let mut scan = ingest::scan(source, profile, &["member_sex"])?;
-    if !scan.has("member_sex") {
-        scan.frame = scan
-            .frame
-            .with_column(lit(NULL).cast(DataType::String).alias("member_sex"));
-    }
+    scan.fill_absent(&["member_sex"]);
     let first = |c: &str| {
         col(c)
             .sort_by([col("row")], SortMultipleOptions::default())

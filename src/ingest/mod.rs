@@ -265,7 +265,7 @@ impl Source {
     /// A table from a file, a folder of files or a glob.
     fn new(table: TableKind, path: &Path) -> Result<Source> {
         let text = path.to_string_lossy();
-        let (files, hive_root) = if text.contains(['*', '?', '[']) {
+        let (files, hive_root) = if text.contains(GLOB_CHARS) {
             (glob_files(table, path)?, Some(glob_root(path)))
         } else if path.is_dir() {
             (folder_files(table, path)?, Some(path.to_path_buf()))
@@ -330,6 +330,9 @@ fn hive_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Characters that make a path a glob.
+const GLOB_CHARS: [char; 3] = ['*', '?', '['];
+
 /// Files a glob matches, in name order.
 fn glob_files(table: TableKind, pattern: &Path) -> Result<Vec<PathBuf>> {
     let text = pattern.to_string_lossy();
@@ -358,7 +361,7 @@ fn glob_files(table: TableKind, pattern: &Path) -> Result<Vec<PathBuf>> {
 fn glob_root(pattern: &Path) -> PathBuf {
     pattern
         .components()
-        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(GLOB_CHARS))
         .collect()
 }
 
@@ -478,6 +481,20 @@ impl Scan {
     /// Whether the file has a canonical column.
     pub fn has(&self, column: &str) -> bool {
         self.columns.contains(column)
+    }
+
+    /// Adds each of `columns` the file lacks as a column of nulls, so the
+    /// queries can name it whatever the export held (`has` still answers
+    /// for the file).
+    pub fn fill_absent(&mut self, columns: &[&str]) {
+        let absent: Vec<Expr> = columns
+            .iter()
+            .filter(|c| !self.has(c))
+            .map(|c| lit(NULL).cast(DataType::String).alias(*c))
+            .collect();
+        if !absent.is_empty() {
+            self.frame = self.frame.clone().with_columns(absent);
+        }
     }
 }
 

@@ -79,11 +79,20 @@ pub struct ExitReport {
 }
 
 /// Per class: applications by reached rank, and stopped-at-rank by kind.
-#[derive(Default)]
 struct ClassExits {
     reached: Vec<u64>,
     rejected: Vec<u64>,
     withdrawn: Vec<u64>,
+}
+
+impl ClassExits {
+    fn new(stages: usize) -> ClassExits {
+        ClassExits {
+            reached: vec![0; stages],
+            rejected: vec![0; stages],
+            withdrawn: vec![0; stages],
+        }
+    }
 }
 
 /// Computes the exits section from the exit counts.
@@ -100,11 +109,9 @@ pub fn exits(
     let mut exit_value_at_last_stage = 0;
     for cell in cells {
         let class = taxonomy.classify(cell.label.as_deref());
-        let entry = by_class.entry(class).or_insert_with(|| ClassExits {
-            reached: vec![0; stages.len()],
-            rejected: vec![0; stages.len()],
-            withdrawn: vec![0; stages.len()],
-        });
+        let entry = by_class
+            .entry(class)
+            .or_insert_with(|| ClassExits::new(stages.len()));
         let r = cell.reached as usize;
         entry.reached[r] += cell.applications;
         let Some(value) = cell.exit.as_deref().filter(|v| !v.trim().is_empty()) else {
@@ -133,11 +140,7 @@ pub fn exits(
         .collect();
     let mut rows = Vec::new();
     let mut comparisons = Vec::new();
-    let empty = ClassExits {
-        reached: vec![0; stages.len()],
-        rejected: vec![0; stages.len()],
-        withdrawn: vec![0; stages.len()],
-    };
+    let empty = ClassExits::new(stages.len());
     for from in 0..last {
         let step = |class: Class| {
             let e = by_class.get(&class).unwrap_or(&empty);
