@@ -134,13 +134,16 @@ fn greenhouse_export() {
 fn greenhouse_rejections_and_withdrawals_apart() {
     let doc = greenhouse_audit();
     let exits = &doc["exits"];
-    let row = |from: &str, group: &str| {
-        let r = exits["rows"]
+    let find = |from: &str, group: &str| {
+        exits["rows"]
             .as_array()
             .unwrap()
             .iter()
             .find(|r| r["from"] == from && r["group"] == group)
-            .unwrap_or_else(|| panic!("no exit row {from} {group}"));
+            .unwrap_or_else(|| panic!("no exit row {from} {group}"))
+    };
+    let row = |from: &str, group: &str| {
+        let r = find(from, group);
         [
             &r["entered"],
             &r["progressed"],
@@ -160,12 +163,7 @@ fn greenhouse_rejections_and_withdrawals_apart() {
     assert_eq!(row("interviewed", "Asian"), [1, 0, 0, 0, 1]);
     assert_eq!(row("offered", "White"), [2, 1, 0, 1, 0]);
     assert_eq!(row("applied", "Declined"), [1, 0, 0, 0, 1]);
-    let white_offer = exits["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["from"] == "offered" && r["group"] == "White")
-        .unwrap();
+    let white_offer = find("offered", "White");
     assert_close(
         f(&white_offer["withdrawal_rate"]),
         0.5,
