@@ -69,6 +69,8 @@ pub struct AuditSpec {
     pub intersect: Option<String>,
     /// The single breakdown column to write a scorecard per value of.
     pub scorecard: Option<String>,
+    /// The counting pass's memory budget in bytes.
+    pub memory: u64,
 }
 
 impl AuditSpec {
@@ -347,6 +349,7 @@ fn count_one(
                 panels: full,
                 scores: full,
                 period_from: spec.period_from,
+                memory: spec.memory,
             },
         )
     })

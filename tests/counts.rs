@@ -282,3 +282,95 @@ fn the_hashed_and_the_exact_plan_count_alike() {
     );
     assert_eq!(without_provenance(hashed), without_provenance(exact));
 }
+
+/// Under a small memory budget the counting pass takes the applications in
+/// slices by their id's hash, reading the files once per slice; the slices'
+/// counts must add up to exactly the counts of one pass: cells, row
+/// accounts, exits and the differing-ethnicity check (whose candidates are
+/// sliced by their own hash). Rows without an id and events for unknown
+/// applications are in the data, so every kind of row is accounted for.
+#[test]
+fn counting_in_slices_gives_the_counts_of_one_pass() {
+    use rung::counts::{self, CountRequest, DEFAULT_MEMORY, PeriodFrom};
+    use rung::ingest::{Dataset as Files, Profile};
+    use rung::taxonomy::{Taxonomy, grouping::Scheme};
+
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    generate_funnel(&data, 20000, "csv");
+    // Exit reasons on the applications, a row without an id, an event for
+    // an application that is not there.
+    let apps = data.join("applications.csv");
+    let mut reader = csv::Reader::from_path(&apps).unwrap();
+    let mut header = reader.headers().unwrap().clone();
+    header.push_field("exit_reason");
+    let mut writer = csv::Writer::from_path(data.join("with_exits.csv")).unwrap();
+    writer.write_record(&header).unwrap();
+    for (i, r) in reader.records().enumerate() {
+        let mut r = r.unwrap();
+        r.push_field(["rejected", "withdrew", ""][i % 3]);
+        if i == 7 {
+            let blank_id: Vec<&str> = std::iter::once("").chain(r.iter().skip(1)).collect();
+            writer.write_record(&blank_id).unwrap();
+        }
+        writer.write_record(&r).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+    std::fs::rename(data.join("with_exits.csv"), &apps).unwrap();
+    let events = data.join("stage_events.csv");
+    let text = std::fs::read_to_string(&events).unwrap();
+    std::fs::write(
+        &events,
+        format!("{text}NOT-AN-APPLICATION,shortlisted,2025-01-02\n"),
+    )
+    .unwrap();
+
+    let files = Files::locate(Some(&data), &[]).unwrap();
+    let profile = Profile::canonical();
+    let taxonomy = Taxonomy::new(Scheme::named_or_file("wres").unwrap(), Default::default());
+    let by = vec!["organisation".to_string()];
+    let count_with = |memory: u64| {
+        counts::count(
+            &files,
+            &profile,
+            &CountRequest {
+                by: &by,
+                taxonomy: &taxonomy,
+                panels: false,
+                scores: false,
+                period_from: PeriodFrom::Applied,
+                memory,
+            },
+        )
+        .unwrap()
+        .funnel
+    };
+    let whole = count_with(DEFAULT_MEMORY);
+    // Room for about 3,000 applications a slice: 7 slices.
+    let sliced = count_with(counts::memory_for_applications(3000));
+    assert_eq!(whole.applications(), 20000);
+    assert!(whole.exits.as_ref().is_some_and(|e| !e.is_empty()));
+    assert!(whole.candidates_with_differing_ethnicity.is_some());
+    let reasons: Vec<&str> = whole
+        .tables
+        .iter()
+        .flat_map(|t| t.excluded.iter().map(|e| e.reason.as_str()))
+        .collect();
+    assert!(reasons.contains(&"missing application_id"), "{reasons:?}");
+    assert!(
+        reasons.contains(&"event for an application not in the applications table"),
+        "{reasons:?}"
+    );
+    assert_eq!(sliced.cells, whole.cells);
+    assert_eq!(sliced.tables, whole.tables);
+    assert_eq!(sliced.exits, whole.exits);
+    assert_eq!(
+        sliced.candidates_with_differing_ethnicity,
+        whole.candidates_with_differing_ethnicity
+    );
+    assert_eq!(
+        sliced.applications_without_stage,
+        whole.applications_without_stage
+    );
+}

@@ -126,7 +126,9 @@ impl AuditArgs {
                 ));
             }
         };
+        let memory = self.dataset.memory_budget()?;
         let spec = AuditSpec {
+            memory,
             dataset,
             profile,
             profile_path: self.dataset.profile.clone(),

@@ -31,6 +31,7 @@ impl CountsArgs {
     /// error, so nothing is excluded in silence.
     pub fn run(self) -> Result<()> {
         let (dataset, profile, _) = self.dataset.resolve()?;
+        let memory = self.dataset.memory_budget()?;
         let by: Vec<String> = self
             .by
             .iter()
@@ -48,7 +49,7 @@ impl CountsArgs {
             super::progress::describe_size(dataset.files())
         ));
         let counted = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
-            counts::count_funnel(&dataset, &profile, &by)
+            counts::count_funnel(&dataset, &profile, &by, memory)
         });
         drop(status);
         let (funnel, _) = counted?;

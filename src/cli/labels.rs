@@ -40,8 +40,9 @@ impl LabelsArgs {
         }
         super::check_binary_output(self.format, &self.output)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        let memory = self.dataset.memory_budget()?;
         let (counts, _) = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
-            counts::count_funnel(&dataset, &profile, &[])
+            counts::count_funnel(&dataset, &profile, &[], memory)
         })?;
         let rows = label_mappings(&counts, &taxonomy);
         let mut out = open_output(&self.output)?;

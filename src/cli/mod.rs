@@ -113,9 +113,27 @@ pub struct DatasetArgs {
     /// shortlisted,appointed). See docs/scale.md.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["dataset", "applications", "stage_events", "panel_members", "scores", "staff"])]
     pub counts: Option<PathBuf>,
+    /// Memory the counting pass may hold, e.g. 512MiB, 1GiB, 8GiB (default
+    /// 1GiB). A larger extract is counted in slices, each a further read
+    /// of the files: more memory, fewer reads, faster. See docs/scale.md.
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
 }
 
 impl DatasetArgs {
+    /// The counting pass's memory budget in bytes.
+    pub fn memory_budget(&self) -> Result<u64> {
+        match &self.memory {
+            None => Ok(rung::counts::DEFAULT_MEMORY),
+            Some(text) => parse_size(text).ok_or_else(|| {
+                Error::usage(
+                    format!("--memory {text}: expected a size such as 512MiB, 2GiB or 8GB"),
+                    None,
+                )
+            }),
+        }
+    }
+
     /// The dataset, profile and taxonomy these flags describe.
     pub fn resolve(&self) -> Result<(Dataset, Profile, Taxonomy)> {
         let named: Vec<(TableKind, PathBuf)> = [
@@ -213,5 +231,51 @@ pub fn output_error(path: &Option<PathBuf>, err: std::io::Error) -> Error {
     match path {
         Some(p) => Error::io(p, err),
         None => Error::Internal(format!("writing to standard output: {err}")),
+    }
+}
+
+/// A memory size: a number with an optional unit (B, KB/KiB, MB/MiB,
+/// GB/GiB, TB/TiB; K, M, G, T alone are binary units), case-insensitive.
+/// At least 64 MiB: less would only mean many slices.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "kb" => 1e3,
+        "m" | "mib" => 1024f64.powi(2),
+        "mb" => 1e6,
+        "g" | "gib" => 1024f64.powi(3),
+        "gb" => 1e9,
+        "t" | "tib" => 1024f64.powi(4),
+        "tb" => 1e12,
+        _ => return None,
+    };
+    let bytes = number * scale;
+    (bytes.is_finite() && bytes >= (64u64 << 20) as f64).then_some(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_and_decimal_units() {
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        assert_eq!(parse_size("2g"), Some(2 << 30));
+        assert_eq!(parse_size("512 MiB"), Some(512 << 20));
+        assert_eq!(parse_size("8GB"), Some(8_000_000_000));
+        assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
+        assert_eq!(parse_size("100000000"), Some(100_000_000));
+        // Too small, or not a size.
+        assert_eq!(parse_size("1MiB"), None);
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("1 GiBs"), None);
+        assert_eq!(parse_size(""), None);
     }
 }

@@ -75,6 +75,7 @@ impl SlatesArgs {
             self.dataset.profile = Some(PathBuf::from("search"));
         }
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        let memory = self.dataset.memory_budget()?;
         let scheme = &taxonomy.scheme;
         let focal_name = if scheme.groups.len() == 2 {
             scheme.groups[1 - scheme.reference].clone()
@@ -107,7 +108,7 @@ impl SlatesArgs {
             }
         }
         let (counts, hashes) = ingest::beside_fingerprints(&dataset, profile.delimiter, || {
-            counts::count_funnel(&dataset, &profile, &by)
+            counts::count_funnel(&dataset, &profile, &by, memory)
         })?;
         let keys = SlateKeys {
             assignment: 0,

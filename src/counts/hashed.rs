@@ -29,6 +29,9 @@ const CHECK_SEEDS: (u64, u64, u64, u64) = (0x0c0f_fee1, 0x0c0f_fee2, 0x0c0f_fee3
 /// the fast plan (one boolean per code); more falls back to the exact plan.
 pub(crate) const MAX_CODES: u32 = 16;
 
+/// The key column while rows are sliced (renamed application_id after).
+const KEY: &str = "__rung_key";
+
 /// A column's hash; null stays null (polars hashes null to a constant).
 fn hashed(id: Expr, seeds: (u64, u64, u64, u64)) -> Expr {
     when(id.clone().is_null())
@@ -44,15 +47,16 @@ fn categorical(name: &str) -> Expr {
 }
 
 /// What the per-application frame is built from.
-pub(crate) struct HashedInputs<'a> {
+#[derive(Clone)]
+pub(crate) struct HashedInputs {
     /// Applications with canonical text columns.
     pub apps: LazyFrame,
     /// Applications columns to carry (breakdowns, candidate_id,
     /// exit_reason), present in `apps`.
-    pub carry: &'a [String],
-    /// Stage events with their rank and code (already joined to the stage
-    /// map), or `None` when stages come from furthest_stage.
-    pub events: Option<LazyFrame>,
+    pub carry: Vec<String>,
+    /// Stage events and the stage map (value, rank, code) that ranks
+    /// them, or `None` when stages come from furthest_stage.
+    pub events: Option<(LazyFrame, DataFrame)>,
     /// Distinct stage codes among the events.
     pub codes: u32,
     /// The furthest_stage rank column's expression on `apps`, when stages
@@ -63,11 +67,41 @@ pub(crate) struct HashedInputs<'a> {
     pub outcome_rank: Option<Expr>,
 }
 
+/// One of `of` slices of the applications, by their id's hash: counting
+/// slice by slice holds 1/`of` of the per-application state at a time, at
+/// the cost of reading the inputs once per slice. Each application falls in
+/// exactly one slice (rows without an id in the first), so the slices'
+/// counts add up to the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slice {
+    /// Which slice, from 0.
+    pub index: u64,
+    /// How many slices.
+    pub of: u64,
+}
+
+impl Slice {
+    /// The whole: one slice.
+    pub const WHOLE: Slice = Slice { index: 0, of: 1 };
+
+    /// Keeps the rows of this slice, by a hashed key column.
+    fn keep(self, frame: LazyFrame, key: &str) -> LazyFrame {
+        if self.of <= 1 {
+            return frame;
+        }
+        frame.filter(
+            (col(key) % lit(self.of))
+                .fill_null(lit(0u64))
+                .eq(lit(self.index)),
+        )
+    }
+}
+
 /// The per-application frame: application_id (the hash), app_rows (null
 /// for an id only the events have), the carried columns (categorical;
 /// candidate_id as its hash), app_rank, outcome_rank, event_rank,
 /// n_events, n_distinct, and `collided`.
-pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
+pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
     let id = || col("application_id");
     // The second hash needs only 32 bits: ids that collide in the key hash
     // and also in these 32 bits go unnoticed with odds of 2^-32 per
@@ -82,14 +116,15 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
             .cast(DataType::String)
             .cast(DataType::from_categories(Categories::global()))
     };
+    let key = || col(KEY).alias("application_id");
     // (applications side, events side) of every stacked column.
     let mut columns: Vec<(Expr, Expr)> = vec![
-        (hashed(id(), KEY_SEEDS), hashed(id(), KEY_SEEDS)),
+        (key(), key()),
         (check(), check()),
         (lit(1u32).alias("is_app"), lit(0u32).alias("is_app")),
         (categorical("ethnicity"), cat_null().alias("ethnicity")),
     ];
-    for c in inputs.carry {
+    for c in &inputs.carry {
         columns.push(if c == "candidate_id" {
             (
                 hashed(col(c.as_str()), KEY_SEEDS).alias(c.as_str()),
@@ -122,10 +157,19 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
         col("code").cast(DataType::UInt32).alias("code"),
     ));
     let (app_side, event_side): (Vec<Expr>, Vec<Expr>) = columns.into_iter().unzip();
-    let apps = inputs.apps.select(app_side);
+    // Each side keeps its slice before anything else is computed of it.
+    let keyed =
+        |rows: LazyFrame| slice.keep(rows.with_column(hashed(id(), KEY_SEEDS).alias(KEY)), KEY);
+    let apps = keyed(inputs.apps).select(app_side);
     let stacked = match inputs.events {
-        Some(events) => concat([apps, events.select(event_side)], UnionArgs::default())
-            .expect("the two sides have the same columns"),
+        Some((events, map)) => concat(
+            [
+                apps,
+                super::ranked_events(keyed(events), &map).select(event_side),
+            ],
+            UnionArgs::default(),
+        )
+        .expect("the two sides have the same columns"),
         None => apps,
     };
     let mut aggs = vec![
@@ -174,21 +218,28 @@ pub(crate) fn frame(inputs: HashedInputs) -> LazyFrame {
 /// applications, and the per-application frame need not be kept for a
 /// second reader. Candidates by the hash of their id, labels by their
 /// categorical code.
-pub(crate) fn candidate_query(apps: LazyFrame) -> LazyFrame {
-    apps.filter(
-        col("application_id")
-            .is_not_null()
-            .and(col("candidate_id").is_not_null()),
-    )
-    .select([
-        hashed(col("candidate_id"), KEY_SEEDS).alias("candidate"),
-        categorical("ethnicity").to_physical().alias("label"),
-    ])
-    .group_by([col("candidate")])
-    .agg([
-        col("label").min().alias("lowest"),
-        col("label").max().alias("highest"),
-    ])
-    .filter(col("lowest").neq(col("highest")))
-    .select([len().cast(DataType::UInt64).alias("n")])
+///
+/// Sliced by the candidate's hash, so a candidate's applications are all
+/// in one slice whatever their application ids.
+pub(crate) fn candidate_query(apps: LazyFrame, slice: Slice) -> LazyFrame {
+    let candidates = apps
+        .filter(
+            col("application_id")
+                .is_not_null()
+                .and(col("candidate_id").is_not_null()),
+        )
+        .with_column(hashed(col("candidate_id"), KEY_SEEDS).alias("candidate"));
+    slice
+        .keep(candidates, "candidate")
+        .select([
+            col("candidate"),
+            categorical("ethnicity").to_physical().alias("label"),
+        ])
+        .group_by([col("candidate")])
+        .agg([
+            col("label").min().alias("lowest"),
+            col("label").max().alias("highest"),
+        ])
+        .filter(col("lowest").neq(col("highest")))
+        .select([len().cast(DataType::UInt64).alias("n")])
 }

@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Format, Profile, Scan, Source, TableKind};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::ladder::Ladder;
+use hashed::Slice;
 pub use panels::PanelCounts;
 pub use scores::{PeriodFrom, ScoreCounts};
 use stage_values::stage_value_pass;
@@ -160,6 +161,9 @@ pub struct CountRequest<'a> {
     pub scores: bool,
     /// Where score periods come from.
     pub period_from: PeriodFrom,
+    /// The counting pass's memory budget in bytes ([`DEFAULT_MEMORY`]
+    /// unless told).
+    pub memory: u64,
 }
 
 /// Everything the measures need, as counts.
@@ -245,70 +249,66 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     } else {
         &[]
     };
-    let mut allow_hashed = true;
-    let (results, mut funnel, check_candidates, count_exits) = loop {
-        let app = application_frame(
-            dataset,
-            profile,
-            request.by,
-            &FrameExtras {
-                optional,
-                stage_date,
-                panel_types: composition.as_ref().map(|c| c.3.clone()),
-                hashed: allow_hashed,
-            },
-        )?;
-        let mut keys = request.by.to_vec();
-        if composition.is_some() {
-            keys.push(PANEL_TYPE.to_string());
-        }
-        let mut queries = vec![funnel_query(&app, &keys)];
-        let check_candidates = app.apps.has("candidate_id");
-        if check_candidates {
-            queries.push(if app.hashed {
-                hashed::candidate_query(app.apps.frame.clone())
-            } else {
-                candidate_query(&app)
-            });
-        }
-        let count_exits = app.apps.has("exit_reason");
-        if count_exits {
-            queries.push(exit_query(&app));
-        }
-        if composition.is_some() {
-            queries.push(panels::vacancy_query(&app, request.by));
-        }
-        if let Some(prep) = &score_prep {
-            queries.extend(scores::queries(
-                prep,
-                &app,
-                panel_prep.as_ref().map(|p| p.pairs()),
-                request.period_from,
-            ));
-        }
-        let mut sources = app.sources();
-        if let Some(s) = dataset
-            .get(TableKind::PanelMembers)
-            .filter(|_| panel_prep.is_some())
-        {
-            sources.push(s);
-        }
-        if let Some(s) = dataset
-            .get(TableKind::Scores)
-            .filter(|_| score_prep.is_some())
-        {
-            sources.push(s);
-        }
-        let results = collect_all(queries, &sources, profile)?;
-        let funnel = funnel_counts(&app, &results[0], &keys)?;
-        if app.hashed && !hashed_plan_holds(&results[0], &funnel)? {
-            // A repeated applications row or a hash collision: count again,
-            // exactly.
-            allow_hashed = false;
-            continue;
-        }
-        break (results, funnel, check_candidates, count_exits);
+    let mut keys = request.by.to_vec();
+    if composition.is_some() {
+        keys.push(PANEL_TYPE.to_string());
+    }
+    let mut extra_sources = Vec::new();
+    if let Some(s) = dataset
+        .get(TableKind::PanelMembers)
+        .filter(|_| panel_prep.is_some())
+    {
+        extra_sources.push(s);
+    }
+    if let Some(s) = dataset
+        .get(TableKind::Scores)
+        .filter(|_| score_prep.is_some())
+    {
+        extra_sources.push(s);
+    }
+    let extras = FrameExtras {
+        optional,
+        stage_date,
+        panel_types: composition.as_ref().map(|c| c.3.clone()),
+        hashed: true,
     };
+    let mut check_candidates = false;
+    let mut count_exits = false;
+    let (results, mut funnel) = run_plan(
+        dataset,
+        profile,
+        &keys,
+        extras,
+        request.memory,
+        &extra_sources,
+        |app, slice| {
+            let mut queries = vec![funnel_query(app, &keys)];
+            check_candidates = app.apps.has("candidate_id");
+            if check_candidates {
+                queries.push(if app.hashed {
+                    hashed::candidate_query(app.apps.frame.clone(), slice)
+                } else {
+                    candidate_query(app)
+                });
+            }
+            count_exits = app.apps.has("exit_reason");
+            if count_exits {
+                queries.push(exit_query(app));
+            }
+            if composition.is_some() {
+                queries.push(panels::vacancy_query(app, request.by));
+            }
+            if let Some(prep) = &score_prep {
+                queries.extend(scores::queries(
+                    prep,
+                    app,
+                    panel_prep.as_ref().map(|p| p.pairs()),
+                    request.period_from,
+                ));
+            }
+            queries
+        },
+    )?;
     let mut next = 1;
     if check_candidates {
         funnel.candidates_with_differing_ethnicity = Some(
@@ -350,40 +350,147 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
 }
 
 /// Runs the counting pass over a dataset: the funnel counts alone.
-pub fn count_funnel(dataset: &Dataset, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
+/// `memory` is the budget of the counting pass in bytes (see
+/// [`slices_for`]).
+pub fn count_funnel(
+    dataset: &Dataset,
+    profile: &Profile,
+    by: &[String],
+    memory: u64,
+) -> Result<FunnelCounts> {
     if let Some(source) = dataset.counts_source() {
         return file::read(source, profile, by);
     }
-    for allow_hashed in [true, false] {
-        let extras = FrameExtras {
-            hashed: allow_hashed,
-            ..FrameExtras::default()
+    let extras = FrameExtras {
+        hashed: true,
+        ..FrameExtras::default()
+    };
+    let (_, funnel) = run_plan(dataset, profile, by, extras, memory, &[], |app, _| {
+        vec![funnel_query(app, by)]
+    })?;
+    Ok(funnel)
+}
+
+/// The counting pass's memory budget when none is given: 1 GiB, which
+/// holds the per-application state of about five million applications (a
+/// larger extract is counted in slices).
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
+
+/// Memory the counting pass holds per application at a time, and beside
+/// it (buffers, the engine): measured on generated extracts of 10M
+/// applications (benches/RESULTS.md), rounded up.
+const BYTES_PER_APPLICATION: u64 = 150;
+const BASE_MEMORY: u64 = 256 << 20;
+
+/// How many slices the hashed plan counts the applications in, so the
+/// state of one slice fits the memory budget. Each slice reads the inputs
+/// again, so no more are taken than the budget needs.
+fn slices_for(dataset: &Dataset, memory: u64) -> Result<u64> {
+    let Some(apps) = dataset.get(TableKind::Applications) else {
+        return Ok(1);
+    };
+    let rows = ingest::estimated_rows(apps)?;
+    let room = memory
+        .saturating_sub(BASE_MEMORY)
+        .max(BYTES_PER_APPLICATION);
+    Ok((rows * BYTES_PER_APPLICATION).div_ceil(room).max(1))
+}
+
+/// The memory budget under which one slice holds `applications`
+/// applications.
+pub fn memory_for_applications(applications: u64) -> u64 {
+    BASE_MEMORY + applications * BYTES_PER_APPLICATION
+}
+
+/// Runs the reducing queries `queries` builds on the per-application
+/// frame; the first must be the funnel query (by `keys`). The hashed plan
+/// goes first, in slices when the extract is larger than the memory budget
+/// holds; if it does not stand (a repeated applications row, a collision)
+/// the exact plan counts again, whole. Slices' results are stacked and
+/// their counts added. Returns the results and the funnel counts.
+fn run_plan(
+    dataset: &Dataset,
+    profile: &Profile,
+    keys: &[String],
+    mut extras: FrameExtras,
+    memory: u64,
+    extra_sources: &[&Source],
+    mut queries: impl FnMut(&AppFrame, Slice) -> Vec<LazyFrame>,
+) -> Result<(Vec<DataFrame>, FunnelCounts)> {
+    let by: Vec<String> = keys.iter().filter(|k| *k != PANEL_TYPE).cloned().collect();
+    'plans: loop {
+        let app = application_frame(dataset, profile, &by, &extras)?;
+        let slices = if app.hashed {
+            slices_for(dataset, memory)?
+        } else {
+            1
         };
-        let app = application_frame(dataset, profile, by, &extras)?;
-        let mut results = collect_all(vec![funnel_query(&app, by)], &app.sources(), profile)?;
-        let funnel = funnel_counts(&app, &results[0], by)?;
-        if !app.hashed || hashed_plan_holds(&results.remove(0), &funnel)? {
-            return Ok(funnel);
+        let mut sources = app.sources();
+        sources.extend_from_slice(extra_sources);
+        let mut parts: Vec<Vec<DataFrame>> = Vec::new();
+        for index in 0..slices {
+            let slice = Slice { index, of: slices };
+            let part = app.slice(slice);
+            let results = collect_all(queries(&part, slice), &sources, profile)?;
+            if app.hashed && !hashed_slice_holds(&results[0], keys)? {
+                // A repeated applications row or a hash collision: count
+                // again, exactly.
+                extras.hashed = false;
+                continue 'plans;
+            }
+            parts.push(results);
         }
+        let results = stack_slices(parts)?;
+        let funnel = funnel_counts(&app, &results[0], keys)?;
+        return Ok((results, funnel));
     }
-    unreachable!("the exact plan always stands")
+}
+
+/// Each query's results over the slices, as one: stacked, with the UInt64
+/// (count) columns added up by the other columns. The slices hold
+/// different applications, so their counts add.
+fn stack_slices(parts: Vec<Vec<DataFrame>>) -> Result<Vec<DataFrame>> {
+    let mut parts = parts.into_iter();
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<Vec<DataFrame>> = parts.collect();
+    if rest.is_empty() {
+        return Ok(first);
+    }
+    let internal = |e: PolarsError| Error::Internal(format!("adding up slices: {e}"));
+    first
+        .into_iter()
+        .enumerate()
+        .map(|(q, df)| {
+            let mut stacked = df;
+            for part in &rest {
+                stacked.vstack_mut(&part[q]).map_err(internal)?;
+            }
+            let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
+                .columns()
+                .iter()
+                .partition(|c| c.dtype() == &DataType::UInt64);
+            let sums: Vec<Expr> = sums.iter().map(|c| col(c.name().clone()).sum()).collect();
+            let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
+            let frame = stacked.lazy();
+            let added = if keys.is_empty() {
+                frame.select(sums)
+            } else {
+                frame.group_by(keys).agg(sums)
+            };
+            added.collect().map_err(internal)
+        })
+        .collect()
 }
 
 /// The row-accounting reason for a repeated applications row.
 const DUPLICATE_APPLICATION: &str = "duplicate application_id (first row kept)";
 
-/// Whether counts from the hashed plan stand: no applications row repeated
-/// (the exact plan keeps the first row's values) and no two ids sharing a
-/// hash.
-fn hashed_plan_holds(df: &DataFrame, funnel: &FunnelCounts) -> Result<bool> {
+/// Whether one slice's counts from the hashed plan stand: no applications
+/// row repeated (the exact plan keeps the first row's values) and no two
+/// ids sharing a hash.
+fn hashed_slice_holds(df: &DataFrame, keys: &[String]) -> Result<bool> {
     let collided: u64 = u64_column(df, "collided")?.iter().sum();
-    let repeated = funnel
-        .tables
-        .iter()
-        .filter(|t| t.table == TableKind::Applications)
-        .flat_map(|t| &t.excluded)
-        .any(|e| e.reason == DUPLICATE_APPLICATION);
-    Ok(collided == 0 && !repeated)
+    Ok(collided == 0 && read_cells(df, keys)?.app_duplicates == 0)
 }
 
 /// The per-application frame: one row per distinct application_id found in
@@ -409,9 +516,34 @@ pub(crate) struct AppFrame {
     /// stand only if no applications row was repeated and no hashes
     /// collided.
     pub hashed: bool,
+    /// What the hashed plan's frame is built from, to build it again for
+    /// one slice of the applications.
+    hashed_inputs: Option<hashed::HashedInputs>,
 }
 
 impl AppFrame {
+    /// The frame of one slice of the applications (hashed plan only; the
+    /// exact plan is never sliced).
+    fn slice(&self, slice: Slice) -> AppFrame {
+        let frame = match &self.hashed_inputs {
+            Some(inputs) if slice != Slice::WHOLE => {
+                with_reach(hashed::frame(inputs.clone(), slice))
+            }
+            _ => self.frame.clone(),
+        };
+        AppFrame {
+            frame,
+            apps: self.apps.clone(),
+            events: self.events.clone(),
+            stage_source: self.stage_source,
+            events_account: self.events_account.clone(),
+            ladder: self.ladder.clone(),
+            profile: self.profile.clone(),
+            hashed: self.hashed,
+            hashed_inputs: self.hashed_inputs.clone(),
+        }
+    }
+
     /// The files the frame reads.
     pub fn sources(&self) -> Vec<&Source> {
         let mut s = vec![&self.apps.source];
@@ -533,6 +665,7 @@ pub(crate) fn application_frame(
         && extras.panel_types.is_none()
         && !by.iter().any(|b| b == "candidate_id" || b == "ethnicity")
         && codes <= hashed::MAX_CODES;
+    let mut hashed_inputs = None;
     let joined = if hashed_plan {
         let mut carry: Vec<String> = by.to_vec();
         for c in ["candidate_id", "exit_reason"] {
@@ -547,15 +680,18 @@ pub(crate) fn application_frame(
             "app_rank",
         );
         let rows = with_stage_rank(rows, outcome_map.as_ref(), "outcome", "outcome_rank");
-        let events = stage_frame.as_ref().map(|(ev, map)| ranked_events(ev, map));
-        hashed::frame(hashed::HashedInputs {
+        let inputs = hashed::HashedInputs {
             apps: rows,
-            carry: &carry,
-            events,
+            carry,
+            events: stage_frame
+                .as_ref()
+                .map(|(ev, map)| (ev.frame.clone(), map.clone())),
             codes,
             app_rank: furthest_map.is_some().then(|| col("app_rank")),
             outcome_rank: outcome_map.is_some().then(|| col("outcome_rank")),
-        })
+        };
+        hashed_inputs = Some(inputs.clone());
+        hashed::frame(inputs, Slice::WHOLE)
     } else {
         // Applications, one row per id (duplicates counted, the first kept).
         let mut app_aggs = vec![
@@ -606,7 +742,7 @@ pub(crate) fn application_frame(
 
         // Stage events, reduced to the highest rank per application.
         if let Some((ev, map)) = &stage_frame {
-            let per_app = ranked_events(ev, map)
+            let per_app = ranked_events(ev.frame.clone(), map)
                 .group_by([col("application_id")])
                 .agg([
                     col("rank").max().alias("event_rank"),
@@ -658,7 +794,23 @@ pub(crate) fn application_frame(
             .with_column(col("panel_type").fill_null(lit("no_panel")));
     }
 
-    let frame = joined
+    Ok(AppFrame {
+        frame: with_reach(joined),
+        apps,
+        events,
+        stage_source,
+        events_account,
+        ladder: stage_map.ladder().clone(),
+        profile: profile.clone(),
+        hashed: hashed_plan,
+        hashed_inputs,
+    })
+}
+
+/// The flags and reached stage every query reads, on the joined
+/// per-application columns.
+fn with_reach(joined: LazyFrame) -> LazyFrame {
+    joined
         .with_columns([
             col("app_rows").is_not_null().alias("in_apps"),
             col("application_id").is_null().alias("id_missing"),
@@ -677,35 +829,21 @@ pub(crate) fn application_frame(
                     .alias("reached")
             },
         ])
-        .cache();
-    Ok(AppFrame {
-        frame,
-        apps,
-        events,
-        stage_source,
-        events_account,
-        ladder: stage_map.ladder().clone(),
-        profile: profile.clone(),
-        hashed: hashed_plan,
-    })
+        .cache()
 }
 
 /// Stage events with an application id and a stage on the ladder, with
 /// that stage's rank and code (ignored values drop out here; they were
 /// counted by the stage-value pre-pass).
-fn ranked_events(events: &Scan, map: &DataFrame) -> LazyFrame {
-    events
-        .frame
-        .clone()
-        .filter(col("application_id").is_not_null())
-        .join(
-            map.clone()
-                .lazy()
-                .select([col("value").alias("stage"), col("rank"), col("code")]),
-            [col("stage")],
-            [col("stage")],
-            JoinArgs::new(JoinType::Inner),
-        )
+pub(crate) fn ranked_events(events: LazyFrame, map: &DataFrame) -> LazyFrame {
+    events.filter(col("application_id").is_not_null()).join(
+        map.clone()
+            .lazy()
+            .select([col("value").alias("stage"), col("rank"), col("code")]),
+        [col("stage")],
+        [col("stage")],
+        JoinArgs::new(JoinType::Inner),
+    )
 }
 
 /// Joins the ladder rank of a stage-valued applications column (through its

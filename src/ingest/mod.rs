@@ -468,6 +468,7 @@ fn find_table(dir: &Path, table: TableKind) -> Result<Option<Source>> {
 }
 
 /// A table opened for scanning: canonical column names, all as strings.
+#[derive(Clone)]
 pub struct Scan {
     /// The file scanned.
     pub source: Source,
@@ -876,6 +877,79 @@ pub fn beside_fingerprints<T: Send>(
     Ok((result?, hashes))
 }
 
+/// About how many data rows a table holds, cheaply: Parquet files say in
+/// their footer; for CSV, the file size over the mean length of the lines
+/// in its first few megabytes (decompressed, for .gz and .zst, scaled by
+/// the compression ratio seen so far). Only used to choose how many slices
+/// the counting pass takes (see `counts`), so an estimate is enough.
+pub fn estimated_rows(source: &Source) -> Result<u64> {
+    let mut total = 0;
+    for file in &source.files {
+        total += match source.format {
+            Format::Parquet => {
+                let df = LazyFrame::scan_parquet(
+                    PlRefPath::new(file.to_string_lossy().as_ref()),
+                    ScanArgsParquet::default(),
+                )
+                .and_then(|f| {
+                    f.select([len().cast(DataType::UInt64).alias("n")])
+                        .collect()
+                })
+                .map_err(|e| polars_file_error(source, file, &e))?;
+                df.column("n")
+                    .ok()
+                    .and_then(|c| c.u64().ok()?.get(0))
+                    .unwrap_or(0)
+            }
+            Format::Csv => estimated_csv_rows(file).map_err(|e| Error::io(file, e))?,
+        };
+    }
+    Ok(total)
+}
+
+fn estimated_csv_rows(path: &Path) -> std::io::Result<u64> {
+    const SAMPLE: usize = 4 << 20;
+    let size = std::fs::metadata(path)?.len();
+    let raw = CountingReader {
+        inner: std::fs::File::open(path)?,
+        bytes: 0,
+    };
+    let mut buffered = std::io::BufReader::new(raw);
+    let mut text = decompressed(&mut buffered)?;
+    let mut sample = vec![0u8; SAMPLE];
+    let mut filled = 0;
+    while filled < SAMPLE {
+        let n = text.read(&mut sample[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    drop(text);
+    let consumed = buffered.get_ref().bytes.max(1);
+    let lines = sample[..filled].iter().filter(|&&b| b == b'\n').count() as u64;
+    if filled < SAMPLE {
+        // The whole file was read: its lines, less the header.
+        return Ok(lines.saturating_sub(1));
+    }
+    let expanded = size as f64 * filled as f64 / consumed as f64;
+    Ok((expanded * lines.max(1) as f64 / filled as f64) as u64)
+}
+
+/// Passes bytes through and counts them.
+struct CountingReader<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
 /// Passes bytes through and hashes them.
 struct HashingReader<R> {
     inner: R,
@@ -945,4 +1019,45 @@ pub fn polars_input_error(source: &Source, err: &PolarsError) -> Error {
         &source.path,
         format!("{what} ({} table): {first}", source.table.name()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn csv_source(path: &Path) -> Source {
+        Source::new(TableKind::Applications, path).unwrap()
+    }
+
+    /// Small files are read whole (the count is exact); larger ones are
+    /// estimated from their first megabytes, compressed or not.
+    #[test]
+    fn csv_rows_are_estimated_from_a_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |i: usize| format!("A{i},V{},White British,ORG{:03}\n", i % 97, i % 13);
+        let text = |rows: usize| {
+            let mut t = String::from("application_id,vacancy_id,ethnicity,organisation\n");
+            (0..rows).for_each(|i| t.push_str(&line(i)));
+            t
+        };
+        let small = dir.path().join("small.csv");
+        std::fs::write(&small, text(1000)).unwrap();
+        assert_eq!(estimated_rows(&csv_source(&small)).unwrap(), 1000);
+
+        let rows = 300_000; // about 12 MB
+        let big = dir.path().join("big.csv");
+        std::fs::write(&big, text(rows)).unwrap();
+        let gz = dir.path().join("big.csv.gz");
+        let mut enc =
+            flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), Default::default());
+        enc.write_all(text(rows).as_bytes()).unwrap();
+        enc.finish().unwrap();
+        for path in [&big, &gz] {
+            let estimate = estimated_rows(&csv_source(path)).unwrap() as f64;
+            let error = (estimate - rows as f64).abs() / rows as f64;
+            assert!(error < 0.1, "{}: {estimate} for {rows}", path.display());
+        }
+    }
 }
