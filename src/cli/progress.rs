@@ -1,5 +1,5 @@
-//! A status line on standard error for long runs: what rung is doing and
-//! for how long. Shown only when standard error is a terminal, so logs,
+//! A status line on standard error for long runs: what rung is doing, the
+//! step it is on, the rows read so far, and for how long. Shown only when standard error is a terminal, so logs,
 //! pipes and tests see nothing of it.
 
 use std::io::{IsTerminal, Write};
@@ -28,7 +28,19 @@ impl Status {
                 while !stop.load(Ordering::Relaxed) {
                     let elapsed = started.elapsed();
                     if elapsed > Duration::from_millis(700) {
-                        let _ = write!(err, "\r\x1b[2K{message} {:.0}s", elapsed.as_secs_f64());
+                        let (step, rows) = rung::progress::snapshot();
+                        let mut doing = String::new();
+                        if !step.is_empty() {
+                            doing = format!(" {step}");
+                        }
+                        if rows > 0 {
+                            doing += &format!(" ({})", rung::progress::describe_rows(rows));
+                        }
+                        let _ = write!(
+                            err,
+                            "\r\x1b[2K{message}{doing} {:.0}s",
+                            elapsed.as_secs_f64()
+                        );
                         let _ = err.flush();
                         shown = true;
                     }

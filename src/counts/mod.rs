@@ -418,6 +418,7 @@ fn run_plan(
     mut queries: impl FnMut(&AppFrame, Slice) -> Vec<LazyFrame>,
 ) -> Result<(Vec<DataFrame>, FunnelCounts)> {
     let by: Vec<String> = keys.iter().filter(|k| *k != PANEL_TYPE).cloned().collect();
+    let mut retried = false;
     'plans: loop {
         let app = application_frame(dataset, profile, &by, &extras)?;
         let slices = if app.hashed {
@@ -430,12 +431,18 @@ fn run_plan(
         let mut parts: Vec<Vec<DataFrame>> = Vec::new();
         for index in 0..slices {
             let slice = Slice { index, of: slices };
+            crate::progress::step(match slices {
+                _ if retried => "counting again, exactly (an application id repeats)".into(),
+                1 => "counting".to_string(),
+                _ => format!("counting, slice {} of {slices}", index + 1),
+            });
             let part = app.slice(slice);
             let results = collect_all(queries(&part, slice), &sources, profile)?;
             if app.hashed && !hashed_slice_holds(&results[0], keys)? {
                 // A repeated applications row or a hash collision: count
                 // again, exactly.
                 extras.hashed = false;
+                retried = true;
                 continue 'plans;
             }
             parts.push(results);

@@ -29,6 +29,7 @@ pub(crate) fn stage_value_pass(
         .map(|id| col(*id).is_null())
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
+    crate::progress::step(format!("reading {column} values"));
     let counts = scan
         .frame
         .clone()

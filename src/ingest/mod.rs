@@ -597,7 +597,13 @@ fn scan_file(
         match schema.get(name) {
             Some(dtype) => {
                 check_text_like(file, name, dtype)?;
-                select.push(col(name).cast(DataType::String).alias(canonical));
+                let mut column = col(name).cast(DataType::String);
+                // One column per table counts the rows as they stream, for
+                // the status line.
+                if required.first() == Some(&canonical) {
+                    column = crate::progress::counted(column);
+                }
+                select.push(column.alias(canonical));
                 columns.insert(canonical.to_string());
             }
             None if hive.iter().any(|(k, _)| k == name) => {
