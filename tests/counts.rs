@@ -374,3 +374,61 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
         whole.applications_without_stage
     );
 }
+
+/// With scores in the dataset, `rung counts` writes their statistics beside
+/// the counts (`counts.scores.csv`), and the audit of the counts gives the
+/// same scoring section as the audit of the rows: histograms, comparisons
+/// and assessor flags, by either way of dating periods, in CSV and Parquet.
+#[test]
+fn score_statistics_travel_with_the_counts() {
+    let ds = Dataset::new();
+    for t in [
+        "applications.csv",
+        "stage_events.csv",
+        "panel_members.csv",
+        "scores.csv",
+    ] {
+        std::fs::copy(format!("{SAMPLE}/{t}"), ds.path().join(t)).unwrap();
+    }
+    let data = ds.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for (period_from, ext) in [("applied", "csv"), ("interview", "parquet")] {
+        let counts = out.path().join(format!("counts-{period_from}.{ext}"));
+        let o = run(&[
+            "counts",
+            data,
+            "--out",
+            counts.to_str().unwrap(),
+            "--period-from",
+            period_from,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let scores = out
+            .path()
+            .join(format!("counts-{period_from}.scores.{ext}"));
+        assert!(scores.is_file(), "no {}", scores.display());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("score statistics"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let rows = audit(&[data, "--period-from", period_from], &[]);
+        let counted = audit(&["--counts", counts.to_str().unwrap()], &[]);
+        assert!(rows["scoring"].is_object(), "{}", rows["scoring"]);
+        assert_eq!(rows["scoring"], counted["scoring"], "{period_from}");
+        // The funnel is the same too (panels are not carried: audit them
+        // from the rows).
+        assert_eq!(rows["transitions"], counted["transitions"]);
+        assert!(counted["panels"].is_null());
+        // The scores file is listed among the inputs, with its hash.
+        let inputs = counted["inputs"].as_array().unwrap();
+        assert!(
+            inputs.iter().any(|i| i["table"] == "scores"
+                && i["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!(".scores.{ext}"))),
+            "{inputs:?}"
+        );
+    }
+}

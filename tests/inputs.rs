@@ -204,3 +204,61 @@ fn unusable_many_file_inputs_are_clear_errors() {
         "{err}"
     );
 }
+
+/// A Parquet scores table whose scores are floating point (3.5 is a score
+/// some forms give) reads as the same scores written as text; an id stored
+/// as a float is still refused (7.0 is not the id "7").
+#[test]
+fn parquet_scores_may_be_fractional() {
+    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let ds = Dataset::new();
+    for t in ["applications.csv", "stage_events.csv", "panel_members.csv"] {
+        std::fs::copy(format!("{SAMPLE}/{t}"), ds.path().join(t)).unwrap();
+    }
+    let mut scores = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(format!("{SAMPLE}/scores.csv").into()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let as_float = scores
+        .column("score")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap();
+    scores.with_column(as_float).unwrap();
+    write_parquet(&ds.path().join("scores.parquet"), &mut scores);
+    let with_floats = audit(&[ds.path().to_str().unwrap()]);
+    let text = Dataset::new();
+    for t in [
+        "applications.csv",
+        "stage_events.csv",
+        "panel_members.csv",
+        "scores.csv",
+    ] {
+        std::fs::copy(format!("{SAMPLE}/{t}"), text.path().join(t)).unwrap();
+    }
+    let with_text = audit(&[text.path().to_str().unwrap()]);
+    assert!(with_text["scoring"].is_object());
+    assert_eq!(with_floats["scoring"], with_text["scoring"]);
+
+    let ids = scores
+        .column("application_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .len();
+    let mut bad = DataFrame::new_infer_height(vec![
+        Column::new("application_id".into(), vec![7.0f64; ids]),
+        scores.column("stage").unwrap().clone(),
+        scores.column("assessor_id").unwrap().clone(),
+        scores.column("score").unwrap().clone(),
+    ])
+    .unwrap();
+    write_parquet(&ds.path().join("scores.parquet"), &mut bad);
+    let err = run_error(&["audit", ds.path().to_str().unwrap()]);
+    assert!(
+        err.contains("has type f64; expected text, a category or a whole number"),
+        "{err}"
+    );
+}

@@ -4,7 +4,9 @@
 //!
 //! DuckDB comes from Python: these tests are ignored by a plain `cargo
 //! test` and run by `.ci/run`, which installs duckdb into a virtual
-//! environment and names its python in RUNG_PYTHON.
+//! environment and names its python in RUNG_PYTHON. The PostgreSQL tests
+//! need a server: `.ci/run` starts one from Debian's packages and names it
+//! in RUNG_PG.
 
 mod common;
 
@@ -157,4 +159,203 @@ fn unknown_stage_values_reach_the_audit() {
     );
     let err = run_error(&["audit", "--counts", out.to_str().unwrap()]);
     assert!(err.contains("unknown stage value: Phone screen"), "{err}");
+}
+
+/// Loads CSV files into tables of text columns (named by their headers) in
+/// a fresh schema of the PostgreSQL server RUNG_PG names (a libpq
+/// connection string), runs `query` there, and writes its result as CSV.
+fn postgres(tables: &[(&str, &Path)], query: &str, out: &Path) {
+    let conn = std::env::var("RUNG_PG")
+        .expect("RUNG_PG must name a PostgreSQL server, e.g. 'host=/tmp port=5432 user=postgres' (see .ci/run)");
+    let schema = format!(
+        "rung_test_{}_{}",
+        std::process::id(),
+        out.file_stem().unwrap().to_string_lossy().replace('-', "_")
+    );
+    let mut script = format!(
+        "\\set ON_ERROR_STOP on\nDROP SCHEMA IF EXISTS {schema} CASCADE;\nCREATE SCHEMA {schema};\nSET search_path = {schema};\n"
+    );
+    for (name, file) in tables {
+        let header = csv::Reader::from_path(file)
+            .unwrap()
+            .headers()
+            .unwrap()
+            .clone();
+        let columns: Vec<String> = header.iter().map(|h| format!("\"{h}\" text")).collect();
+        script += &format!("CREATE TABLE {name} ({});\n", columns.join(", "));
+        script += &format!(
+            "\\copy {name} FROM '{}' WITH (FORMAT csv, HEADER true)\n",
+            file.display()
+        );
+    }
+    // \copy takes one line; the query, over several, becomes a view.
+    script += &format!("CREATE VIEW counted AS\n{query};\n");
+    script += &format!(
+        "\\copy (SELECT * FROM counted) TO '{}' WITH (FORMAT csv, HEADER true)\n",
+        out.display()
+    );
+    script += &format!("DROP SCHEMA {schema} CASCADE;\n");
+    let script_file = out.with_extension("psql");
+    std::fs::write(&script_file, &script).unwrap();
+    let o = Command::new("psql")
+        .args([
+            conn.as_str(),
+            "-q",
+            "-X",
+            "-f",
+            script_file.to_str().unwrap(),
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        o.status.success(),
+        "psql failed:\n{}\n{script}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn rung_counts(data: &Path, by: &[&str], out: &Path) {
+    let mut args = vec![
+        "counts",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    for b in by {
+        args.extend(["--by", b]);
+    }
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The PostgreSQL dialect on a real server: generated data loaded as text
+/// tables gives exactly rung's counts, and the same audit.
+#[test]
+#[ignore = "needs a PostgreSQL server (RUNG_PG); run by .ci/run"]
+fn postgres_counts_equal_rungs_on_generated_data() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    generate_funnel(&data, 20000, "csv");
+    let query = {
+        let o = run(&[
+            "sql",
+            "--dialect",
+            "postgres",
+            "--applications",
+            "applications",
+            "--stage-events",
+            "stage_events",
+            "--by",
+            "organisation",
+            "--by",
+            "agency",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let from_postgres = work.path().join("postgres.csv");
+    postgres(
+        &[
+            ("applications", &data.join("applications.csv")),
+            ("stage_events", &data.join("stage_events.csv")),
+        ],
+        &query,
+        &from_postgres,
+    );
+    let from_rung = work.path().join("rung.csv");
+    rung_counts(&data, &["organisation", "agency"], &from_rung);
+    let (p, r) = (sorted_rows(&from_postgres), sorted_rows(&from_rung));
+    assert!(r.len() > 100, "a real table of counts");
+    assert_eq!(p, r);
+    let audit = |source: &[&str]| {
+        let mut a = vec!["audit"];
+        a.extend_from_slice(source);
+        a.extend(["--format", "json", "--generated-at", STAMP]);
+        a.extend(["--by", "organisation", "--by", "agency"]);
+        without_provenance(run_json(&a))
+    };
+    assert_eq!(
+        audit(&["--counts", from_postgres.to_str().unwrap()]),
+        audit(&[data.to_str().unwrap()])
+    );
+}
+
+/// The loose stage matching (case, runs of spaces, `_` and `-`) of the
+/// ladder's names and a profile's values, rows without an id, events for
+/// unknown applications and a repeated event, in PostgreSQL's regular
+/// expressions: the same counts as rung's.
+#[test]
+#[ignore = "needs a PostgreSQL server (RUNG_PG); run by .ci/run"]
+fn postgres_matches_stage_values_as_rung_does() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity,organisation\n\
+         A1,V1,Indian,ORG1\nA2,V1,White British,ORG1\nA3,V2,,ORG2\n,V2,Chinese,ORG2\nA4,V2,African,\n",
+    );
+    ds.write(
+        "stage_events.csv",
+        "application_id,stage\nA1,applied\nA1, SHORTLISTED \nA1,shortlisted\nA2,Invited_to-Interview\n\
+         A3,conditional  offer\nA3, OFFERED\nA4,APPOINTED\nA9,appointed\n,interviewed\nA2,Withdrawn\n",
+    );
+    let profile = ds.path().join("profile.toml");
+    std::fs::write(
+        &profile,
+        "[stage_values]\n\"Invited to interview\" = \"interviewed\"\n\"Conditional offer\" = \"offered\"\n\"withdrawn\" = \"ignore\"\n",
+    )
+    .unwrap();
+    let profile = profile.to_str().unwrap();
+    let query = {
+        let o = run(&[
+            "sql",
+            "--dialect",
+            "postgres",
+            "--applications",
+            "applications",
+            "--stage-events",
+            "stage_events",
+            "--by",
+            "organisation",
+            "--profile",
+            profile,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let from_postgres = ds.path().join("postgres-loose.csv");
+    postgres(
+        &[
+            ("applications", &ds.path().join("applications.csv")),
+            ("stage_events", &ds.path().join("stage_events.csv")),
+        ],
+        &query,
+        &from_postgres,
+    );
+    let from_rung = ds.path().join("rung-loose.csv");
+    let o = run(&[
+        "counts",
+        ds.path().to_str().unwrap(),
+        "--by",
+        "organisation",
+        "--profile",
+        profile,
+        "--out",
+        from_rung.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = sorted_rows(&from_postgres);
+    assert_eq!(rows, sorted_rows(&from_rung));
+    // A1 reached shortlisted, A2 interviewed, A3 offered, whatever the
+    // spelling.
+    for (label, stage) in [
+        ("Indian", "shortlisted"),
+        ("White British", "interviewed"),
+        ("", "offered"),
+    ] {
+        assert!(
+            rows.iter()
+                .any(|r| r[1] == label && r[2] == stage && r[3] == "1"),
+            "{label} {stage}: {rows:?}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! `rung counts`: runs the counting pass alone and writes its result — the
-//! sufficient statistics of the funnel audit — as a small CSV or Parquet
-//! table that `rung audit --counts` reads. Count a national extract once,
+//! sufficient statistics of the funnel audit, and of the score measures
+//! when the dataset has scores — as small CSV or Parquet tables that `rung
+//! audit --counts` reads. Count a national extract once,
 //! then audit it as often as needed (other groupings, references,
 //! directions) in a fraction of a second. See docs/scale.md.
 
@@ -9,8 +10,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::DatasetArgs;
-use rung::counts;
+use rung::counts::{self, CountRequest, Counts, PeriodFrom};
 use rung::error::Result;
+use rung::ingest::TableKind;
 
 /// Flags of `rung counts`.
 #[derive(Debug, Args)]
@@ -21,16 +23,22 @@ pub struct CountsArgs {
     /// of the counts can break down by any of these.
     #[arg(long = "by", value_name = "COLUMN")]
     by: Vec<String>,
-    /// Where to write the counts: a .csv or .parquet file.
+    /// Where to write the counts: a .csv or .parquet file. When the dataset
+    /// has scores, their statistics go beside it (counts.scores.parquet).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Date scores by the application's applied_on (applied) or by the date
+    /// it entered the scored stage (interview); the audit of the counts
+    /// keeps this choice.
+    #[arg(long, value_enum, default_value_t = PeriodFrom::Applied)]
+    period_from: PeriodFrom,
 }
 
 impl CountsArgs {
     /// Counts and writes the table; the row accounting goes to standard
     /// error, so nothing is excluded in silence.
     pub fn run(self) -> Result<()> {
-        let (dataset, profile, _) = self.dataset.resolve()?;
+        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let memory = self.dataset.memory_budget()?;
         let by: Vec<String> = self
             .by
@@ -48,11 +56,35 @@ impl CountsArgs {
             dataset.describe(),
             super::progress::describe_size(dataset.files())
         ));
+        let with_scores = dataset.get(TableKind::Scores).is_some();
         let counted = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
-            counts::count_funnel(&dataset, &profile, &by, memory)
+            if with_scores {
+                // Scores are counted as the audit counts them: assessors
+                // off the vacancy's panel are excluded, so panels are read
+                // too (their composition is not written).
+                counts::count(
+                    &dataset,
+                    &profile,
+                    &CountRequest {
+                        by: &by,
+                        taxonomy: &taxonomy,
+                        panels: true,
+                        scores: true,
+                        period_from: self.period_from,
+                        memory,
+                    },
+                )
+            } else {
+                counts::count_funnel(&dataset, &profile, &by, memory).map(|funnel| Counts {
+                    funnel,
+                    panels: None,
+                    scores: None,
+                })
+            }
         });
         drop(status);
-        let (funnel, _) = counted?;
+        let (all, _) = counted?;
+        let funnel = all.funnel.without_key(counts::PANEL_TYPE);
         counts::file::write(&funnel, &self.out)?;
         eprintln!(
             "rung: {} applications in {} cells written to {}",
@@ -60,7 +92,18 @@ impl CountsArgs {
             funnel.cells.len(),
             self.out.display()
         );
-        for t in &funnel.tables {
+        let mut tables = funnel.tables.clone();
+        if let Some(scores) = &all.scores {
+            let path = counts::file::scores_path(&self.out);
+            counts::file::write_scores(scores, &funnel.ladder, &path)?;
+            eprintln!(
+                "rung: score statistics ({} assessor scores) written to {}",
+                scores.assessor_level.iter().map(|c| c.n).sum::<u64>(),
+                path.display()
+            );
+            tables.push(scores.account.clone());
+        }
+        for t in &tables {
             let reasons: Vec<String> = t
                 .excluded
                 .iter()

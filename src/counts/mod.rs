@@ -50,6 +50,9 @@ pub struct FunnelCell {
     pub applications: u64,
 }
 
+/// A cell's breakdown values, raw label and reached rank.
+pub(crate) type CellKey = (Vec<Option<String>>, Option<String>, u8);
+
 /// Applications that stopped at one stage, by label and raw exit value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExitCell {
@@ -139,6 +142,30 @@ impl FunnelCounts {
         self.cells.iter().map(|c| c.applications).sum()
     }
 
+    /// The same counts without one breakdown key (cells that differ only
+    /// in it added together); unchanged when `key` is not a breakdown.
+    pub fn without_key(mut self, key: &str) -> FunnelCounts {
+        let Some(i) = self.by.iter().position(|b| b == key) else {
+            return self;
+        };
+        self.by.remove(i);
+        let mut merged: BTreeMap<CellKey, u64> = BTreeMap::new();
+        for mut c in self.cells {
+            c.keys.remove(i);
+            *merged.entry((c.keys, c.label, c.reached)).or_default() += c.applications;
+        }
+        self.cells = merged
+            .into_iter()
+            .map(|((keys, label, reached), applications)| FunnelCell {
+                keys,
+                label,
+                reached,
+                applications,
+            })
+            .collect();
+        self
+    }
+
     /// Applications per raw label.
     pub fn label_totals(&self) -> BTreeMap<Option<String>, u64> {
         let mut out = BTreeMap::new();
@@ -187,10 +214,15 @@ pub const PANEL_TYPE: &str = "panel_type";
 /// funnel, vacancies and scores together in one streaming run.
 pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Result<Counts> {
     if let Some(source) = dataset.counts_source() {
+        let funnel = file::read(source, profile, request.by)?;
+        let scores = match dataset.get(TableKind::Scores) {
+            Some(s) if request.scores => Some(file::read_scores(s, &funnel.ladder)?),
+            _ => None,
+        };
         return Ok(Counts {
-            funnel: file::read(source, profile, request.by)?,
+            funnel,
             panels: None,
-            scores: None,
+            scores,
         });
     }
     let stage_map = profile

@@ -249,10 +249,17 @@ impl Dataset {
     }
 
     /// A counts file (`rung audit --counts FILE`) as a dataset.
+    ///
+    /// Score statistics written beside it (`counts.scores.parquet` for
+    /// `counts.parquet`, see [`crate::counts::file::scores_path`]) come
+    /// with it, as its scores table.
     pub fn counts(path: &Path) -> Result<Dataset> {
-        Ok(Dataset {
-            sources: vec![Source::new(TableKind::Counts, path)?],
-        })
+        let mut sources = vec![Source::new(TableKind::Counts, path)?];
+        let scores = crate::counts::file::scores_path(path);
+        if scores.is_file() {
+            sources.push(Source::new(TableKind::Scores, &scores)?);
+        }
+        Ok(Dataset { sources })
     }
 
     /// The counts file, when the dataset is one.
@@ -596,7 +603,7 @@ fn scan_file(
         let name = profile.source_column(table, canonical);
         match schema.get(name) {
             Some(dtype) => {
-                check_text_like(file, name, dtype)?;
+                check_text_like(file, name, canonical, dtype)?;
                 let mut column = col(name).cast(DataType::String);
                 // One column per table counts the rows as they stream, for
                 // the status line.
@@ -724,24 +731,29 @@ pub fn empty_rows(source: &Source, profile: &Profile, id: &str) -> Result<u64> {
 /// Columns rung reads as text: strings, categoricals and whole numbers
 /// (ids and NHS codes are sometimes stored as integers). Anything else is
 /// a sign the wrong column was mapped.
-fn check_text_like(file: &Path, name: &str, dtype: &DataType) -> Result<()> {
-    let ok = matches!(
-        dtype,
-        DataType::String
-            | DataType::Categorical(..)
-            | DataType::Enum(..)
-            | DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64
-            | DataType::Date
-            | DataType::Datetime(..)
-            | DataType::Null
-    );
+fn check_text_like(file: &Path, name: &str, canonical: &str, dtype: &DataType) -> Result<()> {
+    // Measurements may be fractional (a score of 3.5, a counts file's sums);
+    // ids and labels may not, or 7 would read as "7.0".
+    let measured = matches!(canonical, "score" | "sum" | "sum_sq")
+        && matches!(dtype, DataType::Float32 | DataType::Float64);
+    let ok = measured
+        || matches!(
+            dtype,
+            DataType::String
+                | DataType::Categorical(..)
+                | DataType::Enum(..)
+                | DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::UInt64
+                | DataType::Date
+                | DataType::Datetime(..)
+                | DataType::Null
+        );
     if ok {
         Ok(())
     } else {
