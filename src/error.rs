@@ -120,6 +120,14 @@ impl Error {
         self
     }
 
+    /// The line named, if any.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Error::User(u) => u.line,
+            Error::Internal(_) => None,
+        }
+    }
+
     /// The hint, if any.
     pub fn hint(&self) -> Option<&str> {
         match self {

@@ -7,6 +7,7 @@
 //! nothing of statistics.
 
 pub mod benchmark;
+mod line_check;
 pub mod policy;
 pub mod profile;
 
@@ -826,29 +827,7 @@ fn fingerprint_file(path: &Path, format: Format, delimiter: u8, hasher: Sha256) 
     if format == Format::Csv {
         let text =
             decompressed(std::io::BufReader::new(&mut hashing)).map_err(|e| Error::io(path, e))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(true)
-            .flexible(false)
-            .from_reader(text);
-        let mut record = csv::ByteRecord::new();
-        // The header is checked for UTF-8 too.
-        reader.byte_headers().map_err(|e| csv_error(path, e))?;
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {
-                    if record
-                        .iter()
-                        .any(|field| std::str::from_utf8(field).is_err())
-                    {
-                        let line = record.position().map_or(0, |p| p.line());
-                        return Err(not_utf8(path).with_line(line));
-                    }
-                }
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(path, e)),
-            }
-        }
+        line_check::check(text, delimiter, path)?;
     }
     // Whatever the CSV reader left unread (nothing, normally) still counts.
     std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
