@@ -13,11 +13,7 @@ const STAMP: &str = "2026-01-01T00:00:00Z";
 /// The sample's applications and stage events (no panels or scores: the
 /// counts file carries the funnel only).
 fn funnel_only() -> Dataset {
-    let ds = Dataset::new();
-    for t in ["applications.csv", "stage_events.csv"] {
-        std::fs::copy(format!("{SAMPLE}/{t}"), ds.path().join(t)).unwrap();
-    }
-    ds
+    Dataset::sample(&["applications.csv", "stage_events.csv"])
 }
 
 fn count(dataset: &str, by: &[&str], out: &str) {
@@ -381,15 +377,12 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
 /// and assessor flags, by either way of dating periods, in CSV and Parquet.
 #[test]
 fn score_statistics_travel_with_the_counts() {
-    let ds = Dataset::new();
-    for t in [
+    let ds = Dataset::sample(&[
         "applications.csv",
         "stage_events.csv",
         "panel_members.csv",
         "scores.csv",
-    ] {
-        std::fs::copy(format!("{SAMPLE}/{t}"), ds.path().join(t)).unwrap();
-    }
+    ]);
     let data = ds.path().to_str().unwrap();
     let out = tempfile::tempdir().unwrap();
     for (period_from, ext) in [("applied", "csv"), ("interview", "parquet")] {

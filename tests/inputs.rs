@@ -211,10 +211,7 @@ fn unusable_many_file_inputs_are_clear_errors() {
 #[test]
 fn parquet_scores_may_be_fractional() {
     const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
-    let ds = Dataset::new();
-    for t in ["applications.csv", "stage_events.csv", "panel_members.csv"] {
-        std::fs::copy(format!("{SAMPLE}/{t}"), ds.path().join(t)).unwrap();
-    }
+    let ds = Dataset::sample(&["applications.csv", "stage_events.csv", "panel_members.csv"]);
     let mut scores = CsvReadOptions::default()
         .with_infer_schema_length(Some(0))
         .try_into_reader_with_file_path(Some(format!("{SAMPLE}/scores.csv").into()))
@@ -229,15 +226,12 @@ fn parquet_scores_may_be_fractional() {
     scores.with_column(as_float).unwrap();
     write_parquet(&ds.path().join("scores.parquet"), &mut scores);
     let with_floats = audit(&[ds.path().to_str().unwrap()]);
-    let text = Dataset::new();
-    for t in [
+    let text = Dataset::sample(&[
         "applications.csv",
         "stage_events.csv",
         "panel_members.csv",
         "scores.csv",
-    ] {
-        std::fs::copy(format!("{SAMPLE}/{t}"), text.path().join(t)).unwrap();
-    }
+    ]);
     let with_text = audit(&[text.path().to_str().unwrap()]);
     assert!(with_text["scoring"].is_object());
     assert_eq!(with_floats["scoring"], with_text["scoring"]);

@@ -44,11 +44,24 @@ fn duckdb(sql: &str, out: &Path) {
 }
 
 fn sql(args: &[&str]) -> String {
-    let mut all = vec!["sql", "--dialect", "duckdb"];
+    sql_in("duckdb", args)
+}
+
+fn sql_in(dialect: &str, args: &[&str]) -> String {
+    let mut all = vec!["sql", "--dialect", dialect];
     all.extend_from_slice(args);
     let o = run(&all);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
+}
+
+/// The audit of rows or counts (`--counts FILE`), provenance aside.
+fn audit(source: &[&str], by: &[&str]) -> serde_json::Value {
+    let mut a = vec!["audit"];
+    a.extend_from_slice(source);
+    a.extend(["--format", "json", "--generated-at", STAMP]);
+    a.extend(by);
+    without_provenance(run_json(&a))
 }
 
 fn sorted_rows(path: &Path) -> Vec<Vec<String>> {
@@ -74,31 +87,14 @@ fn duckdb_counts_equal_rungs_on_generated_data() {
     duckdb(&sql(&args), &from_duckdb);
 
     let from_rung = work.path().join("rung.csv");
-    let o = run(&[
-        "counts",
-        data.to_str().unwrap(),
-        "--by",
-        "organisation",
-        "--by",
-        "agency",
-        "--out",
-        from_rung.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    rung_counts(&data, &by, &from_rung);
     let (d, r) = (sorted_rows(&from_duckdb), sorted_rows(&from_rung));
     assert!(r.len() > 100, "a real table of counts");
     assert_eq!(d, r);
 
-    let audit = |source: &[&str]| {
-        let mut a = vec!["audit"];
-        a.extend_from_slice(source);
-        a.extend(["--format", "json", "--generated-at", STAMP]);
-        a.extend(by);
-        without_provenance(run_json(&a))
-    };
     assert_eq!(
-        audit(&["--counts", from_duckdb.to_str().unwrap()]),
-        audit(&[data.to_str().unwrap()])
+        audit(&["--counts", from_duckdb.to_str().unwrap()], &by),
+        audit(&[data.to_str().unwrap()], &by)
     );
 }
 
@@ -115,17 +111,11 @@ fn duckdb_counts_equal_rungs_through_a_profile() {
         &from_duckdb,
     );
     let from_rung = work.path().join("rung.csv");
-    let o = run(&[
-        "counts",
-        fixture,
-        "--profile",
-        "greenhouse",
-        "--by",
-        "organisation",
-        "--out",
-        from_rung.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    rung_counts(
+        Path::new(fixture),
+        &["--profile", "greenhouse", "--by", "organisation"],
+        &from_rung,
+    );
     assert_eq!(sorted_rows(&from_duckdb), sorted_rows(&from_rung));
 }
 
@@ -214,16 +204,15 @@ fn postgres(tables: &[(&str, &Path)], query: &str, out: &Path) {
     );
 }
 
-fn rung_counts(data: &Path, by: &[&str], out: &Path) {
+/// `rung counts DATA --out OUT OPTIONS…`.
+fn rung_counts(data: &Path, options: &[&str], out: &Path) {
     let mut args = vec![
         "counts",
         data.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ];
-    for b in by {
-        args.extend(["--by", b]);
-    }
+    args.extend_from_slice(options);
     let o = run(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
@@ -236,23 +225,15 @@ fn postgres_counts_equal_rungs_on_generated_data() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     generate_funnel(&data, 20000, "csv");
-    let query = {
-        let o = run(&[
-            "sql",
-            "--dialect",
-            "postgres",
-            "--applications",
-            "applications",
-            "--stage-events",
-            "stage_events",
-            "--by",
-            "organisation",
-            "--by",
-            "agency",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let by = ["--by", "organisation", "--by", "agency"];
+    let mut args = vec![
+        "--applications",
+        "applications",
+        "--stage-events",
+        "stage_events",
+    ];
+    args.extend(by);
+    let query = sql_in("postgres", &args);
     let from_postgres = work.path().join("postgres.csv");
     postgres(
         &[
@@ -263,20 +244,13 @@ fn postgres_counts_equal_rungs_on_generated_data() {
         &from_postgres,
     );
     let from_rung = work.path().join("rung.csv");
-    rung_counts(&data, &["organisation", "agency"], &from_rung);
+    rung_counts(&data, &by, &from_rung);
     let (p, r) = (sorted_rows(&from_postgres), sorted_rows(&from_rung));
     assert!(r.len() > 100, "a real table of counts");
     assert_eq!(p, r);
-    let audit = |source: &[&str]| {
-        let mut a = vec!["audit"];
-        a.extend_from_slice(source);
-        a.extend(["--format", "json", "--generated-at", STAMP]);
-        a.extend(["--by", "organisation", "--by", "agency"]);
-        without_provenance(run_json(&a))
-    };
     assert_eq!(
-        audit(&["--counts", from_postgres.to_str().unwrap()]),
-        audit(&[data.to_str().unwrap()])
+        audit(&["--counts", from_postgres.to_str().unwrap()], &by),
+        audit(&[data.to_str().unwrap()], &by)
     );
 }
 
@@ -305,23 +279,15 @@ fn postgres_matches_stage_values_as_rung_does() {
     )
     .unwrap();
     let profile = profile.to_str().unwrap();
-    let query = {
-        let o = run(&[
-            "sql",
-            "--dialect",
-            "postgres",
-            "--applications",
-            "applications",
-            "--stage-events",
-            "stage_events",
-            "--by",
-            "organisation",
-            "--profile",
-            profile,
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let options = ["--by", "organisation", "--profile", profile];
+    let mut args = vec![
+        "--applications",
+        "applications",
+        "--stage-events",
+        "stage_events",
+    ];
+    args.extend(options);
+    let query = sql_in("postgres", &args);
     let from_postgres = ds.path().join("postgres-loose.csv");
     postgres(
         &[
@@ -332,17 +298,7 @@ fn postgres_matches_stage_values_as_rung_does() {
         &from_postgres,
     );
     let from_rung = ds.path().join("rung-loose.csv");
-    let o = run(&[
-        "counts",
-        ds.path().to_str().unwrap(),
-        "--by",
-        "organisation",
-        "--profile",
-        profile,
-        "--out",
-        from_rung.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    rung_counts(ds.path(), &options, &from_rung);
     let rows = sorted_rows(&from_postgres);
     assert_eq!(rows, sorted_rows(&from_rung));
     // A1 reached shortlisted, A2 interviewed, A3 offered, whatever the

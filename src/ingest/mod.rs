@@ -818,11 +818,16 @@ pub fn fingerprint(source: &Source, delimiter: u8) -> Result<String> {
 
 /// Feeds one file's bytes (as stored, compressed or not) to the hasher,
 /// line-checking its CSV text on the way.
-fn fingerprint_file(path: &Path, format: Format, delimiter: u8, hasher: Sha256) -> Result<Sha256> {
+fn fingerprint_file(
+    path: &Path,
+    format: Format,
+    delimiter: u8,
+    mut hasher: Sha256,
+) -> Result<Sha256> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hashing = HashingReader {
+    let mut hashing = Tap {
         inner: std::io::BufReader::with_capacity(1 << 20, file),
-        hasher,
+        seen: |bytes: &[u8]| hasher.update(bytes),
     };
     if format == Format::Csv {
         let text =
@@ -831,7 +836,8 @@ fn fingerprint_file(path: &Path, format: Format, delimiter: u8, hasher: Sha256) 
     }
     // Whatever the CSV reader left unread (nothing, normally) still counts.
     std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-    Ok(hashing.hasher)
+    drop(hashing);
+    Ok(hasher)
 }
 
 /// A reader of text that may be gzip or zstd compressed, told by its first
@@ -907,9 +913,10 @@ pub fn estimated_rows(source: &Source) -> Result<u64> {
 fn estimated_csv_rows(path: &Path) -> std::io::Result<u64> {
     const SAMPLE: usize = 4 << 20;
     let size = std::fs::metadata(path)?.len();
-    let raw = CountingReader {
+    let mut consumed = 0u64;
+    let raw = Tap {
         inner: std::fs::File::open(path)?,
-        bytes: 0,
+        seen: |bytes: &[u8]| consumed += bytes.len() as u64,
     };
     let mut buffered = std::io::BufReader::new(raw);
     let mut text = decompressed(&mut buffered)?;
@@ -923,7 +930,8 @@ fn estimated_csv_rows(path: &Path) -> std::io::Result<u64> {
         filled += n;
     }
     drop(text);
-    let consumed = buffered.get_ref().bytes.max(1);
+    drop(buffered);
+    let consumed = consumed.max(1);
     let lines = sample[..filled].iter().filter(|&&b| b == b'\n').count() as u64;
     if filled < SAMPLE {
         // The whole file was read: its lines, less the header.
@@ -933,30 +941,17 @@ fn estimated_csv_rows(path: &Path) -> std::io::Result<u64> {
     Ok((expanded * lines.max(1) as f64 / filled as f64) as u64)
 }
 
-/// Passes bytes through and counts them.
-struct CountingReader<R> {
+/// Passes bytes through, showing each run read to `seen` (to hash them,
+/// or count them).
+struct Tap<R, F> {
     inner: R,
-    bytes: u64,
+    seen: F,
 }
 
-impl<R: Read> Read for CountingReader<R> {
+impl<R: Read, F: FnMut(&[u8])> Read for Tap<R, F> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-/// Passes bytes through and hashes them.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        (self.seen)(&buf[..n]);
         Ok(n)
     }
 }

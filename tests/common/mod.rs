@@ -19,6 +19,17 @@ impl Dataset {
         }
     }
 
+    /// A dataset of some of the bundled sample's tables
+    /// (sample-data/quarterly), copied.
+    pub fn sample(tables: &[&str]) -> Dataset {
+        let ds = Dataset::new();
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+        for t in tables {
+            std::fs::copy(format!("{sample}/{t}"), ds.path().join(t)).unwrap();
+        }
+        ds
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
