@@ -54,12 +54,6 @@ fn scored_dataset() -> Dataset {
     ds
 }
 
-fn audit(ds: &Dataset, extra: &[&str]) -> Value {
-    let mut args = vec!["audit", ds.path().to_str().unwrap(), "--format", "json"];
-    args.extend_from_slice(extra);
-    run_json(&args)
-}
-
 fn table<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["data_quality"]["tables"]
         .as_array()
@@ -72,7 +66,7 @@ fn table<'a>(doc: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn score_gap_matches_scipy_and_exclusions_are_counted() {
     let ds = scored_dataset();
-    let doc = audit(&ds, &[]);
+    let doc = ds.audit(&[]);
     let s = &doc["scoring"];
     assert_eq!(s["stage"], "interviewed");
     let cmp = s["comparisons"]
@@ -129,7 +123,7 @@ fn score_gap_matches_scipy_and_exclusions_are_counted() {
 #[test]
 fn ll144_scoring_rate_by_hand() {
     let ds = scored_dataset();
-    let doc = audit(&ds, &[]);
+    let doc = ds.audit(&[]);
     let ll = &doc["scoring"]["ll144"];
     // All 21 scores: median 6. Above 6: X has 7, 8 (2 of 10); Y has
     // 7, 7, 8, 8, 9, 7 (6 of 11).
@@ -172,7 +166,7 @@ fn profile_maps_text_ratings_and_drops_no_decision() {
         "p.toml",
         "[score_values]\nstrong_yes = 4\nno_decision = \"ignore\"\n",
     );
-    let doc = audit(&ds, &["--profile", profile.to_str().unwrap()]);
+    let doc = ds.audit(&["--profile", profile.to_str().unwrap()]);
     let account = table(&doc, "scores");
     assert!(
         account["excluded"]
@@ -273,7 +267,7 @@ fn panel_dataset() -> Dataset {
 #[test]
 fn panel_composition_and_outcomes_by_panel_type() {
     let ds = panel_dataset();
-    let doc = audit(&ds, &["--by", "organisation"]);
+    let doc = ds.audit(&["--by", "organisation"]);
     let p = &doc["panels"];
     assert_eq!(p["panel_stage"], "interviewed");
     assert_eq!(u(&p["vacancies"]), 5);
@@ -380,7 +374,7 @@ fn panel_policy_compliance() {
         "policy.toml",
         "name = \"Senior panels\"\n[[rule]]\nname = \"Band 8a and above\"\nfrom_grade = \"Band 8a\"\nmin_members = 3\nmin_focal = 1\nmin_women = 2\n",
     );
-    let doc = audit(&ds, &["--panel-policy", policy.to_str().unwrap()]);
+    let doc = ds.audit(&["--panel-policy", policy.to_str().unwrap()]);
     let pol = &doc["panels"]["policy"];
     // Covered: V1 (8a), V3 (8b), V5 (9). V1 complies; V3 has no focal
     // member, one woman... fails; V5 has two members and no women.
@@ -466,7 +460,7 @@ fn a_biased_assessor_is_flagged_with_the_right_differential() {
         "panel_members.csv",
         &csv("vacancy_id,stage,member_id,member_ethnicity", &panels),
     );
-    let doc = audit(&ds, &[]);
+    let doc = ds.audit(&[]);
     let checks = doc["scoring"]["assessors"].as_array().unwrap();
     let s1_check = checks.iter().find(|a| a["assessor_id"] == "S1").unwrap();
     // Welch by hand.
@@ -614,13 +608,13 @@ fn drift_periods_from_applied_or_interview_dates() {
             })
             .collect()
     };
-    let applied = audit(&ds, &[]);
+    let applied = ds.audit(&[]);
     assert_eq!(
         periods(&applied),
         [("2025Q1".to_string(), 6, 6), ("2025Q2".to_string(), 6, 5)]
     );
     assert_eq!(applied["scoring"]["drift"]["undated"], 1);
-    let interview = audit(&ds, &["--period-from", "interview"]);
+    let interview = ds.audit(&["--period-from", "interview"]);
     assert_eq!(
         periods(&interview),
         [("2025Q2".to_string(), 6, 6), ("2025Q3".to_string(), 6, 6)]
@@ -650,7 +644,7 @@ fn breakdown_by_vacancy_beside_panels() {
 /// HR staff file joined on member_id instead of the panel file.
 #[test]
 fn panel_ethnicity_from_a_staff_file_gives_the_same_panels() {
-    let direct = audit(&panel_dataset(), &["--by", "organisation"]);
+    let direct = panel_dataset().audit(&["--by", "organisation"]);
     let ds = panel_dataset();
     // The panel file's own values: blank, except M11 (no HR record: its own
     // value is used) and M4 (HR's record wins over a wrong value here).
@@ -688,7 +682,7 @@ fn panel_ethnicity_from_a_staff_file_gives_the_same_panels() {
          ,Indian,Female,Nursing\n\
          M99,Chinese,Male,Pharmacy\n",
     );
-    let joined = audit(&ds, &["--by", "organisation"]);
+    let joined = ds.audit(&["--by", "organisation"]);
     let mut panels = joined["panels"].clone();
     assert_eq!(panels["members_not_in_staff"], 1, "M11");
     panels
@@ -740,7 +734,7 @@ fn member_ethnicity_column_is_needed_only_without_a_staff_file() {
         "staff.csv",
         "member_id,member_ethnicity\nM1,White British\nM2,Black African\n",
     );
-    let doc = audit(&ds, &[]);
+    let doc = ds.audit(&[]);
     assert_eq!(
         doc["panels"]["members_by_group"],
         json!({"BME": 1, "White": 1})

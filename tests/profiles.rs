@@ -121,14 +121,7 @@ fn a_profile_ladder_for_executive_search() {
         "search.toml",
         "ladder = [\"longlist\", \"shortlist\", \"client_interview\", \"offer\", \"placed\"]\n",
     );
-    let doc = run_json(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let doc = ds.audit(&["--profile", profile.to_str().unwrap()]);
     let t = transition(&doc, "longlist", "shortlist", &json!({}));
     assert_eq!(
         (
@@ -234,14 +227,7 @@ fn exit_values_from_a_profile_and_unknown_ones_listed() {
         "profile.toml",
         "[exit_values]\n\"No longer interested\" = \"withdrawn\"\n",
     );
-    let doc = run_json(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let doc = ds.audit(&["--profile", profile.to_str().unwrap()]);
     let exits = &doc["exits"];
     let white = exits["rows"]
         .as_array()
@@ -296,15 +282,7 @@ fn exit_values_from_a_profile_and_unknown_ones_listed() {
     assert!(text.contains("Rejected and withdrawn"), "{text}");
     assert!(text.contains("'Timing' (1)"), "{text}");
 
-    let published = run_json(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-        "--format",
-        "json",
-        "--publish",
-    ]);
+    let published = ds.audit(&["--profile", profile.to_str().unwrap(), "--publish"]);
     assert!(published.get("exits").is_none());
     assert!(
         published["publication"]["withheld"]

@@ -30,6 +30,13 @@ impl Dataset {
         ds
     }
 
+    /// `rung audit` of this dataset as JSON, with extra flags.
+    pub fn audit(&self, extra: &[&str]) -> Value {
+        let mut args = vec!["audit", self.path().to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        run_json(&args)
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
