@@ -94,7 +94,7 @@ impl CountsArgs {
         );
         let mut tables = funnel.tables.clone();
         if let Some(scores) = &all.scores {
-            let path = counts::file::scores_path(&self.out);
+            let path = rung::ingest::scores_path(&self.out);
             counts::file::write_scores(scores, &funnel.ladder, &path)?;
             eprintln!(
                 "rung: score statistics ({} assessor scores) written to {}",

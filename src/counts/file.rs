@@ -13,7 +13,7 @@
 //!   applicants who reached it. The audit's ladder is then those stages.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 
@@ -258,20 +258,6 @@ fn write_frame(columns: Vec<Column>, path: &Path, format: Format) -> Result<()> 
         Format::Parquet => ParquetWriter::new(file).finish(&mut df).map(|_| ()),
     };
     written.map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
-}
-
-/// Where the score statistics of a counts file go: beside it, with
-/// `.scores` before the extension (`counts.parquet` → `counts.scores.parquet`).
-pub fn scores_path(path: &Path) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!("{stem}.scores.{ext}"))
 }
 
 /// The score statistics file's record kinds.

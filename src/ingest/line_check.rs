@@ -15,6 +15,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::not_utf8;
 use crate::error::{Error, Result};
 
 /// Where the scanner is within a record.
@@ -224,10 +225,6 @@ fn ragged(path: &Path, r: Ragged) -> Error {
         ),
     )
     .with_line(r.line)
-}
-
-fn not_utf8(path: &Path) -> Error {
-    super::not_utf8(path)
 }
 
 #[cfg(test)]

@@ -252,11 +252,11 @@ impl Dataset {
     /// A counts file (`rung audit --counts FILE`) as a dataset.
     ///
     /// Score statistics written beside it (`counts.scores.parquet` for
-    /// `counts.parquet`, see [`crate::counts::file::scores_path`]) come
+    /// `counts.parquet`, see [`scores_path`]) come
     /// with it, as its scores table.
     pub fn counts(path: &Path) -> Result<Dataset> {
         let mut sources = vec![Source::new(TableKind::Counts, path)?];
-        let scores = crate::counts::file::scores_path(path);
+        let scores = scores_path(path);
         if scores.is_file() {
             sources.push(Source::new(TableKind::Scores, &scores)?);
         }
@@ -267,6 +267,20 @@ impl Dataset {
     pub fn counts_source(&self) -> Option<&Source> {
         self.get(TableKind::Counts)
     }
+}
+
+/// Where the score statistics of a counts file go: beside it, with
+/// `.scores` before the extension (`counts.parquet` → `counts.scores.parquet`).
+pub fn scores_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}.scores.{ext}"))
 }
 
 impl Source {
