@@ -288,6 +288,11 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
     let by = spec.by_columns();
     let current = count_one(spec, &spec.dataset, &by, true)?;
     no_usable_rows(&spec.dataset, &current.0)?;
+    quality::refuse_unmapped(
+        &current.0.funnel,
+        &spec.taxonomy,
+        &applications_path(&spec.dataset),
+    )?;
     let previous = spec
         .previous
         .as_ref()
@@ -305,11 +310,7 @@ fn no_usable_rows(dataset: &Dataset, counts: &Counts) -> Result<()> {
     if counts.funnel.applications() > 0 {
         return Ok(());
     }
-    let path = dataset
-        .get(TableKind::Applications)
-        .or_else(|| dataset.counts_source())
-        .map(|s| s.path.clone())
-        .unwrap_or_default();
+    let path = applications_path(dataset);
     let reasons: Vec<String> = counts
         .funnel
         .tables
@@ -329,6 +330,16 @@ fn no_usable_rows(dataset: &Dataset, counts: &Counts) -> Result<()> {
             }
         ),
     ))
+}
+
+/// The file that holds a dataset's applications (or its counts), for
+/// messages.
+fn applications_path(dataset: &Dataset) -> PathBuf {
+    dataset
+        .get(TableKind::Applications)
+        .or_else(|| dataset.counts_source())
+        .map(|s| s.path.clone())
+        .unwrap_or_default()
 }
 
 /// Counts one dataset, hashing and line-checking its files on a second

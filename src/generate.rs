@@ -258,7 +258,7 @@ const DECLINED_FORMS: &[&str] = &[
 const NOT_KNOWN_SHARE: f64 = 0.06;
 const NOT_KNOWN_FORMS: &[&str] = &["", "Not stated", "99"];
 const UNMAPPED_SHARE: f64 = 0.003;
-const UNMAPPED_FORMS: &[&str] = &["Other", "BAME", "Mixed background"];
+const UNMAPPED_FORMS: &[&str] = &["Other", "Other (please specify)", "Mixed background"];
 /// Share of stage events written twice (exports do this).
 const DUPLICATE_EVENT_SHARE: f64 = 0.002;
 

@@ -141,7 +141,7 @@ fn every_step_is_reported_with_unknowns_kept_out_of_rates() {
     assert_eq!(u(&dq["ethnicity_not_known"]), 5);
     assert_eq!(
         dq["unmapped_labels"],
-        json!([{"label": "Martian", "count": 2}])
+        json!([{"label": "Martian", "count": 2, "reason": "not a wording rung knows: map it in a profile's [ethnicity_labels]"}])
     );
     assert_eq!(doc["tool"]["name"], "rung");
     assert_eq!(doc["settings"]["grouping"], "wres");
@@ -687,7 +687,7 @@ fn markdown_report() {
     assert!(md.contains("| White vs BME | 2.50 | 1.13–5.55 |"), "{md}");
     assert!(md.contains("| BME | 225 | 12 | 5.3% | 0.40 |"), "{md}");
     assert!(
-        md.contains("Labels that could not be mapped: \"Martian\" (2)."),
+        md.contains("Labels that could not be mapped: \"Martian\" (2: not a wording rung knows"),
         "{md}"
     );
     // Every table row has as many cells as its header.

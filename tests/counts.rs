@@ -324,7 +324,7 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
 
     let files = Files::locate(Some(&data), &[]).unwrap();
     let profile = Profile::canonical();
-    let taxonomy = Taxonomy::new(Scheme::named_or_file("wres").unwrap(), Default::default());
+    let taxonomy = Taxonomy::plain(Scheme::named_or_file("wres").unwrap());
     let by = vec!["organisation".to_string()];
     let count_with = |memory: u64| {
         counts::count(

@@ -116,7 +116,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("", "not_known", "Not known"),
     // Ambiguous or unknown: never guessed.
     ("Other", "unmapped", "Unmapped"),
-    ("BAME", "unmapped", "Unmapped"),
+    ("BAME", "set:minority", "BME"),
+    ("Global Majority", "set:minority", "BME"),
     ("Mixed background", "unmapped", "Unmapped"),
     ("Black", "heading:black", "BME"),
     ("Asian Other White", "unmapped", "Unmapped"),
@@ -335,4 +336,286 @@ fn us_categories_under_eeo1() {
     assert_eq!(hispanic["resolved_to"], "hispanic_latino");
     assert_eq!(hispanic["description"], "EEO-1: Hispanic or Latino");
     assert_eq!(hispanic["group"], "Hispanic or Latino");
+}
+
+/// Issue 15: a WRES return (organisation × ethnicity, shortlisted and
+/// appointed) whose minority rows say "BAME", "Global Majority" or "Black,
+/// Asian and minority ethnic" audits to the same figures as the same return
+/// saying "BME"; "White" and "Not stated" rows as before.
+#[test]
+fn a_wres_return_with_group_names_audits_as_with_bme() {
+    let ds = Dataset::new();
+    let write = |name: &str, minority: &str| {
+        let body = [
+            ("ORG1", "White", 120, 30),
+            ("ORG1", minority, 80, 9),
+            ("ORG1", "Not stated", 11, 2),
+            ("ORG2", "White", 60, 20),
+            ("ORG2", minority, 45, 7),
+            ("ORG2", "Not stated", 6, 1),
+        ]
+        .iter()
+        .map(|(o, e, s, a)| format!("{o},\"{e}\",{s},{a}"))
+        .collect::<Vec<_>>();
+        ds.write(
+            name,
+            &csv("organisation,ethnicity,shortlisted,appointed", &body),
+        )
+    };
+    let audit = |file: &std::path::Path| {
+        without_provenance(run_json(&[
+            "audit",
+            "--counts",
+            file.to_str().unwrap(),
+            "--by",
+            "organisation",
+            "--format",
+            "json",
+            "--generated-at",
+            "2026-01-01T00:00:00Z",
+        ]))
+    };
+    let bme = audit(&write("bme.csv", "BME"));
+    let t = transition(&bme, "shortlisted", "appointed", &json!({}));
+    assert_eq!(u(&group(t, "BME")["entered"]), 125);
+    assert_eq!(u(&group(t, "White")["entered"]), 180);
+    for (i, name) in [
+        "BAME",
+        "Global Majority",
+        "Black, Asian and minority ethnic",
+        "Black and minority ethnic",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let other = audit(&write(&format!("r{i}.csv"), name));
+        assert_eq!(other["transitions"], bme["transitions"], "{name}");
+        assert_eq!(other["wres_indicator_2"], bme["wres_indicator_2"], "{name}");
+        assert_eq!(other["data_quality"], bme["data_quality"], "{name}");
+    }
+}
+
+/// The ONS 2021 output wording of each category (ONS, Census 2021 ethnic
+/// group classification), written out here rather than taken from rung.
+const ONS_2021: &[(&str, &str)] = &[
+    (
+        "white_british",
+        "White: English, Welsh, Scottish, Northern Irish or British",
+    ),
+    ("white_irish", "White: Irish"),
+    ("gypsy_irish_traveller", "White: Gypsy or Irish Traveller"),
+    ("roma", "White: Roma"),
+    ("other_white", "White: Other White"),
+    (
+        "mixed_white_black_caribbean",
+        "Mixed or Multiple ethnic groups: White and Black Caribbean",
+    ),
+    (
+        "mixed_white_black_african",
+        "Mixed or Multiple ethnic groups: White and Black African",
+    ),
+    (
+        "mixed_white_asian",
+        "Mixed or Multiple ethnic groups: White and Asian",
+    ),
+    (
+        "other_mixed",
+        "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups",
+    ),
+    ("indian", "Asian, Asian British or Asian Welsh: Indian"),
+    (
+        "pakistani",
+        "Asian, Asian British or Asian Welsh: Pakistani",
+    ),
+    (
+        "bangladeshi",
+        "Asian, Asian British or Asian Welsh: Bangladeshi",
+    ),
+    ("chinese", "Asian, Asian British or Asian Welsh: Chinese"),
+    (
+        "other_asian",
+        "Asian, Asian British or Asian Welsh: Other Asian",
+    ),
+    (
+        "african",
+        "Black, Black British, Black Welsh, Caribbean or African: African",
+    ),
+    (
+        "caribbean",
+        "Black, Black British, Black Welsh, Caribbean or African: Caribbean",
+    ),
+    (
+        "other_black",
+        "Black, Black British, Black Welsh, Caribbean or African: Other Black",
+    ),
+    ("arab", "Other ethnic group: Arab"),
+    ("any_other", "Other ethnic group: Any other ethnic group"),
+];
+
+/// Issue 15: an export written in every nation's official wordings (the
+/// rows of tests/fixtures/official_wordings.tsv that name a group under
+/// wres) has no unmapped label, and audits exactly as the same export
+/// written in ONS 2021 output wording (or "White" / "BME" for a heading or
+/// group name): under wres the whole audit, under ons19 every step.
+#[test]
+fn each_nations_wordings_audit_as_the_canonical_labels() {
+    let table = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/official_wordings.tsv"),
+    )
+    .unwrap();
+    let stages = [
+        "applied",
+        "shortlisted",
+        "interviewed",
+        "offered",
+        "appointed",
+    ];
+    let (mut official, mut canonical) = (Vec::new(), Vec::new());
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut row_no = 0usize;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("label\t"))
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (label, resolves_to, wres) = (f[0], f[2], f[3]);
+        if !matches!(wres, "White" | "BME") {
+            continue;
+        }
+        let canon = ONS_2021
+            .iter()
+            .find(|(id, _)| *id == resolves_to)
+            .map(|(_, w)| w.to_string())
+            .unwrap_or_else(|| wres.to_string());
+        row_no += 1;
+        for k in 0..(1 + row_no % 4) {
+            let id = format!("A{row_no}-{k}");
+            let stage = stages[(row_no * 7 + k * 3) % stages.len()];
+            let org = if row_no.is_multiple_of(3) {
+                "ORG1"
+            } else {
+                "ORG2"
+            };
+            official.push(format!(
+                "{id},V{},{},{org},{stage}",
+                row_no % 9,
+                quote(label)
+            ));
+            canonical.push(format!(
+                "{id},V{},{},{org},{stage}",
+                row_no % 9,
+                quote(&canon)
+            ));
+        }
+    }
+    assert!(row_no > 150, "{row_no} wordings");
+    let header = "application_id,vacancy_id,ethnicity,organisation,furthest_stage";
+    let (a, b) = (Dataset::new(), Dataset::new());
+    a.write("applications.csv", &csv(header, &official));
+    b.write("applications.csv", &csv(header, &canonical));
+    for grouping in ["wres", "ons19"] {
+        let audit = |ds: &Dataset| {
+            without_provenance(run_json(&[
+                "audit",
+                ds.path().to_str().unwrap(),
+                "--by",
+                "organisation",
+                "--grouping",
+                grouping,
+                "--format",
+                "json",
+                "--generated-at",
+                "2026-01-01T00:00:00Z",
+            ]))
+        };
+        let (x, y) = (audit(&a), audit(&b));
+        if grouping == "wres" {
+            assert_eq!(x["data_quality"]["unmapped_labels"], json!([]));
+            assert_eq!(x, y);
+        } else {
+            assert_eq!(x["transitions"], y["transitions"]);
+        }
+    }
+}
+
+/// Issue 15: `--strict-labels` refuses with every unplaced label listed;
+/// `--unmapped-toml` writes a block that is refused until filled in, and
+/// once filled in leaves nothing unmapped.
+#[test]
+fn strict_labels_and_the_unmapped_toml_block() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity,furthest_stage\n1,V1,Other,applied\n2,V1,Other,shortlisted\n3,V1,\"Asian - Martian\",appointed\n4,V1,White British,appointed\n5,V1,Indian,appointed\n",
+    );
+    let path = ds.path().to_str().unwrap();
+    let out = run(&["audit", path, "--strict-labels"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"Other\" (2:") && err.contains("\"Asian - Martian\" (1:"),
+        "{err}"
+    );
+    let out = run(&["labels", path, "--unmapped-toml"]);
+    assert!(out.status.success());
+    let block = String::from_utf8(out.stdout).unwrap();
+    assert!(block.contains("\"Other\" = \"\""), "{block}");
+    // Most frequent first.
+    assert!(block.find("\"Other\"").unwrap() < block.find("\"Asian - Martian\"").unwrap());
+    let profile = ds.write("p.toml", &block);
+    let err = run_error(&["audit", path, "--profile", profile.to_str().unwrap()]);
+    assert!(
+        err.contains("maps 'Asian - Martian', 'Other' to nothing"),
+        "{err}"
+    );
+    let filled = block
+        .replace("\"Other\" = \"\"", "\"Other\" = \"any_other\"")
+        .replace(
+            "\"Asian - Martian\" = \"\"",
+            "\"Asian - Martian\" = \"BME\"",
+        );
+    let profile = ds.write("p.toml", &filled);
+    let doc = run_json(&[
+        "audit",
+        path,
+        "--profile",
+        profile.to_str().unwrap(),
+        "--strict-labels",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(u(&doc["data_quality"]["ethnicity_unmapped"]), 0);
+    let t = transition(&doc, "applied", "shortlisted", &json!({}));
+    assert_eq!(u(&group(t, "BME")["entered"]), 4);
+}
+
+/// Issue 15: more than 1% unmapped makes the first finding say so.
+#[test]
+fn many_unmapped_labels_lead_the_findings() {
+    let ds = Dataset::new();
+    let mut rows = Vec::new();
+    for i in 0..200 {
+        let label = match i % 10 {
+            0 => "Other",
+            1..=4 => "White British",
+            _ => "Indian",
+        };
+        rows.push(format!(
+            "A{i},V{},{label},{}",
+            i % 7,
+            if i % 3 == 0 { "appointed" } else { "applied" }
+        ));
+    }
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity,furthest_stage", &rows),
+    );
+    let doc = run_json(&["audit", ds.path().to_str().unwrap(), "--format", "json"]);
+    let first = doc["findings"][0]["text"].as_str().unwrap();
+    assert!(
+        first.starts_with("Warning: 10.0% of applications (20)")
+            && first.contains("\"Other\" (20)"),
+        "{first}"
+    );
 }

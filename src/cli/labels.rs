@@ -25,6 +25,14 @@ pub struct LabelsArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Print a ready-to-paste `[ethnicity_labels]` block of the labels that
+    /// could not be placed, most frequent first, each with its count, the
+    /// reason and (where one category or heading matches part of the
+    /// wording) a suggestion in a comment. Every target is left empty: a
+    /// block pasted unedited is refused, so nothing is placed without your
+    /// decision.
+    #[arg(long, conflicts_with = "format")]
+    unmapped_toml: bool,
 }
 
 const HTML_NOT_HERE: &str = "--format html is for rung audit";
@@ -46,6 +54,11 @@ impl LabelsArgs {
         })?;
         let rows = label_mappings(&counts, &taxonomy);
         let mut out = open_output(&self.output)?;
+        if self.unmapped_toml {
+            return unmapped_toml(&rows, &taxonomy.scheme.name, &mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| output_error(&self.output, e));
+        }
         let written = (|| -> std::io::Result<()> {
             match self.format {
                 OutputFormat::Json => {
@@ -118,4 +131,58 @@ impl LabelsArgs {
     }
 }
 
+/// The `[ethnicity_labels]` block of the unmapped labels.
+fn unmapped_toml(rows: &[LabelMapping], scheme: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let unmapped: Vec<&LabelMapping> = rows.iter().filter(|r| r.group == "Unmapped").collect();
+    writeln!(
+        out,
+        "# Ethnicity labels that cannot be placed under the {scheme} grouping, most\n\
+         # frequent first. Give each a category id (e.g. indian), a heading id\n\
+         # (asian, black, mixed, white, other), set:minority, a group of the\n\
+         # grouping, \"declined\" or \"not_known\" (docs/data.md), then paste the\n\
+         # block into your profile. Empty targets are refused: nothing is placed\n\
+         # until you decide."
+    )?;
+    writeln!(out, "[ethnicity_labels]")?;
+    if unmapped.is_empty() {
+        writeln!(out, "# (every label is placed)")?;
+    }
+    for r in unmapped {
+        let label = r.label.clone().unwrap_or_default();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "# {} application(s): {}",
+            r.count,
+            r.reason.as_deref().unwrap_or("not placed")
+        )?;
+        if let Some(s) = rung::taxonomy::ethnicity::suggest(&label) {
+            writeln!(
+                out,
+                "# suggestion: \"{}\" ({}) matches part of the wording",
+                s.id().trim_start_matches("heading:"),
+                s.description()
+            )?;
+        }
+        writeln!(out, "{} = \"\"", toml_key(&label))?;
+    }
+    Ok(())
+}
+
+/// A label as a TOML quoted key.
+fn toml_key(label: &str) -> String {
+    let mut k = String::from("\"");
+    for c in label.chars() {
+        match c {
+            '"' => k.push_str("\\\""),
+            '\\' => k.push_str("\\\\"),
+            c if c.is_control() => k.push_str(&format!("\\u{:04X}", c as u32)),
+            c => k.push(c),
+        }
+    }
+    k.push('"');
+    k
+}
+
+use rung::measures::quality::LabelMapping;
 use std::io::Write;

@@ -118,6 +118,11 @@ pub struct DatasetArgs {
     /// of the files: more memory, fewer reads, faster. See docs/scale.md.
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,
+    /// Refuse (exit status 2) when any ethnicity label cannot be placed
+    /// under the grouping, listing every such label, instead of counting
+    /// and reporting them.
+    #[arg(long)]
+    pub strict_labels: bool,
 }
 
 impl DatasetArgs {
@@ -164,7 +169,10 @@ impl DatasetArgs {
         if let Some(r) = &self.reference {
             scheme = scheme.with_reference(r)?;
         }
-        let mut taxonomy = Taxonomy::new(scheme, profile.ethnicity_labels.clone());
+        let mut taxonomy = Taxonomy::new(scheme, &profile)?;
+        if self.strict_labels {
+            taxonomy = taxonomy.strict();
+        }
         if let Some(source) = dataset.counts_source()
             && rung::counts::file::is_wide(source, &profile)?
         {

@@ -13,7 +13,7 @@
 //! "Phone screen" = "shortlisted"
 //! "Rejected" = "ignore"
 //!
-//! [ethnicity_labels]          # raw label = category id, heading id, "declined" or "not_known"
+//! [ethnicity_labels]          # raw label = category id, heading id, set id, a group of the grouping, "declined" or "not_known"
 //! "BAME" = "not_known"
 //!
 //! [csv]
@@ -21,13 +21,13 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::TableKind;
-use crate::taxonomy::ethnicity::{Resolution, find_category, find_heading};
+use crate::taxonomy::LabelTarget;
 use crate::taxonomy::exits::ExitKind;
 use crate::taxonomy::ladder::{Ladder, StageMap};
 
@@ -43,7 +43,9 @@ pub struct Profile {
     /// Raw stage values → ladder stage name or "ignore".
     pub stage_values: BTreeMap<String, String>,
     /// Raw ethnicity labels the analyst has placed by hand.
-    pub ethnicity_labels: BTreeMap<String, Resolution>,
+    pub ethnicity_labels: BTreeMap<String, LabelTarget>,
+    /// Where the profile came from, for messages.
+    pub source: PathBuf,
     /// CSV field delimiter.
     pub delimiter: u8,
     /// Text scores → numbers; `None` marks values to drop ("no decision").
@@ -159,28 +161,13 @@ impl Profile {
             .map(Ladder::new)
             .transpose()
             .map_err(|e| Error::input(path, format!("ladder: {e}")))?;
-        let mut ethnicity_labels = BTreeMap::new();
-        for (label, target) in file.ethnicity_labels {
-            let resolution = match target.to_ascii_lowercase().as_str() {
-                "declined" => Resolution::Declined,
-                "not_known" | "not known" => Resolution::NotKnown,
-                t => {
-                    if let Some(c) = find_category(t) {
-                        Resolution::Category(c)
-                    } else if let Some(h) = find_heading(t) {
-                        Resolution::Heading(h)
-                    } else {
-                        return Err(Error::input(
-                            path,
-                            format!(
-                                "[ethnicity_labels] maps '{label}' to '{target}': expected an ONS category id (e.g. indian), a heading id (asian, black, mixed, white, other), \"declined\" or \"not_known\""
-                            ),
-                        ));
-                    }
-                }
-            };
-            ethnicity_labels.insert(label, resolution);
-        }
+        // A target is checked against the grouping when the taxonomy is
+        // built (a group name needs the scheme): Taxonomy::new.
+        let ethnicity_labels = file
+            .ethnicity_labels
+            .into_iter()
+            .map(|(label, target)| (label, LabelTarget::parse(&target)))
+            .collect();
         let delimiter = match file.csv.delimiter.as_deref() {
             None => b',',
             Some("\\t") | Some("\t") | Some("tab") => b'\t',
@@ -245,6 +232,7 @@ impl Profile {
             ladder,
             stage_values: file.stage_values,
             ethnicity_labels,
+            source: path.to_path_buf(),
             delimiter,
         };
         // Check the stage values against the ladder now, before any scan.
@@ -332,7 +320,10 @@ delimiter = ";"
         );
         assert_eq!(p.ladder().stages(), ["applied", "screen", "hired"]);
         assert_eq!(p.delimiter, b';');
-        assert_eq!(p.ethnicity_labels["BAME"], Resolution::NotKnown);
+        assert_eq!(
+            p.ethnicity_labels["BAME"],
+            LabelTarget::Means(crate::taxonomy::ethnicity::Resolution::NotKnown)
+        );
     }
 
     #[test]

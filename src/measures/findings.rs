@@ -83,6 +83,94 @@ fn likelihood_sentence(
     ))
 }
 
+/// Share of applications whose label could not be placed above which the
+/// report leads with it: the figures may then be wrong, not only less
+/// precise.
+pub const UNMAPPED_LOUD_SHARE: f64 = 0.01;
+
+/// The first finding when unmapped labels hold more than 1% of the
+/// applications, or of any breakdown row: every rate then leaves out
+/// people it should hold. Counts withheld for publication are not used.
+fn unmapped_finding(inputs: &FindingInputs) -> Option<Finding> {
+    let share = |t: &TransitionResult| -> Option<(f64, u64)> {
+        let unmapped = t.unknown.iter().find(|g| g.group == "Unmapped")?.entered;
+        let all: Vec<_> = t
+            .groups
+            .iter()
+            .chain(&t.unknown)
+            .map(|g| g.entered)
+            .collect();
+        if unmapped.suppressed || all.iter().any(|c| c.suppressed) {
+            return None;
+        }
+        let total: u64 = all.iter().map(|c| c.value).sum();
+        (total > 0).then(|| (unmapped.value as f64 / total as f64, unmapped.value))
+    };
+    let first = inputs.transitions.first().map(|t| t.from.clone())?;
+    let entry_steps = || {
+        inputs
+            .transitions
+            .iter()
+            .filter(|t| t.from == first && t.label.is_none())
+    };
+    let whole = entry_steps()
+        .find(|t| t.breakdown.is_empty())
+        .and_then(share)
+        .filter(|(s, _)| *s > UNMAPPED_LOUD_SHARE);
+    let mut rows: Vec<(String, f64)> = entry_steps()
+        .filter(|t| !t.breakdown.is_empty())
+        .filter_map(|t| {
+            let (s, _) = share(t).filter(|(s, _)| *s > UNMAPPED_LOUD_SHARE)?;
+            let name = t
+                .breakdown
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some((name, s))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.dedup_by(|a, b| a.0 == b.0);
+    if whole.is_none() && rows.is_empty() {
+        return None;
+    }
+    let labels: Vec<String> = inputs
+        .quality
+        .unmapped_labels
+        .iter()
+        .take(3)
+        .map(|l| format!("\"{}\" ({})", l.label, l.count))
+        .collect();
+    let mut text = match whole {
+        Some((s, n)) => format!(
+            "Warning: {:.1}% of applications ({n}) carry an ethnicity label rung could not place, so they are left out of every rate and the figures below may be wrong.",
+            s * 100.0
+        ),
+        None => "Warning: in some breakdown rows more than 1% of applications carry an ethnicity label rung could not place, so those rows' figures may be wrong.".to_string(),
+    };
+    if !rows.is_empty() {
+        let shown: Vec<String> = rows
+            .iter()
+            .take(5)
+            .map(|(name, s)| format!("{name} ({:.1}%)", s * 100.0))
+            .collect();
+        text.push_str(&format!(
+            " Rows most affected: {}{}.",
+            shown.join("; "),
+            if rows.len() > 5 { "; …" } else { "" }
+        ));
+    }
+    if !labels.is_empty() {
+        text.push_str(&format!(" Largest labels: {}.", labels.join(", ")));
+    }
+    text.push_str(" Place them in a profile's [ethnicity_labels] (`rung labels --unmapped-toml` writes the block).");
+    Some(Finding {
+        text,
+        source: "data_quality.unmapped_labels".into(),
+    })
+}
+
 /// A stage as a noun for sentences ("at interview").
 fn stage_noun(stage: &str) -> String {
     match stage {
@@ -97,7 +185,7 @@ fn stage_noun(stage: &str) -> String {
 
 /// The findings of an audit.
 pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = unmapped_finding(inputs).into_iter().collect();
     // The named steps: NHS WRES indicator 2, then first stage → last.
     for label in ["NHS WRES indicator 2", "overall"] {
         if let Some(t) = inputs

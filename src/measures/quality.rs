@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::{Count, is_false};
 use crate::counts::{FunnelCounts, StageSource, TableAccount};
 use crate::taxonomy::Taxonomy;
-use crate::taxonomy::ethnicity::{CATEGORIES, Origin, Resolution};
 use crate::taxonomy::grouping::Class;
 
 /// A raw label and how many applications carry it.
@@ -18,6 +17,8 @@ pub struct LabelCount {
     pub label: String,
     /// Applications with it.
     pub count: Count,
+    /// Why it could not be placed under the grouping in use.
+    pub reason: String,
 }
 
 /// The `data_quality` section of an audit.
@@ -84,6 +85,10 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
             unmapped.push(LabelCount {
                 label: super::shown_label(label.as_deref().unwrap_or_default()),
                 count: n.into(),
+                reason: taxonomy
+                    .explain(label.as_deref())
+                    .reason
+                    .unwrap_or_default(),
             });
         }
     }
@@ -134,6 +139,53 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
     }
 }
 
+/// `--strict-labels`: an error listing every label that cannot be placed
+/// under the grouping, with its count and reason; `Ok` when there are
+/// none or the taxonomy is not strict.
+pub fn refuse_unmapped(
+    counts: &FunnelCounts,
+    taxonomy: &Taxonomy,
+    path: &std::path::Path,
+) -> crate::error::Result<()> {
+    if !taxonomy.strict {
+        return Ok(());
+    }
+    let mut unmapped: Vec<(String, u64, String)> = counts
+        .label_totals()
+        .into_iter()
+        .filter_map(|(label, n)| {
+            let e = taxonomy.explain(label.as_deref());
+            (e.class == Class::Unmapped).then(|| {
+                (
+                    super::shown_label(label.as_deref().unwrap_or_default()),
+                    n,
+                    e.reason.unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    if unmapped.is_empty() {
+        return Ok(());
+    }
+    unmapped.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total: u64 = unmapped.iter().map(|u| u.1).sum();
+    let list: Vec<String> = unmapped
+        .iter()
+        .map(|(l, n, why)| format!("\"{l}\" ({n}: {why})"))
+        .collect();
+    Err(crate::error::Error::input(
+        path,
+        format!(
+            "--strict-labels: {} ethnicity label(s) on {total} application(s) cannot be placed under the {} grouping: {}",
+            unmapped.len(),
+            taxonomy.scheme.name,
+            list.join("; ")
+        ),
+    )
+    .with_column("ethnicity")
+    .with_hint("place them in a profile's [ethnicity_labels]; `rung labels DATASET --unmapped-toml` writes the block to fill in"))
+}
+
 /// How one distinct raw label was mapped (`rung labels`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LabelMapping {
@@ -141,12 +193,15 @@ pub struct LabelMapping {
     pub label: Option<String>,
     /// Applications with it.
     pub count: u64,
-    /// ONS 2021 category id, heading, "declined", "not_known" or "unmapped".
+    /// ONS 2021 or EEO-1 category id, `heading:<id>`, `set:<id>`,
+    /// `group:<name>`, "declined", "not_known" or "unmapped".
     pub resolved_to: String,
     /// The ONS category or heading name, in words.
     pub description: String,
     /// Group under the scheme in use, or the unknown class.
     pub group: String,
+    /// Why the label is unmapped under the scheme in use; null otherwise.
+    pub reason: Option<String>,
 }
 
 /// Every distinct label with its mapping, most frequent first.
@@ -155,37 +210,14 @@ pub fn label_mappings(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelMa
         .label_totals()
         .into_iter()
         .map(|(label, count)| {
-            let resolution = taxonomy.resolve(label.as_deref());
-            let (resolved_to, description) = match resolution {
-                Resolution::Category(c) => (
-                    CATEGORIES[c].id.to_string(),
-                    match CATEGORIES[c].origin {
-                        Origin::Ons2021 => format!(
-                            "{}: {}",
-                            CATEGORIES[c].heading.census_name(),
-                            CATEGORIES[c].name
-                        ),
-                        Origin::Eeo1 => format!("EEO-1: {}", CATEGORIES[c].name),
-                    },
-                ),
-                Resolution::Heading(h) => (
-                    format!("heading:{}", h.id()),
-                    format!("{} (heading only)", h.census_name()),
-                ),
-                Resolution::Declined => ("declined".into(), "declined to say".into()),
-                Resolution::NotKnown => ("not_known".into(), "nothing recorded".into()),
-                Resolution::Unmapped => ("unmapped".into(), "not recognised; never guessed".into()),
-            };
-            let group = taxonomy
-                .scheme
-                .class_name(taxonomy.scheme.classify(resolution))
-                .to_string();
+            let e = taxonomy.explain(label.as_deref());
             LabelMapping {
                 label: label.as_deref().map(super::shown_label),
                 count,
-                resolved_to,
-                description,
-                group,
+                resolved_to: e.resolved_to,
+                description: e.description,
+                group: taxonomy.scheme.class_name(e.class).to_string(),
+                reason: e.reason,
             }
         })
         .collect();

@@ -410,7 +410,7 @@ fn data_quality(audit: &Audit, h: &mut String) {
         let labels: Vec<String> = q
             .unmapped_labels
             .iter()
-            .map(|l| format!("“{}” ({})", esc(&l.label), l.count))
+            .map(|l| format!("“{}” ({}: {})", esc(&l.label), l.count, esc(&l.reason)))
             .collect();
         let _ = write!(
             h,

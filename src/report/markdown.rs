@@ -155,7 +155,14 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         let labels: Vec<String> = q
             .unmapped_labels
             .iter()
-            .map(|l| format!("\"{}\" ({})", escape(&l.label), l.count))
+            .map(|l| {
+                format!(
+                    "\"{}\" ({}: {})",
+                    escape(&l.label),
+                    l.count,
+                    escape(&l.reason)
+                )
+            })
             .collect();
         writeln!(
             out,

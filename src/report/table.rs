@@ -143,7 +143,7 @@ fn write_quality(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
             "  Labels that could not be mapped (excluded from rates; see `rung labels`):"
         )?;
         for l in &q.unmapped_labels {
-            writeln!(out, "    {:?}: {}", l.label, l.count)?;
+            writeln!(out, "    {:?}: {} ({})", l.label, l.count, l.reason)?;
         }
     }
     if q.applications_without_stage > 0 {

@@ -3,18 +3,22 @@
 //! Both sets live in one table, so every scheme (UK or US) is the same code
 //! path: a scheme places each category in a group, or leaves it unmapped.
 //!
-//! Real exports spell the same category many ways: "Asian or Asian British -
-//! Indian", "Asian, Asian British or Asian Welsh: Indian", "Indian", "H". The
-//! resolver normalises case, spacing and punctuation, understands
-//! `Heading - Sub` and `Heading: Sub`, both the 2011 and 2021 heading
-//! wordings, bare sub-category names, common short forms and the NHS Data
-//! Dictionary ethnic category codes. Anything it cannot place with certainty
-//! is [`Resolution::Unmapped`], never guessed; callers count and list those.
+//! The wordings are data: `wordings.tsv` beside this file holds one row per
+//! wording (census questionnaires of every UK nation since 2001, the GSS
+//! and GOV.UK forms, NHS England's and NHS Scotland's codes, the US EEO-1
+//! and older federal wordings, WRES group names), each with its source.
+//! The resolver normalises case, spacing and punctuation, and reads a label
+//! as a whole wording, a heading and a category (with or without a
+//! separator), a code with or without its text, or a wording with a
+//! parenthesised qualifier. Anything it cannot place with certainty is
+//! [`Resolution::Unmapped`] with the reason ([`Why`]), never guessed;
+//! callers count and list those.
 //!
-//! A label that names only a heading ("Asian or Asian British") resolves to
-//! [`Resolution::Heading`]: a grouping scheme can still place it when every
-//! category under that heading falls in one group (WRES, ONS 5), and treats
-//! it as unmapped otherwise (ONS 19).
+//! A label that names only a heading ("Asian or Asian British") or a group
+//! of categories ("BME") resolves to [`Resolution::Heading`] or
+//! [`Resolution::Set`]: a grouping scheme places it when every category it
+//! may stand for falls in one group (WRES, ONS 5), and treats it as
+//! unmapped otherwise (ONS 19).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -105,12 +109,6 @@ pub struct Category {
     /// Its ONS heading (for an EEO-1 category, the heading whose people it
     /// mostly holds, so UK schemes can place it: see docs/data.md).
     pub heading: Heading,
-    /// The NHS Data Dictionary ethnic category code that maps onto it.
-    pub nhs_code: Option<&'static str>,
-    /// Names that identify it on their own and under its heading.
-    names: &'static [&'static str],
-    /// Names that identify it only after its heading ("White - British").
-    sub_only: &'static [&'static str],
 }
 
 /// The categories: the 19 ONS ones in ONS order, then the 7 EEO-1 ones in
@@ -122,261 +120,114 @@ pub static CATEGORIES: [Category; N_CATEGORIES] = [
         id: "white_british",
         name: "English, Welsh, Scottish, Northern Irish or British",
         heading: Heading::White,
-        nhs_code: Some("A"),
-        names: &[
-            "English, Welsh, Scottish, Northern Irish or British",
-            "English/Welsh/Scottish/Northern Irish/British",
-            "White British",
-            "White English",
-            "White Welsh",
-            "White Scottish",
-            "White Northern Irish",
-            "White English, Welsh, Scottish, Northern Irish or British",
-        ],
-        sub_only: &["British", "English", "Welsh", "Scottish", "Northern Irish"],
     },
     Category {
         origin: Origin::Ons2021,
         id: "white_irish",
         name: "Irish",
         heading: Heading::White,
-        nhs_code: Some("B"),
-        names: &["Irish", "White Irish"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "gypsy_irish_traveller",
         name: "Gypsy or Irish Traveller",
         heading: Heading::White,
-        nhs_code: None,
-        names: &[
-            "Gypsy or Irish Traveller",
-            "Gypsy",
-            "Irish Traveller",
-            "Gypsy Traveller",
-            "White Gypsy or Irish Traveller",
-        ],
-        sub_only: &["Traveller"],
     },
     Category {
         origin: Origin::Ons2021,
         id: "roma",
         name: "Roma",
         heading: Heading::White,
-        nhs_code: None,
-        names: &["Roma", "White Roma"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "other_white",
         name: "Any other White background",
         heading: Heading::White,
-        nhs_code: Some("C"),
-        names: &[
-            "Any other White background",
-            "Other White background",
-            "Other White",
-            "White Other",
-            "White any other background",
-            "White other background",
-            "Any other White",
-        ],
-        sub_only: &[
-            "Any other background",
-            "Other",
-            "Any other",
-            "Other background",
-        ],
     },
     Category {
         origin: Origin::Ons2021,
         id: "mixed_white_black_caribbean",
         name: "White and Black Caribbean",
         heading: Heading::Mixed,
-        nhs_code: Some("D"),
-        names: &[
-            "White and Black Caribbean",
-            "Mixed White and Black Caribbean",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "mixed_white_black_african",
         name: "White and Black African",
         heading: Heading::Mixed,
-        nhs_code: Some("E"),
-        names: &["White and Black African", "Mixed White and Black African"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "mixed_white_asian",
         name: "White and Asian",
         heading: Heading::Mixed,
-        nhs_code: Some("F"),
-        names: &["White and Asian", "Mixed White and Asian"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "other_mixed",
         name: "Any other Mixed or Multiple ethnic background",
         heading: Heading::Mixed,
-        nhs_code: Some("G"),
-        names: &[
-            "Any other Mixed or Multiple ethnic background",
-            "Any other Mixed/Multiple ethnic background",
-            "Any other Mixed background",
-            "Other Mixed background",
-            "Other Mixed",
-            "Mixed Other",
-            "Mixed any other background",
-        ],
-        sub_only: &[
-            "Any other background",
-            "Other",
-            "Any other",
-            "Other background",
-        ],
     },
     Category {
         origin: Origin::Ons2021,
         id: "indian",
         name: "Indian",
         heading: Heading::Asian,
-        nhs_code: Some("H"),
-        names: &[
-            "Indian",
-            "Asian Indian",
-            "Indian or British Indian",
-            "British Indian",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "pakistani",
         name: "Pakistani",
         heading: Heading::Asian,
-        nhs_code: Some("J"),
-        names: &[
-            "Pakistani",
-            "Asian Pakistani",
-            "Pakistani or British Pakistani",
-            "British Pakistani",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "bangladeshi",
         name: "Bangladeshi",
         heading: Heading::Asian,
-        nhs_code: Some("K"),
-        names: &[
-            "Bangladeshi",
-            "Asian Bangladeshi",
-            "Bangladeshi or British Bangladeshi",
-            "British Bangladeshi",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "chinese",
         name: "Chinese",
         heading: Heading::Asian,
-        nhs_code: Some("R"),
-        names: &["Chinese", "Asian Chinese", "British Chinese"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "other_asian",
         name: "Any other Asian background",
         heading: Heading::Asian,
-        nhs_code: Some("L"),
-        names: &[
-            "Any other Asian background",
-            "Other Asian background",
-            "Other Asian",
-            "Asian Other",
-            "Asian any other background",
-            "Any other Asian",
-        ],
-        sub_only: &[
-            "Any other background",
-            "Other",
-            "Any other",
-            "Other background",
-        ],
     },
     Category {
         origin: Origin::Ons2021,
         id: "african",
         name: "African",
         heading: Heading::Black,
-        nhs_code: Some("N"),
-        names: &["African", "Black African", "Black British African"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "caribbean",
         name: "Caribbean",
         heading: Heading::Black,
-        nhs_code: Some("M"),
-        names: &["Caribbean", "Black Caribbean", "Black British Caribbean"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "other_black",
         name: "Any other Black, Black British or Caribbean background",
         heading: Heading::Black,
-        nhs_code: Some("P"),
-        names: &[
-            "Any other Black, Black British or Caribbean background",
-            "Any other Black/African/Caribbean background",
-            "Any other Black background",
-            "Other Black background",
-            "Other Black",
-            "Black Other",
-            "Black any other background",
-            "Any other Black",
-        ],
-        sub_only: &[
-            "Any other background",
-            "Other",
-            "Any other",
-            "Other background",
-        ],
     },
     Category {
         origin: Origin::Ons2021,
         id: "arab",
         name: "Arab",
         heading: Heading::Other,
-        nhs_code: None,
-        names: &["Arab", "Other ethnic group Arab"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Ons2021,
         id: "any_other",
         name: "Any other ethnic group",
         heading: Heading::Other,
-        nhs_code: Some("S"),
-        names: &["Any other ethnic group", "Other ethnic group any other"],
-        sub_only: &[
-            "Any other",
-            "Other",
-            "Any other background",
-            "Other background",
-        ],
     },
     // US EEO-1 categories (EEOC EEO-1 Component 1 instruction booklet;
     // OMB 1997 standards): Hispanic or Latino is asked first and takes
@@ -386,176 +237,124 @@ pub static CATEGORIES: [Category; N_CATEGORIES] = [
         id: "hispanic_latino",
         name: "Hispanic or Latino",
         heading: Heading::Other,
-        nhs_code: None,
-        names: &[
-            "Hispanic or Latino",
-            "Hispanic/Latino",
-            "Hispanic",
-            "Latino",
-            "Latina",
-            "Latinx",
-            "Hispanic or Latinx",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Eeo1,
         id: "us_white",
         name: "White (Not Hispanic or Latino)",
         heading: Heading::White,
-        nhs_code: None,
-        names: &["White (Not Hispanic or Latino)", "White Not Hispanic"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Eeo1,
         id: "us_black",
         name: "Black or African American (Not Hispanic or Latino)",
         heading: Heading::Black,
-        nhs_code: None,
-        names: &[
-            "Black or African American",
-            "Black or African American (Not Hispanic or Latino)",
-            "African American",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Eeo1,
         id: "us_nhpi",
         name: "Native Hawaiian or Other Pacific Islander (Not Hispanic or Latino)",
         heading: Heading::Other,
-        nhs_code: None,
-        names: &[
-            "Native Hawaiian or Other Pacific Islander",
-            "Native Hawaiian or Other Pacific Islander (Not Hispanic or Latino)",
-            "Native Hawaiian or Pacific Islander",
-            "Pacific Islander",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Eeo1,
         id: "us_asian",
         name: "Asian (Not Hispanic or Latino)",
         heading: Heading::Asian,
-        nhs_code: None,
-        names: &["Asian (Not Hispanic or Latino)", "Asian American"],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Eeo1,
         id: "us_aian",
         name: "American Indian or Alaska Native (Not Hispanic or Latino)",
         heading: Heading::Other,
-        nhs_code: None,
-        names: &[
-            "American Indian or Alaska Native",
-            "American Indian or Alaskan Native",
-            "American Indian or Alaska Native (Not Hispanic or Latino)",
-            "Native American",
-        ],
-        sub_only: &[],
     },
     Category {
         origin: Origin::Eeo1,
         id: "us_two_or_more",
         name: "Two or More Races (Not Hispanic or Latino)",
         heading: Heading::Mixed,
-        nhs_code: None,
-        names: &[
-            "Two or More Races",
-            "Two or More Races (Not Hispanic or Latino)",
-            "Two or more",
-            "Multiracial",
-        ],
-        sub_only: &[],
     },
 ];
 
-/// Ways the headings are written. Used only before a separator ("Asian or
-/// Asian British - Indian") or, when they stand alone, to resolve to a
-/// heading.
-const HEADING_NAMES: &[(Heading, &[&str])] = &[
-    (
-        Heading::Asian,
-        &[
-            "Asian",
-            "Asian or Asian British",
-            "Asian, Asian British or Asian Welsh",
-            "Asian British",
-        ],
-    ),
-    (
-        Heading::Black,
-        &[
-            "Black",
-            "Black or Black British",
-            "Black, African, Caribbean or Black British",
-            "Black/African/Caribbean/Black British",
-            "Black, Black British, Black Welsh, Caribbean or African",
-            "Black British",
-        ],
-    ),
-    (
-        Heading::Mixed,
-        &[
-            "Mixed",
-            "Mixed/Multiple ethnic groups",
-            "Mixed or Multiple ethnic groups",
-            "Mixed/Multiple ethnic group",
-            "Mixed ethnic groups",
-            "Multiple ethnic groups",
-            "Mixed race",
-        ],
-    ),
-    (Heading::White, &["White"]),
-    (
-        Heading::Other,
-        &["Other ethnic group", "Other ethnic groups", "Other"],
-    ),
+/// Named groups of categories that labels use in place of one category:
+/// "BME" (every category outside the White heading), the 2001 census
+/// heading "Chinese or other ethnic group", the US "Asian or Pacific
+/// Islander" of 1977. A scheme places such a label only when all its
+/// categories fall in one of its groups.
+#[derive(Debug)]
+pub struct CategorySet {
+    /// Identifier used in the wordings table and in profiles (`set:minority`).
+    pub id: &'static str,
+    /// What it is, in words.
+    pub name: &'static str,
+}
+
+/// The category sets, in a fixed order (their index is their code).
+pub static SETS: [CategorySet; 3] = [
+    CategorySet {
+        id: "minority",
+        name: "Black, Asian and minority ethnic (every category outside the White heading)",
+    },
+    CategorySet {
+        id: "chinese_or_other",
+        name: "Chinese or other ethnic group (2001 census heading: Chinese, Arab or any other)",
+    },
+    CategorySet {
+        id: "asian_pacific_islander",
+        name: "Asian or Pacific Islander (US, 1977: the Asian categories and Native Hawaiian or Other Pacific Islander)",
+    },
 ];
 
-/// Headings whose bare name is too vague to stand alone as an answer
-/// ("Other": other what?).
-const HEADING_NAMES_NOT_ALONE: &[&str] = &["Other"];
+/// The categories of a set, as a bit mask over [`CATEGORIES`].
+fn set_members(set: usize) -> u32 {
+    let mask = |keep: &dyn Fn(&Category) -> bool| {
+        CATEGORIES
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| keep(c))
+            .fold(0u32, |m, (i, _)| m | 1 << i)
+    };
+    match SETS[set].id {
+        "minority" => mask(&|c| c.heading != Heading::White),
+        "chinese_or_other" => mask(&|c| matches!(c.id, "chinese" | "arab" | "any_other")),
+        _ => mask(&|c| c.heading == Heading::Asian || c.id == "us_nhpi"),
+    }
+}
 
-const DECLINED: &[&str] = &[
-    "Prefer not to say",
-    "I prefer not to say",
-    "Prefer not to answer",
-    "Prefer not to state",
-    "Prefer not to disclose",
-    "Declined",
-    "Declined to state",
-    "Declined to answer",
-    "Declined to specify",
-    "Decline to answer",
-    "Decline to self identify",
-    "Do not wish to disclose",
-    "I do not wish to disclose",
-    "I do not wish to disclose my ethnic origin",
-    "I do not wish to declare",
-    "I don't wish to answer",
-    "Not disclosed",
-    "Rather not say",
-    "Refused",
-];
+/// The categories under a heading, as a bit mask over [`CATEGORIES`].
+fn heading_members(h: Heading) -> u32 {
+    CATEGORIES
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.heading == h)
+        .fold(0, |m, (i, _)| m | 1 << i)
+}
 
-const NOT_KNOWN: &[&str] = &[
-    "Not stated",
-    "Not known",
-    "Unknown",
-    "N/A",
-    "NA",
-    "None",
-    "Null",
-    "Not specified",
-    "Not recorded",
-    "Not provided",
-    "Missing",
-    "Blank",
-];
+/// Why a label was not placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Why {
+    /// No wording rung knows.
+    Unknown,
+    /// A wording that could be more than one category or heading ("Other",
+    /// "British").
+    Vague,
+    /// Its parts disagree: a code and its text, or a heading and a category
+    /// from another heading ("White - Indian").
+    Contradictory,
+}
+
+impl Why {
+    /// The reason, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Why::Unknown => "not a wording rung knows: map it in a profile's [ethnicity_labels]",
+            Why::Vague => "could be more than one category or heading: never guessed",
+            Why::Contradictory => {
+                "its parts name different categories (code, heading or category): never guessed"
+            }
+        }
+    }
+}
 
 /// What a raw label resolves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -564,12 +363,92 @@ pub enum Resolution {
     Category(usize),
     /// Only a heading was given.
     Heading(Heading),
+    /// A named group of categories ("BME"; index into [`SETS`]).
+    Set(usize),
     /// The applicant chose not to say (e.g. "Prefer not to say", NHS code Z).
     Declined,
     /// No answer recorded (empty, "Not stated", NHS code 99).
     NotKnown,
-    /// Not recognised, or contradictory; never guessed.
-    Unmapped,
+    /// Not recognised, vague or contradictory; never guessed.
+    Unmapped(Why),
+}
+
+impl Resolution {
+    /// The categories the label may stand for, as a bit mask over
+    /// [`CATEGORIES`]; 0 for the unknowns.
+    pub fn members(self) -> u32 {
+        match self {
+            Resolution::Category(c) => 1 << c,
+            Resolution::Heading(h) => heading_members(h),
+            Resolution::Set(s) => set_members(s),
+            _ => 0,
+        }
+    }
+
+    /// The same, as category indices.
+    pub fn categories(self) -> impl Iterator<Item = usize> {
+        let m = self.members();
+        (0..N_CATEGORIES).filter(move |i| m & (1 << i) != 0)
+    }
+
+    /// True for an answer that names categories (not an unknown).
+    fn is_placed(self) -> bool {
+        self.members() != 0
+    }
+
+    /// Identifier shown by `rung labels`: a category id, `heading:<id>`,
+    /// `set:<id>`, `declined`, `not_known` or `unmapped`.
+    pub fn id(self) -> String {
+        match self {
+            Resolution::Category(c) => CATEGORIES[c].id.to_string(),
+            Resolution::Heading(h) => format!("heading:{}", h.id()),
+            Resolution::Set(s) => format!("set:{}", SETS[s].id),
+            Resolution::Declined => "declined".into(),
+            Resolution::NotKnown => "not_known".into(),
+            Resolution::Unmapped(_) => "unmapped".into(),
+        }
+    }
+
+    /// What it means, in words.
+    pub fn description(self) -> String {
+        match self {
+            Resolution::Category(c) => match CATEGORIES[c].origin {
+                Origin::Ons2021 => format!(
+                    "{}: {}",
+                    CATEGORIES[c].heading.census_name(),
+                    CATEGORIES[c].name
+                ),
+                Origin::Eeo1 => format!("EEO-1: {}", CATEGORIES[c].name),
+            },
+            Resolution::Heading(h) => format!("{} (heading only)", h.census_name()),
+            Resolution::Set(s) => format!("a group name: {}", SETS[s].name),
+            Resolution::Declined => "declined to say".into(),
+            Resolution::NotKnown => "nothing recorded".into(),
+            Resolution::Unmapped(why) => why.reason().into(),
+        }
+    }
+
+    /// Parses the `means` of a wording or a profile's target: a category
+    /// id, `heading:<id>` (or a bare heading id), `set:<id>`, `declined`,
+    /// `not_known`.
+    pub fn parse(text: &str) -> Option<Resolution> {
+        let t = text.trim().to_ascii_lowercase();
+        let t = t.as_str();
+        match t {
+            "declined" => return Some(Resolution::Declined),
+            "not_known" | "not known" => return Some(Resolution::NotKnown),
+            _ => {}
+        }
+        if let Some(h) = t.strip_prefix("heading:") {
+            return find_heading(h).map(Resolution::Heading);
+        }
+        if let Some(s) = t.strip_prefix("set:") {
+            return SETS.iter().position(|x| x.id == s).map(Resolution::Set);
+        }
+        find_category(t)
+            .map(Resolution::Category)
+            .or_else(|| find_heading(t).map(Resolution::Heading))
+    }
 }
 
 /// Resolves a raw label (`None` for a missing value).
@@ -577,58 +456,261 @@ pub fn resolve(label: Option<&str>) -> Resolution {
     let Some(label) = label else {
         return Resolution::NotKnown;
     };
-    let text = tidy(label);
-    if text.is_empty() || text.chars().all(|c| matches!(c, '-' | ':' | ' ')) {
+    let text = without_write_in(&tidy(label));
+    if text
+        .chars()
+        .all(|c| matches!(c, '-' | ':' | ' ' | '(' | ')'))
+    {
         return Resolution::NotKnown;
     }
-    if let Some(code) = nhs_code(&text) {
-        return code;
+    let r = resolve_inner(&text);
+    if r != Resolution::Unmapped(Why::Unknown) {
+        return r;
     }
-    // "A - White - British", "H: Indian": an NHS code in front of the text.
-    if let Some((first, rest)) = split_heading(&text)
-        && let Some(code) = nhs_code(first)
-    {
-        let text_says = resolve_text(rest);
-        return match (code, text_says) {
-            (a, b) if a == b => a,
-            (Resolution::Category(c), Resolution::Heading(h)) if CATEGORIES[c].heading == h => code,
-            // The NHS Data Dictionary's wording for code Z is "Not stated",
-            // defined as asked and declined: the code decides.
-            (Resolution::Declined, Resolution::NotKnown) => code,
-            _ => Resolution::Unmapped,
-        };
+    // A code in front: "A - White - British", "H Asian or Asian British -
+    // Indian", "CA White: English", or a bare code ("H", "99", "1A").
+    match split_code(&text) {
+        Some((code, rest)) => reconcile_code(code, rest),
+        None => r,
     }
-    resolve_text(&text)
+}
+
+/// Resolves tidied text without a code: whole wordings, heading and
+/// category, then a parenthesised part ("BME (Black and minority ethnic)").
+fn resolve_inner(text: &str) -> Resolution {
+    let r = resolve_text(text);
+    if r != Resolution::Unmapped(Why::Unknown) {
+        return r;
+    }
+    let Some((outside, inside)) = parenthesised(text) else {
+        return r;
+    };
+    let out = resolve_inner(&outside);
+    if !out.is_placed() && !matches!(out, Resolution::Declined | Resolution::NotKnown) {
+        return out;
+    }
+    let inn = resolve_inner(&inside);
+    match inn {
+        // A qualifier rung does not know ("part not stated", "Negroes")
+        // adds nothing.
+        Resolution::Unmapped(Why::Unknown) | Resolution::NotKnown => out,
+        _ if inn == out => out,
+        _ if consistent(out, inn) => narrower(out, inn),
+        _ => Resolution::Unmapped(Why::Contradictory),
+    }
+}
+
+/// The text outside and inside parentheses, when there are any.
+fn parenthesised(text: &str) -> Option<(String, String)> {
+    if !text.contains('(') {
+        return None;
+    }
+    let (mut outside, mut inside, mut depth) = (String::new(), String::new(), 0usize);
+    for ch in text.chars() {
+        match ch {
+            '(' => {
+                depth += 1;
+                inside.push(' ');
+            }
+            ')' => depth = depth.saturating_sub(1),
+            c if depth > 0 => inside.push(c),
+            c => outside.push(c),
+        }
+    }
+    let clean = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some((clean(outside), clean(inside)))
 }
 
 fn resolve_text(text: &str) -> Resolution {
     let tables = tables();
-    // A label with a recognised heading before a separator is read as
-    // heading + sub-category and nothing else, so "White - Asian" is
-    // contradictory (unmapped), not "White and Asian".
+    // "Heading - Sub", "Heading: Sub": read as heading and category and
+    // nothing else, so "White - Asian" is contradictory, not "White and
+    // Asian".
     if let Some((head, sub)) = split_heading(text)
-        && let Some(&heading) = tables.headings.get(&key(head))
+        && let Some(&heading) = tables.prefixes.get(&key(head))
     {
-        let sub_key = key(sub);
-        if let Some(&c) = tables.subs.get(&(heading, sub_key.clone())) {
-            return Resolution::Category(c);
-        }
-        // NHS Data Dictionary (2001) files Chinese under "Other Ethnic
-        // Groups"; ONS 2021 under Asian. Same people: accept both.
-        if heading == Heading::Other && sub_key == key("Chinese") {
-            return Resolution::Category(category_index("chinese"));
-        }
-        return Resolution::Unmapped;
+        return under_heading(heading, &key(sub));
     }
-    tables
-        .whole
-        .get(&key(text))
-        .copied()
-        .unwrap_or(Resolution::Unmapped)
+    let k = key(text);
+    if let Some(&r) = tables.whole.get(&k) {
+        return r;
+    }
+    // "Heading Sub" with no separator ("Asian Indian", "White/Polish"):
+    // the longest heading wording the label starts with.
+    let mut doubt = Resolution::Unmapped(Why::Unknown);
+    for (prefix, heading) in &tables.prefix_keys {
+        if let Some(rest) = k.strip_prefix(prefix.as_str())
+            && let Some(rest) = rest.strip_prefix(' ')
+        {
+            match under_heading(*heading, rest) {
+                r if r.is_placed() => return r,
+                Resolution::Unmapped(Why::Unknown) => {}
+                r => doubt = r,
+            }
+        }
+    }
+    doubt
+}
+
+/// A category named after a heading: a sub-category wording of that
+/// heading, or a wording of a category under it.
+fn under_heading(heading: Heading, sub_key: &str) -> Resolution {
+    let tables = tables();
+    if let Some(&r) = tables.subs.get(&(heading, sub_key.to_string())) {
+        return r;
+    }
+    match tables.whole.get(sub_key) {
+        Some(&r) if r.is_placed() => {
+            if r.members() & !heading_members(heading) == 0 {
+                r
+            } else {
+                Resolution::Unmapped(Why::Contradictory)
+            }
+        }
+        Some(Resolution::Declined | Resolution::NotKnown) => {
+            Resolution::Unmapped(Why::Contradictory)
+        }
+        _ => Resolution::Unmapped(Why::Unknown),
+    }
+}
+
+/// Two readings that can both be true: one's categories contain the
+/// other's, or a code Z whose text says "Not stated".
+fn consistent(a: Resolution, b: Resolution) -> bool {
+    let (ma, mb) = (a.members(), b.members());
+    if ma != 0 && mb != 0 {
+        return ma & mb == ma || ma & mb == mb;
+    }
+    a == b || (a == Resolution::Declined && b == Resolution::NotKnown)
+}
+
+/// Of two consistent readings, the one naming fewer categories (the first
+/// when they name as many).
+fn narrower(a: Resolution, b: Resolution) -> Resolution {
+    if b.members() != 0 && b.members().count_ones() < a.members().count_ones() {
+        b
+    } else {
+        a
+    }
+}
+
+/// Splits "code rest" when the first word is a code of a code system.
+fn split_code(text: &str) -> Option<(&str, &str)> {
+    let end = text.find([' ', ':', '-']).unwrap_or(text.len());
+    let code = &text[..end];
+    if !tables().codes.contains_key(code) {
+        return None;
+    }
+    let rest = text[end..].trim_start_matches([' ', ':', '-']);
+    Some((code, rest))
+}
+
+/// A code with the text written after it. The text must agree with the
+/// code (name the same categories, a wider or a narrower set, or be the
+/// code's own description); a code two systems define differently is read
+/// in the system its text agrees with. Alone, a code of NHS England's
+/// national list wins over NHS Scotland's letters.
+fn reconcile_code(code: &str, rest: &str) -> Resolution {
+    let entries = &tables().codes[code];
+    if rest.is_empty() {
+        if let Some(e) = entries.iter().find(|e| e.system == "nhs") {
+            return e.means;
+        }
+        return if entries.iter().all(|e| e.means == entries[0].means) {
+            entries[0].means
+        } else {
+            Resolution::Unmapped(Why::Vague)
+        };
+    }
+    let text_says = resolve_inner(rest);
+    let rest_words = words(rest);
+    let readings: Vec<Resolution> = entries
+        .iter()
+        .filter_map(|e| {
+            if e.describes(&rest_words) {
+                Some(e.means)
+            } else if consistent(e.means, text_says) {
+                Some(narrower(e.means, text_says))
+            } else {
+                None
+            }
+        })
+        .collect();
+    match readings.as_slice() {
+        [] => Resolution::Unmapped(Why::Contradictory),
+        [first, others @ ..] if others.iter().all(|r| r == first) => *first,
+        _ if text_says.is_placed() => text_says,
+        _ => Resolution::Unmapped(Why::Vague),
+    }
+}
+
+/// One code of a code system.
+struct CodeEntry {
+    system: &'static str,
+    means: Resolution,
+    /// The key words of each description the source gives the code.
+    descriptions: Vec<Vec<String>>,
+}
+
+impl CodeEntry {
+    /// True when the words are one of the code's descriptions, perhaps
+    /// with words of its heading's wordings around them ("CA White
+    /// English", "LJ Asian Caribbean").
+    fn describes(&self, text: &[String]) -> bool {
+        let heading_words: Vec<String> = match self.means {
+            Resolution::Category(c) => heading_word_set(CATEGORIES[c].heading),
+            Resolution::Heading(h) => heading_word_set(h),
+            _ => Vec::new(),
+        };
+        self.descriptions.iter().any(|d| {
+            d.iter().all(|w| text.contains(w))
+                && text
+                    .iter()
+                    .all(|w| d.contains(w) || heading_words.contains(w))
+        })
+    }
+}
+
+/// Every word of the wordings of a heading.
+fn heading_word_set(h: Heading) -> Vec<String> {
+    tables()
+        .prefix_keys
+        .iter()
+        .filter(|(_, x)| *x == h)
+        .flat_map(|(k, _)| k.split(' ').map(str::to_string))
+        .collect()
+}
+
+/// A hint for a label rung could not place: the one category, heading or
+/// set whose wording matches the most words of the label, when exactly one
+/// does. Never applied: `rung labels --unmapped-toml` prints it as a
+/// comment for the analyst to accept or correct.
+pub fn suggest(label: &str) -> Option<Resolution> {
+    let label_words = words(label);
+    let mut best: (usize, Vec<Resolution>) = (0, Vec::new());
+    for row in wordings() {
+        if !matches!(row.usage, "name" | "heading") || !row.means.is_placed() {
+            continue;
+        }
+        let w = words(row.wording);
+        if w.is_empty() || !w.iter().all(|x| label_words.contains(x)) {
+            continue;
+        }
+        if w.len() > best.0 {
+            best = (w.len(), vec![row.means]);
+        } else if w.len() == best.0 && !best.1.contains(&row.means) {
+            best.1.push(row.means);
+        }
+    }
+    match best.1.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
 }
 
 /// Index of a category by id. Panics on an unknown id: only for ids written
-/// in this module.
+/// in this module and its tests.
+#[cfg(test)]
 fn category_index(id: &str) -> usize {
     CATEGORIES
         .iter()
@@ -651,26 +733,9 @@ pub fn find_heading(name: &str) -> Option<Heading> {
         .find(|h| h.id().eq_ignore_ascii_case(name.trim()) || key(h.census_name()) == key(name))
 }
 
-fn nhs_code(text: &str) -> Option<Resolution> {
-    let t = text.trim();
-    if t == "99" {
-        return Some(Resolution::NotKnown);
-    }
-    if t.len() != 1 {
-        return None;
-    }
-    let upper = t.to_ascii_uppercase();
-    if upper == "Z" {
-        return Some(Resolution::Declined);
-    }
-    CATEGORIES
-        .iter()
-        .position(|c| c.nhs_code == Some(upper.as_str()))
-        .map(Resolution::Category)
-}
-
 /// Lower case, typographic dashes to '-', '&' to "and", every other
-/// punctuation mark except '-' and ':' to a space, spaces collapsed.
+/// punctuation mark except '-', ':' and parentheses to a space, spaces
+/// collapsed.
 fn tidy(label: &str) -> String {
     let mut out = String::with_capacity(label.len());
     for ch in label.chars() {
@@ -678,12 +743,47 @@ fn tidy(label: &str) -> String {
             '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
             '&' => out.push_str(" and "),
             '-' | ':' => out.push(ch),
+            '(' | '[' => out.push_str(" ("),
+            ')' | ']' => out.push_str(") "),
             '\'' | '\u{2019}' => {}
             c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
             _ => out.push(' '),
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The tidied text without a questionnaire's write-in instruction at its
+/// end ("Any other White background, please describe").
+fn without_write_in(text: &str) -> String {
+    const INSTRUCTIONS: [&str; 9] = [
+        "please write in below",
+        "please write in",
+        "write in below",
+        "write in",
+        "please describe",
+        "please specify",
+        "please state",
+        "specify",
+        "describe",
+    ];
+    let mut t = text.trim().to_string();
+    loop {
+        let before = t.len();
+        for i in INSTRUCTIONS {
+            let bracketed = format!("({i})");
+            for ending in [bracketed.as_str(), i] {
+                if let Some(rest) = t.strip_suffix(ending)
+                    && (rest.is_empty() || rest.ends_with([' ', '-', ':']))
+                {
+                    t = rest.trim_end_matches([' ', '-', ':']).to_string();
+                }
+            }
+        }
+        if t.len() == before {
+            return t;
+        }
+    }
 }
 
 /// Splits "heading - sub" or "heading: sub" at the first separator. A hyphen
@@ -704,64 +804,241 @@ fn split_heading(text: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// The matching key: tidied words without separators and the joining words
-/// "or", "and", "the", so "White & Asian", "White and Asian" and "white/asian"
-/// agree.
+/// The matching key: tidied words without separators, parentheses and the
+/// joining words "or", "and", "the", so "White & Asian", "White and Asian"
+/// and "white/asian" agree.
 fn key(text: &str) -> String {
+    words(text).join(" ")
+}
+
+/// The words of a matching key.
+fn words(text: &str) -> Vec<String> {
     tidy(text)
-        .split([' ', '-', ':'])
+        .split([' ', '-', ':', '(', ')'])
         .filter(|w| !w.is_empty() && !matches!(*w, "or" | "and" | "the"))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .map(str::to_string)
+        .collect()
+}
+
+/// One row of the wordings table.
+#[derive(Debug)]
+pub struct Wording {
+    /// How it is used (`name`, `sub`, `sub@<heading>`, `heading`, `prefix`,
+    /// `vague`, `code:<system>`).
+    pub usage: &'static str,
+    /// The wording as its source writes it.
+    pub wording: &'static str,
+    /// What it means.
+    pub means: Resolution,
+    /// Where it is written (a key explained at the top of the table).
+    pub source: &'static str,
+}
+
+/// The wordings table (src/taxonomy/wordings.tsv), compiled in.
+const WORDINGS_TSV: &str = include_str!("wordings.tsv");
+
+/// Every row of the wordings table, in file order. A row that does not
+/// parse is left out here and reported by [`wording_table_problems`]
+/// (which a unit test keeps empty).
+pub fn wordings() -> &'static [Wording] {
+    static ROWS: OnceLock<Vec<Wording>> = OnceLock::new();
+    ROWS.get_or_init(|| parse_wordings().0)
+}
+
+/// Rows of the wordings table that do not parse or that contradict
+/// another row; empty for a good table.
+pub fn wording_table_problems() -> Vec<String> {
+    let mut problems = parse_wordings().1;
+    problems.extend(tables().conflicts.iter().cloned());
+    problems
+}
+
+fn parse_wordings() -> (Vec<Wording>, Vec<String>) {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (n, line) in WORDINGS_TSV.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') || line.starts_with("use\t") {
+            continue;
+        }
+        let fields: Vec<&'static str> = line.split('\t').collect();
+        let [usage, wording, means, source] = fields[..] else {
+            problems.push(format!("line {}: expected 4 tab-separated fields", n + 1));
+            continue;
+        };
+        let means = if usage == "vague" {
+            Some(Resolution::Unmapped(Why::Vague))
+        } else {
+            Resolution::parse(means)
+        };
+        let Some(means) = means else {
+            problems.push(format!(
+                "line {}: '{}' means nothing rung knows",
+                n + 1,
+                fields[2]
+            ));
+            continue;
+        };
+        rows.push(Wording {
+            usage,
+            wording,
+            means,
+            source,
+        });
+    }
+    (rows, problems)
+}
+
+/// Adds a wording's key to a map, noting a conflict when the key already
+/// means something else.
+fn add_wording(
+    map: &mut HashMap<String, Resolution>,
+    k: String,
+    r: Resolution,
+    wording: &str,
+    conflicts: &mut Vec<String>,
+) {
+    match map.get(&k) {
+        Some(&old) if old != r => conflicts.push(format!(
+            "'{wording}' means both {} and {}",
+            old.id(),
+            r.id()
+        )),
+        Some(_) => {}
+        None => {
+            map.insert(k, r);
+        }
+    }
 }
 
 struct Tables {
-    /// Whole-label keys: category names, heading names, declined and not-known phrases.
+    /// Whole-label keys.
     whole: HashMap<String, Resolution>,
-    /// Heading keys, for the part before a separator.
-    headings: HashMap<String, Heading>,
-    /// (heading, sub key) → category.
-    subs: HashMap<(Heading, String), usize>,
+    /// Heading wording keys, for the part before a separator.
+    prefixes: HashMap<String, Heading>,
+    /// The same, longest first, for labels with no separator.
+    prefix_keys: Vec<(String, Heading)>,
+    /// (heading, sub key) → what the sub-category wording means there.
+    subs: HashMap<(Heading, String), Resolution>,
+    /// Code (lower case) → its meaning in each code system defining it.
+    codes: HashMap<String, Vec<CodeEntry>>,
+    /// Wordings given two meanings (first kept); a unit test keeps it empty.
+    conflicts: Vec<String>,
 }
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut whole = HashMap::new();
-        let mut headings = HashMap::new();
-        let mut subs = HashMap::new();
-        for (heading, names) in HEADING_NAMES {
-            for name in *names {
-                headings.insert(key(name), *heading);
-                if !HEADING_NAMES_NOT_ALONE.contains(name) {
-                    whole.insert(key(name), Resolution::Heading(*heading));
+        let mut t = Tables {
+            whole: HashMap::new(),
+            prefixes: HashMap::new(),
+            prefix_keys: Vec::new(),
+            subs: HashMap::new(),
+            codes: HashMap::new(),
+            conflicts: Vec::new(),
+        };
+        let mut conflicts = Vec::new();
+        let insert = add_wording;
+        let heading_of = |r: Resolution| match r {
+            Resolution::Category(c) => Some(CATEGORIES[c].heading),
+            Resolution::Heading(h) => Some(h),
+            _ => None,
+        };
+        let mut subs: HashMap<Heading, HashMap<String, Resolution>> = HashMap::new();
+        for row in wordings() {
+            let k = key(row.wording);
+            match row.usage {
+                "name" | "vague" => {
+                    insert(
+                        &mut t.whole,
+                        k.clone(),
+                        row.means,
+                        row.wording,
+                        &mut conflicts,
+                    );
+                    if let Some(h) = heading_of(row.means) {
+                        insert(
+                            subs.entry(h).or_default(),
+                            k,
+                            row.means,
+                            row.wording,
+                            &mut conflicts,
+                        );
+                    }
                 }
+                "heading" | "prefix" => {
+                    let Resolution::Heading(h) = row.means else {
+                        conflicts.push(format!("heading '{}' must mean heading:<id>", row.wording));
+                        continue;
+                    };
+                    if row.usage == "heading" {
+                        insert(
+                            &mut t.whole,
+                            k.clone(),
+                            row.means,
+                            row.wording,
+                            &mut conflicts,
+                        );
+                    }
+                    if t.prefixes.insert(k.clone(), h).is_some_and(|old| old != h) {
+                        conflicts.push(format!("heading '{}' under two headings", row.wording));
+                    }
+                }
+                "sub" => match heading_of(row.means) {
+                    Some(h) => insert(
+                        subs.entry(h).or_default(),
+                        k,
+                        row.means,
+                        row.wording,
+                        &mut conflicts,
+                    ),
+                    None => conflicts.push(format!("sub '{}' has no heading", row.wording)),
+                },
+                usage if usage.starts_with("sub@") => match find_heading(&usage[4..]) {
+                    Some(h) => insert(
+                        subs.entry(h).or_default(),
+                        k,
+                        row.means,
+                        row.wording,
+                        &mut conflicts,
+                    ),
+                    None => conflicts.push(format!("'{usage}': no such heading")),
+                },
+                usage if usage.starts_with("code:") => {
+                    let system = &usage[5..];
+                    let (code, description) =
+                        row.wording.split_once(' ').unwrap_or((row.wording, ""));
+                    let entries = t.codes.entry(code.to_lowercase()).or_default();
+                    let entry = match entries.iter_mut().find(|e| e.system == system) {
+                        Some(e) => {
+                            if e.means != row.means {
+                                conflicts.push(format!("code {code} ({system}) has two meanings"));
+                            }
+                            e
+                        }
+                        None => {
+                            entries.push(CodeEntry {
+                                system,
+                                means: row.means,
+                                descriptions: Vec::new(),
+                            });
+                            entries.last_mut().expect("just pushed")
+                        }
+                    };
+                    entry.descriptions.push(words(description));
+                }
+                other => conflicts.push(format!("'{}': unknown use '{other}'", row.wording)),
             }
         }
-        for (i, cat) in CATEGORIES.iter().enumerate() {
-            for name in cat.names {
-                let previous = whole.insert(key(name), Resolution::Category(i));
-                assert!(
-                    !matches!(previous, Some(Resolution::Category(j)) if j != i),
-                    "name {name} given to two categories"
-                );
-                subs.insert((cat.heading, key(name)), i);
-            }
-            for name in cat.sub_only {
-                subs.insert((cat.heading, key(name)), i);
+        for (h, map) in subs {
+            for (k, r) in map {
+                t.subs.insert((h, k), r);
             }
         }
-        for phrase in DECLINED {
-            whole.insert(key(phrase), Resolution::Declined);
-        }
-        for phrase in NOT_KNOWN {
-            whole.insert(key(phrase), Resolution::NotKnown);
-        }
-        Tables {
-            whole,
-            headings,
-            subs,
-        }
+        t.prefix_keys = t.prefixes.iter().map(|(k, h)| (k.clone(), *h)).collect();
+        t.prefix_keys
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        t.conflicts = conflicts;
+        t
     })
 }
 
@@ -771,6 +1048,12 @@ mod tests {
 
     fn cat(id: &str) -> Resolution {
         Resolution::Category(category_index(id))
+    }
+
+    #[test]
+    fn the_wordings_table_parses_and_agrees_with_itself() {
+        assert_eq!(wording_table_problems(), Vec::<String>::new());
+        assert!(wordings().len() > 300);
     }
 
     #[test]
@@ -889,7 +1172,7 @@ mod tests {
         assert_eq!(resolve(Some("99 - Not known")), Resolution::NotKnown);
         assert_eq!(
             resolve(Some("99 - Prefer not to say")),
-            Resolution::Unmapped
+            Resolution::Unmapped(Why::Contradictory)
         );
         assert_eq!(resolve(Some("A - White - British")), cat("white_british"));
         assert_eq!(
@@ -897,10 +1180,13 @@ mod tests {
             cat("african")
         );
         // Code and text disagree: not guessed.
-        assert_eq!(resolve(Some("A - Indian")), Resolution::Unmapped);
+        assert_eq!(
+            resolve(Some("A - Indian")),
+            Resolution::Unmapped(Why::Contradictory)
+        );
         // Letters that are not codes.
-        assert_eq!(resolve(Some("I")), Resolution::Unmapped);
-        assert_eq!(resolve(Some("Q")), Resolution::Unmapped);
+        assert!(matches!(resolve(Some("I")), Resolution::Unmapped(_)));
+        assert!(matches!(resolve(Some("Q")), Resolution::Unmapped(_)));
     }
 
     #[test]
@@ -939,8 +1225,24 @@ mod tests {
             "Mixed - Chinese",
             "White - Asian",
         ] {
-            assert_eq!(resolve(Some(label)), Resolution::Unmapped, "{label}");
+            assert!(
+                matches!(resolve(Some(label)), Resolution::Unmapped(_)),
+                "{label}: {:?}",
+                resolve(Some(label))
+            );
         }
+    }
+
+    #[test]
+    fn suggestions_name_one_match_or_nothing() {
+        assert_eq!(
+            suggest("Asian - Tamil Nadu"),
+            Some(Resolution::Heading(Heading::Asian))
+        );
+        assert_eq!(suggest("Somali heritage"), Some(cat("african")));
+        // Two different readings match as many words: no suggestion.
+        assert_eq!(suggest("Asian Other White"), None);
+        assert_eq!(suggest("Martian"), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::ethnicity::{
-    CATEGORIES, Heading, N_CATEGORIES, Origin, Resolution, find_category, find_heading,
+    CATEGORIES, Heading, N_CATEGORIES, Origin, Resolution, SETS, find_category, find_heading,
 };
 use crate::error::Error;
 
@@ -265,24 +265,53 @@ impl Scheme {
         Ok(self)
     }
 
-    /// Places a resolved label in this scheme.
+    /// Places a resolved label in this scheme: a category in its group; a
+    /// heading or a set of categories ("BME") in the one group holding all
+    /// of them, and unmapped when they fall in more than one.
     pub fn classify(&self, resolution: Resolution) -> Class {
         match resolution {
-            Resolution::Category(c) => self.category_group[c].map_or(Class::Unmapped, Class::Group),
-            Resolution::Heading(h) => {
-                let mut groups = (0..N_CATEGORIES)
-                    .filter(|&i| CATEGORIES[i].heading == h)
-                    .map(|i| self.category_group[i]);
-                let first = groups.next().expect("every heading has categories");
-                match first {
-                    Some(g) if groups.all(|x| x == first) => Class::Group(g),
+            Resolution::Declined => Class::Declined,
+            Resolution::NotKnown => Class::NotKnown,
+            Resolution::Unmapped(_) => Class::Unmapped,
+            placed => {
+                let mut groups = placed.categories().map(|i| self.category_group[i]);
+                match groups.next() {
+                    Some(Some(g)) if groups.all(|x| x == Some(g)) => Class::Group(g),
                     _ => Class::Unmapped,
                 }
             }
-            Resolution::Declined => Class::Declined,
-            Resolution::NotKnown => Class::NotKnown,
-            Resolution::Unmapped => Class::Unmapped,
         }
+    }
+
+    /// Why a resolution is unmapped under this scheme, in words.
+    pub fn unplaced_reason(&self, resolution: Resolution) -> String {
+        let scheme = &self.name;
+        match resolution {
+            Resolution::Unmapped(why) => why.reason().to_string(),
+            Resolution::Category(c) => format!(
+                "'{}' is in no group of the {scheme} grouping",
+                CATEGORIES[c].name
+            ),
+            Resolution::Heading(h) => format!(
+                "a heading, not a category: the {scheme} grouping splits '{}' (use --grouping wres or ons5, or map the label in [ethnicity_labels])",
+                h.census_name()
+            ),
+            Resolution::Set(s) if SETS[s].id == "minority" => {
+                "a group name, not a category: use --grouping wres".to_string()
+            }
+            Resolution::Set(s) => format!(
+                "names several categories ({}) that the {scheme} grouping puts in different groups: map the label in [ethnicity_labels]",
+                SETS[s].name
+            ),
+            Resolution::Declined | Resolution::NotKnown => String::new(),
+        }
+    }
+
+    /// The group with this name (ignoring case and surrounding spaces).
+    pub fn group_index(&self, name: &str) -> Option<usize> {
+        self.groups
+            .iter()
+            .position(|g| g.trim().eq_ignore_ascii_case(name.trim()))
     }
 
     /// Display name of a class under this scheme.

@@ -15,61 +15,204 @@ use std::collections::BTreeMap;
 use ethnicity::Resolution;
 use grouping::{Class, Scheme};
 
+use crate::error::{Error, Result};
+use crate::ingest::profile::Profile;
+
+/// What a profile's `[ethnicity_labels]` maps a label to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelTarget {
+    /// A category, heading, set of categories, declined or not known.
+    Means(Resolution),
+    /// A name that is none of those: a group of the grouping in use
+    /// (checked when the taxonomy is built).
+    Group(String),
+}
+
+impl LabelTarget {
+    /// Reads a target: a category id, heading id, `set:<id>`, `declined`,
+    /// `not_known`, a wording rung knows ("BME"), else a group name.
+    pub fn parse(text: &str) -> LabelTarget {
+        if text.trim().is_empty() {
+            // Left empty (as `rung labels --unmapped-toml` writes it):
+            // refused when the taxonomy is built, never read as "not known".
+            return LabelTarget::Group(String::new());
+        }
+        if let Some(r) = Resolution::parse(text) {
+            return LabelTarget::Means(r);
+        }
+        match ethnicity::resolve(Some(text)) {
+            Resolution::Unmapped(_) => LabelTarget::Group(text.trim().to_string()),
+            r => LabelTarget::Means(r),
+        }
+    }
+}
+
+/// An analyst's placement of one label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    Means(Resolution),
+    Group(usize),
+}
+
+/// How one label is placed under a scheme, with the reason when it is not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// What the label resolved to: a category id, `heading:<id>`,
+    /// `set:<id>`, `group:<name>` (placed by a profile or a return's own
+    /// group name), `declined`, `not_known` or `unmapped`.
+    pub resolved_to: String,
+    /// That, in words.
+    pub description: String,
+    /// Its class under the scheme.
+    pub class: Class,
+    /// Why it is unmapped under the scheme; `None` when it is placed or an
+    /// unknown.
+    pub reason: Option<String>,
+}
+
 /// Label resolution with the analyst's overrides, under one scheme.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     /// The grouping scheme.
     pub scheme: Scheme,
-    overrides: BTreeMap<String, Resolution>,
+    overrides: BTreeMap<String, Placed>,
     /// Labels that name a group of the scheme ("BME") count in it: counts
     /// already aggregated by group (a WRES return) carry such labels.
     group_labels: bool,
+    /// `--strict-labels`: a label that cannot be placed is an error.
+    pub strict: bool,
 }
 
 impl Taxonomy {
-    /// A taxonomy from a scheme and a profile's `[ethnicity_labels]`.
-    pub fn new(scheme: Scheme, overrides: BTreeMap<String, Resolution>) -> Taxonomy {
-        Taxonomy {
+    /// A taxonomy from a scheme and a profile's `[ethnicity_labels]`. A
+    /// target that is not a category, heading, set, unknown or group of the
+    /// scheme is an error naming the profile.
+    pub fn new(scheme: Scheme, profile: &Profile) -> Result<Taxonomy> {
+        let empty: Vec<String> = profile
+            .ethnicity_labels
+            .iter()
+            .filter(|(_, t)| matches!(t, LabelTarget::Group(g) if g.is_empty()))
+            .map(|(l, _)| format!("'{l}'"))
+            .collect();
+        if !empty.is_empty() {
+            return Err(Error::input(
+                &profile.source,
+                format!(
+                    "[ethnicity_labels] maps {} to nothing",
+                    empty.join(", ")
+                ),
+            )
+            .with_hint("give each a category id (e.g. indian), a heading id, set:minority, a group of the grouping, \"declined\" or \"not_known\""));
+        }
+        let mut overrides = BTreeMap::new();
+        for (label, target) in &profile.ethnicity_labels {
+            let placed = match target {
+                LabelTarget::Means(r) => Placed::Means(*r),
+                LabelTarget::Group(name) => match scheme.group_index(name) {
+                    Some(g) => Placed::Group(g),
+                    None => {
+                        return Err(Error::input(
+                            &profile.source,
+                            format!(
+                                "[ethnicity_labels] maps '{label}' to '{name}', which is not a category id (e.g. indian), a heading id (asian, black, mixed, white, other), a set (set:minority), \"declined\", \"not_known\" or a group of the {} grouping ({})",
+                                scheme.name,
+                                scheme.groups.join(", ")
+                            ),
+                        )
+                        .with_hint("docs/data.md lists the ids; docs/profiles.md the [ethnicity_labels] section"));
+                    }
+                },
+            };
+            overrides.insert(label.clone(), placed);
+        }
+        Ok(Taxonomy {
             scheme,
             overrides,
             group_labels: false,
+            strict: false,
+        })
+    }
+
+    /// A taxonomy with no overrides.
+    pub fn plain(scheme: Scheme) -> Taxonomy {
+        Taxonomy {
+            scheme,
+            overrides: BTreeMap::new(),
+            group_labels: false,
+            strict: false,
         }
+    }
+
+    /// The same taxonomy, refusing labels it cannot place
+    /// (`--strict-labels`).
+    pub fn strict(mut self) -> Taxonomy {
+        self.strict = true;
+        self
     }
 
     /// The same taxonomy, also placing a label that names one of the
     /// scheme's groups (ignoring case and spaces) in that group. For counts
-    /// aggregated by group already; row-level labels never need it.
+    /// aggregated by group already, whose groups may be a custom scheme's.
     pub fn with_group_labels(mut self) -> Taxonomy {
         self.group_labels = true;
         self
     }
 
-    /// Resolves a raw label, overrides first (matched exactly, then trimmed).
-    pub fn resolve(&self, label: Option<&str>) -> Resolution {
-        if let Some(l) = label
-            && let Some(r) = self
-                .overrides
-                .get(l)
-                .or_else(|| self.overrides.get(l.trim()))
+    /// The analyst's placement of a label (matched exactly, then trimmed),
+    /// or a return's own group name.
+    fn placed(&self, label: Option<&str>) -> Option<Placed> {
+        let l = label?;
+        if let Some(p) = self
+            .overrides
+            .get(l)
+            .or_else(|| self.overrides.get(l.trim()))
         {
-            return *r;
+            return Some(*p);
         }
-        ethnicity::resolve(label)
+        if self.group_labels {
+            return self.scheme.group_index(l).map(Placed::Group);
+        }
+        None
+    }
+
+    /// Resolves a raw label, overrides first. A label placed directly in a
+    /// group has no resolution of its own: it reads as rung's own.
+    pub fn resolve(&self, label: Option<&str>) -> Resolution {
+        match self.placed(label) {
+            Some(Placed::Means(r)) => r,
+            _ => ethnicity::resolve(label),
+        }
     }
 
     /// Places a raw label in the scheme.
     pub fn classify(&self, label: Option<&str>) -> Class {
-        if self.group_labels
-            && let Some(l) = label
-            && !self.overrides.contains_key(l)
-            && let Some(g) = self
-                .scheme
-                .groups
-                .iter()
-                .position(|g| g.trim().eq_ignore_ascii_case(l.trim()))
-        {
-            return Class::Group(g);
+        match self.placed(label) {
+            Some(Placed::Group(g)) => Class::Group(g),
+            Some(Placed::Means(r)) => self.scheme.classify(r),
+            None => self.scheme.classify(ethnicity::resolve(label)),
         }
-        self.scheme.classify(self.resolve(label))
+    }
+
+    /// How a label is placed and, when it is not, why.
+    pub fn explain(&self, label: Option<&str>) -> Explanation {
+        if let Some(Placed::Group(g)) = self.placed(label) {
+            return Explanation {
+                resolved_to: format!("group:{}", self.scheme.groups[g]),
+                description: format!("the {} group, named directly", self.scheme.groups[g]),
+                class: Class::Group(g),
+                reason: None,
+            };
+        }
+        let r = self.resolve(label);
+        let class = self.scheme.classify(r);
+        Explanation {
+            resolved_to: r.id(),
+            description: r.description(),
+            class,
+            reason: (class == Class::Unmapped).then(|| self.scheme.unplaced_reason(r)),
+        }
     }
 }
+
+#[cfg(test)]
+mod wording_tests;
