@@ -704,3 +704,39 @@ fn markdown_report() {
         }
     }
 }
+
+/// Issue 17: exactly four-fifths is not adverse impact. White 5/6 vs BME
+/// 4/6 is a relative likelihood of exactly 1.25; in the Social Care
+/// direction White 75/100 vs BME 60/100 is exactly 0.80. Both sit inside
+/// the 0.80–1.25 range, and the ratio shown is the boundary itself.
+#[test]
+fn exactly_four_fifths_is_inside_the_range_in_both_directions() {
+    for (white, bme, direction, expected) in [
+        ((6, 5), (6, 4), "nhs-wres", 1.25),
+        ((100, 75), (100, 60), "sc-wres", 0.8),
+    ] {
+        let ds = Dataset::new();
+        let mut rows = Vec::new();
+        for (label, (n, k)) in [("White British", white), ("Indian", bme)] {
+            for i in 0..n {
+                let stage = if i < k { "appointed" } else { "shortlisted" };
+                rows.push(format!("{label}{i},V1,{label},{stage}"));
+            }
+        }
+        ds.write(
+            "applications.csv",
+            &csv("application_id,vacancy_id,ethnicity,furthest_stage", &rows),
+        );
+        let doc = ds.audit(&["--direction", direction]);
+        let t = transition(&doc, "shortlisted", "appointed", &json!({}));
+        let c = comparison(t, "BME");
+        assert_eq!(f(&c["relative_likelihood"]), expected, "{direction}");
+        assert_eq!(c["outside_range"], json!(false), "{direction}");
+        // The four-fifths impact ratio (BME rate ÷ White rate) is 0.8 both times.
+        assert_eq!(f(&group(t, "BME")["impact_ratio"]), 0.8, "{direction}");
+        for finding in doc["findings"].as_array().unwrap() {
+            let text = finding["text"].as_str().unwrap();
+            assert!(!text.contains("outside the 0.80–1.25 range"), "{text}");
+        }
+    }
+}

@@ -220,21 +220,26 @@ fn transition(
     let known: Vec<(u64, u64, Option<f64>)> = (0..scheme.groups.len())
         .map(|g| progression(Class::Group(g)))
         .collect();
-    let highest = known
-        .iter()
-        .filter_map(|k| k.2)
-        .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
+    let impact = stats::exact::impact_ratios(
+        &known
+            .iter()
+            .map(|&(entered, progressed, _)| (progressed, entered, true))
+            .collect::<Vec<_>>(),
+    );
     let groups = known
         .iter()
+        .zip(impact)
         .enumerate()
-        .map(|(g, &(entered, progressed, rate))| GroupRate {
-            group: scheme.groups[g].clone(),
-            entered: entered.into(),
-            progressed: progressed.into(),
-            rate,
-            impact_ratio: stats::impact_ratio(rate, highest),
-            suppressed: false,
-        })
+        .map(
+            |(g, (&(entered, progressed, rate), impact_ratio))| GroupRate {
+                group: scheme.groups[g].clone(),
+                entered: entered.into(),
+                progressed: progressed.into(),
+                rate,
+                impact_ratio,
+                suppressed: false,
+            },
+        )
         .collect();
     let unknown = Class::UNKNOWN
         .iter()
@@ -317,8 +322,6 @@ pub fn compare(
         Direction::NhsWres => ((a, n1), (c, n2)),
         Direction::ScWres => ((c, n2), (a, n1)),
     };
-    let numerator_rate = top.0 as f64 / top.1 as f64;
-    let denominator_rate = bottom.0 as f64 / bottom.1 as f64;
     if top.0 == 0 && bottom.0 == 0 {
         comparison.note = Some(format!(
             "insufficient data: no {reference} or {focal} applicant progressed, so the ratio is undefined"
@@ -337,9 +340,12 @@ pub fn compare(
         ));
         return comparison;
     }
-    let ratio = numerator_rate / denominator_rate;
-    comparison.relative_likelihood = Some(ratio);
-    comparison.outside_range = Some(!(0.8..=1.25).contains(&ratio));
+    // Judged and shown from the exact ratio of counts: exactly 4/5 or 5/4
+    // is inside the band (stats::exact).
+    let exact = stats::exact::Fraction::of_rates(top.0, top.1, bottom.0, bottom.1)
+        .expect("both groups entered and the bottom rate is not zero");
+    comparison.relative_likelihood = Some(exact.value());
+    comparison.outside_range = Some(!exact.within_four_fifths_band());
     match stats::katz_interval(top.0, top.1, bottom.0, bottom.1, confidence) {
         Some(ci) => {
             comparison.ci_low = Some(ci.low);

@@ -126,17 +126,23 @@ pub fn intersectional(
         // Unknown values last, as everywhere else.
         rows.sort_by_key(|r| !r.known);
         let withheld = rows.iter().any(|r| r.known && r.suppressed);
-        let highest = rows
-            .iter()
-            .filter(|r| r.known && !r.excludable)
-            .filter_map(|r| r.rate)
-            .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
-        for r in rows.iter_mut().filter(|r| r.known) {
-            r.impact_ratio = if withheld {
-                None
-            } else {
-                stats::impact_ratio(r.rate, highest)
-            };
+        let impact = stats::exact::impact_ratios(
+            &rows
+                .iter()
+                .map(|r| {
+                    let counted = r.known && !r.suppressed;
+                    (
+                        r.progressed.value,
+                        if counted { r.entered.value } else { 0 },
+                        counted && !r.excludable,
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        for (r, ir) in rows.iter_mut().zip(impact) {
+            if r.known {
+                r.impact_ratio = if withheld { None } else { ir };
+            }
         }
         out.extend(rows);
     }
@@ -144,7 +150,8 @@ pub fn intersectional(
 }
 
 fn value_is_small(n: u64, total: u64) -> bool {
-    (n as f64) < 0.02 * total as f64
+    // n / total < 2%, exactly.
+    u128::from(n) * 50 < u128::from(total)
 }
 
 #[cfg(test)]

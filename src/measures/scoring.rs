@@ -441,11 +441,13 @@ fn ll144(cells: &[ScoreCell], taxonomy: &Taxonomy) -> Ll144 {
             .collect();
         let total: u64 = rows.iter().map(|r| r.1.0).sum();
         let rate = |t: &(u64, u64)| (t.0 > 0).then(|| t.1 as f64 / t.0 as f64);
-        let best = rows
-            .iter()
-            .filter_map(|r| rate(r.1))
-            .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
-        for (category, t) in rows {
+        let impact = crate::stats::exact::impact_ratios(
+            &rows
+                .iter()
+                .map(|r| (r.1.1, r.1.0, true))
+                .collect::<Vec<_>>(),
+        );
+        for ((category, t), impact_ratio) in rows.into_iter().zip(impact) {
             let r = rate(t);
             categories.push(ScoringRate {
                 dimension: dim,
@@ -453,11 +455,8 @@ fn ll144(cells: &[ScoreCell], taxonomy: &Taxonomy) -> Ll144 {
                 n: t.0.into(),
                 above_median: t.1.into(),
                 scoring_rate: r,
-                impact_ratio: match (r, best) {
-                    (Some(r), Some(b)) if b > 0.0 => Some(r / b),
-                    _ => None,
-                },
-                excludable: (t.0 as f64) < 0.02 * total as f64,
+                impact_ratio,
+                excludable: u128::from(t.0) * 50 < u128::from(total),
             });
         }
     }

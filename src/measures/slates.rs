@@ -16,6 +16,7 @@ use super::scoring::sex_category;
 use crate::audit::Provenance;
 use crate::counts::FunnelCounts;
 use crate::ingest::benchmark::Benchmark;
+use crate::stats::exact::Fraction;
 use crate::stats::pooling::mantel_haenszel;
 use crate::stats::slates::{
     Draw, binomial_lower_tail, binomial_sum_lower_tail, shortlist_shortfall, wilson,
@@ -476,20 +477,23 @@ fn rule_met(rule: &SlateRule, longlist: &Composition, shortlist: &Composition) -
     if rule.only_if_longlist_has_focal && longlist.focal.value == 0 {
         return None;
     }
+    // Shares are judged exactly against the decimal the rule states: 3 of
+    // 10 meets a 0.3 minimum (stats::exact).
+    let at_least = |focal: u64, total: u64, min: f64| {
+        let share = Fraction::rate(focal, total).unwrap_or(Fraction::new(0, 1).expect("1 > 0"));
+        match Fraction::from_decimal(min) {
+            Some(m) => share.compare(m) != std::cmp::Ordering::Less,
+            None => share.value() >= min,
+        }
+    };
     if let Some(min) = rule.only_if_longlist_focal_share {
         // Judged on the longlist's actual share, however small the list.
-        let share = if longlist.total.value > 0 {
-            longlist.focal.value as f64 / longlist.total.value as f64
-        } else {
-            0.0
-        };
-        if share < min {
+        if !at_least(longlist.focal.value, longlist.total.value, min) {
             return None;
         }
     }
     let share_ok = rule.min_focal_share.is_none_or(|min| {
-        shortlist.total.value > 0
-            && shortlist.focal.value as f64 / shortlist.total.value as f64 >= min
+        shortlist.total.value > 0 && at_least(shortlist.focal.value, shortlist.total.value, min)
     });
     Some(
         shortlist.focal.value >= rule.min_focal

@@ -4,6 +4,7 @@
 //! `None` when the quantity is undefined for those counts. Each is unit-tested
 //! against a published worked example; the sources are in `docs/methods.md`.
 
+pub mod exact;
 mod fisher;
 pub mod pooling;
 mod proportions;
@@ -13,8 +14,7 @@ pub mod suppression;
 
 pub use fisher::fisher_exact_two_sided;
 pub use proportions::{
-    RatioDifference, RatioInterval, impact_ratio, katz_interval, normal_quantile, rate,
-    two_proportion_z_test,
+    RatioDifference, RatioInterval, katz_interval, normal_quantile, rate, two_proportion_z_test,
 };
 
 #[cfg(test)]

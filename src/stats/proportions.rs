@@ -8,15 +8,6 @@ pub fn rate(progressed: u64, entered: u64) -> Option<f64> {
     (entered > 0).then(|| progressed as f64 / entered as f64)
 }
 
-/// Four-fifths rule impact ratio: a group's rate over the highest rate.
-/// `None` when either rate is undefined or the highest rate is zero.
-pub fn impact_ratio(rate_group: Option<f64>, highest_rate: Option<f64>) -> Option<f64> {
-    match (rate_group, highest_rate) {
-        (Some(r), Some(max)) if max > 0.0 => Some(r / max),
-        _ => None,
-    }
-}
-
 /// The two-sided standard normal quantile for a confidence level,
 /// e.g. 1.959964 for 0.95.
 pub fn normal_quantile(confidence: f64) -> f64 {
@@ -190,16 +181,9 @@ mod tests {
     /// 48 of 80 vs 21 of 50 selected: 0.42 / 0.60 = 0.70.
     #[test]
     fn four_fifths_worked_example() {
-        let high = rate(48, 80);
-        let low = rate(21, 50);
-        close(impact_ratio(low, high).unwrap(), 0.70, 1e-12);
-        assert_eq!(impact_ratio(high, high), Some(1.0));
-    }
-
-    #[test]
-    fn impact_ratio_undefined_when_best_rate_is_zero() {
-        assert_eq!(impact_ratio(Some(0.0), Some(0.0)), None);
-        assert_eq!(impact_ratio(None, Some(0.5)), None);
+        let ir = crate::stats::exact::impact_ratios(&[(48, 80, true), (21, 50, true)]);
+        close(ir[1].unwrap(), 0.70, 1e-12);
+        assert_eq!(ir[0], Some(1.0));
     }
 
     #[test]
