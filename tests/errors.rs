@@ -277,3 +277,180 @@ fn unwritable_output() {
     let err = audit_error(&ds, &["--output", "/no/such/dir/out.json"]);
     assert!(err.contains("/no/such/dir/out.json"), "{err}");
 }
+
+/// Issue 16: no command line a user can type panics (exit 101). Every
+/// subcommand with the flag combinations its help advertises, on the sample
+/// data, on a counts file written by `rung counts`, on a WRES-style return
+/// and on a search export.
+#[test]
+fn no_advertised_command_line_panics() {
+    let ds = Dataset::new();
+    let sample = env!("CARGO_MANIFEST_DIR").to_string() + "/sample-data/quarterly";
+    let dir = ds.path().to_str().unwrap().to_string();
+    let counts = format!("{dir}/counts.csv");
+    let ret = ds.write(
+        "return.csv",
+        "organisation,ethnicity,shortlisted,appointed\nORG1,White,10,3\nORG1,BAME,5,4\nORG1,Not stated,2,0\n",
+    );
+    let ret = ret.to_str().unwrap().to_string();
+    let search = generate_search(ds.path(), 300, 7);
+    let search = search.to_str().unwrap().to_string();
+    let out = |name: &str| format!("{dir}/{name}");
+    let status = run(&["counts", &sample, "--by", "organisation", "--out", &counts]);
+    assert!(status.status.success());
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut add = |args: &[&str]| lines.push(args.iter().map(|s| s.to_string()).collect());
+    for input in [sample.as_str(), "--counts"] {
+        let base: Vec<&str> = if input == "--counts" {
+            vec!["--counts", &counts]
+        } else {
+            vec![input]
+        };
+        for format in ["table", "json", "csv", "markdown", "html", "xlsx"] {
+            let o = out(&format!("a.{format}"));
+            let mut a = vec!["audit"];
+            a.extend(&base);
+            a.extend(["--by", "organisation", "--format", format, "-o", &o]);
+            add(&a);
+            let mut l = vec!["labels"];
+            l.extend(&base);
+            l.extend(["--format", format, "-o", &o]);
+            add(&l);
+        }
+        for extra in [
+            vec!["--publish"],
+            vec!["--direction", "sc-wres"],
+            vec!["--grouping", "ons5"],
+            vec!["--grouping", "ons19"],
+            vec!["--grouping", "eeo1", "--intersect", "sex"],
+            vec!["--by", "agency", "--scorecard"],
+            vec!["--by", "quarter"],
+            vec!["--adjust", "holm", "--by", "organisation,agency"],
+            vec!["--by", "organisation", "--by", "organisation"],
+            vec!["--strict-labels"],
+            vec!["--memory", "512MiB"],
+            vec!["--memory", "1KiB"],
+            vec!["--by", "ethnicity"],
+            vec!["--previous", &sample],
+        ] {
+            let mut a = vec!["audit"];
+            a.extend(&base);
+            a.extend(extra);
+            add(&a);
+        }
+        for cmd in ["slates", "labels"] {
+            let mut a = vec![cmd];
+            a.extend(&base);
+            add(&a);
+        }
+        let mut c = vec!["counts"];
+        c.extend(&base);
+        let o = out("c2.parquet");
+        c.extend(["--out", &o]);
+        add(&c);
+        let mut l = vec!["labels"];
+        l.extend(&base);
+        l.push("--unmapped-toml");
+        add(&l);
+    }
+    for args in [
+        vec!["audit", "--counts", &ret, "--by", "organisation"],
+        vec!["audit", "--counts", &ret, "--publish", "--format", "json"],
+        vec!["labels", "--counts", &ret],
+        vec!["slates", "--counts", &ret],
+        vec!["slates", &search, "--profile", "search"],
+        vec!["slates", &search, "--profile", "search", "--by", "client"],
+        vec![
+            "slates",
+            &search,
+            "--profile",
+            "search",
+            "--by",
+            "vacancy_id",
+        ],
+        vec!["sql", "--dialect", "duckdb", &sample],
+        vec![
+            "sql",
+            "--dialect",
+            "spark",
+            "--applications",
+            "apps",
+            "--by",
+            "organisation",
+        ],
+        vec![
+            "sql",
+            "--dialect",
+            "postgres",
+            "--applications",
+            "apps",
+            "--stage-events",
+            "ev",
+        ],
+        vec!["sql", "--dialect", "spark", &sample],
+        vec!["profiles"],
+    ] {
+        add(&args);
+    }
+    let mut panicked = Vec::new();
+    for args in &lines {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&refs);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        if o.status.code() == Some(101) || stderr.contains("panicked") {
+            panicked.push(format!("rung {}: {stderr}", args.join(" ")));
+        }
+    }
+    assert!(lines.len() > 60, "{} command lines", lines.len());
+    assert!(panicked.is_empty(), "{}", panicked.join("\n"));
+}
+
+/// Issue 16: counts near u64::MAX are refused with the file, line and
+/// column, not added up into a wrong number or a panic; the long shape too.
+#[test]
+fn huge_counts_are_refused_not_overflowed() {
+    let ds = Dataset::new();
+    let wide = ds.write(
+        "wide.csv",
+        "ethnicity,shortlisted,appointed\nWhite,9223372036854775807,9223372036854775807\nWhite,10,10\nBME,4,2\n",
+    );
+    let err = run_error(&["audit", "--counts", wide.to_str().unwrap()]);
+    assert!(
+        err.contains("wide.csv") && err.contains("line 2") && err.contains("add up to more than"),
+        "{err}"
+    );
+    let long = ds.write(
+        "long.csv",
+        "ethnicity,furthest_stage,applications\nWhite,appointed,18446744073709551615\nBME,applied,4\n",
+    );
+    let err = run_error(&["audit", "--counts", long.to_str().unwrap()]);
+    assert!(
+        err.contains("long.csv") && err.contains("'applications'"),
+        "{err}"
+    );
+}
+
+/// Issue 16: a repeated --by is counted once, so the family of comparisons
+/// (and every adjusted p) is the same as with one.
+#[test]
+fn a_repeated_by_does_not_enlarge_the_comparison_family() {
+    let sample = env!("CARGO_MANIFEST_DIR").to_string() + "/sample-data/quarterly";
+    let once = run_json(&["audit", &sample, "--by", "organisation", "--format", "json"]);
+    let many: Vec<&str> = ["audit", &sample, "--format", "json"]
+        .into_iter()
+        .chain(std::iter::repeat_n(["--by", "organisation"], 20).flatten())
+        .collect();
+    let twice = run_json(&many);
+    assert_eq!(twice["transitions"], once["transitions"]);
+}
+
+/// Issue 16: a memory budget that would take one read per handful of
+/// applications is refused at once, naming the minimum.
+#[test]
+fn tiny_memory_budgets_are_refused_with_the_minimum() {
+    let sample = env!("CARGO_MANIFEST_DIR").to_string() + "/sample-data/quarterly";
+    for m in ["1KiB", "256MiB"] {
+        let err = run_error(&["audit", &sample, "--memory", m]);
+        assert!(err.contains("below the minimum of 512MiB"), "{err}");
+    }
+}

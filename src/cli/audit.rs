@@ -106,11 +106,7 @@ impl AuditArgs {
         super::suppression_threshold(self.publish, self.suppress_below)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let scheme_groups = taxonomy.scheme.groups.clone();
-        let mut by: Vec<Vec<String>> = self
-            .by
-            .iter()
-            .map(|b| b.split(',').map(|c| c.trim().to_string()).collect())
-            .collect();
+        let mut by = super::breakdowns(&self.by)?;
         if let Some(c) = &self.intersect
             && !by.iter().any(|d| d.len() == 1 && d[0] == *c)
         {

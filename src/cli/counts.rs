@@ -40,17 +40,7 @@ impl CountsArgs {
     pub fn run(self) -> Result<()> {
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
         let memory = self.dataset.memory_budget()?;
-        let by: Vec<String> = self
-            .by
-            .iter()
-            .flat_map(|b| b.split(','))
-            .map(|c| c.trim().to_string())
-            .fold(Vec::new(), |mut all, c| {
-                if !all.contains(&c) {
-                    all.push(c);
-                }
-                all
-            });
+        let by = super::breakdown_columns(&self.by)?;
         let status = super::progress::Status::start(format!(
             "rung: counting {} ({})…",
             dataset.describe(),

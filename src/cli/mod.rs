@@ -128,14 +128,23 @@ pub struct DatasetArgs {
 impl DatasetArgs {
     /// The counting pass's memory budget in bytes.
     pub fn memory_budget(&self) -> Result<u64> {
-        match &self.memory {
-            None => Ok(rung::counts::DEFAULT_MEMORY),
-            Some(text) => parse_size(text).ok_or_else(|| {
-                Error::usage(
-                    format!("--memory {text}: expected a size such as 512MiB, 2GiB or 8GB"),
-                    None,
-                )
-            }),
+        let Some(text) = &self.memory else {
+            return Ok(rung::counts::DEFAULT_MEMORY);
+        };
+        let min = rung::counts::MIN_MEMORY;
+        match parse_size(text) {
+            None => Err(Error::usage(
+                format!("--memory {text}: expected a size such as 512MiB, 2GiB or 8GB"),
+                None,
+            )),
+            Some(bytes) if bytes < min => Err(Error::usage(
+                format!(
+                    "--memory {text} is below the minimum of {}MiB: the engine itself needs about half that, and each slice of applications the rest",
+                    min >> 20
+                ),
+                Some(format!("give --memory {}MiB or more", min >> 20)),
+            )),
+            Some(bytes) => Ok(bytes),
         }
     }
 
@@ -182,6 +191,79 @@ impl DatasetArgs {
         }
         Ok((dataset, profile, taxonomy))
     }
+}
+
+/// Columns that cannot be a breakdown: what is compared, or one value per
+/// application.
+const NOT_BREAKDOWNS: [(&str, &str); 5] = [
+    ("ethnicity", "it is what the audit compares across groups"),
+    (
+        "application_id",
+        "it has a value per application: every breakdown row would hold one application",
+    ),
+    (
+        "candidate_id",
+        "it has a value per candidate: every breakdown row would hold one person",
+    ),
+    ("furthest_stage", "it is the outcome being compared"),
+    ("stage", "it is the outcome being compared"),
+];
+
+/// The `--by` flags as breakdown dimensions: `a,b` crosses two columns;
+/// a column repeated within one flag, or a dimension given twice (in any
+/// order), counts once — a repeated dimension would enlarge the family of
+/// comparisons the p values are adjusted for — and rung says so. Columns
+/// that cannot be breakdowns are refused with the reason.
+pub fn breakdowns(flags: &[String]) -> Result<Vec<Vec<String>>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut repeated = Vec::new();
+    for flag in flags {
+        let mut dim: Vec<String> = Vec::new();
+        for c in flag.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            if let Some((_, why)) = NOT_BREAKDOWNS.iter().find(|(n, _)| *n == c) {
+                return Err(Error::usage(
+                    format!("--by {c}: not a breakdown column: {why}"),
+                    Some("break down by a column that groups applications: organisation, agency, grade, sex, quarter".into()),
+                ));
+            }
+            if !dim.iter().any(|d| d == c) {
+                dim.push(c.to_string());
+            }
+        }
+        if dim.is_empty() {
+            continue;
+        }
+        let mut sorted = dim.clone();
+        sorted.sort();
+        if out.iter().any(|d| {
+            let mut s = d.clone();
+            s.sort();
+            s == sorted
+        }) {
+            repeated.push(dim.join(","));
+        } else {
+            out.push(dim);
+        }
+    }
+    if !repeated.is_empty() {
+        eprintln!(
+            "rung: --by {} given more than once; each breakdown is counted once",
+            repeated.join(", --by ")
+        );
+    }
+    Ok(out)
+}
+
+/// Every column of the `--by` flags once, in first-mentioned order (for
+/// commands that count by columns rather than report breakdowns).
+pub fn breakdown_columns(flags: &[String]) -> Result<Vec<String>> {
+    let mut all: Vec<String> = Vec::new();
+    for c in breakdowns(flags)?.concat() {
+        if !all.contains(&c) {
+            all.push(c);
+        }
+    }
+    Ok(all)
 }
 
 /// Opens the output: a file when given, standard output otherwise.
@@ -265,7 +347,7 @@ fn parse_size(text: &str) -> Option<u64> {
         _ => return None,
     };
     let bytes = number * scale;
-    (bytes.is_finite() && bytes >= (64u64 << 20) as f64).then_some(bytes as u64)
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 #[cfg(test)]
@@ -280,8 +362,9 @@ mod tests {
         assert_eq!(parse_size("8GB"), Some(8_000_000_000));
         assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
         assert_eq!(parse_size("100000000"), Some(100_000_000));
-        // Too small, or not a size.
-        assert_eq!(parse_size("1MiB"), None);
+        // Small sizes parse (memory_budget refuses them with the minimum);
+        // what is not a size does not.
+        assert_eq!(parse_size("1KiB"), Some(1024));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_size("1 GiBs"), None);
         assert_eq!(parse_size(""), None);

@@ -11,9 +11,9 @@ use super::{DatasetArgs, open_output, output_error};
 use rung::audit::{self, Provenance};
 use rung::counts;
 use rung::error::{Error, Result};
+use rung::ingest;
 use rung::ingest::benchmark::Benchmark;
 use rung::ingest::policy::slate_rules_from_file;
-use rung::ingest::{self, TableKind};
 use rung::measures::slates::{self, SlateKeys, SlateRule, SlateSettings};
 use rung::report::{self, OutputFormat};
 
@@ -91,10 +91,17 @@ impl SlatesArgs {
             .as_deref()
             .map(|p| Benchmark::from_file(p, &scheme.groups))
             .transpose()?;
-        let source = dataset.get(TableKind::Applications).expect("applications");
+        let source = dataset.applications("rung slates (slate diversity per vacancy)")?;
         let has_sex = ingest::scan(source, &profile, &["sex"])?.has("sex");
         let mut by = vec!["vacancy_id".to_string()];
         if let Some(c) = &self.by {
+            if c == "vacancy_id" {
+                return Err(Error::usage(
+                    "--by vacancy_id: slates are already reported per vacancy (assignment)",
+                    Some("--by names the column that groups assignments, e.g. --by client".into()),
+                ));
+            }
+            super::breakdowns(std::slice::from_ref(c))?;
             by.push(c.clone());
         }
         if has_sex && self.by.as_deref() != Some("sex") {

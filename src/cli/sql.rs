@@ -69,10 +69,7 @@ impl SqlArgs {
                     ));
                 }
                 let dataset = Dataset::locate(Some(path), &[])?;
-                let apps = duckdb_reader(
-                    dataset.get(TableKind::Applications).expect("located"),
-                    profile.delimiter,
-                );
+                let apps = duckdb_reader(dataset.applications("rung sql")?, profile.delimiter);
                 let events = dataset
                     .get(TableKind::StageEvents)
                     .map(|s| duckdb_reader(s, profile.delimiter));
@@ -86,12 +83,7 @@ impl SqlArgs {
                 ));
             }
         };
-        let by: Vec<String> = self
-            .by
-            .iter()
-            .flat_map(|b| b.split(','))
-            .map(|c| c.trim().to_string())
-            .collect();
+        let by = super::breakdown_columns(&self.by)?;
         let query = counting_query(&SqlSpec {
             dialect: self.dialect,
             applications: &applications,

@@ -29,6 +29,12 @@ use crate::taxonomy::ladder::{Ladder, StageValue};
 const STAGE: &str = "furthest_stage";
 const COUNT: &str = "applications";
 
+/// The most applications a counts file may hold in all (2^40, about 1.1
+/// trillion): far beyond any recruitment extract, and small enough that no
+/// sum, product of two counts or exact test on them can overflow or run
+/// without end.
+pub const MAX_APPLICATIONS: u64 = 1 << 40;
+
 /// Whether a counts file has the wide shape (a column per stage reached):
 /// a return aggregated by group already, whose labels may name groups.
 pub fn is_wide(source: &Source, profile: &Profile) -> Result<bool> {
@@ -92,6 +98,30 @@ pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelC
         }
     };
 
+    // Every count is added into the file's total as it is read, checked
+    // against MAX_APPLICATIONS, so no sum of counts downstream can overflow.
+    let mut total: u64 = 0;
+    let mut add_to_total = |column: &str, row: usize, n: u64| -> Result<()> {
+        match total.checked_add(n).filter(|t| *t <= MAX_APPLICATIONS) {
+            Some(t) => {
+                total = t;
+                Ok(())
+            }
+            None => {
+                let e = Error::input(
+                    &source.path,
+                    format!(
+                        "the counts add up to more than {MAX_APPLICATIONS} applications by this row ({n} here): no recruitment extract is that large, so the file is damaged or not a counts file"
+                    ),
+                )
+                .with_column(column);
+                Err(match source.format {
+                    Format::Csv => e.with_line(place(row)),
+                    Format::Parquet => e,
+                })
+            }
+        }
+    };
     let mut tally: BTreeMap<CellKey, u64> = BTreeMap::new();
     let key = |row: usize| keys.iter().map(|k| k[row].clone()).collect::<Vec<_>>();
     let (ladder, stage_source) = if scan.has(STAGE) && scan.has(COUNT) {
@@ -100,6 +130,7 @@ pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelC
         let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
         for row in 0..df.height() {
             let n = number(COUNT, row, &counts[row])?;
+            add_to_total(COUNT, row, n)?;
             let rank = match stages[row].as_deref().map(|s| stage_map.get(s)) {
                 Some(Some(StageValue::Rank(r))) => r,
                 _ => {
@@ -168,6 +199,7 @@ pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelC
                     });
                 }
             }
+            add_to_total(present[0], row, reached[0])?;
             for (i, n) in reached.iter().enumerate() {
                 let beyond = reached.get(i + 1).copied().unwrap_or(0);
                 *tally

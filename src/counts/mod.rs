@@ -425,8 +425,34 @@ fn slices_for(dataset: &Dataset, memory: u64) -> Result<u64> {
     let room = memory
         .saturating_sub(BASE_MEMORY)
         .max(BYTES_PER_APPLICATION);
-    Ok((rows * BYTES_PER_APPLICATION).div_ceil(room).max(1))
+    let slices = rows
+        .saturating_mul(BYTES_PER_APPLICATION)
+        .div_ceil(room)
+        .max(1);
+    if slices > MAX_SLICES {
+        let needed = memory_for_applications(rows.div_ceil(MAX_SLICES));
+        return Err(Error::usage(
+            format!(
+                "a memory budget of {} MiB would count these ~{rows} applications in {slices} slices, each a further read of the files: too many to finish in reasonable time",
+                memory >> 20
+            ),
+            Some(format!(
+                "give --memory {}MiB or more",
+                needed.div_ceil(1 << 20)
+            )),
+        ));
+    }
+    Ok(slices)
 }
+
+/// The most slices the counting pass takes: each is a further read of the
+/// files, so a budget needing more is refused rather than left to run for
+/// hours.
+pub const MAX_SLICES: u64 = 256;
+
+/// The smallest `--memory` accepted: the engine's own memory and as much
+/// again for a slice of applications (about 1.8 million).
+pub const MIN_MEMORY: u64 = 2 * BASE_MEMORY;
 
 /// The memory budget under which one slice holds `applications`
 /// applications.
@@ -640,9 +666,7 @@ pub(crate) fn application_frame(
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
-    let apps_source = dataset
-        .get(TableKind::Applications)
-        .expect("a dataset always has applications");
+    let apps_source = dataset.applications("counting rows")?;
     let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
     wanted.push("furthest_stage");
     wanted.push("candidate_id");

@@ -267,6 +267,19 @@ impl Dataset {
     pub fn counts_source(&self) -> Option<&Source> {
         self.get(TableKind::Counts)
     }
+
+    /// The applications table, for work that needs rows: an error naming
+    /// `what` when the dataset is a counts file.
+    pub fn applications(&self, what: &str) -> Result<&Source> {
+        self.get(TableKind::Applications).ok_or_else(|| {
+            let path = self.counts_source().map(|s| s.path.clone()).unwrap_or_default();
+            Error::input(
+                &path,
+                format!("{what} needs the rows of an export (an applications table); a counts file holds only counts"),
+            )
+            .with_hint("give the dataset folder or --applications FILE instead of --counts")
+        })
+    }
 }
 
 /// Where the score statistics of a counts file go: beside it, with
