@@ -585,6 +585,10 @@ pub fn from_counts(
     };
     if spec.publish {
         audit.publication = Some(publication::publish(&mut audit, spec.suppress_below));
+        // The family adjusted for is the comparisons published: adjusting
+        // over withheld ones too would let a reader work their p values
+        // out from the visible adjusted ones.
+        pooling::adjust_comparisons(&mut audit.transitions, spec.adjust, spec.confidence);
     }
     // From the (possibly suppressed) steps, so the return's counts carry the
     // same suppression.

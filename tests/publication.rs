@@ -14,7 +14,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Dataset, STAGES, comparison, csv, group, run_error, run_json, transition};
+use common::{
+    Dataset, STAGES, assert_close, comparison, csv, f, group, run, run_error, run_json, transition,
+};
 use serde_json::{Value, json};
 
 /// Writes a dataset from (organisation, ethnicity label, applicants who
@@ -530,4 +532,126 @@ fn sample_data_publishes_without_recoverable_cells() {
     // Per-vacancy panel make-up is left out; assessor ids too.
     assert_eq!(doc["panels"]["compositions"], json!([]));
     assert_eq!(doc["scoring"]["assessors"], json!([]));
+}
+
+/// Benjamini-Hochberg adjusted p values, written out here from the
+/// definition (Benjamini & Hochberg 1995): sort ascending, p(i)·m/i, then
+/// the running minimum from the largest down, capped at 1.
+fn bh(ps: &[f64]) -> Vec<f64> {
+    let m = ps.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| ps[a].total_cmp(&ps[b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running = 1.0f64;
+    for rank in (0..m).rev() {
+        let i = order[rank];
+        running = running.min(ps[i] * m as f64 / (rank + 1) as f64);
+        adjusted[i] = running.min(1.0);
+    }
+    adjusted
+}
+
+/// Issue 16: in publication mode the family the p values are adjusted for
+/// is the comparisons published, so a visible adjusted p depends on visible
+/// p values only (trying each hidden count against it recovers nothing), and
+/// the report says how many there were.
+#[test]
+fn adjusted_p_values_cover_only_the_published_comparisons() {
+    let sample = env!("CARGO_MANIFEST_DIR").to_string() + "/sample-data/quarterly";
+    let args = ["audit", &sample, "--by", "organisation,agency", "--publish"];
+    let doc = run_json(&[&args[..], &["--format", "json"]].concat());
+    let comparisons: Vec<&Value> = doc["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["comparisons"].as_array().unwrap())
+        .collect();
+    let withheld = comparisons
+        .iter()
+        .filter(|c| c["p_fisher"].is_null())
+        .count();
+    assert!(
+        withheld > 0,
+        "nothing withheld: the test needs hidden comparisons"
+    );
+    let visible: Vec<&&Value> = comparisons
+        .iter()
+        .filter(|c| !c["p_fisher"].is_null())
+        .collect();
+    let ps: Vec<f64> = visible.iter().map(|c| f(&c["p_fisher"])).collect();
+    for (c, expected) in visible.iter().zip(bh(&ps)) {
+        assert_close(f(&c["p_adjusted"]), expected, 1e-9, "p_adjusted");
+    }
+    let table = String::from_utf8(run(&args).stdout).unwrap();
+    assert!(
+        table.contains(&format!("adjusted for the {} comparisons", visible.len())),
+        "{}",
+        &table[..400.min(table.len())]
+    );
+}
+
+/// Issue 16: panel member counts join the suppression: none from 1 to 4 is
+/// printed, and never exactly one of the group and unknown counts is hidden.
+#[test]
+fn published_panel_member_counts_are_suppressed() {
+    let ds = Dataset::new();
+    let mut apps = Vec::new();
+    let mut panels = Vec::new();
+    for v in 0..12 {
+        for k in 0..6 {
+            let label = if k % 3 == 0 {
+                "Indian"
+            } else {
+                "White British"
+            };
+            apps.push(format!(
+                "A{v}-{k},V{v},{label},{}",
+                if k < 3 { "interviewed" } else { "applied" }
+            ));
+        }
+        // Twelve White members, three BME members, two of unknown ethnicity.
+        let member = |i: usize| -> (String, &'static str) {
+            match i {
+                0..=11 => (format!("W{i}"), "White British"),
+                12..=14 => (format!("B{i}"), "Pakistani"),
+                _ => (format!("U{i}"), ""),
+            }
+        };
+        for seat in 0..3 {
+            let (id, eth) = member((v * 3 + seat) % 17);
+            panels.push(format!("V{v},interviewed,{id},{eth}"));
+        }
+    }
+    ds.write(
+        "applications.csv",
+        &csv("application_id,vacancy_id,ethnicity,furthest_stage", &apps),
+    );
+    ds.write(
+        "panel_members.csv",
+        &csv("vacancy_id,stage,member_id,member_ethnicity", &panels),
+    );
+    let plain = ds.audit(&[]);
+    let doc = ds.audit(&["--publish"]);
+    let truth = &plain["panels"];
+    let shown = &doc["panels"];
+    let mut hidden = 0;
+    let mut cells: Vec<(&Value, &Value)> = truth["members_by_group"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(g, n)| (n, &shown["members_by_group"][g]))
+        .collect();
+    cells.push((&truth["members_unknown"], &shown["members_unknown"]));
+    for (t, s) in &cells {
+        let n = t.as_u64().unwrap();
+        if (1..5).contains(&n) {
+            assert!(s.is_null(), "{n} shown");
+        }
+        if s.is_null() {
+            hidden += 1;
+        } else {
+            assert_eq!(s.as_u64(), Some(n));
+        }
+    }
+    assert!(hidden >= 2, "{cells:?}");
 }

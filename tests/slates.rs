@@ -323,7 +323,7 @@ fn malformed_lines_stop_slates_and_labels_too() {
 
 /// Publication mode: every count from 1 to 4 is hidden, no list's sum has a
 /// single hidden member (it could be subtracted out), and the rule outcomes
-/// stay.
+/// stay unless they rest on a hidden count.
 #[test]
 fn published_slates_hide_small_counts_and_keep_rule_outcomes() {
     let dir = tempfile::tempdir().unwrap();
@@ -347,7 +347,20 @@ fn published_slates_hide_small_counts_and_keep_rule_outcomes() {
         .iter()
         .zip(plain["slates"].as_array().unwrap())
     {
-        assert_eq!(a["rules"], p["rules"], "rule outcomes are kept");
+        // A rule outcome resting on a hidden count is withheld (issue 16);
+        // the others are kept.
+        let rests_on_hidden = ["longlist", "shortlist"].iter().any(|l| {
+            ["total", "focal", "women"]
+                .iter()
+                .any(|f| hidden(&a[*l][*f]))
+        });
+        if rests_on_hidden {
+            for r in a["rules"].as_array().unwrap() {
+                assert!(r["met"].is_null() && r["withheld"] == true, "{r}");
+            }
+        } else {
+            assert_eq!(a["rules"], p["rules"], "rule outcomes are kept");
+        }
         for list in ["longlist", "shortlist"] {
             let (c, truth) = (&a[list], &p[list]);
             let mut members = vec![&c["total"], &c["unknown"]];
@@ -402,4 +415,69 @@ fn published_slates_hide_small_counts_and_keep_rule_outcomes() {
             assert!(s["shortfall"]["lost"].is_null() && s["shortfall"]["p"].is_null());
         }
     }
+}
+
+/// Issue 16: with rules "at least k BME on the shortlist" for k = 1..5, the
+/// published met / not met outcomes would spell out every hidden shortlist
+/// count. An attacker who tries each value 1..4 against the visible
+/// outcomes must never be left with exactly one.
+#[test]
+fn published_rule_outcomes_do_not_spell_out_hidden_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = generate_search(dir.path(), 2000, 5);
+    let d = out.to_str().unwrap();
+    let rules: String = (1..=5)
+        .map(|k| format!("[[rule]]\nname = \"at least {k}\"\nmin_focal = {k}\n\n"))
+        .collect();
+    let rules_file = dir.path().join("rules.toml");
+    std::fs::write(&rules_file, rules).unwrap();
+    let r = rules_file.to_str().unwrap();
+    let doc = run_json(&["slates", d, "--rules", r, "--format", "json", "--publish"]);
+    let plain = run_json(&["slates", d, "--rules", r, "--format", "json"]);
+    let mut hidden_focal = 0;
+    for (a, truth) in doc["slates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(plain["slates"].as_array().unwrap())
+    {
+        if !a["shortlist"]["focal"].is_null() {
+            continue;
+        }
+        hidden_focal += 1;
+        let outcomes: Vec<&Value> = a["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| &o["met"])
+            .collect();
+        let consistent: Vec<u64> = (1..5u64)
+            .filter(|x| {
+                outcomes
+                    .iter()
+                    .enumerate()
+                    .all(|(i, met)| match met.as_bool() {
+                        Some(m) => m == (*x >= i as u64 + 1),
+                        None => true,
+                    })
+            })
+            .collect();
+        assert!(
+            consistent.len() > 1,
+            "{}: the outcomes leave only {consistent:?} (truth {})",
+            a["assignment"],
+            truth["shortlist"]["focal"]
+        );
+    }
+    assert!(hidden_focal > 0, "no hidden shortlist count to attack");
+    // The summaries count only the outcomes shown, and say how many are
+    // withheld.
+    let summary = &doc["summary"]["rules"][0];
+    let assignments = doc["slates"].as_array().unwrap().len() as u64;
+    let applicable = summary["applicable"].as_u64().unwrap();
+    let withheld = summary["withheld"].as_u64().unwrap_or(0);
+    assert!(
+        withheld > 0 && applicable + withheld <= assignments,
+        "{summary}"
+    );
 }

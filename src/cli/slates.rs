@@ -158,7 +158,11 @@ impl SlatesArgs {
         };
         let generated_at = provenance.generated_at.clone();
         if let Some(n) = threshold {
-            report.publication = Some(rung::measures::publication::publish_slates(&mut report, n));
+            report.publication = Some(rung::measures::publication::publish_slates(
+                &mut report,
+                n,
+                self.confidence,
+            ));
         }
         report.provenance = Some(provenance);
         let mut out = open_output(&self.output)?;

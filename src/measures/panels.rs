@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::Count;
 use super::funnel::{self, Direction, FunnelSettings, MISSING_VALUE, TransitionResult};
 use super::scoring::sex_category;
 use crate::counts::panels::{PanelCell, PanelType, VacancyCell, panel_types};
@@ -178,15 +179,15 @@ pub struct PanelReport {
     /// Per breakdown row.
     pub breakdowns: Vec<PanelSummary>,
     /// Members per group across all panels (distinct per panel).
-    pub members_by_group: BTreeMap<String, u64>,
+    pub members_by_group: BTreeMap<String, Count>,
     /// Members with unknown ethnicity.
-    pub members_unknown: u64,
+    pub members_unknown: Count,
     /// Panels for vacancies not in the applications table.
     pub panels_for_unknown_vacancies: u64,
     /// Distinct panel members with no record in the staff (HR) table;
     /// absent when members' ethnicity did not come from one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub members_not_in_staff: Option<u64>,
+    pub members_not_in_staff: Option<Count>,
     /// Every panel.
     pub compositions: Vec<Composition>,
     /// Outcomes by panel type.
@@ -316,10 +317,13 @@ pub fn panels(
         panel_stage: counts.panel_stage.map(stage_name),
         summary,
         breakdowns,
-        members_by_group,
-        members_unknown,
+        members_by_group: members_by_group
+            .into_iter()
+            .map(|(g, n)| (g, n.into()))
+            .collect(),
+        members_unknown: members_unknown.into(),
         panels_for_unknown_vacancies,
-        members_not_in_staff: counts.members_not_in_staff,
+        members_not_in_staff: counts.members_not_in_staff.map(Count::from),
         compositions,
         by_panel_type,
         panel_type_difference,

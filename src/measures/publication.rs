@@ -365,6 +365,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
                 mark_step(&breakdown_key(&b), t);
             }
         }
+        suppress_member_counts(p, threshold);
     }
 
     // Sensitivity bounds use the unknown totals at both ends of the step.
@@ -567,6 +568,34 @@ fn comparison_withheld(
         .filter(|t| t.from == from && t.to == to && t.breakdown == *breakdown)
         .flat_map(|t| &t.comparisons)
         .any(|c| c.focal == focal && c.note.as_deref() == Some(WITHHELD))
+}
+
+/// Panel members by group and of unknown ethnicity describe staff, a few
+/// people at a time: counts from 1 to threshold − 1 are suppressed, and
+/// when only one of them would be, the next smallest goes too, so their sum
+/// (the members counted) cannot give it back. The count of members with no
+/// HR record follows the small-count rule.
+fn suppress_member_counts(p: &mut super::panels::PanelReport, threshold: u64) {
+    let small = |n: u64| n > 0 && n < threshold;
+    let mut cells: Vec<&mut Count> = p
+        .members_by_group
+        .values_mut()
+        .chain(std::iter::once(&mut p.members_unknown))
+        .collect();
+    for c in cells.iter_mut() {
+        c.suppressed = small(c.value);
+    }
+    if cells.iter().filter(|c| c.suppressed).count() == 1
+        && let Some(next) = cells
+            .iter_mut()
+            .filter(|c| !c.suppressed && c.value > 0)
+            .min_by_key(|c| c.value)
+    {
+        next.suppressed = true;
+    }
+    if let Some(n) = &mut p.members_not_in_staff {
+        n.suppressed = small(n.value);
+    }
 }
 
 /// Withholds a comparison's ratio, interval and tests.
@@ -831,7 +860,11 @@ pub fn publish_scoring(s: &mut super::scoring::ScoringReport, threshold: u64) ->
 /// known count the total less the unknowns; the shortfall's observed count
 /// is the sum of the shortlists' focal counts, the availability summary's
 /// the sum of the longlists'.
-pub fn publish_slates(r: &mut super::slates::SlateReport, threshold: u64) -> Publication {
+pub fn publish_slates(
+    r: &mut super::slates::SlateReport,
+    threshold: u64,
+    confidence: f64,
+) -> Publication {
     use super::slates::Composition;
     let mut cells = Cells::default();
     let list_key = |a: &str, list: &str, what: &str| Key::Label(format!("{a}|{list}|{what}"));
@@ -978,6 +1011,31 @@ pub fn publish_slates(r: &mut super::slates::SlateReport, threshold: u64) -> Pub
                 av.p_binomial = None;
             }
         }
+    }
+    // A rule outcome reads the lists' totals, focal and women counts: when
+    // one of them is hidden, the outcome is withheld (met / not met for a
+    // few thresholds would spell the count out), and the rule summaries
+    // count only the outcomes shown.
+    for a in &mut r.slates {
+        let hides =
+            |c: &Composition| c.total.suppressed || c.focal.suppressed || c.women.suppressed;
+        if hides(&a.longlist) || hides(&a.shortlist) {
+            for o in &mut a.rules {
+                o.met = None;
+                o.withheld = true;
+            }
+        }
+    }
+    let rule_names: Vec<String> = r.summary.rules.iter().map(|x| x.rule.clone()).collect();
+    r.summary.rules = super::slates::rule_summaries(
+        &r.slates.iter().collect::<Vec<_>>(),
+        &rule_names,
+        confidence,
+    );
+    for s in &mut r.by_client {
+        let members: Vec<&super::slates::Assignment> =
+            r.slates.iter().filter(|a| a.client == s.client).collect();
+        s.rules = super::slates::rule_summaries(&members, &rule_names, confidence);
     }
     let client_of: BTreeMap<String, Option<String>> = r
         .slates

@@ -90,8 +90,12 @@ pub struct Composition {
 pub struct RuleOutcome {
     /// The rule's name.
     pub rule: String,
-    /// Met, not met, or null when the rule does not apply.
+    /// Met, not met, or null when the rule does not apply (or is withheld).
     pub met: Option<bool>,
+    /// Publication mode: the outcome rests on a suppressed count, so it is
+    /// withheld (met/not met for a few thresholds would spell the count out).
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub withheld: bool,
 }
 
 /// One group's longlist → shortlist rate in one assignment.
@@ -186,6 +190,14 @@ pub struct RuleSummary {
     pub ci_low: Option<f64>,
     /// Upper limit.
     pub ci_high: Option<f64>,
+    /// Publication mode: assignments whose outcome is withheld (left out
+    /// of `applicable` and `met`, so the sums cannot give them away).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub withheld: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Longlist → shortlist pooled across assignments.
@@ -369,6 +381,7 @@ pub fn slates(
             .map(|r| RuleOutcome {
                 rule: r.name.clone(),
                 met: rule_met(r, &longlist, &shortlist),
+                withheld: false,
             })
             .collect();
         let mut too_few = false;
@@ -502,6 +515,35 @@ fn rule_met(rule: &SlateRule, longlist: &Composition, shortlist: &Composition) -
     )
 }
 
+/// Each rule's outcomes across assignments: how many it applied to and how
+/// many met it, with a Wilson interval; withheld outcomes are counted apart.
+pub(crate) fn rule_summaries(
+    assignments: &[&Assignment],
+    names: &[String],
+    confidence: f64,
+) -> Vec<RuleSummary> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let outcomes: Vec<&RuleOutcome> = assignments.iter().map(|a| &a.rules[i]).collect();
+            let shown = || outcomes.iter().filter(|o| !o.withheld);
+            let applicable = shown().filter(|o| o.met.is_some()).count() as u64;
+            let met = shown().filter(|o| o.met == Some(true)).count() as u64;
+            let ci = wilson(met, applicable, confidence);
+            RuleSummary {
+                rule: name.clone(),
+                applicable,
+                met,
+                share: (applicable > 0).then(|| met as f64 / applicable as f64),
+                ci_low: ci.map(|c| c.0),
+                ci_high: ci.map(|c| c.1),
+                withheld: outcomes.iter().filter(|o| o.withheld).count() as u64,
+            }
+        })
+        .collect()
+}
+
 fn summarise(
     client: Option<String>,
     assignments: &[&Assignment],
@@ -512,24 +554,8 @@ fn summarise(
 ) -> SlateSummary {
     let scheme = &taxonomy.scheme;
     let reference = &scheme.groups[scheme.reference];
-    let rule_summaries = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let outcomes: Vec<Option<bool>> = assignments.iter().map(|a| a.rules[i].met).collect();
-            let applicable = outcomes.iter().filter(|m| m.is_some()).count() as u64;
-            let met = outcomes.iter().filter(|m| **m == Some(true)).count() as u64;
-            let ci = wilson(met, applicable, confidence);
-            RuleSummary {
-                rule: r.name.clone(),
-                applicable,
-                met,
-                share: (applicable > 0).then(|| met as f64 / applicable as f64),
-                ci_low: ci.map(|c| c.0),
-                ci_high: ci.map(|c| c.1),
-            }
-        })
-        .collect();
+    let names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
+    let rule_summaries = rule_summaries(assignments, &names, confidence);
     let pooled = scheme
         .groups
         .iter()

@@ -78,7 +78,7 @@ pub fn write_panels(p: &PanelReport, confidence: f64, out: &mut dyn Write) -> st
             p.panels_for_unknown_vacancies
         )?;
     }
-    if let Some(n) = p.members_not_in_staff.filter(|n| *n > 0) {
+    if let Some(n) = p.members_not_in_staff.filter(|n| n.value > 0) {
         writeln!(
             out,
             "  Panel members with no record in the staff file: {n} (ethnicity from the panel file, or unknown)"

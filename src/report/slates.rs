@@ -131,6 +131,7 @@ fn assignment_rows(r: &SlateReport) -> (Vec<String>, Vec<Vec<String>>) {
             ];
             row.extend(a.rules.iter().map(|x| {
                 match x.met {
+                    _ if x.withheld => "[c]",
                     Some(true) => "met",
                     Some(false) => "NOT MET",
                     None => "n/a",
@@ -340,6 +341,7 @@ pub fn assignments_sheet(r: &SlateReport) -> Sheet {
             ];
             row.extend(a.rules.iter().map(|x| {
                 Value::from(match x.met {
+                    _ if x.withheld => "withheld",
                     Some(true) => "met",
                     Some(false) => "not met",
                     None => "not applicable",
