@@ -457,7 +457,7 @@ fn published_rule_outcomes_do_not_spell_out_hidden_counts() {
                     .iter()
                     .enumerate()
                     .all(|(i, met)| match met.as_bool() {
-                        Some(m) => m == (*x >= i as u64 + 1),
+                        Some(m) => m == (*x > i as u64),
                         None => true,
                     })
             })
