@@ -6,7 +6,7 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{Dataset, csv, run, run_json};
+use common::{Dataset, csv, run, run_json, without_provenance};
 
 const ORG: &str = "=HYPERLINK(\"http://evil.example\",\"click\")";
 const AGENCY: &str = "@SUM(1+1)|<b>bold</b>";
@@ -206,4 +206,42 @@ fn terminal_output_carries_no_escape_sequences() {
     let d = ds.path().to_str().unwrap();
     let labels = String::from_utf8(run(&["labels", d]).stdout).unwrap();
     assert!(!labels.contains('\u{1b}'));
+}
+
+/// Issue 16: `rung counts --out x.csv` neutralises formula text like every
+/// other CSV rung writes, and the counts read back exactly: the audit of
+/// the counts file equals the audit of the rows.
+#[test]
+fn counts_csv_is_neutralised_and_reads_back_exactly() {
+    let ds = dataset();
+    let file = ds.path().join("counts.csv");
+    let out = run(&[
+        "counts",
+        ds.path().to_str().unwrap(),
+        "--by",
+        "organisation,agency",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            assert!(!dangerous(cell), "{cell:?} in {text}");
+        }
+    }
+    let audit = |args: &[&str]| {
+        without_provenance(run_json(
+            &[args, &["--by", "organisation", "--format", "json"]].concat(),
+        ))
+    };
+    let from_rows = audit(&["audit", ds.path().to_str().unwrap()]);
+    let from_counts = audit(&["audit", "--counts", file.to_str().unwrap()]);
+    assert_eq!(from_counts["transitions"], from_rows["transitions"]);
+    assert_eq!(from_counts["data_quality"], from_rows["data_quality"]);
 }

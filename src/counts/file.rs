@@ -64,9 +64,9 @@ pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelC
     let df = collect(scan.frame.clone(), &[source], profile)?;
     let keys: Vec<Vec<Option<String>>> = by
         .iter()
-        .map(|b| str_column(&df, b))
+        .map(|b| text_column(&df, b, source.format))
         .collect::<Result<_>>()?;
-    let labels = str_column(&df, "ethnicity")?;
+    let labels = text_column(&df, "ethnicity", source.format)?;
     let place = |row: usize| match source.format {
         // The header is line 1; a quoted newline inside a label would shift
         // this, which counts files do not have.
@@ -282,6 +282,19 @@ fn format_of(path: &Path) -> Result<Format> {
 }
 
 fn write_frame(columns: Vec<Column>, path: &Path, format: Format) -> Result<()> {
+    let columns = match format {
+        Format::Csv => columns
+            .into_iter()
+            .map(|c| match c.str() {
+                Ok(text) => {
+                    let safe: Vec<Option<String>> = text.iter().map(|v| v.map(csv_safe)).collect();
+                    Column::new(c.name().clone(), safe)
+                }
+                Err(_) => c,
+            })
+            .collect(),
+        Format::Parquet => columns,
+    };
     let mut df =
         DataFrame::new_infer_height(columns).map_err(|e| Error::Internal(e.to_string()))?;
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
@@ -290,6 +303,32 @@ fn write_frame(columns: Vec<Column>, path: &Path, format: Format) -> Result<()> 
         Format::Parquet => ParquetWriter::new(file).finish(&mut df).map(|_| ()),
     };
     written.map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+}
+
+/// A text cell of a CSV counts file: text a spreadsheet would run as a
+/// formula (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return:
+/// CSV injection, OWASP), or that begins with an apostrophe, gets a leading
+/// apostrophe. Spreadsheets show it as text, and [`text_column`] takes it
+/// off again, so the file reads back exactly.
+fn csv_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A text column of a counts file, with [`csv_safe`]'s apostrophe taken
+/// off in CSV (as a spreadsheet would: a leading apostrophe marks text).
+fn text_column(df: &DataFrame, name: &str, format: Format) -> Result<Vec<Option<String>>> {
+    let values = str_column(df, name)?;
+    Ok(match format {
+        Format::Csv => values
+            .into_iter()
+            .map(|v| v.map(|s| s.strip_prefix('\'').map(str::to_string).unwrap_or(s)))
+            .collect(),
+        Format::Parquet => values,
+    })
 }
 
 /// The score statistics file's record kinds.
@@ -390,7 +429,7 @@ pub fn read_scores(source: &Source, ladder: &Ladder) -> Result<ScoreCounts> {
     let df = collect(scan.frame.clone(), &[source], &profile)?;
     let text: BTreeMap<&str, Vec<Option<String>>> = COLUMNS
         .iter()
-        .map(|c| Ok((*c, str_column(&df, c)?)))
+        .map(|c| Ok((*c, text_column(&df, c, source.format)?)))
         .collect::<Result<_>>()?;
     let at = |column: &str, row: usize, what: String| match source.format {
         Format::Csv => Error::input(&source.path, what)
