@@ -13,6 +13,14 @@ pub enum Error {
     /// A failure that is not the user's doing.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Writing the output failed (a full disk, a closed device): not the
+    /// input's fault, and not a bug.
+    #[error("{0}")]
+    Output(String),
+    /// The reader of standard output went away (`rung … | head`): not a
+    /// failure at all.
+    #[error("broken pipe")]
+    BrokenPipe,
 }
 
 /// Details of a user error.
@@ -124,7 +132,7 @@ impl Error {
     pub fn line(&self) -> Option<u64> {
         match self {
             Error::User(u) => u.line,
-            Error::Internal(_) => None,
+            _ => None,
         }
     }
 
@@ -132,15 +140,32 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::User(u) => u.hint.as_deref(),
-            Error::Internal(_) => None,
+            _ => None,
         }
+    }
+
+    /// Writing an output failed: the reader went away ([`Error::BrokenPipe`])
+    /// or the write itself failed, naming where it was going.
+    pub fn output(target: &str, err: std::io::Error) -> Error {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::BrokenPipe
+        } else {
+            Error::Output(format!("writing to {target}: {err}"))
+        }
+    }
+
+    /// The reader of standard output went away.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::BrokenPipe)
+            || matches!(self, Error::Output(m) | Error::Internal(m) if m.contains("Broken pipe"))
     }
 
     /// Process exit status: 2 for the user's mistakes, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::User(_) => 2,
-            Error::Internal(_) => 1,
+            Error::Internal(_) | Error::Output(_) => 1,
+            Error::BrokenPipe => 0,
         }
     }
 }

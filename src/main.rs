@@ -13,12 +13,14 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (`rung audit … | head`) is not a failure.
-            if err.to_string().contains("Broken pipe") {
+            if err.is_broken_pipe() {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err}");
+            // Messages quote values from the data: shown escaped, so a label
+            // holding terminal control sequences cannot act on the terminal.
+            eprintln!("error: {}", rung::report::escaped(&err.to_string()));
             if let Some(hint) = err.hint() {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", rung::report::escaped(hint));
             }
             ExitCode::from(err.exit_code() as u8)
         }

@@ -454,3 +454,83 @@ fn tiny_memory_budgets_are_refused_with_the_minimum() {
         assert!(err.contains("below the minimum of 512MiB"), "{err}");
     }
 }
+
+/// Issue 16: values quoted in messages are escaped: a stage value holding
+/// terminal control sequences, a bell and a zero-width space reaches the
+/// terminal as `\u{…}` text; a UTF-16 file without a byte-order mark
+/// echoes no NUL bytes.
+#[test]
+fn messages_escape_control_and_invisible_characters() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity\nA1,V1,White\n",
+    );
+    ds.write(
+        "stage_events.csv",
+        "application_id,stage\nA1,\u{1b}[2J\u{7}evil\u{200b}zw\n",
+    );
+    let out = run(&["audit", ds.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = &out.stderr;
+    assert!(!err.contains(&0x1b) && !err.contains(&0x07), "{err:?}");
+    let text = String::from_utf8_lossy(err);
+    assert!(!text.contains('\u{200b}'), "{text}");
+    assert!(
+        text.contains("\\u{001B}[2J\\u{0007}evil\\u{200B}zw"),
+        "{text}"
+    );
+
+    let utf16 = Dataset::new();
+    let bytes: Vec<u8> = "application_id,vacancy_id,ethnicity\nA1,V1,White\n"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    std::fs::write(utf16.path().join("applications.csv"), bytes).unwrap();
+    let out = run(&["audit", utf16.path().to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_ne!(out.status.code(), Some(101));
+    assert!(
+        !out.stderr.contains(&0),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 16: table names given to `rung sql` are quoted per dialect (each
+/// part of a dotted name), and text that is not a name (or, for DuckDB, a
+/// table function) is refused rather than pasted into the query.
+#[test]
+fn sql_table_names_are_quoted_or_refused() {
+    let err = run_error(&[
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--applications",
+        "x; DROP TABLE y; --",
+    ]);
+    assert!(err.contains("is not a table name"), "{err}");
+    let err = run_error(&[
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--applications",
+        "read_csv('a'); DROP TABLE y; --')",
+    ]);
+    assert!(err.contains("is not a table name"), "{err}");
+    let query = |dialect: &str, table: &str| {
+        let out = run(&["sql", "--dialect", dialect, "--applications", table]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(query("spark", "staging.apps").contains("FROM `staging`.`apps`"));
+    assert!(query("postgres", "Staging.Apps").contains("FROM \"staging\".\"apps\""));
+    assert!(query("duckdb", "apps").contains("FROM \"apps\""));
+    assert!(
+        query("duckdb", "read_parquet('a/*.parquet')").contains("FROM read_parquet('a/*.parquet')")
+    );
+}

@@ -320,7 +320,7 @@ pub fn check_binary_output(format: OutputFormat, output: &Option<PathBuf>) -> Re
 pub fn output_error(path: &Option<PathBuf>, err: std::io::Error) -> Error {
     match path {
         Some(p) => Error::io(p, err),
-        None => Error::Internal(format!("writing to standard output: {err}")),
+        None => Error::output("standard output", err),
     }
 }
 

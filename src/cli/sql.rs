@@ -75,7 +75,13 @@ impl SqlArgs {
                     .map(|s| duckdb_reader(s, profile.delimiter));
                 (apps, events)
             }
-            (None, Some(apps)) => (apps.clone(), self.stage_events.clone()),
+            (None, Some(apps)) => (
+                table_reference("--applications", apps, self.dialect)?,
+                self.stage_events
+                    .as_deref()
+                    .map(|t| table_reference("--stage-events", t, self.dialect))
+                    .transpose()?,
+            ),
             (None, None) => {
                 return Err(Error::usage(
                     "no tables given",
@@ -97,6 +103,85 @@ impl SqlArgs {
             .and_then(|_| out.flush())
             .map_err(|e| output_error(&self.output, e))
     }
+}
+
+/// A table named on the command line, as the query writes it: a name or a
+/// dotted `schema.table` path, each part quoted in the dialect's way (bare
+/// parts lower-cased for PostgreSQL, which folds unquoted names), or, for
+/// DuckDB, a table function such as `read_parquet('apps/*.parquet')` with
+/// no statement separator or comment outside its string literals. Anything
+/// else is refused: the text goes into the query as it stands.
+fn table_reference(flag: &str, text: &str, dialect: Dialect) -> Result<String> {
+    let refuse = || {
+        Error::usage(
+            format!("{flag} {text:?} is not a table name"),
+            Some(match dialect {
+                Dialect::Duckdb => "expected a name such as applications or staging.applications, or a table function such as read_parquet('apps/*.parquet')".into(),
+                _ => "expected a name such as applications or staging.applications".into(),
+            }),
+        )
+    };
+    let bare = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    };
+    let parts: Vec<&str> = text.trim().split('.').collect();
+    if parts.iter().all(|p| bare(p)) {
+        let quoted: Vec<String> = parts
+            .iter()
+            .map(|p| match dialect {
+                Dialect::Spark => format!("`{p}`"),
+                Dialect::Postgres => format!("\"{}\"", p.to_lowercase()),
+                Dialect::Duckdb => format!("\"{p}\""),
+            })
+            .collect();
+        return Ok(quoted.join("."));
+    }
+    if dialect == Dialect::Duckdb && is_table_function(text.trim()) {
+        return Ok(text.trim().to_string());
+    }
+    Err(refuse())
+}
+
+/// `name(…)` whose arguments hold no `;`, `--` or `/*` outside single- or
+/// double-quoted literals, with its quotes and parentheses balanced.
+fn is_table_function(text: &str) -> bool {
+    let Some(open) = text.find('(') else {
+        return false;
+    };
+    let name = &text[..open];
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || !text.ends_with(')')
+    {
+        return false;
+    }
+    let (mut depth, mut quote, mut prev) = (0i32, None::<char>, ' ');
+    for c in text[open..].chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return false;
+                    }
+                }
+                ';' => return false,
+                '-' if prev == '-' => return false,
+                '*' if prev == '/' => return false,
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    quote.is_none() && depth == 0
 }
 
 /// DuckDB's reader for a table's files: every value as text (as rung reads

@@ -483,6 +483,31 @@ fn describe_breakdown(b: &std::collections::BTreeMap<String, String>) -> String 
 /// must not clear or rewrite the reader's terminal.
 pub struct TerminalSafe<'a>(pub &'a mut dyn std::io::Write);
 
+/// Text for a message: control characters (other than a line break), and
+/// invisible ones (zero-width spaces and joiners, bidirectional overrides, a
+/// byte-order mark, a soft hyphen), written as `\u{…}` escapes, so a
+/// value quoted from the data shows what it holds and cannot move the
+/// cursor, ring the bell or reorder the line.
+pub fn escaped(text: &str) -> String {
+    let invisible = |c: char| {
+        matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+            | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}')
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else if c.is_control() || invisible(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl std::io::Write for TerminalSafe<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let clean: Vec<u8> = buf
