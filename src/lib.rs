@@ -29,6 +29,7 @@ pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod measures;
+pub mod output;
 pub mod progress;
 pub mod report;
 pub mod stats;

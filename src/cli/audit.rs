@@ -182,7 +182,7 @@ impl AuditArgs {
             ),
         };
         written
-            .and_then(|_| out.flush())
+            .and_then(|_| out.finish())
             .map_err(|e| output_error(&self.output, e))
     }
 }

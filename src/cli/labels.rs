@@ -56,7 +56,7 @@ impl LabelsArgs {
         let mut out = open_output(&self.output)?;
         if self.unmapped_toml {
             return unmapped_toml(&rows, &taxonomy.scheme.name, &mut out)
-                .and_then(|_| out.flush())
+                .and_then(|_| out.finish())
                 .map_err(|e| output_error(&self.output, e));
         }
         let written = (|| -> std::io::Result<()> {
@@ -126,7 +126,7 @@ impl LabelsArgs {
             }
         })();
         written
-            .and_then(|_| out.flush())
+            .and_then(|_| out.finish())
             .map_err(|e| output_error(&self.output, e))
     }
 }

@@ -10,8 +10,8 @@ pub mod progress;
 pub mod slates;
 pub mod sql;
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+
+use rung::output::Output;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -266,14 +266,13 @@ pub fn breakdown_columns(flags: &[String]) -> Result<Vec<String>> {
     Ok(all)
 }
 
-/// Opens the output: a file when given, standard output otherwise.
-pub fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).map_err(|e| Error::io(p, e))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    })
+/// Opens the output: a file when given (written whole or not at all, see
+/// [`rung::output`]), standard output otherwise. Call `finish` when done.
+pub fn open_output(path: &Option<PathBuf>) -> Result<Output> {
+    match path {
+        Some(p) => Output::file(p),
+        None => Ok(Output::stdout()),
+    }
 }
 
 /// The time to stamp outputs with: `--generated-at`, else SOURCE_DATE_EPOCH

@@ -34,7 +34,7 @@ impl ProfilesArgs {
             None => list(&mut out),
         };
         written
-            .and_then(|_| out.flush())
+            .and_then(|_| out.finish())
             .map_err(|e| output_error(&None, e))
     }
 }

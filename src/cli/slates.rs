@@ -181,7 +181,7 @@ impl SlatesArgs {
             }
         };
         written
-            .and_then(|_| out.flush())
+            .and_then(|_| out.finish())
             .map_err(|e| output_error(&self.output, e))
     }
 }

@@ -100,7 +100,7 @@ impl SqlArgs {
         });
         let mut out = open_output(&self.output)?;
         out.write_all(query.as_bytes())
-            .and_then(|_| out.flush())
+            .and_then(|_| out.finish())
             .map_err(|e| output_error(&self.output, e))
     }
 }

@@ -297,12 +297,13 @@ fn write_frame(columns: Vec<Column>, path: &Path, format: Format) -> Result<()> 
     };
     let mut df =
         DataFrame::new_infer_height(columns).map_err(|e| Error::Internal(e.to_string()))?;
-    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let written = match format {
-        Format::Csv => CsvWriter::new(file).finish(&mut df),
-        Format::Parquet => ParquetWriter::new(file).finish(&mut df).map(|_| ()),
-    };
-    written.map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+    crate::output::write_file(path, |file| {
+        let written = match format {
+            Format::Csv => CsvWriter::new(file).finish(&mut df),
+            Format::Parquet => ParquetWriter::new(file).finish(&mut df).map(|_| ()),
+        };
+        written.map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+    })
 }
 
 /// A text cell of a CSV counts file: text a spreadsheet would run as a

@@ -180,7 +180,9 @@ pub fn funnel(
             let breakdown: BTreeMap<String, String> = dims
                 .iter()
                 .zip(key)
-                .map(|(&d, v)| (counts.by[d].clone(), v.unwrap_or(MISSING_VALUE).to_string()))
+                // Shown as labels are: a value past 200 characters is cut,
+                // with its length and a digest to tell it apart.
+                .map(|(&d, v)| (counts.by[d].clone(), super::shown_label(v.unwrap_or(MISSING_VALUE))))
                 .collect();
             for t in &settings.transitions {
                 out.push(transition(

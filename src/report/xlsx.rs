@@ -151,10 +151,10 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
                     // neutralised all the same for whoever saves the sheet as
                     // CSV later.
                     Value::String(s) => {
-                        ws.write_string(r, col(c), neutralised(s))?;
+                        ws.write_string(r, col(c), within_cell_limit(neutralised(s)))?;
                     }
                     nested => {
-                        ws.write_string(r, col(c), nested.to_string())?;
+                        ws.write_string(r, col(c), within_cell_limit(nested.to_string()))?;
                     }
                 }
             }
@@ -165,6 +165,31 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
     book.save_to_buffer()
 }
 
+/// Excel holds at most 32,767 characters in a cell; longer text is cut,
+/// with a marker saying how long it was, rather than failing the workbook.
+fn within_cell_limit(text: String) -> String {
+    const LIMIT: usize = 32_767;
+    let chars = text.chars().count();
+    if chars <= LIMIT {
+        return text;
+    }
+    let marker = format!("… (cut: {chars} characters)");
+    let keep: String = text.chars().take(LIMIT - marker.chars().count()).collect();
+    keep + &marker
+}
+
 fn col(c: usize) -> u16 {
     u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_past_the_cell_limit_is_cut_with_a_marker() {
+        let long = "x".repeat(40_000);
+        let cut = super::within_cell_limit(long);
+        assert_eq!(cut.chars().count(), 32_767);
+        assert!(cut.ends_with("(cut: 40000 characters)"));
+        assert_eq!(super::within_cell_limit("short".into()), "short");
+    }
 }
