@@ -534,3 +534,53 @@ fn sql_table_names_are_quoted_or_refused() {
         query("duckdb", "read_parquet('a/*.parquet')").contains("FROM read_parquet('a/*.parquet')")
     );
 }
+
+/// Issue 16: quiet conflicts are refused with the reason.
+#[test]
+fn quiet_conflicts_are_refused() {
+    let ds = minimal();
+    let path = ds.path().to_str().unwrap();
+    // Two stage_values keys that differ only in case, mapped differently.
+    let profile = ds.write(
+        "p.toml",
+        "[stage_values]\n\"Offer Made\" = \"offered\"\n\"offer  made\" = \"appointed\"\n",
+    );
+    let err = audit_error(&ds, &["--profile", profile.to_str().unwrap()]);
+    assert!(
+        err.contains("name the same value") && err.contains("Offer Made"),
+        "{err}"
+    );
+    // An availability file with two rows for one group.
+    let av = ds.write("av.csv", "group,share\nWhite,0.8\nBME,0.2\nBME,0.3\n");
+    let err = audit_error(&ds, &["--availability", av.to_str().unwrap()]);
+    assert!(
+        err.contains("second row for group 'BME'") && err.contains("line 4"),
+        "{err}"
+    );
+    // A panel policy with no panel table.
+    let policy = ds.write("policy.toml", "[[rule]]\nname = \"any\"\nmin_focal = 1\n");
+    let err = audit_error(&ds, &["--panel-policy", policy.to_str().unwrap()]);
+    assert!(err.contains("needs a panel_members table"), "{err}");
+    // A slate rule that requires nothing.
+    let rules = ds.write(
+        "rules.toml",
+        "[[rule]]\nname = \"nothing\"\nmin_focal = 0\n",
+    );
+    let err = run_error(&["slates", path, "--rules", rules.to_str().unwrap()]);
+    assert!(err.contains("requires nothing"), "{err}");
+    // A grouping file naming a category twice, once through its heading.
+    let g = ds.write(
+        "g.toml",
+        "reference = \"W\"\n[groups]\nW = [\"white\", \"roma\"]\nB = [\"asian\", \"black\", \"mixed\", \"other\"]\n",
+    );
+    let err = audit_error(&ds, &["--grouping", g.to_str().unwrap()]);
+    assert!(err.contains("lists category 'roma' twice"), "{err}");
+    // Generating into a folder that holds a dataset.
+    let err = run_error(&["generate", "--applications", "10", "--out", path]);
+    assert!(
+        err.contains("already holds a dataset") && err.contains("--force"),
+        "{err}"
+    );
+    let forced = run(&["generate", "--applications", "10", "--out", path, "--force"]);
+    assert!(forced.status.success());
+}

@@ -105,6 +105,14 @@ impl AuditArgs {
     pub fn run(self) -> Result<()> {
         super::suppression_threshold(self.publish, self.suppress_below)?;
         let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        if self.panel_policy.is_some()
+            && dataset.get(rung::ingest::TableKind::PanelMembers).is_none()
+        {
+            return Err(rung::error::Error::usage(
+                "--panel-policy needs a panel_members table, and this dataset has none",
+                Some("add panel_members.csv to the dataset folder or name it with --panel-members FILE".into()),
+            ));
+        }
         let scheme_groups = taxonomy.scheme.groups.clone();
         let mut by = super::breakdowns(&self.by)?;
         if let Some(c) = &self.intersect

@@ -43,11 +43,40 @@ pub struct GenerateArgs {
     /// scores), as national funnel extracts are.
     #[arg(long)]
     funnel_only: bool,
+    /// Write into a folder that already holds a dataset, replacing its tables.
+    #[arg(long)]
+    force: bool,
 }
 
 impl GenerateArgs {
     /// Writes the export.
     pub fn run(self) -> Result<()> {
+        if !self.force
+            && let Ok(entries) = std::fs::read_dir(&self.out)
+        {
+            let tables = [
+                "applications",
+                "stage_events",
+                "panel_members",
+                "scores",
+                "staff",
+            ];
+            let existing: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| tables.iter().any(|t| n.split('.').next() == Some(t)))
+                .collect();
+            if !existing.is_empty() {
+                return Err(rung::error::Error::usage(
+                    format!(
+                        "{} already holds a dataset ({}): generating would replace or mix with it",
+                        self.out.display(),
+                        existing.join(", ")
+                    ),
+                    Some("choose an empty folder, or add --force to replace its tables".into()),
+                ));
+            }
+        }
         let _status = super::progress::Status::start(format!(
             "rung: generating {} applications in {}…",
             self.applications,

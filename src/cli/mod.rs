@@ -10,7 +10,6 @@ pub mod progress;
 pub mod slates;
 pub mod sql;
 
-
 use rung::output::Output;
 use std::path::PathBuf;
 

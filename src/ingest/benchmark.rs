@@ -89,17 +89,26 @@ impl Benchmark {
                     .with_line(line)
                     .with_column("share")
                 })?;
-            rows.push(BenchmarkRow {
-                keys: key_cols
-                    .iter()
-                    .map(|&c| {
-                        let v = record.get(c).unwrap_or("").trim();
-                        (!v.is_empty()).then(|| v.to_string())
-                    })
-                    .collect(),
-                group,
-                share,
-            });
+            let keys: Vec<Option<String>> = key_cols
+                .iter()
+                .map(|&c| {
+                    let v = record.get(c).unwrap_or("").trim();
+                    (!v.is_empty()).then(|| v.to_string())
+                })
+                .collect();
+            if rows
+                .iter()
+                .any(|r: &BenchmarkRow| r.keys == keys && r.group == group)
+            {
+                return Err(Error::input(
+                    path,
+                    format!("a second row for group '{group}' with the same key values"),
+                )
+                .with_line(line)
+                .with_column("group")
+                .with_hint("each group has one share per key combination; remove or merge the repeated row"));
+            }
+            rows.push(BenchmarkRow { keys, group, share });
         }
         if rows.is_empty() {
             return Err(Error::input(path, "the benchmark has no rows"));

@@ -159,6 +159,16 @@ pub fn slate_rules_from_file(path: &Path) -> Result<Vec<crate::measures::slates:
         return Err(Error::input(path, "no [[rule]]: expected at least one"));
     }
     for r in &file.rule {
+        if r.min_focal == 0 && r.min_women == 0 && r.min_focal_share.is_none_or(|s| s <= 0.0) {
+            return Err(Error::input(
+                path,
+                format!(
+                    "rule '{}' requires nothing: expected min_focal, min_women or min_focal_share above 0",
+                    r.name
+                ),
+            )
+            .with_hint("the format is described in docs/slates.md"));
+        }
         for share in [r.min_focal_share, r.only_if_longlist_focal_share]
             .into_iter()
             .flatten()

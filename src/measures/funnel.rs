@@ -182,7 +182,12 @@ pub fn funnel(
                 .zip(key)
                 // Shown as labels are: a value past 200 characters is cut,
                 // with its length and a digest to tell it apart.
-                .map(|(&d, v)| (counts.by[d].clone(), super::shown_label(v.unwrap_or(MISSING_VALUE))))
+                .map(|(&d, v)| {
+                    (
+                        counts.by[d].clone(),
+                        super::shown_label(v.unwrap_or(MISSING_VALUE)),
+                    )
+                })
                 .collect();
             for t in &settings.transitions {
                 out.push(transition(

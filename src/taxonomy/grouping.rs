@@ -197,6 +197,16 @@ impl Scheme {
                     .with_hint("use a category id such as white_british or indian, or a heading id: asian, black, mixed, white, other"));
                 };
                 for i in indices {
+                    if category_group[i] == Some(g) {
+                        return Err(Error::input(
+                            path,
+                            format!(
+                                "group '{group}' lists category '{}' twice (perhaps once by itself and once through its heading '{}')",
+                                CATEGORIES[i].id,
+                                CATEGORIES[i].heading.id()
+                            ),
+                        ));
+                    }
                     if let Some(previous) = category_group[i] {
                         return Err(Error::input(
                             path,
@@ -489,6 +499,10 @@ mod tests {
         let twice = dir.path().join("t.toml");
         std::fs::write(&twice, "reference = \"W\"\n[groups]\nW = [\"white\", \"roma\"]\nB = [\"asian\", \"black\", \"mixed\", \"other\"]\n").unwrap();
         let err = Scheme::from_file(&twice).unwrap_err().to_string();
-        assert!(err.contains("two groups"), "{err}");
+        assert!(err.contains("lists category 'roma' twice"), "{err}");
+        let two = dir.path().join("two.toml");
+        std::fs::write(&two, "reference = \"W\"\n[groups]\nW = [\"white\"]\nB = [\"asian\", \"black\", \"mixed\", \"other\", \"roma\"]\n").unwrap();
+        let err = Scheme::from_file(&two).unwrap_err().to_string();
+        assert!(err.contains("two groups: 'W' and 'B'"), "{err}");
     }
 }

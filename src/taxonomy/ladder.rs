@@ -166,6 +166,19 @@ impl StageMap {
         for (i, s) in ladder.stages.iter().enumerate() {
             map.insert(stage_key(s), StageValue::Rank(i as u8));
         }
+        // Values are matched ignoring case and spacing, so two keys that
+        // differ only in those must agree (else which one wins is an
+        // accident of order).
+        let mut given: HashMap<String, (&String, &String)> = HashMap::new();
+        for (raw, meaning) in values {
+            if let Some((other, other_meaning)) = given.insert(stage_key(raw), (raw, meaning))
+                && !other_meaning.eq_ignore_ascii_case(meaning)
+            {
+                return Err(format!(
+                    "'{other}' = '{other_meaning}' and '{raw}' = '{meaning}' name the same value (case and spacing are ignored) but different stages"
+                ));
+            }
+        }
         for (raw, meaning) in values {
             let value = if meaning.eq_ignore_ascii_case("ignore") {
                 StageValue::Ignore
