@@ -584,3 +584,79 @@ fn quiet_conflicts_are_refused() {
     let forced = run(&["generate", "--applications", "10", "--out", path, "--force"]);
     assert!(forced.status.success());
 }
+
+/// Issue 16: a symbolic link back up a dataset's folder is not followed
+/// round for ever, and a semicolon file with a quoted comma gets the
+/// delimiter hint.
+#[test]
+fn symlink_loops_and_semicolon_files() {
+    let ds = Dataset::new();
+    let apps = ds.path().join("applications");
+    std::fs::create_dir(&apps).unwrap();
+    std::fs::write(
+        apps.join("part1.csv"),
+        "application_id,vacancy_id,ethnicity,furthest_stage\nA1,V1,White British,applied\nA2,V1,Indian,appointed\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("..", apps.join("up")).unwrap();
+        std::os::unix::fs::symlink(".", apps.join("self")).unwrap();
+    }
+    let out = run(&["audit", ds.path().to_str().unwrap(), "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["data_quality"]["applications"], 2);
+
+    let semi = Dataset::new();
+    semi.write(
+        "applications.csv",
+        "application_id;vacancy_id;ethnicity;furthest_stage\nA1;V1;\"White, British\";applied\n",
+    );
+    let err = run_error(&["audit", semi.path().to_str().unwrap()]);
+    assert!(err.contains("delimiter = \";\""), "{err}");
+}
+
+/// Issue 16: a --by column with a value for nearly every application is
+/// flagged as a likely id.
+#[test]
+fn an_id_like_breakdown_is_flagged() {
+    let ds = Dataset::new();
+    let rows: Vec<String> = (0..400)
+        .map(|i| {
+            format!(
+                "A{i},V{i},{},REF{i},applied",
+                if i % 2 == 0 {
+                    "White British"
+                } else {
+                    "Indian"
+                }
+            )
+        })
+        .collect();
+    ds.write(
+        "applications.csv",
+        &csv(
+            "application_id,vacancy_id,ethnicity,reference,furthest_stage",
+            &rows,
+        ),
+    );
+    let out = run(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--by",
+        "reference",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--by reference has 400 distinct values") && err.contains("is this an id?"),
+        "{err}"
+    );
+}

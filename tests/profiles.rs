@@ -163,6 +163,11 @@ fn documented_examples_parse() {
         "stage_events.csv",
         "Application Ref;Status\nA1;New application\nA2;Longlisted\n",
     );
+    // The policy needs panels to check.
+    ds.write(
+        "panel_members.csv",
+        "vacancy_id;stage;member_id;member_ethnicity\nV1;interviewed;M1;White British\nV1;interviewed;M2;Indian\n",
+    );
     let doc_block = |path: &str| {
         let text = std::fs::read_to_string(
             concat!(env!("CARGO_MANIFEST_DIR"), "/docs/").to_string() + path,

@@ -100,6 +100,30 @@ pub struct AuditArgs {
     output: Option<PathBuf>,
 }
 
+/// Warns when a `--by` column has more distinct values than 5% of the
+/// applications (and more than 50): most likely an id, whose breakdown rows
+/// hold one or two applications each.
+fn warn_of_id_like_breakdowns(audit: &audit::Audit) {
+    let applications = audit.data_quality.applications.value;
+    let mut values: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for t in &audit.transitions {
+        if t.breakdown.len() == 1 {
+            for (k, v) in &t.breakdown {
+                values.entry(k).or_default().insert(v);
+            }
+        }
+    }
+    for (column, distinct) in values {
+        let n = distinct.len() as u64;
+        if n > 50 && n * 20 > applications {
+            eprintln!(
+                "rung: warning: --by {column} has {n} distinct values for {applications} applications: is this an id? Rows of a few applications each tell little and are mostly suppressed for publication."
+            );
+        }
+    }
+}
+
 impl AuditArgs {
     /// Runs the audit and writes the report.
     pub fn run(self) -> Result<()> {
@@ -174,6 +198,7 @@ impl AuditArgs {
         let audit = audit::run(&spec);
         drop(status);
         let audit = audit?;
+        warn_of_id_like_breakdowns(&audit);
         let mut out = open_output(&self.output)?;
         let written = match self.format {
             OutputFormat::Table => {

@@ -217,14 +217,21 @@ pub(crate) fn check(mut text: impl Read, delimiter: u8, path: &Path) -> Result<(
 }
 
 fn ragged(path: &Path, r: Ragged) -> Error {
-    Error::input(
+    let e = Error::input(
         path,
         format!(
             "has {} fields; expected {}, as in the header (is a delimiter or a quote out of place?)",
             r.fields, r.expected
         ),
     )
-    .with_line(r.line)
+    .with_line(r.line);
+    if r.expected == 1 {
+        // A one-column header: the file is most likely separated by
+        // something else (a quoted comma inside a field then splits it).
+        e.with_hint("the header is one column: if the file is separated by semicolons or tabs, set delimiter = \";\" (or \"tab\") under [csv] in a profile (docs/profiles.md)")
+    } else {
+        e
+    }
 }
 
 #[cfg(test)]

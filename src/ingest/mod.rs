@@ -405,7 +405,14 @@ fn glob_root(pattern: &Path) -> PathBuf {
 fn folder_files(table: TableKind, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
+    // Folders already read, by their real path: a symbolic link back up the
+    // tree is read once, not followed round for ever.
+    let mut seen = std::collections::HashSet::new();
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     while let Some(d) = pending.pop() {
+        if !seen.insert(std::fs::canonicalize(&d).unwrap_or_else(|_| d.clone())) {
+            continue;
+        }
         for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
             let entry = entry.map_err(|e| Error::io(&d, e))?;
             let path = entry.path();
@@ -415,6 +422,17 @@ fn folder_files(table: TableKind, dir: &Path) -> Result<Vec<PathBuf>> {
                 continue;
             }
             if path.is_dir() {
+                // A link to the folder itself or to a folder above it is a
+                // loop: the table's files are all below the folder.
+                let link_up = entry.file_type().is_ok_and(|t| t.is_symlink())
+                    && std::fs::canonicalize(&path).is_ok_and(|t| root.starts_with(t));
+                if link_up {
+                    eprintln!(
+                        "rung: {}: a link to a folder above it; not followed",
+                        path.display()
+                    );
+                    continue;
+                }
                 pending.push(path);
             } else if Format::from_path(&path).is_some() {
                 files.push(path);
