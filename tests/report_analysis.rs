@@ -69,6 +69,21 @@ fn mantel_haenszel_across_organisations() {
     assert_close(f(&p["ci_high"]), 2.1355937178378666, 1e-10, "high");
     assert_close(f(&p["p_cmh"]), 0.016756632058203325, 1e-9, "CMH p");
     assert_close(f(&p["p_homogeneity"]), 0.9953288951645052, 1e-9, "BD p");
+    // Issue 17: the statistics behind the p values, and the odds ratio with
+    // its Robins-Breslow-Greenland interval (statsmodels 0.15
+    // StratifiedTable on the same three strata).
+    assert_close(f(&p["cmh_chi2"]), 5.7216860381857835, 1e-9, "CMH χ²");
+    assert_eq!(u(&p["cmh_df"]), 1);
+    assert_close(
+        f(&p["homogeneity_chi2"]),
+        0.009364097076883338,
+        1e-7,
+        "BD χ²",
+    );
+    assert_eq!(u(&p["homogeneity_df"]), 2);
+    assert_close(f(&p["or_mh"]), 1.751527324462298, 1e-10, "OR_MH");
+    assert_close(f(&p["or_ci_low"]), 1.1044677163828804, 1e-7, "OR low");
+    assert_close(f(&p["or_ci_high"]), 2.7776710200142603, 1e-7, "OR high");
     assert_eq!(u(&p["strata_used"]), 3);
     assert_eq!(u(&p["strata_dropped"]), 1);
     // Crude: (58/210) / (54/270).
@@ -94,6 +109,13 @@ fn mantel_haenszel_across_organisations() {
     let q = pooled(&sc, "applied", "shortlisted");
     assert_close(f(&q["rr_mh"]), 1.0 / 1.5184757505773674, 1e-12, "SC RR");
     assert_close(f(&q["ci_low"]), 1.0 / 2.1355937178378666, 1e-10, "SC low");
+    assert_close(f(&q["or_mh"]), 1.0 / 1.751527324462298, 1e-10, "SC OR");
+    assert_close(
+        f(&q["or_ci_low"]),
+        1.0 / 2.7776710200142603,
+        1e-7,
+        "SC OR low",
+    );
 }
 
 #[test]

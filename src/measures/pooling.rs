@@ -34,8 +34,22 @@ pub struct PooledComparison {
     pub ci_low: Option<f64>,
     /// Upper limit.
     pub ci_high: Option<f64>,
+    /// Cochran-Mantel-Haenszel χ² (no continuity correction).
+    pub cmh_chi2: Option<f64>,
+    /// Its degrees of freedom (1).
+    pub cmh_df: Option<u32>,
     /// Cochran-Mantel-Haenszel p (no continuity correction).
     pub p_cmh: Option<f64>,
+    /// Mantel-Haenszel common odds ratio, in the same direction as `rr_mh`.
+    pub or_mh: Option<f64>,
+    /// Lower limit (Robins-Breslow-Greenland).
+    pub or_ci_low: Option<f64>,
+    /// Upper limit.
+    pub or_ci_high: Option<f64>,
+    /// The homogeneity test's χ² (Breslow-Day with Tarone's correction).
+    pub homogeneity_chi2: Option<f64>,
+    /// Its degrees of freedom (rows with free margins, less one).
+    pub homogeneity_df: Option<u32>,
     /// p of the homogeneity test.
     pub p_homogeneity: Option<f64>,
     /// Which homogeneity test.
@@ -100,6 +114,15 @@ pub fn pooled(
                 .get(&(from.clone(), to.clone()))
                 .and_then(|t| t.comparisons.iter().find(|x| x.focal == focal))
                 .and_then(|x| x.relative_likelihood);
+            // The odds ratio the same way up as the risk ratio.
+            let (or, or_low, or_high) = match (
+                p.and_then(|p| Some((p.or?, p.or_low?, p.or_high?))),
+                direction,
+            ) {
+                (Some(o), Direction::NhsWres) => (Some(o.0), Some(o.1), Some(o.2)),
+                (Some(o), Direction::ScWres) => (Some(1.0 / o.0), Some(1.0 / o.2), Some(1.0 / o.1)),
+                (None, _) => (None, None, None),
+            };
             let (rr, low, high) = match (p, direction) {
                 (Some(p), Direction::NhsWres) => (Some(p.rr), Some(p.low), Some(p.high)),
                 (Some(p), Direction::ScWres) => {
@@ -129,7 +152,14 @@ pub fn pooled(
                 rr_mh: rr,
                 ci_low: low,
                 ci_high: high,
+                cmh_chi2: p.map(|p| p.cmh),
+                cmh_df: p.map(|_| 1),
                 p_cmh: p.map(|p| p.p_cmh),
+                or_mh: or,
+                or_ci_low: or_low,
+                or_ci_high: or_high,
+                homogeneity_chi2: p.and_then(|p| p.homogeneity),
+                homogeneity_df: p.and_then(|p| p.homogeneity_df).map(|d| d as u32),
                 p_homogeneity: p.and_then(|p| p.p_homogeneity),
                 homogeneity_test: "Breslow-Day with Tarone's correction (on the odds ratio)",
                 strata_used: used,

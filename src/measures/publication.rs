@@ -413,7 +413,12 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             p.rr_mh = None;
             p.ci_low = None;
             p.ci_high = None;
+            p.cmh_chi2 = None;
             p.p_cmh = None;
+            p.or_mh = None;
+            p.or_ci_low = None;
+            p.or_ci_high = None;
+            p.homogeneity_chi2 = None;
             p.p_homogeneity = None;
             p.note = Some(
                 "withheld for publication: a stratum's counts are suppressed, and the pooled figures could give them away".into(),
@@ -540,9 +545,11 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
     }
 }
 
-/// The figures a pooled row prints that depend on the strata's counts
-/// (crude ratio, pooled ratio, its two limits, the CMH and homogeneity p).
-const POOLED_FIGURES: usize = 6;
+/// The figures a pooled row prints that depend on the strata's counts:
+/// crude ratio, pooled risk ratio and its two limits, the CMH χ² (its p is
+/// the same equation), the odds ratio and its two limits, the homogeneity
+/// χ² (its p likewise). Counted generously: each as one equation.
+const POOLED_FIGURES: usize = 9;
 
 /// Whether a pooled estimate may be shown when `hidden` of the counts it
 /// combines are suppressed. Each printed figure is one equation in the

@@ -500,37 +500,9 @@ fn pooled(audit: &Audit, h: &mut String) {
         return;
     }
     h.push_str("<h2 id=\"pooled\">Pooled across breakdown rows</h2>");
-    let rows: Vec<Vec<String>> = audit
-        .pooled
-        .iter()
-        .map(|p| {
-            vec![
-                format!("{} → {}", p.from, p.to),
-                p.by.clone(),
-                format!("{} vs {}", p.reference, p.focal),
-                fmt_num(p.crude_rl, 2),
-                fmt_num(p.rr_mh, 2),
-                fmt_interval(p.ci_low, p.ci_high),
-                fmt_p(p.p_cmh),
-                fmt_p(p.p_homogeneity),
-            ]
-        })
-        .collect();
-    table(
-        h,
-        &[
-            "Step",
-            "Pooled over",
-            "Comparison",
-            "Crude RL",
-            "Pooled RL (MH)",
-            "CI",
-            "CMH p",
-            "Homogeneity p",
-        ],
-        &rows,
-        3,
-    );
+    let (names, rows) = super::pooled_table(&audit.pooled, audit.settings.confidence);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    table(h, &names, &rows, 3);
     for p in audit.pooled.iter().filter(|p| p.note.is_some()) {
         let _ = write!(
             h,

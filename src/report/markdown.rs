@@ -266,34 +266,11 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "## Pooled across breakdown rows")?;
         writeln!(out)?;
-        header(
-            out,
-            &[
-                "Step",
-                "Pooled over",
-                "Comparison",
-                "Crude RL",
-                "Pooled RL (MH)",
-                "CI",
-                "CMH p",
-                "Homogeneity p",
-            ],
-            3..8,
-        )?;
-        for p in &audit.pooled {
-            row(
-                out,
-                &[
-                    format!("{} → {}", p.from, p.to),
-                    p.by.clone(),
-                    format!("{} vs {}", p.reference, p.focal),
-                    fmt_num(p.crude_rl, 2),
-                    fmt_num(p.rr_mh, 2),
-                    fmt_interval(p.ci_low, p.ci_high),
-                    fmt_p(p.p_cmh),
-                    fmt_p(p.p_homogeneity),
-                ],
-            )?;
+        let (names, rows) = super::pooled_table(&audit.pooled, audit.settings.confidence);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        header(out, &names, 3..names.len())?;
+        for r in &rows {
+            row(out, r)?;
         }
     }
     let changes = super::change_lines(audit);

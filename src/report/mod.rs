@@ -61,6 +61,61 @@ pub fn fmt_interval(low: Option<f64>, high: Option<f64>) -> String {
     }
 }
 
+/// A χ² test as one cell: "12.70 (1 df), p 0.0004"; "–" when undefined.
+pub fn fmt_chi2(chi2: Option<f64>, df: Option<u32>, p: Option<f64>) -> String {
+    match (chi2, df) {
+        (Some(x), Some(d)) => format!("{x:.2} ({d} df), p {}", fmt_p(p)),
+        _ => "–".into(),
+    }
+}
+
+/// The header and cells of the pooled table, shared by every format: the
+/// crude and pooled risk ratios with the interval, the pooled odds ratio
+/// with its interval, and both tests with their statistics.
+pub fn pooled_table(
+    pooled: &[crate::measures::pooling::PooledComparison],
+    confidence: f64,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let ci = format!("{}% CI", (confidence * 100.0).round());
+    let header = vec![
+        "Step".to_string(),
+        "Pooled over".into(),
+        "Comparison".into(),
+        "Crude RL".into(),
+        "Pooled RL (MH)".into(),
+        ci.clone(),
+        format!("Pooled odds ratio (MH, {ci})"),
+        "CMH test".into(),
+        "Homogeneity (Breslow-Day-Tarone)".into(),
+        "Rows used (dropped)".into(),
+    ];
+    let rows = pooled
+        .iter()
+        .map(|p| {
+            vec![
+                format!("{} → {}", p.from, p.to),
+                p.by.clone(),
+                format!("{} vs {}", p.reference, p.focal),
+                fmt_num(p.crude_rl, 2),
+                fmt_num(p.rr_mh, 2),
+                fmt_interval(p.ci_low, p.ci_high),
+                match p.or_mh {
+                    Some(_) => format!(
+                        "{} ({})",
+                        fmt_num(p.or_mh, 2),
+                        fmt_interval(p.or_ci_low, p.or_ci_high)
+                    ),
+                    None => "–".into(),
+                },
+                fmt_chi2(p.cmh_chi2, p.cmh_df, p.p_cmh),
+                fmt_chi2(p.homogeneity_chi2, p.homogeneity_df, p.p_homogeneity),
+                format!("{} ({})", p.strata_used, p.strata_dropped),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
 /// What publication mode did, in a sentence or two; `None` when the report
 /// is not for publication.
 pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {

@@ -398,31 +398,17 @@ pub fn write_pooled(
         out,
         "Pooled across breakdown rows (Mantel-Haenszel; CMH test; homogeneity: Breslow-Day with Tarone's correction)"
     )?;
-    let ci = format!("{}% CI", (confidence * 100.0).round());
-    let mut t = table(&[
-        "Step",
-        "Pooled over",
-        "Comparison",
-        "Crude RL",
-        "Pooled RL",
-        ci.as_str(),
-        "CMH p",
-        "Homogeneity p",
-        "Rows used (dropped)",
-    ]);
+    let (names, rows) = super::pooled_table(pooled, confidence);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut t = table(&names);
     let mut notes = Vec::new();
-    for p in pooled {
-        t.add_row(vec![
-            Cell::new(format!("{} → {}", p.from, p.to)),
-            Cell::new(&p.by),
-            Cell::new(format!("{} vs {}", p.reference, p.focal)),
-            right(fmt_num(p.crude_rl, 2)),
-            right(fmt_num(p.rr_mh, 2)),
-            right(fmt_interval(p.ci_low, p.ci_high)),
-            right(fmt_p(p.p_cmh)),
-            right(fmt_p(p.p_homogeneity)),
-            right(format!("{} ({})", p.strata_used, p.strata_dropped)),
-        ]);
+    for (p, cells) in pooled.iter().zip(rows) {
+        t.add_row(
+            cells
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| if i >= 3 { right(c) } else { Cell::new(c) }),
+        );
         if let Some(n) = &p.note {
             notes.push(format!("  {} → {} by {}: {n}", p.from, p.to, p.by));
         }

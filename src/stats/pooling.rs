@@ -33,6 +33,15 @@ pub struct Pooled {
     pub homogeneity: Option<f64>,
     /// Its p value.
     pub p_homogeneity: Option<f64>,
+    /// Its degrees of freedom (strata with free margins, less one).
+    pub homogeneity_df: Option<f64>,
+    /// Mantel-Haenszel common odds ratio (odds of progressing in the
+    /// numerator group over the denominator group); `None` when undefined.
+    pub or: Option<f64>,
+    /// Its Robins-Breslow-Greenland (1986) interval.
+    pub or_low: Option<f64>,
+    /// Upper limit.
+    pub or_high: Option<f64>,
     /// Strata that entered the pooled estimate.
     pub strata_used: usize,
 }
@@ -83,15 +92,14 @@ pub fn mantel_haenszel(strata: &[Stratum], confidence: f64) -> Option<Pooled> {
     } else {
         (0.0, 1.0)
     };
-    let (homogeneity, p_homogeneity) = match breslow_day_tarone(&used) {
+    let (homogeneity, p_homogeneity, homogeneity_df) = match breslow_day_tarone(&used) {
         Some((chi, df)) => {
-            let p = ChiSquared::new(df)
-                .map(|d| 1.0 - d.cdf(chi))
-                .unwrap_or(f64::NAN);
-            (Some(chi), Some(p).filter(|p| p.is_finite()))
+            let p = ChiSquared::new(df).map(|d| d.sf(chi)).unwrap_or(f64::NAN);
+            (Some(chi), Some(p).filter(|p| p.is_finite()), Some(df))
         }
-        None => (None, None),
+        None => (None, None, None),
     };
+    let odds = mh_odds_ratio(&used, z);
     Some(Pooled {
         rr,
         low: (rr.ln() - z * se).exp(),
@@ -100,8 +108,37 @@ pub fn mantel_haenszel(strata: &[Stratum], confidence: f64) -> Option<Pooled> {
         p_cmh,
         homogeneity,
         p_homogeneity,
+        homogeneity_df,
+        or: odds.map(|o| o.0),
+        or_low: odds.map(|o| o.1),
+        or_high: odds.map(|o| o.2),
         strata_used: used.len(),
     })
+}
+
+/// The Mantel-Haenszel common odds ratio with the Robins, Breslow &
+/// Greenland (Biometrics 42, 1986) variance of its log:
+/// `ΣPR/(2(ΣR)²) + Σ(PS+QR)/(2ΣRΣS) + ΣQS/(2(ΣS)²)`, with `R = ad/n`,
+/// `S = bc/n`, `P = (a+d)/n`, `Q = (b+c)/n`. `None` when ΣR or ΣS is 0.
+fn mh_odds_ratio(strata: &[(f64, f64, f64, f64)], z: f64) -> Option<(f64, f64, f64)> {
+    let (mut sr, mut ss, mut spr, mut sps_qr, mut sqs) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(a, n1, c, n2) in strata {
+        let (b, d, n) = (n1 - a, n2 - c, n1 + n2);
+        let (r, s) = (a * d / n, b * c / n);
+        let (p, q) = ((a + d) / n, (b + c) / n);
+        sr += r;
+        ss += s;
+        spr += p * r;
+        sps_qr += p * s + q * r;
+        sqs += q * s;
+    }
+    if sr <= 0.0 || ss <= 0.0 {
+        return None;
+    }
+    let or = sr / ss;
+    let var = spr / (2.0 * sr * sr) + sps_qr / (2.0 * sr * ss) + sqs / (2.0 * ss * ss);
+    let se = var.sqrt();
+    Some((or, (or.ln() - z * se).exp(), (or.ln() + z * se).exp()))
 }
 
 /// Breslow-Day statistic with Tarone's correction and its degrees of
@@ -158,6 +195,80 @@ fn breslow_day_tarone(strata: &[(f64, f64, f64, f64)]) -> Option<(f64, f64)> {
     }
     let tarone = (sum_a - sum_e).powi(2) / sum_v;
     Some((chi - tarone, k - 1.0))
+}
+
+#[cfg(test)]
+mod stratified_tests {
+    use super::*;
+    use crate::stats::tests::close;
+
+    /// Checked against statsmodels 0.15 `StratifiedTable` (computed here
+    /// with `oddsratio_pooled`, `oddsratio_pooled_confint(alpha=0.05)`,
+    /// `test_null_odds(correction=False)`, `test_equal_odds(adjust=True)`
+    /// and `riskratio_pooled`): three organisations, and the kidney-stone
+    /// table of Charig et al. (BMJ 1986), the textbook case of Simpson's
+    /// paradox (treatment A 81/87 and 192/263, B 234/270 and 55/80).
+    #[test]
+    fn stratified_statistics_match_statsmodels() {
+        let cases: [(&[Stratum], [f64; 8]); 2] = [
+            (
+                &[(30, 120, 9, 80), (20, 60, 7, 45), (15, 90, 10, 70)],
+                [
+                    2.061798632496477,
+                    1.251718419825597,
+                    3.3961420824634345,
+                    8.258053079786066,
+                    0.004057161591354164,
+                    2.1741931389624933,
+                    0.33719409344517115,
+                    1.8059187069170428,
+                ],
+            ),
+            (
+                &[(81, 87, 234, 270), (192, 263, 55, 80)],
+                [
+                    1.44684662494262,
+                    0.9157934135040253,
+                    2.2858486698415734,
+                    2.433855515576142,
+                    0.11874052970979887,
+                    0.9656297779171603,
+                    0.32577252341340524,
+                    1.0690001538676979,
+                ],
+            ),
+        ];
+        for (strata, [or, lo, hi, cmh, p_cmh, bd, p_bd, rr]) in cases {
+            let p = mantel_haenszel(strata, 0.95).unwrap();
+            close(p.or.unwrap(), or, 1e-9);
+            close(p.or_low.unwrap(), lo, 1e-6);
+            close(p.or_high.unwrap(), hi, 1e-6);
+            close(p.cmh, cmh, 1e-9);
+            close(p.p_cmh, p_cmh, 1e-7);
+            close(p.homogeneity.unwrap(), bd, 1e-7);
+            close(p.p_homogeneity.unwrap(), p_bd, 1e-7);
+            assert_eq!(p.homogeneity_df, Some(strata.len() as f64 - 1.0));
+            close(p.rr, rr, 1e-9);
+        }
+    }
+
+    /// A common odds ratio of exactly 1 (where statsmodels' Breslow-Day
+    /// divides by zero): worked by hand, each unequal stratum is 36 from
+    /// its expected count (e = 25, v = 6.25), the balanced one 0, Tarone's
+    /// term 0: χ² = 72 on 2 df, p = e^(−36).
+    #[test]
+    fn breslow_day_at_an_odds_ratio_of_one() {
+        let p = mantel_haenszel(
+            &[(40, 50, 10, 50), (10, 50, 40, 50), (25, 50, 25, 50)],
+            0.95,
+        )
+        .unwrap();
+        close(p.or.unwrap(), 1.0, 1e-12);
+        close(p.homogeneity.unwrap(), 72.0, 1e-9);
+        close(p.p_homogeneity.unwrap(), (-36f64).exp(), 1e-6);
+        assert_eq!(p.homogeneity_df, Some(2.0));
+        assert_eq!(p.cmh, 0.0);
+    }
 }
 
 /// How p values are adjusted for the number of comparisons in a report.
