@@ -146,6 +146,9 @@ pub struct Settings {
     pub ladder: Vec<String>,
     /// The mapping profile, when one was used.
     pub profile: Option<String>,
+    /// The profile's `name`, when it gives one (shown in reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
     /// How p values were adjusted for the number of comparisons.
     pub adjust: Adjust,
 }
@@ -446,6 +449,7 @@ pub fn from_counts(
         by: spec.by.iter().map(|d| d.join("×")).collect(),
         ladder: counts.ladder.stages().to_vec(),
         profile: spec.profile_path.as_ref().map(|p| p.display().to_string()),
+        profile_name: spec.profile.name.clone(),
         adjust: spec.adjust,
     };
     let inputs = input_files(&spec.dataset, accounts(all), hashes);

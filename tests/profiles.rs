@@ -157,7 +157,7 @@ fn documented_examples_parse() {
     let ds = Dataset::new();
     ds.write(
         "applications.csv",
-        "Application Ref;Vacancy Ref;Ethnic Origin;Employing Organisation;grade\nA1;V1;White British;Trust;Band 8a\nA2;V1;Indian;Trust;Band 8a\n",
+        "Application Ref;Vacancy Ref;Ethnic Origin;Employing Organisation;grade;Current Status\nA1;V1;White British;Trust;Band 8a;New application\nA2;V1;Indian;Trust;Band 8a;Longlisted\n",
     );
     ds.write(
         "stage_events.csv",
@@ -316,4 +316,63 @@ fn an_exit_value_mapped_to_nothing_known_is_an_error() {
         err.contains("[exit_values] maps 'Gone' to 'vanished'"),
         "{err}"
     );
+}
+
+/// Issue 20: every column a profile maps that the file lacks is reported
+/// at once, each with the closest header present; a folder named like a
+/// bundled profile does not shadow it.
+#[test]
+fn mapped_columns_that_are_missing_are_all_reported() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "Applicant ID,Vacancy Ref,Ethnic Origin,Furthest Stage\nA1,V1,White British,applied\n",
+    );
+    let profile = ds.write(
+        "p.toml",
+        "[columns.applications]\napplication_id = \"Applicant ID\"\nvacancy_id = \"Vacancy Ref\"\nethnicity = \"Ethnic Origin\"\nfurthest_stage = \"FURTHEST_STAGE\"\ngrade = \"Pay Band\"\norganisation = \"Trust\"\n",
+    );
+    let err = run_error(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("maps 3 columns")
+            && err.contains("furthest_stage = 'FURTHEST_STAGE' (closest column: 'Furthest Stage')")
+            && err.contains("grade = 'Pay Band'")
+            && err.contains("organisation = 'Trust'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_folder_named_like_a_bundled_profile_does_not_shadow_it() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("nhs-flat")).unwrap();
+    let out = rung()
+        .current_dir(work.path())
+        .args(["profiles"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let sample = env!("CARGO_MANIFEST_DIR").to_string() + "/sample-data/quarterly";
+    let out = rung()
+        .current_dir(work.path())
+        .args(["labels", &sample, "--profile", "nhs-flat"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The bundled profile was used (it maps NHS column names the sample
+    // lacks), and rung said so; not "Is a directory".
+    assert!(err.contains("using the bundled profile"), "{err}");
+    assert!(!err.contains("Is a directory"), "{err}");
+    let out = rung()
+        .current_dir(work.path())
+        .args(["labels", &sample, "--profile", "./nhs-flat"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a folder, not a profile"), "{err}");
 }

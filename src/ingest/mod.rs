@@ -642,6 +642,42 @@ fn scan_file(
     let mut select = Vec::new();
     let mut columns = BTreeSet::new();
     let mut missing = Vec::new();
+    // Every column the profile maps for this table must be in the file: a
+    // mapping that names no column is a mistake, reported with the others
+    // and the closest header present, not left to surface later.
+    let mapped_absent: Vec<(String, String)> = profile
+        .columns
+        .get(&table)
+        .into_iter()
+        .flatten()
+        .filter(|(_, name)| schema.get(name).is_none() && !hive.iter().any(|(k, _)| k == *name))
+        .map(|(canonical, name)| (canonical.clone(), name.clone()))
+        .collect();
+    if !mapped_absent.is_empty() {
+        let have: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        let listed: Vec<String> = mapped_absent
+            .iter()
+            .map(|(canonical, name)| match closest(name, &have) {
+                Some(c) => format!("{canonical} = '{name}' (closest column: '{c}')"),
+                None => format!("{canonical} = '{name}'"),
+            })
+            .collect();
+        return Err(Error::input(
+            path,
+            format!(
+                "the profile maps {} column{} of the {} table that the file does not have: {}",
+                listed.len(),
+                if listed.len() == 1 { "" } else { "s" },
+                table.name(),
+                listed.join("; ")
+            ),
+        )
+        .with_column(mapped_absent[0].1.clone())
+        .with_hint(format!(
+            "correct the names under [columns.{}] in the profile, or remove the lines for columns this export lacks",
+            table.name()
+        )));
+    }
     for &canonical in required.iter().chain(wanted.iter()) {
         if columns.contains(canonical) {
             continue;
@@ -725,6 +761,31 @@ fn scan_file(
         ));
     }
     Ok((raw.select(select), columns))
+}
+
+/// The header most like `name` (edit distance on lower case, at most a
+/// third of the name's length), for "did you mean".
+fn closest<'a>(name: &str, have: &[&'a str]) -> Option<&'a str> {
+    let target: Vec<char> = name.to_lowercase().chars().collect();
+    let distance = |other: &str| {
+        let other: Vec<char> = other.to_lowercase().chars().collect();
+        let mut row: Vec<usize> = (0..=other.len()).collect();
+        for (i, a) in target.iter().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, b) in other.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(a != b)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[other.len()]
+    };
+    have.iter()
+        .map(|h| (distance(h), *h))
+        .filter(|(d, _)| *d <= target.len().div_ceil(3).max(1))
+        .min()
+        .map(|(_, h)| h)
 }
 
 /// A CSV file as a lazy frame of text columns.

@@ -110,12 +110,33 @@ impl Profile {
         ("lever", include_str!("../../profiles/lever.toml")),
     ];
 
-    /// A bundled profile (`--profile search`), or a profile file.
+    /// A bundled profile or a profile file, resolved explicitly: a value
+    /// with a path separator or a `.toml` ending is a file; a bare name is
+    /// a bundled profile when there is one by that name (a file or folder
+    /// of the same name in the current folder does not shadow it; rung
+    /// says which it used), and a file otherwise.
     pub fn named_or_file(name: &Path) -> Result<Profile> {
-        if !name.exists()
-            && let Some((n, text)) = Profile::BUNDLED.iter().find(|(n, _)| Path::new(n) == name)
+        let text = name.to_string_lossy();
+        let looks_like_file = text.contains(['/', '\\']) || text.ends_with(".toml");
+        if !looks_like_file
+            && let Some((n, body)) = Profile::BUNDLED.iter().find(|(n, _)| *n == text)
         {
-            return Profile::from_text(Path::new(&format!("(bundled profile {n})")), text);
+            if name.exists() {
+                eprintln!(
+                    "rung: --profile {n}: using the bundled profile; for the file or folder of that name here, write ./{n}"
+                );
+            }
+            return Profile::from_text(Path::new(&format!("(bundled profile {n})")), body);
+        }
+        if name.is_dir() {
+            return Err(Error::input(
+                name,
+                "is a folder, not a profile: expected a TOML file or a bundled profile's name",
+            )
+            .with_hint(format!(
+                "bundled profiles: {}",
+                Profile::BUNDLED.map(|(n, _)| n).join(", ")
+            )));
         }
         Profile::from_file(name)
     }

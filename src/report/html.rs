@@ -45,13 +45,15 @@ svg text{font-family:inherit;font-size:12px}
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let mut h = String::new();
     let s = &audit.settings;
+    let title = esc(&super::title(audit));
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Recruitment funnel audit</title><style>{STYLE}</style></head><body>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body>\n"
     );
     let _ = writeln!(
         h,
-        "<h1>Recruitment funnel audit</h1><p class=\"meta\">rung {} · {} · grouping {} (reference {}) · {} direction: {} · confidence {}% · p adjusted ({}) for {} comparisons</p>",
+        "<h1>{}</h1><p class=\"meta\">rung {} · {} · grouping {} (reference {}) · {} direction: {} · confidence {}% · p adjusted ({}) for {} comparisons</p>",
+        esc(&super::title(audit)),
         esc(audit.provenance.version),
         esc(&audit.provenance.generated_at),
         esc(&s.grouping),

@@ -71,7 +71,7 @@ fn table(
 /// Writes the Markdown report.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &audit.settings;
-    writeln!(out, "# Recruitment funnel audit")?;
+    writeln!(out, "# {}", escape(&super::title(audit)))?;
     writeln!(out)?;
     let produced = format!(
         "Produced by rung {} on {}. Grouping {}, reference group {}; ratios in the {} direction ({}). Confidence {}%; p values adjusted for {} comparisons ({}).",

@@ -61,6 +61,15 @@ pub fn fmt_interval(low: Option<f64>, high: Option<f64>) -> String {
     }
 }
 
+/// The report's title: "Recruitment funnel audit", with the profile's name
+/// when it gives one ("— NHS Jobs quarterly report").
+pub fn title(audit: &crate::audit::Audit) -> String {
+    match &audit.settings.profile_name {
+        Some(n) => format!("Recruitment funnel audit — {n}"),
+        None => "Recruitment funnel audit".into(),
+    }
+}
+
 /// A χ² test as one cell: "12.70 (1 df), p 0.0004"; "–" when undefined.
 pub fn fmt_chi2(chi2: Option<f64>, df: Option<u32>, p: Option<f64>) -> String {
     match (chi2, df) {

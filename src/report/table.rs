@@ -14,8 +14,12 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &audit.settings;
     writeln!(
         out,
-        "rung {} — recruitment funnel audit",
-        audit.tool.version
+        "rung {} — {}",
+        audit.tool.version,
+        match &audit.settings.profile_name {
+            Some(n) => format!("recruitment funnel audit ({n})"),
+            None => "recruitment funnel audit".into(),
+        }
     )?;
     writeln!(
         out,
