@@ -494,21 +494,19 @@ pub fn from_counts(
         }
         _ => (Vec::new(), Vec::new()),
     };
-    // `--by quarter` (or any period column): each period against the last.
+    // `--by quarter`, `fy-quarter` or `fy`: each period against the last.
     let mut changes = changes;
-    if spec
-        .by
-        .iter()
-        .any(|d| d.len() == 1 && d[0] == counts::QUARTER)
-    {
-        let within = change::changes_between_periods(
-            &transitions,
-            counts::QUARTER,
-            &reference,
-            spec.direction,
-            spec.confidence,
-        );
-        changes.extend(within);
+    for period in counts::PERIODS {
+        if spec.by.iter().any(|d| d.len() == 1 && d[0] == period) {
+            let within = change::changes_between_periods(
+                &transitions,
+                period,
+                &reference,
+                spec.direction,
+                spec.confidence,
+            );
+            changes.extend(within);
+        }
     }
     let provenance = Provenance {
         version: crate::VERSION,

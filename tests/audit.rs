@@ -740,3 +740,53 @@ fn exactly_four_fifths_is_inside_the_range_in_both_directions() {
         }
     }
 }
+
+/// Issue 20: NHS and local government report by financial year (April to
+/// March). `--by fy-quarter` and `--by fy` are derived from applied_on in
+/// every date form, across year ends (2009/10, 2024/25 Q4 → 2025/26 Q1).
+#[test]
+fn financial_years_and_quarters_from_applied_on() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity,applied_on,furthest_stage\n\
+         A1,V1,White British,2025-03-31,applied\n\
+         A2,V1,Indian,2025-04-01,appointed\n\
+         A3,V1,Indian,15/01/2026,shortlisted\n\
+         A4,V2,White British,2025-12-31,appointed\n\
+         A5,V2,Indian,,applied\n\
+         A6,V2,White British,2009-06-30,applied\n",
+    );
+    let doc = ds.audit(&["--by", "fy-quarter", "--by", "fy"]);
+    let values = |column: &str| -> Vec<String> {
+        let mut v: Vec<String> = doc["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["breakdown"][column].as_str().map(str::to_string))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        values("fy-quarter"),
+        [
+            "(missing)",
+            "2009/10 Q1",
+            "2024/25 Q4",
+            "2025/26 Q1",
+            "2025/26 Q3",
+            "2025/26 Q4"
+        ]
+    );
+    assert_eq!(values("fy"), ["(missing)", "2009/10", "2024/25", "2025/26"]);
+    // Each financial year is set against the one before.
+    assert!(
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["previous_period"] == "2024/25")
+    );
+}

@@ -206,6 +206,14 @@ pub struct Counts {
 
 /// The breakdown derived from applied_on when the table has no such column.
 pub const QUARTER: &str = "quarter";
+/// `--by fy-quarter`: the UK financial-year quarter of applied_on (April to
+/// March, as the NHS and local government report), e.g. "2025/26 Q2".
+pub const FY_QUARTER: &str = "fy-quarter";
+/// `--by fy`: the financial year of applied_on, e.g. "2025/26".
+pub const FY: &str = "fy";
+/// The period columns rung derives from applied_on when the table has no
+/// column of that name.
+pub const PERIODS: [&str; 3] = [QUARTER, FY_QUARTER, FY];
 
 /// The breakdown key panel types are counted under.
 pub const PANEL_TYPE: &str = "panel_type";
@@ -379,6 +387,31 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         panels,
         scores,
     })
+}
+
+/// The name of the period `period` (one of [`PERIODS`]) holding
+/// applied_on: the calendar quarter "2025Q1", or the financial year (April
+/// to March) "2025/26" and its quarter "2025/26 Q1" (April to June).
+fn period_name(period: &str) -> Expr {
+    let key = scores::quarter_key(col("applied_on"));
+    let (year, quarter) = (key.clone() / lit(10), key % lit(10));
+    if period == QUARTER {
+        return year.cast(DataType::String) + lit("Q") + quarter.cast(DataType::String);
+    }
+    let in_q1 = quarter.clone().eq(lit(1));
+    let start = when(in_q1.clone())
+        .then(year.clone() - lit(1))
+        .otherwise(year);
+    let end = (start.clone() + lit(1)) % lit(100);
+    let end = when(end.clone().lt(lit(10)))
+        .then(lit("0") + end.clone().cast(DataType::String))
+        .otherwise(end.cast(DataType::String));
+    let fy = start.cast(DataType::String) + lit("/") + end;
+    if period == FY {
+        return fy;
+    }
+    let fy_quarter = when(in_q1).then(lit(4)).otherwise(quarter - lit(1));
+    fy + lit(" Q") + fy_quarter.cast(DataType::String)
 }
 
 /// Runs the counting pass over a dataset: the funnel counts alone.
@@ -673,20 +706,21 @@ pub(crate) fn application_frame(
     wanted.push("outcome");
     wanted.push("exit_reason");
     wanted.extend(optional.iter().filter(|c| !by.iter().any(|b| b == *c)));
-    let wants_quarter = by.iter().any(|b| b == QUARTER);
-    if wants_quarter {
+    let periods: Vec<&str> = PERIODS
+        .into_iter()
+        .filter(|p| by.iter().any(|b| b == p))
+        .collect();
+    if !periods.is_empty() {
         wanted.push("applied_on");
     }
     let mut apps = ingest::scan(apps_source, profile, &wanted)?;
-    // `--by quarter` without a quarter column: the calendar quarter of
-    // applied_on ("2025Q1"; "(missing)" when undated).
-    if wants_quarter && !apps.has(QUARTER) && apps.has("applied_on") {
-        let key = scores::quarter_key(col("applied_on"));
-        let name = (key.clone() / lit(10)).cast(DataType::String)
-            + lit("Q")
-            + (key % lit(10)).cast(DataType::String);
-        apps.frame = apps.frame.with_column(name.alias(QUARTER));
-        apps.columns.insert(QUARTER.to_string());
+    // A period without a column of its name: derived from applied_on
+    // ("2025Q1", "2025/26 Q4", "2025/26"; "(missing)" when undated).
+    for period in periods {
+        if !apps.has(period) && apps.has("applied_on") {
+            apps.frame = apps.frame.with_column(period_name(period).alias(period));
+            apps.columns.insert(period.to_string());
+        }
     }
     for b in by {
         if !apps.has(b) {
