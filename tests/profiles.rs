@@ -376,3 +376,74 @@ fn a_folder_named_like_a_bundled_profile_does_not_shadow_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is a folder, not a profile"), "{err}");
 }
+
+/// Issue 20: an export keyed by applicant id (repeating across vacancies)
+/// is caught with a hint naming its columns; a composite key in a profile
+/// or on the command line counts every application.
+#[test]
+fn applicant_ids_across_vacancies_and_composite_keys() {
+    let ds = Dataset::new();
+    ds.write(
+        "applications.csv",
+        "Applicant ID,Vacancy Ref,ethnicity,furthest_stage\nP1,V1,White British,applied\nP1,V2,White British,appointed\nP2,V1,Indian,shortlisted\nP2,V3,Indian,appointed\nP3,V2,Indian,applied\n",
+    );
+    let single = ds.write(
+        "single.toml",
+        "[columns.applications]\napplication_id = \"Applicant ID\"\nvacancy_id = \"Vacancy Ref\"\n",
+    );
+    let path = ds.path().to_str().unwrap();
+    let doc = run_json(&[
+        "audit",
+        path,
+        "--profile",
+        single.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(doc["data_quality"]["applications"], 3);
+    assert_eq!(doc["data_quality"]["ids_across_vacancies"], 2);
+    let first = doc["findings"][0]["text"].as_str().unwrap();
+    assert!(
+        first.contains("2 application ids recur with a different vacancy_id")
+            && first.contains("application_id = [\"Applicant ID\", \"Vacancy Ref\"]"),
+        "{first}"
+    );
+    let composite = ds.write(
+        "composite.toml",
+        "[columns.applications]\napplication_id = [\"Applicant ID\", \"Vacancy Ref\"]\nvacancy_id = \"Vacancy Ref\"\n",
+    );
+    let from_profile = run_json(&[
+        "audit",
+        path,
+        "--profile",
+        composite.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let from_flag = run_json(&[
+        "audit",
+        path,
+        "--profile",
+        single.to_str().unwrap(),
+        "--application-key",
+        "Applicant ID,Vacancy Ref",
+        "--format",
+        "json",
+    ]);
+    for doc in [&from_profile, &from_flag] {
+        assert_eq!(doc["data_quality"]["applications"], 5);
+        assert!(doc["data_quality"].get("ids_across_vacancies").is_none());
+        let t = transition(doc, "applied", "appointed", &json!({}));
+        assert_eq!(u(&group(t, "BME")["progressed"]), 1);
+        assert_eq!(u(&group(t, "White")["entered"]), 2);
+    }
+    let bad = ds.write(
+        "bad.toml",
+        "[columns.applications]\nvacancy_id = [\"a\", \"b\"]\n",
+    );
+    let err = run_error(&["audit", path, "--profile", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("only application_id may be made of several columns"),
+        "{err}"
+    );
+}

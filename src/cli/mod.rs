@@ -122,6 +122,13 @@ pub struct DatasetArgs {
     /// and reporting them.
     #[arg(long)]
     pub strict_labels: bool,
+    /// Columns that together identify an application, for exports that
+    /// carry an applicant id rather than an application id, e.g.
+    /// `--application-key "Applicant ID,Vacancy Ref"` (the applications and
+    /// stage_events tables must both have them). A profile does the same
+    /// with `application_id = ["Applicant ID", "Vacancy Ref"]`.
+    #[arg(long, value_name = "COL,COL")]
+    pub application_key: Option<String>,
 }
 
 impl DatasetArgs {
@@ -169,10 +176,26 @@ impl DatasetArgs {
             Some(path) => Dataset::counts(path)?,
             None => Dataset::locate(self.dataset.as_deref(), &named)?,
         };
-        let profile = match &self.profile {
+        let mut profile = match &self.profile {
             Some(p) => Profile::named_or_file(p)?,
             None => Profile::canonical(),
         };
+        if let Some(key) = &self.application_key {
+            let columns: Vec<String> = key
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if columns.len() < 2 {
+                return Err(Error::usage(
+                    format!(
+                        "--application-key {key:?}: expected two or more columns separated by commas"
+                    ),
+                    Some("e.g. --application-key \"Applicant ID,Vacancy Ref\"".into()),
+                ));
+            }
+            profile = profile.with_application_key(&columns);
+        }
         let mut scheme = Scheme::named_or_file(&self.grouping)?;
         if let Some(r) = &self.reference {
             scheme = scheme.with_reference(r)?;

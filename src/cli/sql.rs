@@ -51,6 +51,17 @@ impl SqlArgs {
             Some(p) => Profile::named_or_file(p)?,
             None => Profile::canonical(),
         };
+        if profile
+            .columns
+            .values()
+            .flat_map(|m| m.values())
+            .any(|n| n.contains(rung::ingest::profile::KEY_SEPARATOR))
+        {
+            return Err(Error::usage(
+                "the profile makes application_id of several columns, which rung sql does not write yet",
+                Some("audit the files with rung audit (or rung counts), which read composite keys".into()),
+            ));
+        }
         let stage_map = profile
             .stage_map()
             .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;

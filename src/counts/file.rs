@@ -229,6 +229,7 @@ pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelC
         stage_source,
         applications_without_stage: 0,
         candidates_with_differing_ethnicity: None,
+        ids_across_vacancies: None,
         exits: None,
     })
 }

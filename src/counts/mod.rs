@@ -124,6 +124,10 @@ pub struct FunnelCounts {
     /// Candidates (candidate_id) whose applications carry more than one
     /// distinct ethnicity label; `None` when there is no candidate_id.
     pub candidates_with_differing_ethnicity: Option<u64>,
+    /// Application ids that recur with a different vacancy_id (so look like
+    /// applicant ids); counted only when the applications table has
+    /// repeated ids, `None` otherwise.
+    pub ids_across_vacancies: Option<u64>,
     /// Applications by label, reached stage and exit value; `None` when the
     /// applications table has no exit_reason column.
     pub exits: Option<Vec<ExitCell>>,
@@ -1095,8 +1099,31 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         stage_source,
         applications_without_stage: tally.without_stage,
         candidates_with_differing_ethnicity: None,
+        ids_across_vacancies: if tally.app_duplicates > 0 {
+            Some(ids_across_vacancies(apps_source, &app.profile)?)
+        } else {
+            None
+        },
         exits: None,
     })
+}
+
+/// Application ids that recur with a different vacancy_id: the mark of an
+/// applicant id exported where an application id belongs. A second read of
+/// the ids, made only when some repeat.
+fn ids_across_vacancies(source: &Source, profile: &Profile) -> Result<u64> {
+    let scan = ingest::scan(source, profile, &[])?;
+    let query = scan
+        .frame
+        .select([col("application_id"), col("vacancy_id")])
+        .filter(col("application_id").is_not_null())
+        .unique(None, UniqueKeepStrategy::Any)
+        .group_by([col("application_id")])
+        .agg([len().alias("n")])
+        .filter(col("n").gt(lit(1)))
+        .select([len().cast(DataType::UInt64).alias("ids")]);
+    let df = collect(query, &[source], profile)?;
+    Ok(u64_column(&df, "ids")?.first().copied().unwrap_or(0))
 }
 
 /// Applications by raw label, reached stage and raw exit value.

@@ -650,8 +650,12 @@ fn scan_file(
         .get(&table)
         .into_iter()
         .flatten()
-        .filter(|(_, name)| schema.get(name).is_none() && !hive.iter().any(|(k, _)| k == *name))
-        .map(|(canonical, name)| (canonical.clone(), name.clone()))
+        .flat_map(|(canonical, name)| {
+            profile::key_parts(name)
+                .into_iter()
+                .map(move |part| (canonical.clone(), part.to_string()))
+        })
+        .filter(|(_, name)| schema.get(name).is_none() && !hive.iter().any(|(k, _)| k == name))
         .collect();
     if !mapped_absent.is_empty() {
         let have: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
@@ -683,6 +687,26 @@ fn scan_file(
             continue;
         }
         let name = profile.source_column(table, canonical);
+        // A composite key: its columns joined, null when any part is.
+        let parts = profile::key_parts(name);
+        if parts.len() > 1 {
+            if parts.iter().all(|p| schema.get(p).is_some()) {
+                let mut joined = col(parts[0]).cast(DataType::String);
+                for p in &parts[1..] {
+                    joined = joined
+                        + lit(profile::KEY_SEPARATOR.to_string())
+                        + col(*p).cast(DataType::String);
+                }
+                if required.first() == Some(&canonical) {
+                    joined = crate::progress::counted(joined);
+                }
+                select.push(joined.alias(canonical));
+                columns.insert(canonical.to_string());
+            } else if required.contains(&canonical) {
+                missing.push((canonical, name));
+            }
+            continue;
+        }
         match schema.get(name) {
             Some(dtype) => {
                 check_text_like(file, name, canonical, dtype)?;

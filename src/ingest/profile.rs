@@ -65,7 +65,7 @@ struct ProfileFile {
     name: Option<String>,
     ladder: Option<Vec<String>>,
     #[serde(default)]
-    columns: BTreeMap<String, BTreeMap<String, String>>,
+    columns: BTreeMap<String, BTreeMap<String, ColumnName>>,
     #[serde(default)]
     stage_values: BTreeMap<String, String>,
     #[serde(default)]
@@ -78,6 +78,24 @@ struct ProfileFile {
     score_scale: Option<ScoreScale>,
     #[serde(default)]
     exit_values: BTreeMap<String, String>,
+}
+
+/// A mapped column: one export column, or several that together make a key
+/// (`application_id = ["Applicant ID", "Vacancy Ref"]`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ColumnName {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Joins the columns of a composite key in a mapped name; [`key_parts`]
+/// splits them again. A control character no header holds.
+pub const KEY_SEPARATOR: char = '\u{1f}';
+
+/// The export columns a mapped name stands for: one, or a composite key's.
+pub fn key_parts(name: &str) -> Vec<&str> {
+    name.split(KEY_SEPARATOR).collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +127,19 @@ impl Profile {
         ("greenhouse", include_str!("../../profiles/greenhouse.toml")),
         ("lever", include_str!("../../profiles/lever.toml")),
     ];
+
+    /// The same profile with `application_id` made of `columns` in the
+    /// applications and stage_events tables (`--application-key COL,COL`).
+    pub fn with_application_key(mut self, columns: &[String]) -> Profile {
+        let name = columns.join(&KEY_SEPARATOR.to_string());
+        for table in [TableKind::Applications, TableKind::StageEvents] {
+            self.columns
+                .entry(table)
+                .or_default()
+                .insert("application_id".into(), name.clone());
+        }
+        self
+    }
 
     /// A bundled profile or a profile file, resolved explicitly: a value
     /// with a path separator or a `.toml` ending is a file; a bare name is
@@ -164,7 +195,8 @@ impl Profile {
                     ),
                 )
             })?;
-            for canonical in map.keys() {
+            let mut names = BTreeMap::new();
+            for (canonical, name) in map {
                 if !kind.all_columns().contains(&canonical.as_str()) {
                     return Err(Error::input(
                         path,
@@ -174,8 +206,25 @@ impl Profile {
                         ),
                     ));
                 }
+                let name = match name {
+                    ColumnName::One(n) => n,
+                    ColumnName::Many(parts)
+                        if canonical == "application_id" && parts.len() >= 2 =>
+                    {
+                        parts.join(&KEY_SEPARATOR.to_string())
+                    }
+                    ColumnName::Many(_) => {
+                        return Err(Error::input(
+                            path,
+                            format!(
+                                "[columns.{table}] maps '{canonical}' to a list: only application_id may be made of several columns (two or more)"
+                            ),
+                        ));
+                    }
+                };
+                names.insert(canonical, name);
             }
-            columns.insert(kind, map);
+            columns.insert(kind, names);
         }
         let ladder = file
             .ladder

@@ -52,6 +52,10 @@ pub struct DataQuality {
     /// (each application counts under its own); absent without candidate_id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates_with_differing_ethnicity: Option<u64>,
+    /// Application ids that recur with a different vacancy_id (they look
+    /// like applicant ids); present when the applications table repeats ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ids_across_vacancies: Option<u64>,
     /// Publication mode: a count in this section is suppressed.
     #[serde(skip_serializing_if = "is_false")]
     pub suppressed: bool,
@@ -135,6 +139,7 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         tables: counts.tables.clone(),
         disclosure_by_stage,
         candidates_with_differing_ethnicity: counts.candidates_with_differing_ethnicity,
+        ids_across_vacancies: counts.ids_across_vacancies,
         suppressed: false,
     }
 }
