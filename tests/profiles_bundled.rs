@@ -231,3 +231,65 @@ fn lever_export() {
     let white = assessor_scores(&doc, "White");
     assert_close(f(&white["mean"]), 3.5, 1e-12, "White mean rating");
 }
+
+/// Issue 20: a hand-written NHS trust export (byte-order mark, Windows line
+/// ends, UK dates, NHS codes and code-and-text labels, a status column that
+/// holds stages and exits: Withdrawn, Rejected, Unsuccessful, Application
+/// withdrawn) audits with the bundled nhs-flat profile as it is. Expected
+/// figures counted by hand from tests/fixtures/nhs-trust-export.
+#[test]
+fn an_nhs_trust_export_audits_with_the_bundled_profile_unedited() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/nhs-trust-export"
+    );
+    let doc = run_json(&["audit", dir, "--profile", "nhs-flat", "--format", "json"]);
+    let q = &doc["data_quality"];
+    assert_eq!(q["applications"], 14);
+    assert_eq!(q["ethnicity_unmapped"], 0);
+    assert_eq!(q["applications_without_stage"], 0);
+    // White: A-White-British, A, C (withdrawn), B, A (not appointed).
+    let t = transition(&doc, "applied", "shortlisted", &json!({}));
+    assert_eq!(
+        (
+            u(&group(t, "White")["entered"]),
+            u(&group(t, "White")["progressed"])
+        ),
+        (5, 4)
+    );
+    assert_eq!(
+        (
+            u(&group(t, "BME")["entered"]),
+            u(&group(t, "BME")["progressed"])
+        ),
+        (7, 5)
+    );
+    // The status column's exits are reported as exits, by kind.
+    let rows = doc["exits"]["rows"].as_array().unwrap();
+    let row = |g: &str| {
+        rows.iter()
+            .find(|r| r["from"] == "applied" && r["group"] == g)
+            .unwrap()
+    };
+    assert_eq!(row("White")["withdrawn"], 1);
+    assert_eq!(row("BME")["rejected"], 2);
+    assert_eq!(row("Not known")["withdrawn"], 1);
+}
+
+/// Issue 20: a status value that is an exit word gets a hint to map it to
+/// "exit", never to a stage.
+#[test]
+fn an_unmapped_exit_word_is_not_suggested_as_a_stage() {
+    let ds = common::Dataset::new();
+    ds.write(
+        "applications.csv",
+        "application_id,vacancy_id,ethnicity,furthest_stage\nA1,V1,Indian,Withdrawn\nA2,V1,White British,applied\n",
+    );
+    let err = run_error(&["audit", ds.path().to_str().unwrap()]);
+    assert!(
+        err.contains("'Withdrawn' is an application's end, not a stage"),
+        "{err}"
+    );
+    assert!(err.contains("\"Withdrawn\" to \"exit\""), "{err}");
+    assert!(!err.contains("= \"shortlisted\""), "{err}");
+}

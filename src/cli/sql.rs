@@ -59,7 +59,10 @@ impl SqlArgs {
         {
             return Err(Error::usage(
                 "the profile makes application_id of several columns, which rung sql does not write yet",
-                Some("audit the files with rung audit (or rung counts), which read composite keys".into()),
+                Some(
+                    "audit the files with rung audit (or rung counts), which read composite keys"
+                        .into(),
+                ),
             ));
         }
         let stage_map = profile

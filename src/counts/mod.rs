@@ -125,8 +125,8 @@ pub struct FunnelCounts {
     /// distinct ethnicity label; `None` when there is no candidate_id.
     pub candidates_with_differing_ethnicity: Option<u64>,
     /// Application ids that recur with a different vacancy_id (so look like
-    /// applicant ids); counted only when the applications table has
-    /// repeated ids, `None` otherwise.
+    /// applicant ids); looked for only when the applications table repeats
+    /// ids, and `None` when there are none.
     pub ids_across_vacancies: Option<u64>,
     /// Applications by label, reached stage and exit value; `None` when the
     /// applications table has no exit_reason column.
@@ -745,7 +745,7 @@ pub(crate) fn application_frame(
     let mut events_account = None;
     let (stage_source, stage_frame) = match &events {
         Some(ev) => {
-            let (map, account) = stage_value_pass(ev, &stage_map, "stage", &["application_id"])?;
+            let (map, account, _) = stage_value_pass(ev, &stage_map, "stage", &["application_id"])?;
             events_account = Some(account);
             (StageSource::StageEvents, Some((ev, map)))
         }
@@ -759,7 +759,21 @@ pub(crate) fn application_frame(
         }
     };
     let furthest_map = if stage_source == StageSource::FurthestStage {
-        Some(stage_value_pass(&apps, &stage_map, "furthest_stage", &[])?.0)
+        let (map, _, exits) = stage_value_pass(&apps, &stage_map, "furthest_stage", &[])?;
+        // One status column feeding the stage and the exit reason: only
+        // the values the profile marks "exit" are exits; a stage is not.
+        let same_column = profile.source_column(TableKind::Applications, "exit_reason")
+            == profile.source_column(TableKind::Applications, "furthest_stage");
+        if same_column && apps.has("exit_reason") {
+            let exits = Series::new("exits".into(), exits);
+            apps.frame = apps.frame.with_column(
+                when(col("furthest_stage").is_in(lit(exits).implode(false), false))
+                    .then(col("exit_reason"))
+                    .otherwise(lit(NULL).cast(DataType::String))
+                    .alias("exit_reason"),
+            );
+        }
+        Some(map)
     } else {
         None
     };
@@ -1100,7 +1114,7 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         applications_without_stage: tally.without_stage,
         candidates_with_differing_ethnicity: None,
         ids_across_vacancies: if tally.app_duplicates > 0 {
-            Some(ids_across_vacancies(apps_source, &app.profile)?)
+            Some(ids_across_vacancies(apps_source, &app.profile)?).filter(|n| *n > 0)
         } else {
             None
         },

@@ -104,7 +104,7 @@ pub(crate) struct ScorePrep {
 /// Pre-passes over the scores table: stage values onto the ladder, score
 /// values to numbers. Unknown values of either stop with a list.
 pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Result<ScorePrep> {
-    let (stages, mut account) = stage_value_pass(
+    let (stages, mut account, _) = stage_value_pass(
         &scan,
         stage_map,
         "stage",

@@ -122,6 +122,9 @@ pub fn counting_query(spec: &SqlSpec) -> String {
             let rank = match value {
                 StageValue::Rank(r) => r as i32,
                 StageValue::Ignore => -1,
+                // The first stage as a furthest stage; as an event it
+                // cannot raise the maximum rank either way.
+                StageValue::Exit => 0,
             };
             format!("    ({}, {rank})", literal(key))
         })

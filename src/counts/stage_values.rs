@@ -10,6 +10,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Scan};
+use crate::taxonomy::exits::ExitMap;
 use crate::taxonomy::ladder::{StageMap, StageValue, stage_key};
 
 /// First, small pass over a stage column's distinct values: every value
@@ -23,7 +24,7 @@ pub(crate) fn stage_value_pass(
     stage_map: &StageMap,
     column: &str,
     ids: &[&str],
-) -> Result<(DataFrame, TableAccount)> {
+) -> Result<(DataFrame, TableAccount, Vec<String>)> {
     let id_missing = ids
         .iter()
         .map(|id| col(*id).is_null())
@@ -46,6 +47,8 @@ pub(crate) fn stage_value_pass(
     let mut ignored = 0;
     let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
     let mut mapped: BTreeMap<String, u8> = BTreeMap::new();
+    let mut exits = Vec::new();
+    let mut exit_rows = 0;
     for i in 0..df.height() {
         rows_read += n[i];
         if id_missing[i] {
@@ -61,11 +64,47 @@ pub(crate) fn stage_value_pass(
                 mapped.insert(value.clone(), r);
             }
             Some(StageValue::Ignore) => ignored += n[i],
+            // A furthest stage that is an exit: the first stage is all that
+            // is known. As an event or outcome, an exit is no stage.
+            Some(StageValue::Exit) if column == "furthest_stage" => {
+                mapped.insert(value.clone(), 0);
+                exits.push(value.clone());
+            }
+            Some(StageValue::Exit) => exit_rows += n[i],
             None => *unknown.entry(value.clone()).or_insert(0) += n[i],
         }
     }
     if !unknown.is_empty() {
+        // Exit words ("Withdrawn", "Rejected") are not stages: never
+        // suggest mapping one to a stage.
+        let exit_map = ExitMap::default();
+        let exit_words: Vec<String> = unknown
+            .keys()
+            .filter(|v| exit_map.classify(v).is_some())
+            .cloned()
+            .collect();
         let (count, shown, first) = unknown_values(unknown);
+        let hint = if let Some(word) = exit_words.first() {
+            format!(
+                "{} an application's end, not a stage: map {} to \"exit\" in a profile's [stage_values] (it then counts as reaching the first stage), and set exit_reason to this same column under [columns.applications] to report it as an exit; map the other values to stages (docs/profiles.md)",
+                exit_words
+                    .iter()
+                    .map(|w| format!("'{w}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + if exit_words.len() == 1 { " is" } else { " are" },
+                if exit_words.len() == 1 {
+                    format!("\"{word}\"")
+                } else {
+                    "each".to_string()
+                }
+            )
+        } else {
+            format!(
+                "map each value to a stage, \"ignore\" or \"exit\", in a profile's [stage_values] section, e.g. \"{first}\" = \"{}\" (docs/profiles.md)",
+                stage_map.ladder().stages()[1]
+            )
+        };
         return Err(Error::input(
             &scan.source.path,
             format!(
@@ -75,10 +114,7 @@ pub(crate) fn stage_value_pass(
             ),
         )
         .with_column(column)
-        .with_hint(format!(
-            "map each value to a stage, or to \"ignore\", in a profile's [stage_values] section, e.g. \"{first}\" = \"{}\" (docs/profiles.md)",
-            stage_map.ladder().stages()[1]
-        )));
+        .with_hint(hint));
     }
     // A code per distinct stage (after the ladder's loose matching), so
     // "Shortlisted" and "shortlisted " count as one stage for duplicates.
@@ -111,9 +147,15 @@ pub(crate) fn stage_value_pass(
         "stage value the profile marks \"ignore\"",
         ignored,
     );
+    push_exclusion(
+        &mut excluded,
+        "exit value the profile marks \"exit\" (an end, not a stage)",
+        exit_rows,
+    );
     let excluded_rows = excluded.iter().map(|e| e.rows).sum::<u64>();
     Ok((
         map,
         account(&scan.source, rows_read, rows_read - excluded_rows, excluded),
+        exits,
     ))
 }

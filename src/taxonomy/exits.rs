@@ -38,7 +38,7 @@ impl ExitKind {
 /// `_` and `-`). Greenhouse's rejection reason types are "We rejected
 /// them", "They rejected us" and "None specified" (Harvest API,
 /// rejection_reasons).
-const KNOWN: [(&str, ExitKind); 22] = [
+const KNOWN: [(&str, ExitKind); 23] = [
     ("rejected", ExitKind::Rejected),
     ("we rejected them", ExitKind::Rejected),
     ("rejected by us", ExitKind::Rejected),
@@ -54,6 +54,7 @@ const KNOWN: [(&str, ExitKind); 22] = [
     ("candidate withdrew", ExitKind::Withdrawn),
     ("withdrawn by candidate", ExitKind::Withdrawn),
     ("withdrawn by applicant", ExitKind::Withdrawn),
+    ("application withdrawn", ExitKind::Withdrawn),
     ("applicant withdrew", ExitKind::Withdrawn),
     ("offer declined", ExitKind::Withdrawn),
     ("declined offer", ExitKind::Withdrawn),

@@ -22,6 +22,12 @@ pub enum StageValue {
     /// An outcome that is not a stage ("Rejected", "Withdrawn"): the event is
     /// counted and excluded, and does not change the reached stage.
     Ignore,
+    /// The application's end ("Withdrawn", "Rejected") in a status column
+    /// that holds stages and exits alike: as a furthest stage it means the
+    /// first stage (all that is known), and its value is the exit reason
+    /// when exit_reason is mapped to the same column; as an event or an
+    /// outcome it is ignored like [`StageValue::Ignore`].
+    Exit,
 }
 
 /// A step of the funnel to report.
@@ -182,10 +188,12 @@ impl StageMap {
         for (raw, meaning) in values {
             let value = if meaning.eq_ignore_ascii_case("ignore") {
                 StageValue::Ignore
+            } else if meaning.eq_ignore_ascii_case("exit") {
+                StageValue::Exit
             } else {
                 StageValue::Rank(ladder.rank(meaning).ok_or_else(|| {
                     format!(
-                        "stage value '{raw}' is mapped to '{meaning}', which is not on the ladder ({}) nor \"ignore\"",
+                        "stage value '{raw}' is mapped to '{meaning}', which is not on the ladder ({}) nor \"ignore\" or \"exit\"",
                         ladder.stages.join(" < ")
                     )
                 })?)
