@@ -257,8 +257,11 @@ const DECLINED_FORMS: &[&str] = &[
 ];
 const NOT_KNOWN_SHARE: f64 = 0.06;
 const NOT_KNOWN_FORMS: &[&str] = &["", "Not stated", "99"];
-const UNMAPPED_SHARE: f64 = 0.003;
-const UNMAPPED_FORMS: &[&str] = &["Other", "Other (please specify)", "Mixed background"];
+/// Other systems' wordings for nothing recorded (NHS GP data's "Not
+/// Recorded" and the like): every official wording maps, so the sample
+/// data has no unmapped label; vague answers are tested on their own.
+const NOT_RECORDED_SHARE: f64 = 0.003;
+const NOT_RECORDED_FORMS: &[&str] = &["Not Recorded", "Unspecified", "Not provided"];
 /// Share of stage events written twice (exports do this).
 const DUPLICATE_EVENT_SHARE: f64 = 0.002;
 
@@ -573,7 +576,7 @@ fn generate_search(spec: &GenerateSpec) -> Result<()> {
 }
 
 /// A label for an applicant: `Some(is_bme)` for a known group, `None` for
-/// declined, not known or unmappable.
+/// declined or not known.
 fn draw_label(rng: &mut ChaCha8Rng, total_weight: f64) -> (&'static str, Option<bool>) {
     let u: f64 = rng.random();
     if u < DECLINED_SHARE {
@@ -588,9 +591,9 @@ fn draw_label(rng: &mut ChaCha8Rng, total_weight: f64) -> (&'static str, Option<
             None,
         );
     }
-    if u < DECLINED_SHARE + NOT_KNOWN_SHARE + UNMAPPED_SHARE {
+    if u < DECLINED_SHARE + NOT_KNOWN_SHARE + NOT_RECORDED_SHARE {
         return (
-            UNMAPPED_FORMS[rng.random_range(0..UNMAPPED_FORMS.len())],
+            NOT_RECORDED_FORMS[rng.random_range(0..NOT_RECORDED_FORMS.len())],
             None,
         );
     }
@@ -821,8 +824,8 @@ mod tests {
         for f in NOT_KNOWN_FORMS {
             assert_eq!(resolve(Some(f)), Resolution::NotKnown, "{f}");
         }
-        for f in UNMAPPED_FORMS {
-            assert_eq!(wres.classify(resolve(Some(f))), Class::Unmapped, "{f}");
+        for f in NOT_RECORDED_FORMS {
+            assert_eq!(resolve(Some(f)), Resolution::NotKnown, "{f}");
         }
     }
 }

@@ -112,10 +112,13 @@ fn sample_terminal_report() {
         "shortlisted → appointed (NHS WRES indicator 2)",
         "applied → appointed",
         "White vs BME",
-        "Labels that could not be mapped",
+        "unmapped: 0",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
+    // Issue 15: every label of the sample is an official wording rung
+    // places, so none is listed as unmapped.
+    assert!(!text.contains("Labels that could not be mapped"), "{text}");
 }
 
 #[test]
