@@ -629,21 +629,6 @@ pub fn from_counts(
             }
         }
     }
-    let mut first = Vec::new();
-    if let Some(n) = audit.data_quality.ids_across_vacancies.filter(|n| *n > 0) {
-        let id = spec
-            .profile
-            .source_column(TableKind::Applications, "application_id");
-        let vacancy = spec
-            .profile
-            .source_column(TableKind::Applications, "vacancy_id");
-        first.push(Finding {
-            text: format!(
-                "Warning: {n} application ids recur with a different vacancy_id, and repeated ids were dropped as duplicates: '{id}' looks like an applicant id, not an application id. Set application_id = [\"{id}\", \"{vacancy}\"] under [columns.applications] in a profile, or pass --application-key \"{id},{vacancy}\".",
-            ),
-            source: "data_quality.ids_across_vacancies".into(),
-        });
-    }
     audit.findings = findings::findings(&FindingInputs {
         transitions: &audit.transitions,
         pooled: &audit.pooled,
@@ -652,9 +637,13 @@ pub fn from_counts(
         panels: audit.panels.as_ref(),
         scoring: audit.scoring.as_ref(),
         direction: spec.direction,
+        key_columns: (
+            spec.profile
+                .source_column(TableKind::Applications, "application_id"),
+            spec.profile
+                .source_column(TableKind::Applications, "vacancy_id"),
+        ),
     });
-    first.append(&mut audit.findings);
-    audit.findings = first;
     audit
 }
 

@@ -72,6 +72,14 @@ impl Drop for Output {
     }
 }
 
+/// Text a spreadsheet would run as a formula when opened from a file rung
+/// writes: it begins with `=`, `+`, `-`, `@`, a tab or a carriage return
+/// (CSV injection, OWASP). Every writer of text for spreadsheets guards
+/// against it with a leading apostrophe.
+pub fn starts_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 /// A hidden name beside `target`, unique to this process.
 fn temporary_beside(target: &Path) -> PathBuf {
     let name = target

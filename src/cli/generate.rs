@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use rung::error::Result;
 use rung::generate::{GenerateSpec, GeneratedLadder, generate};
-use rung::ingest::Format;
+use rung::ingest::{Format, TableKind};
 
 /// File formats `rung generate` writes.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -54,17 +54,10 @@ impl GenerateArgs {
         if !self.force
             && let Ok(entries) = std::fs::read_dir(&self.out)
         {
-            let tables = [
-                "applications",
-                "stage_events",
-                "panel_members",
-                "scores",
-                "staff",
-            ];
             let existing: Vec<String> = entries
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| tables.iter().any(|t| n.split('.').next() == Some(t)))
+                .filter(|n| n.split('.').next().and_then(TableKind::from_name).is_some())
                 .collect();
             if !existing.is_empty() {
                 return Err(rung::error::Error::usage(

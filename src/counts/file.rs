@@ -308,12 +308,11 @@ fn write_frame(columns: Vec<Column>, path: &Path, format: Format) -> Result<()> 
 }
 
 /// A text cell of a CSV counts file: text a spreadsheet would run as a
-/// formula (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return:
-/// CSV injection, OWASP), or that begins with an apostrophe, gets a leading
-/// apostrophe. Spreadsheets show it as text, and [`text_column`] takes it
-/// off again, so the file reads back exactly.
+/// formula ([`crate::output::starts_formula`]), or that begins with an
+/// apostrophe, gets a leading apostrophe. Spreadsheets show it as text, and
+/// [`text_column`] takes it off again, so the file reads back exactly.
 fn csv_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+    if crate::output::starts_formula(s) || s.starts_with('\'') {
         format!("'{s}")
     } else {
         s.to_string()

@@ -647,13 +647,12 @@ fn scan_file(
     // and the closest header present, not left to surface later.
     // A bundled profile maps the columns its system can export; a given
     // export may lack the optional ones, which are then simply not used.
-    let bundled = profile.source.to_string_lossy().starts_with("(bundled");
     let mapped_absent: Vec<(String, String)> = profile
         .columns
         .get(&table)
         .into_iter()
         .flatten()
-        .filter(|(canonical, _)| !bundled || required.contains(&canonical.as_str()))
+        .filter(|(canonical, _)| !profile.bundled || required.contains(&canonical.as_str()))
         .flat_map(|(canonical, name)| {
             profile::key_parts(name)
                 .into_iter()

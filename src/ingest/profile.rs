@@ -46,6 +46,9 @@ pub struct Profile {
     pub ethnicity_labels: BTreeMap<String, LabelTarget>,
     /// Where the profile came from, for messages.
     pub source: PathBuf,
+    /// One of the profiles bundled with rung: it maps every column its
+    /// system can export, and a given export may lack the optional ones.
+    pub bundled: bool,
     /// CSV field delimiter.
     pub delimiter: u8,
     /// Text scores → numbers; `None` marks values to drop ("no decision").
@@ -157,7 +160,10 @@ impl Profile {
                     "rung: --profile {n}: using the bundled profile; for the file or folder of that name here, write ./{n}"
                 );
             }
-            return Profile::from_text(Path::new(&format!("(bundled profile {n})")), body);
+            let mut profile =
+                Profile::from_text(Path::new(&format!("(bundled profile {n})")), body)?;
+            profile.bundled = true;
+            return Ok(profile);
         }
         if name.is_dir() {
             return Err(Error::input(
@@ -303,6 +309,7 @@ impl Profile {
             stage_values: file.stage_values,
             ethnicity_labels,
             source: path.to_path_buf(),
+            bundled: false,
             delimiter,
         };
         // Check the stage values against the ladder now, before any scan.

@@ -35,6 +35,9 @@ pub struct FindingInputs<'a> {
     pub scoring: Option<&'a ScoringReport>,
     /// Ratio direction.
     pub direction: Direction,
+    /// The export's application id and vacancy columns (for the hint when
+    /// ids look like applicant ids).
+    pub key_columns: (&'a str, &'a str),
 }
 
 fn likelihood_sentence(
@@ -81,6 +84,20 @@ fn likelihood_sentence(
     Some(format!(
         "{subject} applicants were {rl:.2} times as likely as {other} applicants {step}{from}{ci}. {verdict}{caution}"
     ))
+}
+
+/// The first finding when application ids recur with a different
+/// vacancy_id: the export carries an applicant id, and the repeats were
+/// dropped as duplicates.
+fn applicant_id_finding(inputs: &FindingInputs) -> Option<Finding> {
+    let n = inputs.quality.ids_across_vacancies.filter(|n| *n > 0)?;
+    let (id, vacancy) = inputs.key_columns;
+    Some(Finding {
+        text: format!(
+            "Warning: {n} application ids recur with a different vacancy_id, and repeated ids were dropped as duplicates: '{id}' looks like an applicant id, not an application id. Set application_id = [\"{id}\", \"{vacancy}\"] under [columns.applications] in a profile, or pass --application-key \"{id},{vacancy}\".",
+        ),
+        source: "data_quality.ids_across_vacancies".into(),
+    })
 }
 
 /// Share of applications whose label could not be placed above which the
@@ -185,7 +202,10 @@ fn stage_noun(stage: &str) -> String {
 
 /// The findings of an audit.
 pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
-    let mut out: Vec<Finding> = unmapped_finding(inputs).into_iter().collect();
+    let mut out: Vec<Finding> = applicant_id_finding(inputs)
+        .into_iter()
+        .chain(unmapped_finding(inputs))
+        .collect();
     // The named steps: NHS WRES indicator 2, then first stage → last.
     for label in ["NHS WRES indicator 2", "overall"] {
         if let Some(t) = inputs

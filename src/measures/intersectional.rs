@@ -118,7 +118,8 @@ pub fn intersectional(
                         stats::rate(progressed.value, entered.value)
                     },
                     impact_ratio: None,
-                    excludable: known && value_is_small(entered.value, known_total),
+                    excludable: known
+                        && stats::exact::under_two_percent(entered.value, known_total),
                     suppressed,
                 }
             })
@@ -147,11 +148,6 @@ pub fn intersectional(
         out.extend(rows);
     }
     out
-}
-
-fn value_is_small(n: u64, total: u64) -> bool {
-    // n / total < 2%, exactly.
-    u128::from(n) * 50 < u128::from(total)
 }
 
 #[cfg(test)]

@@ -114,22 +114,12 @@ pub fn pooled(
                 .get(&(from.clone(), to.clone()))
                 .and_then(|t| t.comparisons.iter().find(|x| x.focal == focal))
                 .and_then(|x| x.relative_likelihood);
-            // The odds ratio the same way up as the risk ratio.
-            let (or, or_low, or_high) = match (
+            // Both ratios the same way up as the report's direction.
+            let (rr, low, high) = oriented(p.map(|p| (p.rr, p.low, p.high)), direction);
+            let (or, or_low, or_high) = oriented(
                 p.and_then(|p| Some((p.or?, p.or_low?, p.or_high?))),
                 direction,
-            ) {
-                (Some(o), Direction::NhsWres) => (Some(o.0), Some(o.1), Some(o.2)),
-                (Some(o), Direction::ScWres) => (Some(1.0 / o.0), Some(1.0 / o.2), Some(1.0 / o.1)),
-                (None, _) => (None, None, None),
-            };
-            let (rr, low, high) = match (p, direction) {
-                (Some(p), Direction::NhsWres) => (Some(p.rr), Some(p.low), Some(p.high)),
-                (Some(p), Direction::ScWres) => {
-                    (Some(1.0 / p.rr), Some(1.0 / p.high), Some(1.0 / p.low))
-                }
-                (None, _) => (None, None, None),
-            };
+            );
             let note = match (crude_rl, rr) {
                 (Some(cr), Some(pr)) if (cr - 1.0) * (pr - 1.0) < 0.0 => Some(format!(
                     "Crude and pooled point different ways (crude {cr:.2}, within {dim} {pr:.2}): how {reference} and {focal} applicants are spread across {dim} values changes the picture (Simpson's paradox). Read the rows by {dim}."
@@ -169,6 +159,20 @@ pub fn pooled(
         }
     }
     out
+}
+
+/// A ratio and its interval (computed reference over focal) the way up
+/// `direction` states it: the SC-WRES direction inverts the ratio and
+/// swaps the limits.
+fn oriented(
+    ratio: Option<(f64, f64, f64)>,
+    direction: Direction,
+) -> (Option<f64>, Option<f64>, Option<f64>) {
+    match (ratio, direction) {
+        (Some((r, lo, hi)), Direction::NhsWres) => (Some(r), Some(lo), Some(hi)),
+        (Some((r, lo, hi)), Direction::ScWres) => (Some(1.0 / r), Some(1.0 / hi), Some(1.0 / lo)),
+        (None, _) => (None, None, None),
+    }
 }
 
 fn group<'a>(groups: &'a [GroupRate], name: &str) -> &'a GroupRate {

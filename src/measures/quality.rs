@@ -74,34 +74,41 @@ pub struct StageDisclosure {
     pub rate: Option<f64>,
 }
 
-/// Computes the data-quality section.
-pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
-    let mut by_class: BTreeMap<Class, u64> = BTreeMap::new();
-    let mut unmapped = Vec::new();
-    for (label, n) in counts.label_totals() {
-        let class = taxonomy.classify(label.as_deref());
-        let key = match class {
-            Class::Group(_) => Class::Group(0),
-            other => other,
-        };
-        *by_class.entry(key).or_insert(0) += n;
-        if class == Class::Unmapped {
-            unmapped.push(LabelCount {
+/// The labels that cannot be placed under the scheme, each with its count
+/// and reason, most frequent first.
+fn unmapped_labels(counts: &FunnelCounts, taxonomy: &Taxonomy) -> Vec<LabelCount> {
+    let mut unmapped: Vec<LabelCount> = counts
+        .label_totals()
+        .into_iter()
+        .filter_map(|(label, n)| {
+            let e = taxonomy.explain(label.as_deref());
+            (e.class == Class::Unmapped).then(|| LabelCount {
                 label: super::shown_label(label.as_deref().unwrap_or_default()),
                 count: n.into(),
-                reason: taxonomy
-                    .explain(label.as_deref())
-                    .reason
-                    .unwrap_or_default(),
-            });
-        }
-    }
+                reason: e.reason.unwrap_or_default(),
+            })
+        })
+        .collect();
     unmapped.sort_by(|a, b| {
         b.count
             .value
             .cmp(&a.count.value)
             .then(a.label.cmp(&b.label))
     });
+    unmapped
+}
+
+/// Computes the data-quality section.
+pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
+    let mut by_class: BTreeMap<Class, u64> = BTreeMap::new();
+    for (label, n) in counts.label_totals() {
+        let key = match taxonomy.classify(label.as_deref()) {
+            Class::Group(_) => Class::Group(0),
+            other => other,
+        };
+        *by_class.entry(key).or_insert(0) += n;
+    }
+    let unmapped = unmapped_labels(counts, taxonomy);
     let get = |c| by_class.get(&c).copied().unwrap_or(0);
     let stages = counts.ladder.stages();
     let mut reached = vec![(0u64, 0u64); stages.len()];
@@ -155,28 +162,14 @@ pub fn refuse_unmapped(
     if !taxonomy.strict {
         return Ok(());
     }
-    let mut unmapped: Vec<(String, u64, String)> = counts
-        .label_totals()
-        .into_iter()
-        .filter_map(|(label, n)| {
-            let e = taxonomy.explain(label.as_deref());
-            (e.class == Class::Unmapped).then(|| {
-                (
-                    super::shown_label(label.as_deref().unwrap_or_default()),
-                    n,
-                    e.reason.unwrap_or_default(),
-                )
-            })
-        })
-        .collect();
+    let unmapped = unmapped_labels(counts, taxonomy);
     if unmapped.is_empty() {
         return Ok(());
     }
-    unmapped.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let total: u64 = unmapped.iter().map(|u| u.1).sum();
+    let total: u64 = unmapped.iter().map(|u| u.count.value).sum();
     let list: Vec<String> = unmapped
         .iter()
-        .map(|(l, n, why)| format!("\"{l}\" ({n}: {why})"))
+        .map(|u| format!("\"{}\" ({}: {})", u.label, u.count.value, u.reason))
         .collect();
     Err(crate::error::Error::input(
         path,

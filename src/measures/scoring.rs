@@ -456,7 +456,7 @@ fn ll144(cells: &[ScoreCell], taxonomy: &Taxonomy) -> Ll144 {
                 above_median: t.1.into(),
                 scoring_rate: r,
                 impact_ratio,
-                excludable: u128::from(t.0) * 50 < u128::from(total),
+                excludable: crate::stats::exact::under_two_percent(t.0, total),
             });
         }
     }

@@ -53,7 +53,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let _ = writeln!(
         h,
         "<h1>{}</h1><p class=\"meta\">rung {} · {} · grouping {} (reference {}) · {} direction: {} · confidence {}% · p adjusted ({}) for {} comparisons</p>",
-        esc(&super::title(audit)),
+        title,
         esc(audit.provenance.version),
         esc(&audit.provenance.generated_at),
         esc(&s.grouping),

@@ -144,7 +144,7 @@ pub fn text(v: &Value) -> String {
 /// and file names come from the data, so any of them could carry one.
 /// Numbers are never text here, so a negative number is left alone.
 pub fn neutralised(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if crate::output::starts_formula(s) {
         format!("'{s}")
     } else {
         s.to_string()

@@ -99,6 +99,12 @@ impl Fraction {
     }
 }
 
+/// `n` is under 2% of `total`, exactly: the NYC Local Law 144 rules let an
+/// auditor leave such a category out of the impact ratios.
+pub fn under_two_percent(n: u64, total: u64) -> bool {
+    u128::from(n) * 50 < u128::from(total)
+}
+
 /// Impact ratios: each rate over the highest rate among the candidates
 /// allowed to be the comparator, chosen and divided exactly. `groups` are
 /// (progressed, entered, may be the comparator); a group with no entrants,
@@ -198,6 +204,14 @@ mod tests {
             }
         }
         assert!(on_boundary > 1000, "{on_boundary}");
+    }
+
+    #[test]
+    fn two_percent_is_not_under_two_percent() {
+        assert!(under_two_percent(1, 51));
+        assert!(!under_two_percent(1, 50));
+        assert!(!under_two_percent(2, 100));
+        assert!(!under_two_percent(u64::MAX, u64::MAX));
     }
 
     #[test]

@@ -890,9 +890,9 @@ fn parse_wordings() -> (Vec<Wording>, Vec<String>) {
 
 /// Adds a wording's key to a map, noting a conflict when the key already
 /// means something else.
-fn add_wording(
-    map: &mut HashMap<String, Resolution>,
-    k: String,
+fn add_wording<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, Resolution>,
+    k: K,
     r: Resolution,
     wording: &str,
     conflicts: &mut Vec<String>,
@@ -937,80 +937,51 @@ fn tables() -> &'static Tables {
             conflicts: Vec::new(),
         };
         let mut conflicts = Vec::new();
-        let insert = add_wording;
         let heading_of = |r: Resolution| match r {
             Resolution::Category(c) => Some(CATEGORIES[c].heading),
             Resolution::Heading(h) => Some(h),
             _ => None,
         };
-        let mut subs: HashMap<Heading, HashMap<String, Resolution>> = HashMap::new();
         for row in wordings() {
             let k = key(row.wording);
-            match row.usage {
+            let (usage, means, wording) = (row.usage, row.means, row.wording);
+            match usage {
                 "name" | "vague" => {
-                    insert(
-                        &mut t.whole,
-                        k.clone(),
-                        row.means,
-                        row.wording,
-                        &mut conflicts,
-                    );
-                    if let Some(h) = heading_of(row.means) {
-                        insert(
-                            subs.entry(h).or_default(),
-                            k,
-                            row.means,
-                            row.wording,
-                            &mut conflicts,
-                        );
+                    // A name also names its category after its heading.
+                    if let Some(h) = heading_of(means) {
+                        add_wording(&mut t.subs, (h, k.clone()), means, wording, &mut conflicts);
                     }
+                    add_wording(&mut t.whole, k, means, wording, &mut conflicts);
                 }
                 "heading" | "prefix" => {
-                    let Resolution::Heading(h) = row.means else {
-                        conflicts.push(format!("heading '{}' must mean heading:<id>", row.wording));
+                    let Resolution::Heading(h) = means else {
+                        conflicts.push(format!("heading '{wording}' must mean heading:<id>"));
                         continue;
                     };
-                    if row.usage == "heading" {
-                        insert(
-                            &mut t.whole,
-                            k.clone(),
-                            row.means,
-                            row.wording,
-                            &mut conflicts,
-                        );
-                    }
                     if t.prefixes.insert(k.clone(), h).is_some_and(|old| old != h) {
-                        conflicts.push(format!("heading '{}' under two headings", row.wording));
+                        conflicts.push(format!("heading '{wording}' under two headings"));
+                    }
+                    if usage == "heading" {
+                        add_wording(&mut t.whole, k, means, wording, &mut conflicts);
                     }
                 }
-                "sub" => match heading_of(row.means) {
-                    Some(h) => insert(
-                        subs.entry(h).or_default(),
-                        k,
-                        row.means,
-                        row.wording,
-                        &mut conflicts,
-                    ),
-                    None => conflicts.push(format!("sub '{}' has no heading", row.wording)),
-                },
-                usage if usage.starts_with("sub@") => match find_heading(&usage[4..]) {
-                    Some(h) => insert(
-                        subs.entry(h).or_default(),
-                        k,
-                        row.means,
-                        row.wording,
-                        &mut conflicts,
-                    ),
-                    None => conflicts.push(format!("'{usage}': no such heading")),
-                },
+                "sub" | "sub@asian" | "sub@black" | "sub@mixed" | "sub@white" | "sub@other" => {
+                    let heading = match usage.strip_prefix("sub@") {
+                        Some(id) => find_heading(id),
+                        None => heading_of(means),
+                    };
+                    match heading {
+                        Some(h) => add_wording(&mut t.subs, (h, k), means, wording, &mut conflicts),
+                        None => conflicts.push(format!("sub '{wording}' has no heading")),
+                    }
+                }
                 usage if usage.starts_with("code:") => {
                     let system = &usage[5..];
-                    let (code, description) =
-                        row.wording.split_once(' ').unwrap_or((row.wording, ""));
+                    let (code, description) = wording.split_once(' ').unwrap_or((wording, ""));
                     let entries = t.codes.entry(code.to_lowercase()).or_default();
                     let entry = match entries.iter_mut().find(|e| e.system == system) {
                         Some(e) => {
-                            if e.means != row.means {
+                            if e.means != means {
                                 conflicts.push(format!("code {code} ({system}) has two meanings"));
                             }
                             e
@@ -1018,7 +989,7 @@ fn tables() -> &'static Tables {
                         None => {
                             entries.push(CodeEntry {
                                 system,
-                                means: row.means,
+                                means,
                                 descriptions: Vec::new(),
                             });
                             entries.last_mut().expect("just pushed")
@@ -1026,12 +997,7 @@ fn tables() -> &'static Tables {
                     };
                     entry.descriptions.push(words(description));
                 }
-                other => conflicts.push(format!("'{}': unknown use '{other}'", row.wording)),
-            }
-        }
-        for (h, map) in subs {
-            for (k, r) in map {
-                t.subs.insert((h, k), r);
+                other => conflicts.push(format!("'{wording}': unknown use '{other}'")),
             }
         }
         t.prefix_keys = t.prefixes.iter().map(|(k, h)| (k.clone(), *h)).collect();
