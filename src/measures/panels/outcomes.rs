@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::PanelSettings;
-
 use crate::counts::panels::{PanelType, VacancyCell};
 use crate::counts::{FunnelCounts, PANEL_TYPE};
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Composition, PanelSettings};
-
 use crate::counts::PanelCounts;
 use crate::counts::panels::VacancyCell;
 use crate::ingest::policy::{Policy, grade_order};

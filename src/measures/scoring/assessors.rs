@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::ScoringSettings;
-
 use crate::counts::ScoreCounts;
 use crate::stats::scores::{Moments, benjamini_hochberg, welch};
 use crate::taxonomy::Taxonomy;

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::ScoringSettings;
-
 use crate::counts::scores::{PeriodFrom, ScoreCell};
 use crate::measures::Count;
 use crate::stats::scores::{Histogram, ols_slope, population_stability_index, weighted_slope};

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Level, sex_category};
-
 use crate::counts::scores::ScoreCell;
 use crate::measures::Count;
 use crate::stats::scores::Histogram;
