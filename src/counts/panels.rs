@@ -282,10 +282,15 @@ pub fn panel_types(
         .collect()
 }
 
-/// One row per vacancy of the applications table.
+/// One row per vacancy of the applications table. A vacancy whose
+/// applications carry several values of a column (applications across two
+/// quarters) counts under the smallest (the earliest quarter): one rule, the
+/// same on every run, where taking a row's value would depend on the order
+/// the rows were read in.
 pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> LazyFrame {
+    let smallest = |c: &str| col(c).cast(DataType::String).min().alias(c);
     let mut aggs = vec![
-        col("grade").first(),
+        smallest("grade"),
         col("reached").max().alias("reached"),
         len().cast(DataType::UInt64).alias("applications"),
     ];
@@ -293,7 +298,7 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     aggs.extend(
         by.iter()
             .filter(|b| !matches!(b.as_str(), "grade" | "vacancy_id"))
-            .map(|b| col(b.as_str()).first()),
+            .map(|b| smallest(b)),
     );
     app.frame
         .clone()
