@@ -298,6 +298,16 @@ fn exit_values_from_a_profile_and_unknown_ones_listed() {
     );
 }
 
+/// The error of auditing `ds` through the profile file `profile`.
+fn profile_error(ds: &Dataset, profile: &std::path::Path) -> String {
+    run_error(&[
+        "audit",
+        ds.path().to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn an_exit_value_mapped_to_nothing_known_is_an_error() {
     let ds = Dataset::new();
@@ -306,12 +316,7 @@ fn an_exit_value_mapped_to_nothing_known_is_an_error() {
         "applications.csv",
         "application_id,vacancy_id,ethnicity,furthest_stage\nA1,V1,Indian,applied\n",
     );
-    let err = run_error(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-    ]);
+    let err = profile_error(&ds, &profile);
     assert!(
         err.contains("[exit_values] maps 'Gone' to 'vanished'"),
         "{err}"
@@ -332,12 +337,7 @@ fn mapped_columns_that_are_missing_are_all_reported() {
         "p.toml",
         "[columns.applications]\napplication_id = \"Applicant ID\"\nvacancy_id = \"Vacancy Ref\"\nethnicity = \"Ethnic Origin\"\nfurthest_stage = \"FURTHEST_STAGE\"\ngrade = \"Pay Band\"\norganisation = \"Trust\"\n",
     );
-    let err = run_error(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-    ]);
+    let err = profile_error(&ds, &profile);
     assert!(
         err.contains("maps 3 columns")
             && err.contains("furthest_stage = 'FURTHEST_STAGE' (closest column: 'Furthest Stage')")
@@ -441,7 +441,7 @@ fn applicant_ids_across_vacancies_and_composite_keys() {
         "bad.toml",
         "[columns.applications]\nvacancy_id = [\"a\", \"b\"]\n",
     );
-    let err = run_error(&["audit", path, "--profile", bad.to_str().unwrap()]);
+    let err = profile_error(&ds, &bad);
     assert!(
         err.contains("only application_id may be made of several columns"),
         "{err}"
