@@ -470,18 +470,16 @@ pub fn from_counts(
             if spec.publish {
                 // The previous counts are not printed, but a ratio resting on
                 // a small one would still describe a handful of people.
+                let then = funnel::Steps::new(&then);
                 for ch in &mut changes {
-                    let small = then
-                        .iter()
-                        .find(|t| t.from == ch.from && t.to == ch.to && t.breakdown == ch.breakdown)
-                        .is_some_and(|t| {
-                            publication::rests_on_small_counts(
-                                t,
-                                &reference,
-                                &ch.focal,
-                                spec.suppress_below,
-                            )
-                        });
+                    let small = then.get(&ch.from, &ch.to, &ch.breakdown).is_some_and(|t| {
+                        publication::rests_on_small_counts(
+                            t,
+                            &reference,
+                            &ch.focal,
+                            spec.suppress_below,
+                        )
+                    });
                     if small {
                         publication::withhold_change(ch);
                     }

@@ -136,6 +136,14 @@ impl Error {
         }
     }
 
+    /// The column named, if any.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Error::User(u) => u.column.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The hint, if any.
     pub fn hint(&self) -> Option<&str> {
         match self {

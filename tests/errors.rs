@@ -156,6 +156,33 @@ fn text_that_is_not_utf8_is_named() {
     assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
 }
 
+/// A gzip file of half a megabyte can hold a field of hundreds: fields
+/// over 1 MiB are refused with the file, line and column.
+#[test]
+fn a_field_of_megabytes_is_refused() {
+    use std::io::Write;
+    let ds = minimal();
+    let file = std::fs::File::create(ds.path().join("applications.csv.gz")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    write!(
+        gz,
+        "application_id,vacancy_id,ethnicity\nA1,V1,White British\nA2,V1,"
+    )
+    .unwrap();
+    gz.write_all(&vec![b'x'; (1 << 20) + 1]).unwrap();
+    writeln!(gz, "\nA3,V2,Chinese").unwrap();
+    gz.finish().unwrap();
+    std::fs::remove_file(ds.path().join("applications.csv")).unwrap();
+    let err = audit_error(&ds, &[]);
+    assert!(
+        err.contains("applications.csv.gz")
+            && err.contains("line 3")
+            && err.contains("'ethnicity'")
+            && err.contains("longer than 1 MiB"),
+        "{err}"
+    );
+}
+
 #[test]
 fn wrong_column_type_in_parquet() {
     let ds = minimal();

@@ -46,13 +46,28 @@ struct Scanner {
     line: u64,
     /// Line the record being read started on.
     record_line: u64,
+    /// Bytes scanned before the current run.
+    consumed: u64,
+    /// Where the field being read started, in bytes from the start.
+    field_start: u64,
 }
 
-/// A record with the wrong number of fields.
-struct Ragged {
-    line: u64,
-    fields: usize,
-    expected: usize,
+/// Longest field accepted, in bytes. Real exports hold names, codes and
+/// dates; a field of megabytes is a broken export or a hostile file, and
+/// carried through the count it would take gigabytes.
+pub const MAX_FIELD_BYTES: u64 = 1 << 20;
+
+/// What stops the check.
+enum Problem {
+    /// A record with the wrong number of fields.
+    Ragged {
+        line: u64,
+        fields: usize,
+        expected: usize,
+    },
+    /// A field longer than [`MAX_FIELD_BYTES`]: the record's line and the
+    /// field's position in it, from 0.
+    LongField { line: u64, field: usize },
 }
 
 impl Scanner {
@@ -64,17 +79,19 @@ impl Scanner {
             expected: None,
             line: 1,
             record_line: 1,
+            consumed: 0,
+            field_start: 0,
         }
     }
 
-    fn end_record(&mut self) -> std::result::Result<(), Ragged> {
+    fn end_record(&mut self) -> std::result::Result<(), Problem> {
         self.state = State::StartRecord;
         match self.expected {
             None => {
                 self.expected = Some(self.fields);
                 Ok(())
             }
-            Some(expected) if expected != self.fields => Err(Ragged {
+            Some(expected) if expected != self.fields => Err(Problem::Ragged {
                 line: self.record_line,
                 fields: self.fields,
                 expected,
@@ -83,8 +100,15 @@ impl Scanner {
         }
     }
 
-    /// Scans a run of bytes; stops at the first ragged record.
-    fn scan(&mut self, bytes: &[u8]) -> std::result::Result<(), Ragged> {
+    /// Scans a run of bytes; stops at the first ragged record or overlong
+    /// field.
+    fn scan(&mut self, bytes: &[u8]) -> std::result::Result<(), Problem> {
+        let result = self.scan_run(bytes);
+        self.consumed += bytes.len() as u64;
+        result
+    }
+
+    fn scan_run(&mut self, bytes: &[u8]) -> std::result::Result<(), Problem> {
         // Bytes that change nothing (most of them) are skipped in tight
         // loops: inside an unquoted field only the delimiter and line ends
         // matter, inside a quoted one only the quote (and newlines, for the
@@ -109,7 +133,15 @@ impl Scanner {
                 }
                 _ => {}
             }
+            let in_field = !matches!(self.state, State::StartRecord);
+            if in_field && self.consumed + i as u64 - self.field_start > MAX_FIELD_BYTES {
+                return Err(Problem::LongField {
+                    line: self.record_line,
+                    field: self.fields - 1,
+                });
+            }
             let Some(&b) = bytes.get(i) else { break };
+            let at = self.consumed + i as u64;
             i += 1;
             let newline = b == b'\n';
             match self.state {
@@ -117,10 +149,12 @@ impl Scanner {
                     if !(newline || b == b'\r') {
                         self.fields = 1;
                         self.record_line = self.line;
+                        self.field_start = at;
                         self.state = match b {
                             b'"' => State::Quoted,
                             _ if b == delimiter => {
                                 self.fields += 1;
+                                self.field_start = at + 1;
                                 State::StartField
                             }
                             _ => State::Unquoted,
@@ -130,6 +164,7 @@ impl Scanner {
                 State::StartField | State::Unquoted => {
                     if b == delimiter {
                         self.fields += 1;
+                        self.field_start = at + 1;
                         self.state = State::StartField;
                     } else if newline || b == b'\r' {
                         self.end_record()?;
@@ -149,6 +184,7 @@ impl Scanner {
                         self.state = State::Quoted;
                     } else if b == delimiter {
                         self.fields += 1;
+                        self.field_start = at + 1;
                         self.state = State::StartField;
                     } else if newline || b == b'\r' {
                         self.end_record()?;
@@ -166,7 +202,7 @@ impl Scanner {
     }
 
     /// The end of the text ends the last record, terminated or not.
-    fn finish(&mut self) -> std::result::Result<(), Ragged> {
+    fn finish(&mut self) -> std::result::Result<(), Problem> {
         match self.state {
             State::StartRecord => Ok(()),
             _ => self.end_record(),
@@ -179,6 +215,8 @@ impl Scanner {
 pub(crate) fn check(mut text: impl Read, delimiter: u8, path: &Path) -> Result<()> {
     let mut scanner = Scanner::new(delimiter);
     let mut buffer = vec![0u8; 1 << 20];
+    // The start of the text, for the header's names in an error.
+    let mut head: Vec<u8> = Vec::new();
     // Bytes of a UTF-8 sequence cut by the end of the last read.
     let mut carried = 0;
     loop {
@@ -192,6 +230,10 @@ pub(crate) fn check(mut text: impl Read, delimiter: u8, path: &Path) -> Result<(
             }
             break;
         }
+        if head.is_empty() {
+            head = buffer[..filled.min(64 << 10)].to_vec();
+        }
+        let problem = |p| problem(path, p, &head, delimiter);
         let lines_before = scanner.line;
         let usable = match std::str::from_utf8(&buffer[..filled]) {
             Ok(_) => filled,
@@ -203,35 +245,67 @@ pub(crate) fn check(mut text: impl Read, delimiter: u8, path: &Path) -> Result<(
                 let lines = buffer[..at].iter().filter(|&&b| b == b'\n').count() as u64;
                 // The records before the bad byte are checked first, so the
                 // earlier problem is the one reported.
-                scanner.scan(&buffer[..at]).map_err(|r| ragged(path, r))?;
+                scanner.scan(&buffer[..at]).map_err(problem)?;
                 return Err(not_utf8(path).with_line(lines_before + lines));
             }
         };
-        scanner
-            .scan(&buffer[..usable])
-            .map_err(|r| ragged(path, r))?;
+        scanner.scan(&buffer[..usable]).map_err(problem)?;
         buffer.copy_within(usable..filled, 0);
         carried = filled - usable;
     }
-    scanner.finish().map_err(|r| ragged(path, r))
+    scanner
+        .finish()
+        .map_err(|p| problem(path, p, &head, delimiter))
 }
 
-fn ragged(path: &Path, r: Ragged) -> Error {
+fn problem(path: &Path, p: Problem, head: &[u8], delimiter: u8) -> Error {
+    let (line, fields, expected) = match p {
+        Problem::Ragged {
+            line,
+            fields,
+            expected,
+        } => (line, fields, expected),
+        Problem::LongField { line, field } => {
+            let e = Error::input(
+                path,
+                format!(
+                    "has a field longer than {} MiB; expected names, codes and dates (is a quote left open, or is this not an export?)",
+                    MAX_FIELD_BYTES >> 20
+                ),
+            )
+            .with_line(line);
+            return match header_name(head, delimiter, field) {
+                Some(name) => e.with_column(name),
+                None => e.with_hint(format!("it is field {} of the record", field + 1)),
+            };
+        }
+    };
     let e = Error::input(
         path,
         format!(
-            "has {} fields; expected {}, as in the header (is a delimiter or a quote out of place?)",
-            r.fields, r.expected
+            "has {fields} fields; expected {expected}, as in the header (is a delimiter or a quote out of place?)"
         ),
     )
-    .with_line(r.line);
-    if r.expected == 1 {
+    .with_line(line);
+    if expected == 1 {
         // A one-column header: the file is most likely separated by
         // something else (a quoted comma inside a field then splits it).
         e.with_hint("the header is one column: if the file is separated by semicolons or tabs, set delimiter = \";\" (or \"tab\") under [csv] in a profile (docs/profiles.md)")
     } else {
         e
     }
+}
+
+/// The name of header field `field`, read from the start of the text.
+fn header_name(head: &[u8], delimiter: u8, field: usize) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let header = reader.records().next()?.ok()?;
+    let name = header.get(field)?.trim_start_matches('\u{feff}');
+    Some(name.to_string())
 }
 
 #[cfg(test)]
@@ -303,6 +377,38 @@ mod tests {
         assert_eq!(ours(b"a,b\n1,\xc3", b','), Err(2));
         // And one whole.
         assert_eq!(ours("a,b\n1,é\n".as_bytes(), b','), Ok(()));
+    }
+
+    #[test]
+    fn a_field_over_the_limit_is_named_by_line_and_column() {
+        let limit = MAX_FIELD_BYTES as usize;
+        let text =
+            |field: &str| format!("id,organisation,stage\n1,ORG1,applied\n2,{field},applied\n");
+        // At the limit, quoted or not, it passes.
+        assert!(
+            check(
+                text(&"x".repeat(limit)).as_bytes(),
+                b',',
+                Path::new("t.csv")
+            )
+            .is_ok()
+        );
+        let quoted = format!("\"{}\"", "y".repeat(limit - 2));
+        assert!(check(text(&quoted).as_bytes(), b',', Path::new("t.csv")).is_ok());
+        // One byte over, in the middle of a record, a quoted multi-line
+        // field, and the last field of the file (no line end).
+        for (field, line) in [
+            ("x".repeat(limit + 1), 3),
+            (format!("\"a\n{}\"", "b".repeat(limit)), 3),
+        ] {
+            let err = check(text(&field).as_bytes(), b',', Path::new("t.csv")).unwrap_err();
+            assert_eq!(err.line(), Some(line), "{err}");
+            assert_eq!(err.column(), Some("organisation"), "{err}");
+            assert!(err.to_string().contains("longer than 1 MiB"), "{err}");
+        }
+        let last = format!("a,b\n1,{}", "z".repeat(limit + 1));
+        let err = check(last.as_bytes(), b',', Path::new("t.csv")).unwrap_err();
+        assert_eq!((err.line(), err.column()), (Some(2), Some("b")));
     }
 
     /// A character split across two reads is whole again.

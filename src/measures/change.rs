@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::funnel::{Direction, GroupRate, TransitionResult};
+use super::funnel::{Direction, GroupRate, Steps, TransitionResult};
 use crate::stats::{RatioInterval, katz_interval};
 
 /// One relative likelihood then and now.
@@ -70,11 +70,9 @@ pub fn changes(
     confidence: f64,
 ) -> Vec<Change> {
     let mut out = Vec::new();
+    let previous = Steps::new(previous);
     for t in current {
-        let Some(p) = previous
-            .iter()
-            .find(|p| p.from == t.from && p.to == t.to && p.breakdown == t.breakdown)
-        else {
+        let Some(p) = previous.get(&t.from, &t.to, &t.breakdown) else {
             continue;
         };
         for c in &t.comparisons {

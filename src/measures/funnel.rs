@@ -146,6 +146,36 @@ pub struct TransitionResult {
     pub comparisons: Vec<Comparison>,
 }
 
+/// Steps looked up by stage pair and breakdown row without a scan: with
+/// tens of thousands of breakdown values a scan per look-up is quadratic.
+pub struct Steps<'a>(
+    HashMap<(&'a str, &'a str, &'a BTreeMap<String, String>), &'a TransitionResult>,
+);
+
+impl<'a> Steps<'a> {
+    /// Indexes `transitions`; where two share a key the first is kept, as a
+    /// scan would find it.
+    pub fn new(transitions: &'a [TransitionResult]) -> Self {
+        let mut index = HashMap::with_capacity(transitions.len());
+        for t in transitions {
+            index
+                .entry((t.from.as_str(), t.to.as_str(), &t.breakdown))
+                .or_insert(t);
+        }
+        Steps(index)
+    }
+
+    /// The step `from → to` of this breakdown row.
+    pub fn get(
+        &self,
+        from: &str,
+        to: &str,
+        breakdown: &BTreeMap<String, String>,
+    ) -> Option<&'a TransitionResult> {
+        self.0.get(&(from, to, breakdown)).copied()
+    }
+}
+
 /// What a breakdown value shows when the column is empty.
 pub const MISSING_VALUE: &str = "(missing)";
 

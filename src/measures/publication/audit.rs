@@ -7,7 +7,7 @@ use super::{Cells, Key, Publication, WITHHELD, pooled_can_be_shown, publish_scor
 use crate::audit::Audit;
 use crate::counts::PANEL_TYPE;
 use crate::measures::Count;
-use crate::measures::funnel::{Comparison, GroupRate, TransitionResult};
+use crate::measures::funnel::{Comparison, GroupRate, Steps, TransitionResult};
 use crate::stats::suppression;
 
 fn breakdown_key(b: &BTreeMap<String, String>) -> Vec<(String, String)> {
@@ -277,6 +277,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
         suppress_member_counts(p, threshold);
     }
 
+    let steps = Steps::new(&audit.transitions);
     // Sensitivity bounds use the unknown totals at both ends of the step.
     for s in &mut audit.sensitivity {
         let b = breakdown_key(&s.breakdown);
@@ -286,7 +287,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
         };
         s.unknown_entered.suppressed = is_hidden(&unknown(&s.from));
         let comparison_withheld =
-            comparison_withheld(&audit.transitions, &s.from, &s.to, &s.breakdown, &s.focal);
+            comparison_withheld(&steps, &s.from, &s.to, &s.breakdown, &s.focal);
         if comparison_withheld || s.unknown_entered.suppressed || is_hidden(&unknown(&s.to)) {
             s.rl = None;
             s.rl_unknowns_all_reference = None;
@@ -309,13 +310,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             .filter(|g| g.group == p.reference || g.group == p.focal)
             .map(|g| usize::from(g.entered.suppressed) + usize::from(g.progressed.suppressed))
             .sum();
-        if comparison_withheld(
-            &audit.transitions,
-            &p.from,
-            &p.to,
-            &BTreeMap::new(),
-            &p.focal,
-        ) {
+        if comparison_withheld(&steps, &p.from, &p.to, &BTreeMap::new(), &p.focal) {
             p.crude_rl = None;
         }
         if !pooled_can_be_shown(hidden_counts) {
@@ -339,7 +334,7 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
     // dataset (`--by quarter`) the earlier period's row too.
     for ch in &mut audit.changes {
         let withheld_row = |breakdown: &BTreeMap<String, String>| {
-            comparison_withheld(&audit.transitions, &ch.from, &ch.to, breakdown, &ch.focal)
+            comparison_withheld(&steps, &ch.from, &ch.to, breakdown, &ch.focal)
         };
         let earlier = ch.previous_period.as_ref().map(|p| {
             let mut b = ch.breakdown.clone();
@@ -409,7 +404,15 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             p.by_panel_type
                 .iter()
                 .filter(|b| b.panel_type == pt)
-                .any(|b| comparison_withheld(&b.transitions, from, to, &BTreeMap::new(), focal))
+                .any(|b| {
+                    comparison_withheld(
+                        &Steps::new(&b.transitions),
+                        from,
+                        to,
+                        &BTreeMap::new(),
+                        focal,
+                    )
+                })
         };
         let withheld: Vec<bool> = p
             .panel_type_difference
@@ -457,15 +460,15 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
 /// Whether the comparison of `focal` at step `from → to` of this breakdown
 /// row was withheld (it rests on a suppressed count).
 fn comparison_withheld(
-    transitions: &[TransitionResult],
+    steps: &Steps,
     from: &str,
     to: &str,
     breakdown: &BTreeMap<String, String>,
     focal: &str,
 ) -> bool {
-    transitions
-        .iter()
-        .filter(|t| t.from == from && t.to == to && t.breakdown == *breakdown)
+    steps
+        .get(from, to, breakdown)
+        .into_iter()
         .flat_map(|t| &t.comparisons)
         .any(|c| c.focal == focal && c.note.as_deref() == Some(WITHHELD))
 }
