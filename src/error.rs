@@ -162,10 +162,10 @@ impl Error {
         }
     }
 
-    /// The reader of standard output went away.
+    /// The reader of standard output went away. Every write goes through
+    /// [`Error::output`], which tells it by the I/O error's kind.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::BrokenPipe)
-            || matches!(self, Error::Output(m) | Error::Internal(m) if m.contains("Broken pipe"))
     }
 
     /// Process exit status: 2 for the user's mistakes, 1 otherwise.

@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod measures;
 pub mod output;
 pub mod progress;
+pub mod provenance;
 pub mod report;
 pub mod stats;
 pub mod taxonomy;

@@ -687,3 +687,24 @@ fn an_id_like_breakdown_is_flagged() {
         "{err}"
     );
 }
+
+/// `rung audit … | head -c 100`: the reader goes away mid-report, which is
+/// not a failure (status 0, nothing on standard error).
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    use std::io::Read;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let mut child = rung()
+        .args(["audit", sample, "--by", "organisation", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut start = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+    // The pipe's read end is dropped here, while rung still writes.
+    let out = child.wait_with_output().unwrap();
+    assert!(start.starts_with(b"{"));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -304,7 +304,7 @@ pub fn generated_at(flag: &Option<String>) -> Option<String> {
         std::env::var("SOURCE_DATE_EPOCH")
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
-            .map(rung::audit::rfc3339)
+            .map(rung::provenance::rfc3339)
     })
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{DatasetArgs, open_output, output_error};
-use rung::audit::{self, Provenance};
+use rung::provenance::{self, Provenance};
 use rung::counts;
 use rung::error::{Error, Result};
 use rung::ingest;
@@ -151,14 +151,14 @@ impl SlatesArgs {
                     .as_ref()
                     .map(|p| p.display().to_string()),
             },
-            inputs: audit::input_files(&dataset, counts.tables.iter(), hashes),
+            inputs: provenance::input_files(&dataset, counts.tables.iter(), hashes),
             previous_inputs: Vec::new(),
             generated_at: super::generated_at(&self.generated_at)
-                .unwrap_or_else(audit::now_rfc3339),
+                .unwrap_or_else(provenance::now_rfc3339),
         };
         let generated_at = provenance.generated_at.clone();
         if let Some(n) = threshold {
-            report.publication = Some(rung::measures::publication::publish_slates(
+            report.publication = Some(rung::measures::slates::publish_slates(
                 &mut report,
                 n,
                 self.confidence,

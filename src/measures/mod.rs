@@ -10,7 +10,6 @@ pub mod funnel;
 pub mod intersectional;
 pub mod panels;
 pub mod pooling;
-pub mod publication;
 pub mod quality;
 pub mod scorecard;
 pub mod scoring;

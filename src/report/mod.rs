@@ -132,7 +132,7 @@ pub fn publication_note(audit: &crate::audit::Audit) -> Option<String> {
 }
 
 /// What publication mode did, for any report that was published.
-pub fn publication_text(p: &crate::measures::publication::Publication) -> String {
+pub fn publication_text(p: &crate::stats::suppression::Publication) -> String {
     let mut text = format!(
         "Published version: counts from 1 to {} are suppressed and shown as {} ({} of them), with {} more suppressed so that none can be worked out from totals or neighbouring cells; rates, ratios and tests that rest on a suppressed count are withheld.",
         p.threshold.saturating_sub(1),

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::Count;
 use super::scoring::sex_category;
-use crate::audit::Provenance;
+use crate::provenance::Provenance;
 use crate::counts::FunnelCounts;
 use crate::ingest::benchmark::Benchmark;
 use crate::stats::pooling::mantel_haenszel;
@@ -26,7 +26,10 @@ use crate::stats::slates::{
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 
+mod publish;
 mod rules;
+
+pub use publish::publish_slates;
 
 use rules::rule_met;
 pub(crate) use rules::rule_summaries;
@@ -201,7 +204,7 @@ pub struct SlateReport {
     pub by_client: Vec<SlateSummary>,
     /// What publication mode suppressed (`--publish`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub publication: Option<super::publication::Publication>,
+    pub publication: Option<crate::stats::suppression::Publication>,
     /// What produced the report (set by the caller, which knows the inputs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance<SlateSettings>>,

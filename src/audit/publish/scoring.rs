@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Cells, Key, WITHHELD};
-use crate::stats::suppression;
+use super::{Cells, Key};
+use crate::stats::suppression::{self, WITHHELD};
 
 /// Scoring tables in publication mode: score statistics of fewer than
 /// `threshold` observations would describe a handful of people's scores, so

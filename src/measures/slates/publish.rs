@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cells, Key, Publication, pooled_can_be_shown};
-use crate::stats::suppression;
+use crate::stats::suppression::{self, Publication, pooled_can_be_shown};
+
+/// The slates report's published cells, named by text.
+type Cells = suppression::Cells<String>;
 
 /// Publication mode for the slates report. Shortlists are small, so most
 /// per-assignment counts are suppressed; what survives is each assignment's
@@ -20,7 +22,7 @@ pub fn publish_slates(
 ) -> Publication {
     use crate::measures::slates::Composition;
     let mut cells = Cells::default();
-    let list_key = |a: &str, list: &str, what: &str| Key::Label(format!("{a}|{list}|{what}"));
+    let list_key = |a: &str, list: &str, what: &str| format!("{a}|{list}|{what}");
     let reference: Option<String> = r.summary.pooled.first().map(|p| p.reference.clone());
     let add_list = |cells: &mut Cells, a: &str, list: &str, c: &Composition| {
         let total = cells.cell(list_key(a, list, "total"), c.total.value);
@@ -59,7 +61,7 @@ pub fn publish_slates(
             .map(|a| a.assignment.as_str())
             .collect();
         let observed = cells.cell(
-            Key::Label(format!("summary|{scope}|shortfall")),
+            format!("summary|{scope}|shortfall"),
             s.shortfall.observed.value,
         );
         let parts = members
@@ -69,7 +71,7 @@ pub fn publish_slates(
         cells.relate(observed, parts);
         if let Some(av) = &s.availability {
             let observed = cells.cell(
-                Key::Label(format!("summary|{scope}|availability")),
+                format!("summary|{scope}|availability"),
                 av.observed.value,
             );
             let parts = r
@@ -102,7 +104,7 @@ pub fn publish_slates(
         threshold,
         &unpublished,
     );
-    let is_hidden = |key: &Key| cells.get(key).is_some_and(|i| hidden[i]);
+    let is_hidden = |key: &String| cells.get(key).is_some_and(|i| hidden[i]);
     let published_small =
         |i: usize| !unpublished[i] && cells.values[i] > 0 && cells.values[i] < threshold;
     let primary = (0..cells.values.len())
@@ -202,14 +204,14 @@ pub fn publish_slates(
     for s in summaries.iter_mut() {
         let scope = s.client.clone().unwrap_or_default();
         s.shortfall.observed.suppressed =
-            is_hidden(&Key::Label(format!("summary|{scope}|shortfall")));
+            is_hidden(&format!("summary|{scope}|shortfall"));
         if s.shortfall.observed.suppressed {
             s.shortfall.lost = f64::NAN;
             s.shortfall.p = None;
         }
         if let Some(av) = &mut s.availability {
             av.observed.suppressed =
-                is_hidden(&Key::Label(format!("summary|{scope}|availability")));
+                is_hidden(&format!("summary|{scope}|availability"));
             if av.observed.suppressed {
                 av.shortfall = f64::NAN;
                 av.p = None;

@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use crate::counts::{self, CountRequest, Counts, PeriodFrom, TableAccount};
 use crate::error::{Error, Result};
+use crate::provenance::{InputFile, Provenance, Tool, input_files, now_rfc3339};
 use crate::ingest::benchmark::Benchmark;
 use crate::ingest::policy::Policy;
-use crate::ingest::{self, Dataset, Format, Profile, TableKind};
+use crate::ingest::{self, Dataset, Profile, TableKind};
 use crate::measures::availability::{self, StageAvailability};
 use crate::measures::change::{self, Change};
 use crate::measures::exits::{self, ExitReport};
@@ -18,7 +19,7 @@ use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult}
 use crate::measures::intersectional::{self, IntersectionalRate};
 use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
-use crate::measures::publication::{self, Publication};
+use crate::stats::suppression::Publication;
 use crate::measures::quality::{self, DataQuality};
 use crate::measures::scorecard::{self, Scorecard};
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
@@ -26,6 +27,8 @@ use crate::measures::wres::{self, WresIndicator2};
 use crate::stats::pooling::Adjust;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::exits::ExitMap;
+
+mod publish;
 
 /// Everything an audit needs, checked before any file is scanned.
 #[derive(Debug, Clone)]
@@ -116,15 +119,6 @@ impl AuditSpec {
     }
 }
 
-/// The tool that produced an output.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tool {
-    /// Always "rung".
-    pub name: &'static str,
-    /// rung's version.
-    pub version: &'static str,
-}
-
 /// Settings in force, as reported.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -151,21 +145,6 @@ pub struct Settings {
     pub profile_name: Option<String>,
     /// How p values were adjusted for the number of comparisons.
     pub adjust: Adjust,
-}
-
-/// One input file, as reported.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputFile {
-    /// The table it holds.
-    pub table: TableKind,
-    /// Its path as given.
-    pub path: String,
-    /// csv or parquet.
-    pub format: Format,
-    /// Data rows read; null for tables this audit does not read yet.
-    pub rows: Option<u64>,
-    /// SHA-256 of the file's bytes.
-    pub sha256: String,
 }
 
 /// A finished audit: what the reports render.
@@ -218,7 +197,7 @@ pub struct Audit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publication: Option<Publication>,
     /// What produced this output.
-    pub provenance: Provenance,
+    pub provenance: Provenance<Settings>,
 }
 
 impl Audit {
@@ -235,54 +214,6 @@ impl Audit {
             })
             .sum()
     }
-}
-
-/// What produced an output: enough to reproduce it. `S` is the command's
-/// settings (the audit's by default).
-#[derive(Debug, Clone, Serialize)]
-pub struct Provenance<S = Settings> {
-    /// rung's version.
-    pub version: &'static str,
-    /// The command line.
-    pub command: String,
-    /// The settings in force.
-    pub settings: S,
-    /// Each input: path, rows, SHA-256.
-    pub inputs: Vec<InputFile>,
-    /// The previous period's inputs, when compared with one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub previous_inputs: Vec<InputFile>,
-    /// When the output was made (RFC 3339, UTC).
-    pub generated_at: String,
-}
-
-/// The current time as RFC 3339 UTC, to the second.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(secs)
-}
-
-/// Seconds since 1970 as RFC 3339 UTC (civil-from-days, H. Hinnant).
-pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// Runs an audit.
@@ -369,29 +300,6 @@ fn count_one(
     })
 }
 
-/// Each input file of a dataset, with its rows (from the counting pass's
-/// row accounting) and hash.
-pub fn input_files<'a>(
-    dataset: &Dataset,
-    accounts: impl Iterator<Item = &'a TableAccount> + Clone,
-    hashes: Vec<String>,
-) -> Vec<InputFile> {
-    dataset
-        .sources()
-        .zip(hashes)
-        .map(|(s, sha256)| InputFile {
-            table: s.table,
-            path: s.path.display().to_string(),
-            format: s.format,
-            rows: accounts
-                .clone()
-                .find(|t| t.table == s.table)
-                .map(|t| t.rows_read),
-            sha256,
-        })
-        .collect()
-}
-
 /// Every table account of a counting pass.
 fn accounts(all: &Counts) -> impl Iterator<Item = &TableAccount> + Clone {
     all.funnel
@@ -468,22 +376,12 @@ pub fn from_counts(
                 spec.confidence,
             );
             if spec.publish {
-                // The previous counts are not printed, but a ratio resting on
-                // a small one would still describe a handful of people.
-                let then = funnel::Steps::new(&then);
-                for ch in &mut changes {
-                    let small = then.get(&ch.from, &ch.to, &ch.breakdown).is_some_and(|t| {
-                        publication::rests_on_small_counts(
-                            t,
-                            &reference,
-                            &ch.focal,
-                            spec.suppress_below,
-                        )
-                    });
-                    if small {
-                        publication::withhold_change(ch);
-                    }
-                }
+                publish::withhold_changes_resting_on_small_counts(
+                    &mut changes,
+                    &then,
+                    &reference,
+                    spec.suppress_below,
+                );
             }
             (
                 changes,
@@ -584,7 +482,7 @@ pub fn from_counts(
         provenance,
     };
     if spec.publish {
-        audit.publication = Some(publication::publish(&mut audit, spec.suppress_below));
+        audit.publication = Some(publish::publish(&mut audit, spec.suppress_below));
         // The family adjusted for is the comparisons published: adjusting
         // over withheld ones too would let a reader work their p values
         // out from the visible adjusted ones.
@@ -612,20 +510,7 @@ pub fn from_counts(
         spec.availability.as_ref(),
     );
     if audit.publication.is_some() {
-        for w in &mut audit.wres_indicator_2 {
-            let withheld = [
-                w.shortlisted_white,
-                w.shortlisted_bme,
-                w.appointed_white,
-                w.appointed_bme,
-            ]
-            .iter()
-            .any(|c| c.suppressed);
-            if withheld {
-                w.rl_nhs_wres = None;
-                w.rl_sc_wres = None;
-            }
-        }
+        publish::withhold_wres_ratios(&mut audit.wres_indicator_2);
     }
     audit.findings = findings::findings(&FindingInputs {
         transitions: &audit.transitions,
@@ -643,15 +528,4 @@ pub fn from_counts(
         ),
     });
     audit
-}
-
-#[cfg(test)]
-mod time_tests {
-    #[test]
-    /// Checked against Python's datetime.utcfromtimestamp.
-    fn rfc3339_dates() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(super::rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
-    }
 }

@@ -1,14 +1,64 @@
-//! Publication mode for the audit: the funnel and its breakdowns, the
-//! sensitivity bounds, pooled estimates, changes, data quality and panels.
+//! Publication mode (`--publish`): suppress small counts so that no
+//! published figure identifies a handful of applicants, and withhold every
+//! figure derived from a suppressed count.
+//!
+//! The published counts form one system of cells: each group's count at
+//! each stage for the whole dataset and every breakdown row (and panel type),
+//! the unknown-ethnicity totals the sensitivity bounds print, the applicants
+//! and known applicants at each stage, the data-quality headline counts and
+//! the unmapped labels' counts. The additive relations between them (a
+//! whole-dataset count is the sum of its breakdown rows, the applicants at a
+//! stage are the sum of the classes, …) are the equations a reader could use
+//! to work a hidden count out; [`crate::stats::suppression`] hides cells
+//! until none can be. An equation is only added when it holds in the
+//! numbers (a breakdown whose rows do not add up to the whole gives a reader
+//! nothing to solve with).
+//!
+//! This pass covers the audit report: the funnel, its breakdowns, the
+//! sensitivity bounds, pooled estimates, changes, data quality and panels
+//! here, the score statistics and LL144 table in `scoring`. The slates
+//! report has its own pass (`measures::slates::publish`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Cells, Key, Publication, WITHHELD, pooled_can_be_shown, publish_scoring};
-use crate::audit::Audit;
+use super::Audit;
+use crate::stats::suppression::{Publication, WITHHELD, pooled_can_be_shown};
 use crate::counts::PANEL_TYPE;
 use crate::measures::Count;
 use crate::measures::funnel::{Comparison, GroupRate, Steps, TransitionResult};
 use crate::stats::suppression;
+
+mod scoring;
+
+use scoring::publish_scoring;
+
+/// The audit's published cells.
+type Cells = suppression::Cells<Key>;
+
+/// Where a count sits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Key {
+    /// A group's (or unknown class's) applicants reaching a stage.
+    Funnel {
+        breakdown: Vec<(String, String)>,
+        group: String,
+        stage: String,
+    },
+    /// The unknown classes together (sensitivity's `unknown_entered`).
+    Unknown {
+        breakdown: Vec<(String, String)>,
+        stage: String,
+    },
+    /// All applicants reaching a stage (disclosure by stage).
+    StageAll(String),
+    /// Known-ethnicity applicants reaching a stage.
+    StageKnown(String),
+    /// A data-quality headline count.
+    Quality(&'static str),
+    /// An unmapped label's count.
+    Label(String),
+}
+
 
 fn breakdown_key(b: &BTreeMap<String, String>) -> Vec<(String, String)> {
     b.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -514,9 +564,48 @@ fn withhold(c: &mut Comparison) {
     c.note = Some(WITHHELD.into());
 }
 
+/// Withholds each change whose previous-period ratio rests on a count from
+/// 1 to `threshold − 1`: the previous counts are not printed, but a ratio
+/// resting on a small one would still describe a handful of people.
+pub fn withhold_changes_resting_on_small_counts(
+    changes: &mut [crate::measures::change::Change],
+    then: &[TransitionResult],
+    reference: &str,
+    threshold: u64,
+) {
+    let then = Steps::new(then);
+    for ch in changes {
+        let small = then
+            .get(&ch.from, &ch.to, &ch.breakdown)
+            .is_some_and(|t| rests_on_small_counts(t, reference, &ch.focal, threshold));
+        if small {
+            withhold_change(ch);
+        }
+    }
+}
+
+/// Withholds the WRES indicator 2 ratios whose counts are suppressed (the
+/// return is built from the already suppressed steps).
+pub fn withhold_wres_ratios(returns: &mut [crate::measures::wres::WresIndicator2]) {
+    for w in returns {
+        let withheld = [
+            w.shortlisted_white,
+            w.shortlisted_bme,
+            w.appointed_white,
+            w.appointed_bme,
+        ]
+        .iter()
+        .any(|c| c.suppressed);
+        if withheld {
+            w.rl_nhs_wres = None;
+            w.rl_sc_wres = None;
+        }
+    }
+}
+
 /// Withholds a change whose current or previous ratio rests on suppressed
 /// or small counts.
-pub fn withhold_change(ch: &mut crate::measures::change::Change) {
+fn withhold_change(ch: &mut crate::measures::change::Change) {
     ch.rl_current = None;
     ch.rl_previous = None;
     ch.ratio = None;
@@ -529,7 +618,7 @@ pub fn withhold_change(ch: &mut crate::measures::change::Change) {
 /// Whether a step's comparison of `focal` with `reference` rests on a count
 /// from 1 to `threshold − 1` (used for the previous period, whose counts are
 /// not published here but whose ratio would be).
-pub fn rests_on_small_counts(
+fn rests_on_small_counts(
     t: &TransitionResult,
     reference: &str,
     focal: &str,
