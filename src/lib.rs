@@ -33,6 +33,7 @@ pub mod output;
 pub mod progress;
 pub mod provenance;
 pub mod report;
+pub mod spec;
 pub mod stats;
 pub mod taxonomy;
 

@@ -22,7 +22,6 @@ use rung::counts::PeriodFrom;
 use rung::error::Result;
 use rung::ingest::Dataset;
 use rung::ingest::benchmark::Benchmark;
-use rung::ingest::policy::Policy;
 use rung::measures::funnel::Direction;
 use rung::report::{self, OutputFormat};
 use rung::stats::pooling::Adjust;
@@ -167,7 +166,7 @@ impl AuditArgs {
             policy: self
                 .panel_policy
                 .as_deref()
-                .map(Policy::from_file)
+                .map(rung::spec::policy)
                 .transpose()?,
             period_from: self.period_from,
             min_assessor_candidates: self.min_assessor_candidates,

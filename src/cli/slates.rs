@@ -13,7 +13,6 @@ use rung::counts;
 use rung::error::{Error, Result};
 use rung::ingest;
 use rung::ingest::benchmark::Benchmark;
-use rung::ingest::policy::slate_rules_from_file;
 use rung::measures::slates::{self, SlateKeys, SlateRule, SlateSettings};
 use rung::report::{self, OutputFormat};
 
@@ -83,7 +82,7 @@ impl SlatesArgs {
             "minority".to_string()
         };
         let rules = match &self.rules {
-            Some(p) => slate_rules_from_file(p)?,
+            Some(p) => rung::spec::slate_rules(p)?,
             None => SlateRule::default_rules(&focal_name),
         };
         let benchmark = self

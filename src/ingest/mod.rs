@@ -8,7 +8,6 @@
 
 pub mod benchmark;
 mod line_check;
-pub mod policy;
 pub mod profile;
 
 use std::collections::BTreeSet;

@@ -14,7 +14,6 @@ use super::funnel::{Direction, MISSING_VALUE};
 use super::scoring::sex_category;
 use crate::counts::panels::{PanelCell, PanelType, VacancyCell, panel_types};
 use crate::counts::{FunnelCounts, PanelCounts};
-use crate::ingest::policy::Policy;
 use crate::stats;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
@@ -23,7 +22,7 @@ mod outcomes;
 mod policy;
 
 pub use outcomes::{ByPanelType, PanelTypeDifference};
-pub use policy::{Compliance, NonCompliant, PolicyReport};
+pub use policy::{Compliance, NonCompliant, Policy, PolicyReport, PolicyRule, grade_order};
 
 /// Settings of the panel measures.
 #[derive(Debug, Clone)]

@@ -4,14 +4,95 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Composition, PanelSettings};
 use crate::counts::PanelCounts;
 use crate::counts::panels::VacancyCell;
-use crate::ingest::policy::{Policy, grade_order};
 use crate::measures::funnel::MISSING_VALUE;
 use crate::stats;
+
+/// A checked panel policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    /// Its name, for reports.
+    pub name: Option<String>,
+    /// Where it came from.
+    pub file: String,
+    /// The rules; a vacancy must meet every rule that covers it.
+    pub rules: Vec<PolicyRule>,
+}
+
+/// One rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    /// Its name.
+    pub name: String,
+    /// The rule covers this grade and those above it; every vacancy when absent.
+    pub from_grade: Option<String>,
+    /// Fewest members.
+    #[serde(default)]
+    pub min_members: u64,
+    /// Fewest members from groups other than the reference group.
+    #[serde(default)]
+    pub min_focal: u64,
+    /// Fewest women.
+    #[serde(default)]
+    pub min_women: u64,
+}
+
+/// Orders grades: the profile's list when given (unknown grades after it),
+/// else "natural" order, comparing runs of digits as numbers, so
+/// "Band 8a" < "Band 8b" < "Band 9" < "Band 10".
+pub fn grade_order(profile_grades: Option<&[String]>, a: &str, b: &str) -> std::cmp::Ordering {
+    if let Some(list) = profile_grades {
+        let pos = |g: &str| {
+            list.iter()
+                .position(|x| x.trim().eq_ignore_ascii_case(g.trim()))
+        };
+        match (pos(a), pos(b)) {
+            (Some(x), Some(y)) => return x.cmp(&y),
+            (Some(_), None) => return std::cmp::Ordering::Less,
+            (None, Some(_)) => return std::cmp::Ordering::Greater,
+            (None, None) => {}
+        }
+    }
+    natural_key(a).cmp(&natural_key(b))
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Chunk {
+    Number(u64),
+    Text(String),
+}
+
+fn natural_key(s: &str) -> Vec<Chunk> {
+    let mut out = Vec::new();
+    let mut digits = String::new();
+    let mut text = String::new();
+    for ch in s.trim().to_lowercase().chars() {
+        if ch.is_ascii_digit() {
+            if !text.is_empty() {
+                out.push(Chunk::Text(std::mem::take(&mut text)));
+            }
+            digits.push(ch);
+        } else {
+            if !digits.is_empty() {
+                out.push(Chunk::Number(digits.parse().unwrap_or(u64::MAX)));
+                digits.clear();
+            }
+            text.push(ch);
+        }
+    }
+    if !digits.is_empty() {
+        out.push(Chunk::Number(digits.parse().unwrap_or(u64::MAX)));
+    }
+    if !text.is_empty() {
+        out.push(Chunk::Text(text));
+    }
+    out
+}
 
 /// Policy results for a set of vacancies.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -208,5 +289,30 @@ pub(super) fn policy_report(
         by_breakdown: by_breakdown.into_values().map(finish).collect(),
         vacancies_without_grade: without_grade,
         non_compliant_vacancies: non_compliant,
+    }
+}
+
+#[cfg(test)]
+mod grade_order_tests {
+    use super::*;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn natural_grade_order() {
+        assert_eq!(grade_order(None, "Band 8a", "Band 8b"), Less);
+        assert_eq!(grade_order(None, "Band 9", "Band 8d"), Greater);
+        assert_eq!(grade_order(None, "Band 10", "Band 9"), Greater);
+        assert_eq!(grade_order(None, "band 7", "Band 7"), Equal);
+    }
+
+    #[test]
+    fn profile_grade_order_wins() {
+        let list = vec![
+            "Junior".to_string(),
+            "Senior".to_string(),
+            "Director".to_string(),
+        ];
+        assert_eq!(grade_order(Some(&list), "Director", "Senior"), Greater);
+        assert_eq!(grade_order(Some(&list), "Senior", "Intern"), Less);
     }
 }
