@@ -56,7 +56,7 @@ pub fn policy(path: &Path) -> Result<Policy> {
         file: path.display().to_string(),
         rules: file.rule,
     })
-    }
+}
 
 /// Reads and checks slate rules (`[[rule]]` tables; format in docs/slates.md).
 pub fn slate_rules(path: &Path) -> Result<Vec<SlateRule>> {

@@ -705,6 +705,15 @@ fn a_reader_that_goes_away_is_not_an_error() {
     // The pipe's read end is dropped here, while rung still writes.
     let out = child.wait_with_output().unwrap();
     assert!(start.starts_with(b"{"));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 fn settings(direction: Direction) -> FunnelSettings {
     FunnelSettings {
-        confidence: 0.95,
+        confidence: rung::stats::Confidence::default(),
         direction,
         transitions: Vec::new(),
         breakdowns: Vec::new(),

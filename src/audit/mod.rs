@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::counts::{self, CountRequest, Counts, PeriodFrom, TableAccount};
 use crate::error::{Error, Result};
-use crate::provenance::{InputFile, Provenance, Tool, input_files, now_rfc3339};
 use crate::ingest::benchmark::Benchmark;
 use crate::ingest::{self, Dataset, Profile, TableKind};
 use crate::measures::availability::{self, StageAvailability};
@@ -18,12 +17,14 @@ use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult}
 use crate::measures::intersectional::{self, IntersectionalRate};
 use crate::measures::panels::{self, PanelReport, PanelSettings, Policy};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
-use crate::stats::suppression::Publication;
 use crate::measures::quality::{self, DataQuality};
 use crate::measures::scorecard::{self, Scorecard};
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
 use crate::measures::wres::{self, WresIndicator2};
+use crate::provenance::{InputFile, Provenance, Tool, input_files, now_rfc3339};
+use crate::stats::Confidence;
 use crate::stats::pooling::Adjust;
+use crate::stats::suppression::Publication;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::exits::ExitMap;
 
@@ -43,7 +44,7 @@ pub struct AuditSpec {
     /// Breakdown dimensions; each is one or more columns crossed.
     pub by: Vec<Vec<String>>,
     /// Confidence level, strictly between 0 and 1.
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// Which way up ratios are stated.
     pub direction: Direction,
     /// The employer's panel policy, if given.
@@ -78,15 +79,6 @@ pub struct AuditSpec {
 impl AuditSpec {
     /// Checks values that cannot be checked by type alone.
     pub fn validate(&self) -> Result<()> {
-        if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return Err(Error::usage(
-                format!(
-                    "--confidence {} must lie strictly between 0 and 1",
-                    self.confidence
-                ),
-                Some("e.g. --confidence 0.95".into()),
-            ));
-        }
         if let Some(b) = &self.availability {
             let by = self.by_columns();
             if let Some(k) = b.keys.iter().find(|k| !by.contains(k)) {
@@ -128,7 +120,7 @@ pub struct Settings {
     /// Groups compared with the reference.
     pub focal_groups: Vec<String>,
     /// Confidence level.
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// Which way up ratios are stated.
     pub direction: Direction,
     /// What the ratios mean, in words.

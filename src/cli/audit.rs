@@ -24,6 +24,7 @@ use rung::ingest::Dataset;
 use rung::ingest::benchmark::Benchmark;
 use rung::measures::funnel::Direction;
 use rung::report::{self, OutputFormat};
+use rung::stats::Confidence;
 use rung::stats::pooling::Adjust;
 
 /// Flags of `rung audit`.
@@ -36,8 +37,8 @@ pub struct AuditArgs {
     #[arg(long = "by", value_name = "COLUMN")]
     by: Vec<String>,
     /// Confidence level of the intervals; "significant" means p < 1 − this.
-    #[arg(long, default_value_t = 0.95)]
-    confidence: f64,
+    #[arg(long, default_value = "0.95", value_parser = super::confidence)]
+    confidence: Confidence,
     /// Which way up relative likelihoods are stated: nhs-wres (reference ÷
     /// focal) or sc-wres (focal ÷ reference).
     #[arg(long, value_enum, default_value_t = Direction::NhsWres)]

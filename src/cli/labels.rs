@@ -77,7 +77,8 @@ impl LabelsArgs {
                 OutputFormat::Xlsx => {
                     let items = serde_json::to_value(&rows)?;
                     let items = items.as_array().map(Vec::as_slice).unwrap_or_default();
-                    let stamp = super::generated_at(&None).unwrap_or_else(rung::provenance::now_rfc3339);
+                    let stamp =
+                        super::generated_at(&None).unwrap_or_else(rung::provenance::now_rfc3339);
                     rung::report::xlsx::write(
                         &[rung::report::sheet::Sheet::from_objects("Labels", items)],
                         &stamp,

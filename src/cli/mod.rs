@@ -348,6 +348,16 @@ pub fn output_error(path: &Option<PathBuf>, err: std::io::Error) -> Error {
 /// A memory size: a number with an optional unit (B, KB/KiB, MB/MiB,
 /// GB/GiB, TB/TiB; K, M, G, T alone are binary units), case-insensitive.
 /// At least 64 MiB: less would only mean many slices.
+/// `--confidence`, checked as it is read (exit status 2 when outside 0–1).
+pub fn confidence(text: &str) -> std::result::Result<rung::stats::Confidence, String> {
+    let level: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number such as 0.95, not {text:?}"))?;
+    rung::stats::Confidence::new(level)
+        .map_err(|_| "a confidence level must lie strictly between 0 and 1, e.g. 0.95".to_string())
+}
+
 fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text

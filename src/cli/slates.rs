@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{DatasetArgs, open_output, output_error};
-use rung::provenance::{self, Provenance};
 use rung::counts;
 use rung::error::{Error, Result};
 use rung::ingest;
 use rung::ingest::benchmark::Benchmark;
 use rung::measures::slates::{self, SlateKeys, SlateRule, SlateSettings};
+use rung::provenance::{self, Provenance};
 use rung::report::{self, OutputFormat};
+use rung::stats::Confidence;
 
 /// Flags of `rung slates`.
 #[derive(Debug, Args)]
@@ -33,8 +34,8 @@ pub struct SlatesArgs {
     #[arg(long, value_name = "FILE")]
     availability: Option<PathBuf>,
     /// Confidence level of intervals.
-    #[arg(long, default_value_t = 0.95)]
-    confidence: f64,
+    #[arg(long, default_value = "0.95", value_parser = super::confidence)]
+    confidence: Confidence,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
@@ -58,15 +59,6 @@ pub struct SlatesArgs {
 impl SlatesArgs {
     /// Runs the slate measures and writes the report.
     pub fn run(mut self) -> Result<()> {
-        if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return Err(Error::usage(
-                format!(
-                    "--confidence {} must lie strictly between 0 and 1",
-                    self.confidence
-                ),
-                None,
-            ));
-        }
         super::check_binary_output(self.format, &self.output)?;
         let threshold = super::suppression_threshold(self.publish, self.suppress_below)?;
         // Search exports use the search ladder unless told otherwise.

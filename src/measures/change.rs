@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::funnel::{Direction, GroupRate, Steps, TransitionResult};
+use crate::stats::Confidence;
 use crate::stats::{RatioInterval, katz_interval};
 
 /// One relative likelihood then and now.
@@ -44,7 +45,7 @@ fn interval(
     reference: &str,
     focal: &str,
     direction: Direction,
-    confidence: f64,
+    confidence: Confidence,
 ) -> Option<RatioInterval> {
     let get = |name: &str| t.groups.iter().find(|g| g.group == name);
     let (r, f): (&GroupRate, &GroupRate) = (get(reference)?, get(focal)?);
@@ -53,7 +54,7 @@ fn interval(
         r.entered.value,
         f.progressed.value,
         f.entered.value,
-        confidence,
+        confidence.level(),
     )?;
     Some(match direction {
         Direction::NhsWres => ci,
@@ -67,7 +68,7 @@ pub fn changes(
     previous: &[TransitionResult],
     reference: &str,
     direction: Direction,
-    confidence: f64,
+    confidence: Confidence,
 ) -> Vec<Change> {
     let mut out = Vec::new();
     let previous = Steps::new(previous);
@@ -79,7 +80,7 @@ pub fn changes(
             let now = interval(t, reference, &c.focal, direction, confidence);
             let then = interval(p, reference, &c.focal, direction, confidence);
             let diff = match (now, then) {
-                (Some(n), Some(t)) => Some(n.compared_with(t, confidence)),
+                (Some(n), Some(t)) => Some(n.compared_with(t, confidence.level())),
                 _ => None,
             };
             let step = match &t.label {
@@ -92,7 +93,7 @@ pub fn changes(
                     c.focal,
                     a.ratio,
                     b.ratio,
-                    if d.p < 1.0 - confidence {
+                    if confidence.significant(d.p) {
                         "more than chance"
                     } else {
                         "not more than chance"
@@ -135,7 +136,7 @@ pub fn changes_between_periods(
     column: &str,
     reference: &str,
     direction: Direction,
-    confidence: f64,
+    confidence: Confidence,
 ) -> Vec<Change> {
     let mut periods: Vec<&String> = transitions
         .iter()

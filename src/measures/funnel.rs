@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Count, is_false};
 use crate::counts::FunnelCounts;
 use crate::stats;
+use crate::stats::Confidence;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 use crate::taxonomy::ladder::Transition;
@@ -51,7 +52,7 @@ impl Direction {
 pub struct FunnelSettings {
     /// Confidence level of intervals, and `1 - confidence` is the
     /// significance threshold.
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// Which way up ratios are stated.
     pub direction: Direction,
     /// Transitions to report.
@@ -109,7 +110,7 @@ pub struct Comparison {
     /// Upper limit.
     pub ci_high: Option<f64>,
     /// Confidence level of the interval.
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// Fisher's exact test, two-sided.
     pub p_fisher: Option<f64>,
     /// Pooled two-proportion z-test, two-sided.
@@ -352,7 +353,7 @@ pub fn compare(
     // Judged on the unadjusted p until the report's comparisons are
     // adjusted together (measures::pooling::adjust_comparisons).
     comparison.p_adjusted = Some(p_fisher);
-    comparison.significant = Some(p_fisher < 1.0 - confidence);
+    comparison.significant = Some(confidence.significant(p_fisher));
 
     // Ratio in the NHS direction first: (a/n1) / (c/n2).
     let (top, bottom) = match direction {
@@ -383,7 +384,7 @@ pub fn compare(
         .expect("both groups entered and the bottom rate is not zero");
     comparison.relative_likelihood = Some(exact.value());
     comparison.outside_range = Some(!exact.within_four_fifths_band());
-    match stats::katz_interval(top.0, top.1, bottom.0, bottom.1, confidence) {
+    match stats::katz_interval(top.0, top.1, bottom.0, bottom.1, confidence.level()) {
         Some(ci) => {
             comparison.ci_low = Some(ci.low);
             comparison.ci_high = Some(ci.high);
@@ -414,7 +415,7 @@ mod tests {
 
     fn settings(direction: Direction) -> FunnelSettings {
         FunnelSettings {
-            confidence: 0.95,
+            confidence: Confidence::default(),
             direction,
             transitions: vec![],
             breakdowns: vec![],

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Count;
 use super::funnel::{Direction, GroupRate, TransitionResult};
+use crate::stats::Confidence;
 use crate::stats::pooling::{self, Adjust, Stratum};
 
 /// One pooled comparison across the rows of one breakdown.
@@ -69,7 +70,7 @@ pub fn pooled(
     transitions: &[TransitionResult],
     reference: &str,
     direction: Direction,
-    confidence: f64,
+    confidence: Confidence,
 ) -> Vec<PooledComparison> {
     // (dimension, from, to) → the breakdown rows
     let mut rows: BTreeMap<(String, String, String), Vec<&TransitionResult>> = BTreeMap::new();
@@ -109,7 +110,7 @@ pub fn pooled(
                 })
                 .collect();
             let used = strata.iter().filter(|s| pooling::usable(s)).count();
-            let p = pooling::mantel_haenszel(&strata, confidence);
+            let p = pooling::mantel_haenszel(&strata, confidence.level());
             let crude_rl = crude
                 .get(&(from.clone(), to.clone()))
                 .and_then(|t| t.comparisons.iter().find(|x| x.focal == focal))
@@ -125,7 +126,7 @@ pub fn pooled(
                     "Crude and pooled point different ways (crude {cr:.2}, within {dim} {pr:.2}): how {reference} and {focal} applicants are spread across {dim} values changes the picture (Simpson's paradox). Read the rows by {dim}."
                 )),
                 _ => match p.and_then(|p| p.p_homogeneity) {
-                    Some(ph) if ph < 1.0 - confidence => Some(format!(
+                    Some(ph) if confidence.significant(ph) => Some(format!(
                         "The relative likelihood differs between {dim} values more than chance allows (homogeneity p = {ph:.4}): the pooled figure averages over real differences."
                     )),
                     _ => None,
@@ -195,7 +196,11 @@ fn group<'a>(groups: &'a [GroupRate], name: &str) -> &'a GroupRate {
 
 /// Adjusts every comparison's Fisher p across the whole report and judges
 /// `significant` on the adjusted value.
-pub fn adjust_comparisons(transitions: &mut [TransitionResult], method: Adjust, confidence: f64) {
+pub fn adjust_comparisons(
+    transitions: &mut [TransitionResult],
+    method: Adjust,
+    confidence: Confidence,
+) {
     let ps: Vec<f64> = transitions
         .iter()
         .flat_map(|t| t.comparisons.iter().filter_map(|c| c.p_fisher))
@@ -207,7 +212,7 @@ pub fn adjust_comparisons(transitions: &mut [TransitionResult], method: Adjust, 
             if c.p_fisher.is_some() {
                 let p = next.next();
                 c.p_adjusted = p;
-                c.significant = p.map(|p| p < 1.0 - confidence);
+                c.significant = p.map(|p| confidence.significant(p));
             }
         }
     }

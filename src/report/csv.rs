@@ -127,7 +127,7 @@ pub fn long_table(audit: &Audit) -> Sheet {
                     num(c.relative_likelihood),
                     num(c.ci_low),
                     num(c.ci_high),
-                    num(Some(c.confidence)),
+                    num(Some(c.confidence.level())),
                     num(c.p_fisher),
                     num(c.p_z),
                     num(c.p_adjusted),

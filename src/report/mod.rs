@@ -83,9 +83,9 @@ pub fn fmt_chi2(chi2: Option<f64>, df: Option<u32>, p: Option<f64>) -> String {
 /// with its interval, and both tests with their statistics.
 pub fn pooled_table(
     pooled: &[crate::measures::pooling::PooledComparison],
-    confidence: f64,
+    confidence: crate::stats::Confidence,
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let ci = format!("{}% CI", (confidence * 100.0).round());
+    let ci = format!("{}% CI", (confidence.level() * 100.0).round());
     let header = vec![
         "Step".to_string(),
         "Pooled over".into(),

@@ -9,6 +9,7 @@ use crate::measures::panels::{Compliance, PanelReport, PanelSummary};
 use crate::measures::pooling::PooledComparison;
 use crate::measures::quality::DataQuality;
 use crate::measures::scoring::{Level, ScoringReport};
+use crate::stats::Confidence;
 
 fn right(s: impl ToString) -> Cell {
     Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
@@ -53,7 +54,11 @@ fn compliance_row(t: &mut Table, label: String, c: &Compliance) {
 }
 
 /// Writes the panels section.
-pub fn write_panels(p: &PanelReport, confidence: f64, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_panels(
+    p: &PanelReport,
+    confidence: Confidence,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
@@ -109,7 +114,7 @@ pub fn write_panels(p: &PanelReport, confidence: f64, out: &mut dyn Write) -> st
             out,
             "Outcomes by panel type (relative likelihood with diverse vs all-White panels)"
         )?;
-        let ci = format!("{}% CI", (confidence * 100.0).round());
+        let ci = format!("{}% CI", (confidence.level() * 100.0).round());
         let mut t = table(&[
             "Step",
             "Focal",
@@ -218,7 +223,7 @@ pub fn write_panels(p: &PanelReport, confidence: f64, out: &mut dyn Write) -> st
 /// Writes the scoring section.
 pub fn write_scoring(
     s: &ScoringReport,
-    confidence: f64,
+    confidence: Confidence,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     writeln!(out)?;
@@ -247,7 +252,7 @@ pub fn write_scoring(
         ]);
     }
     writeln!(out, "{t}")?;
-    let ci = format!("{}% CI", (confidence * 100.0).round());
+    let ci = format!("{}% CI", (confidence.level() * 100.0).round());
     let mut t = table(&[
         "Comparison",
         "Level",
@@ -390,7 +395,7 @@ fn interval(low: Option<f64>, high: Option<f64>) -> String {
 /// Writes the pooled comparisons: crude and Mantel-Haenszel side by side.
 pub fn write_pooled(
     pooled: &[PooledComparison],
-    confidence: f64,
+    confidence: Confidence,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     writeln!(out)?;

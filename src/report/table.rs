@@ -8,6 +8,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
 use crate::audit::Audit;
 use crate::measures::funnel::TransitionResult;
+use crate::stats::Confidence;
 
 /// Writes the terminal report.
 pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
@@ -32,10 +33,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "Confidence {}%; \"significant\" means Fisher's exact p, adjusted for the {} comparisons in this report ({}), is below {}.",
-        s.confidence * 100.0,
+        s.confidence.level() * 100.0,
         audit.comparisons_tested(),
         s.adjust.describe(),
-        round(1.0 - s.confidence)
+        round(s.confidence.alpha())
     )?;
     if let Some(note) = super::publication_note(audit) {
         writeln!(out, "{note}")?;
@@ -177,7 +178,7 @@ fn write_quality(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
 
 fn write_transition(
     t: &TransitionResult,
-    confidence: f64,
+    confidence: Confidence,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut title = format!("{} → {}", t.from, t.to);
@@ -221,7 +222,7 @@ fn write_transition(
 
     let mut comparisons = Table::new();
     comparisons.load_preset(UTF8_FULL_CONDENSED);
-    let ci_header = format!("{}% CI", round(confidence * 100.0));
+    let ci_header = format!("{}% CI", round(confidence.level() * 100.0));
     comparisons.set_header([
         "Comparison",
         "Relative likelihood",

@@ -4,6 +4,7 @@
 //! `None` when the quantity is undefined for those counts. Each is unit-tested
 //! against a published worked example; the sources are in `docs/methods.md`.
 
+mod confidence;
 pub mod exact;
 mod fisher;
 pub mod pooling;
@@ -12,6 +13,7 @@ pub mod scores;
 pub mod slates;
 pub mod suppression;
 
+pub use confidence::Confidence;
 pub use fisher::fisher_exact_two_sided;
 pub use proportions::{
     RatioDifference, RatioInterval, katz_interval, normal_quantile, rate, two_proportion_z_test,

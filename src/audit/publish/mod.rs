@@ -22,11 +22,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Audit;
-use crate::stats::suppression::{Publication, WITHHELD, pooled_can_be_shown};
 use crate::counts::PANEL_TYPE;
 use crate::measures::Count;
 use crate::measures::funnel::{Comparison, GroupRate, Steps, TransitionResult};
 use crate::stats::suppression;
+use crate::stats::suppression::{Publication, WITHHELD, pooled_can_be_shown};
 
 mod scoring;
 
@@ -58,7 +58,6 @@ pub(super) enum Key {
     /// An unmapped label's count.
     Label(String),
 }
-
 
 fn breakdown_key(b: &BTreeMap<String, String>) -> Vec<(String, String)> {
     b.iter().map(|(k, v)| (k.clone(), v.clone())).collect()

@@ -15,6 +15,7 @@ use super::scoring::sex_category;
 use crate::counts::panels::{PanelCell, PanelType, VacancyCell, panel_types};
 use crate::counts::{FunnelCounts, PanelCounts};
 use crate::stats;
+use crate::stats::Confidence;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 
@@ -28,7 +29,7 @@ pub use policy::{Compliance, NonCompliant, Policy, PolicyReport, PolicyRule, gra
 #[derive(Debug, Clone)]
 pub struct PanelSettings {
     /// The funnel's settings (confidence, direction).
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// Which way up ratios are stated.
     pub direction: Direction,
     /// Breakdown dimensions as indices into the vacancy keys (= `--by`).

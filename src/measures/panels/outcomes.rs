@@ -140,7 +140,7 @@ pub(super) fn outcomes_by_panel_type(
                     reference.entered.value,
                     focal.progressed.value,
                     focal.entered.value,
-                    settings.confidence,
+                    settings.confidence.level(),
                 )?;
                 Some(match settings.direction {
                     Direction::NhsWres => ci,
@@ -149,7 +149,7 @@ pub(super) fn outcomes_by_panel_type(
             };
             let (d, w) = (interval(PanelType::Diverse), interval(PanelType::AllWhite));
             let compared = match (d, w) {
-                (Some(d), Some(w)) => Some(d.compared_with(w, settings.confidence)),
+                (Some(d), Some(w)) => Some(d.compared_with(w, settings.confidence.level())),
                 _ => None,
             };
             differences.push(PanelTypeDifference {

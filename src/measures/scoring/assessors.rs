@@ -62,7 +62,7 @@ pub(super) fn assessor_checks(
             let eligible =
                 r.n >= settings.min_assessor_candidates && f.n >= settings.min_assessor_candidates;
             let w = eligible
-                .then(|| welch(&f, &r, settings.confidence))
+                .then(|| welch(&f, &r, settings.confidence.level()))
                 .flatten();
             AssessorCheck {
                 assessor_id: id.to_string(),
@@ -87,7 +87,7 @@ pub(super) fn assessor_checks(
     let adjusted = benjamini_hochberg(&ps);
     for (&i, adj) in tested.iter().zip(adjusted) {
         checks[i].p_adjusted = Some(adj);
-        checks[i].flagged = adj < 1.0 - settings.confidence;
+        checks[i].flagged = settings.confidence.significant(adj);
     }
     (checks, tested.len())
 }

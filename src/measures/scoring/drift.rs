@@ -141,9 +141,9 @@ pub(super) fn drift(
             se,
         });
     }
-    let slope = weighted_slope(&points, settings.confidence);
+    let slope = weighted_slope(&points, settings.confidence.level());
     let slope_ols = ols_slope(&ols_points);
-    let alpha = 1.0 - settings.confidence;
+    let alpha = settings.confidence.alpha();
     let typical_gap = if mean_gap_n > 0.0 {
         mean_gap_sum / mean_gap_n
     } else {
@@ -182,7 +182,7 @@ pub(super) fn drift(
             names.1,
             names.0,
             s.slope,
-            settings.confidence * 100.0,
+            settings.confidence.level() * 100.0,
             s.low,
             s.high,
             if s.p < 0.0001 {

@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::Count;
 use crate::counts::ScoreCounts;
 use crate::counts::scores::ScoreCell;
+use crate::stats::Confidence;
 use crate::stats::scores::{Histogram, hedges_g, mann_whitney, welch};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
@@ -35,7 +36,7 @@ pub use ll144::{Ll144, ScoringRate};
 #[derive(Debug, Clone)]
 pub struct ScoringSettings {
     /// Confidence level of intervals; flags use 1 − this as the FDR level.
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// Fewest candidates of each group an assessor must have scored before
     /// they can be flagged.
     pub min_assessor_candidates: u64,
@@ -248,11 +249,11 @@ fn compare(
     level: Level,
     focal_h: &Histogram,
     reference_h: &Histogram,
-    confidence: f64,
+    confidence: Confidence,
 ) -> ScoreComparison {
     let (f, r) = (focal_h.moments(), reference_h.moments());
-    let w = welch(&f, &r, confidence);
-    let g = hedges_g(&f, &r, confidence);
+    let w = welch(&f, &r, confidence.level());
+    let g = hedges_g(&f, &r, confidence.level());
     let mw = mann_whitney(focal_h, reference_h);
     let note = if f.n < 2 || r.n < 2 {
         Some(format!(

@@ -16,9 +16,10 @@ use serde::Serialize;
 
 use super::Count;
 use super::scoring::sex_category;
-use crate::provenance::Provenance;
 use crate::counts::FunnelCounts;
 use crate::ingest::benchmark::Benchmark;
+use crate::provenance::Provenance;
+use crate::stats::Confidence;
 use crate::stats::pooling::mantel_haenszel;
 use crate::stats::slates::{
     Draw, binomial_lower_tail, binomial_sum_lower_tail, shortlist_shortfall,
@@ -224,7 +225,7 @@ pub struct SlateSettings {
     /// The availability benchmark file, if any.
     pub availability: Option<String>,
     /// Confidence level of intervals.
-    pub confidence: f64,
+    pub confidence: Confidence,
     /// The mapping profile.
     pub profile: Option<String>,
 }
@@ -248,7 +249,7 @@ pub fn slates(
     taxonomy: &Taxonomy,
     rules: &[SlateRule],
     benchmark: Option<&Benchmark>,
-    confidence: f64,
+    confidence: Confidence,
 ) -> SlateReport {
     let scheme = &taxonomy.scheme;
     let ladder = &counts.ladder;
@@ -430,7 +431,7 @@ fn summarise(
     taxonomy: &Taxonomy,
     rules: &[SlateRule],
     benchmark: Option<&Benchmark>,
-    confidence: f64,
+    confidence: Confidence,
 ) -> SlateSummary {
     let scheme = &taxonomy.scheme;
     let reference = &scheme.groups[scheme.reference];
@@ -452,7 +453,7 @@ fn summarise(
                     )
                 })
                 .collect();
-            let p = mantel_haenszel(&strata, confidence);
+            let p = mantel_haenszel(&strata, confidence.level());
             PooledSlate {
                 reference: reference.clone(),
                 focal: focal.clone(),

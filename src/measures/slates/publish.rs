@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::stats::Confidence;
 use crate::stats::suppression::{self, Publication, pooled_can_be_shown};
 
 /// The slates report's published cells, named by text.
@@ -18,7 +19,7 @@ type Cells = suppression::Cells<String>;
 pub fn publish_slates(
     r: &mut crate::measures::slates::SlateReport,
     threshold: u64,
-    confidence: f64,
+    confidence: Confidence,
 ) -> Publication {
     use crate::measures::slates::Composition;
     let mut cells = Cells::default();
@@ -70,10 +71,7 @@ pub fn publish_slates(
             .collect();
         cells.relate(observed, parts);
         if let Some(av) = &s.availability {
-            let observed = cells.cell(
-                format!("summary|{scope}|availability"),
-                av.observed.value,
-            );
+            let observed = cells.cell(format!("summary|{scope}|availability"), av.observed.value);
             let parts = r
                 .slates
                 .iter()
@@ -203,15 +201,13 @@ pub fn publish_slates(
             .collect();
     for s in summaries.iter_mut() {
         let scope = s.client.clone().unwrap_or_default();
-        s.shortfall.observed.suppressed =
-            is_hidden(&format!("summary|{scope}|shortfall"));
+        s.shortfall.observed.suppressed = is_hidden(&format!("summary|{scope}|shortfall"));
         if s.shortfall.observed.suppressed {
             s.shortfall.lost = f64::NAN;
             s.shortfall.p = None;
         }
         if let Some(av) = &mut s.availability {
-            av.observed.suppressed =
-                is_hidden(&format!("summary|{scope}|availability"));
+            av.observed.suppressed = is_hidden(&format!("summary|{scope}|availability"));
             if av.observed.suppressed {
                 av.shortfall = f64::NAN;
                 av.p = None;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Assignment, Composition};
+use crate::stats::Confidence;
 use crate::stats::exact::Fraction;
 use crate::stats::slates::wilson;
 
@@ -118,7 +119,7 @@ pub(super) fn rule_met(
 pub(crate) fn rule_summaries(
     assignments: &[&Assignment],
     names: &[String],
-    confidence: f64,
+    confidence: Confidence,
 ) -> Vec<RuleSummary> {
     names
         .iter()
@@ -128,7 +129,7 @@ pub(crate) fn rule_summaries(
             let shown = || outcomes.iter().filter(|o| !o.withheld);
             let applicable = shown().filter(|o| o.met.is_some()).count() as u64;
             let met = shown().filter(|o| o.met == Some(true)).count() as u64;
-            let ci = wilson(met, applicable, confidence);
+            let ci = wilson(met, applicable, confidence.level());
             RuleSummary {
                 rule: name.clone(),
                 applicable,
