@@ -1,0 +1,266 @@
+//! The funnel's reducing queries over the per-application frame (counts
+//! by breakdown, label and reached stage; exits; the candidate check) and
+//! the readers that turn their results into count types.
+
+use polars::prelude::*;
+
+use super::{
+    AppFrame, DUPLICATE_APPLICATION, ExitCell, FunnelCell, FunnelCounts, account, bool_column,
+    collect, i32_column, push_exclusion, split_empty_rows, str_column, u64_column,
+};
+use crate::error::{Error, Result};
+use crate::ingest::{self, Profile, Source};
+
+/// The funnel query: applications by [flags…, by…, raw label, reached].
+pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
+    let mut keys = vec![col("in_apps"), col("id_missing"), col("has_stage")];
+    keys.extend(by.iter().map(|b| col(b.as_str())));
+    keys.push(col("ethnicity"));
+    keys.push(col("reached"));
+    let collided = if app.hashed {
+        col("collided").cast(DataType::UInt64).sum()
+    } else {
+        lit(0u64)
+    };
+    // Keys back to text (the hashed plan carries them as categoricals).
+    let as_text: Vec<Expr> = by
+        .iter()
+        .map(String::as_str)
+        .chain(["ethnicity"])
+        .map(|c| col(c).cast(DataType::String))
+        .collect();
+    app.frame
+        .clone()
+        .group_by(keys)
+        .agg([
+            collided.alias("collided"),
+            len().cast(DataType::UInt64).alias("applications"),
+            col("app_rows")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("app_rows"),
+            col("n_events")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("n_events"),
+            col("n_distinct")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("n_distinct"),
+        ])
+        .with_columns(as_text)
+}
+
+/// Reads the funnel query's result into counts, with the row accounting.
+pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Result<FunnelCounts> {
+    let apps_source = &app.apps.source;
+    let stage_source = app.stage_source;
+    let tally = read_cells(df, by)?;
+    let ladder = app.ladder.clone();
+    let mut app_excluded = Vec::new();
+    push_exclusion(
+        &mut app_excluded,
+        DUPLICATE_APPLICATION,
+        tally.app_duplicates,
+    );
+    push_exclusion(
+        &mut app_excluded,
+        "missing application_id",
+        tally.app_missing_id,
+    );
+    let app_read = tally.app_rows;
+    let app_used = app_read - tally.app_duplicates - tally.app_missing_id;
+    if app_read == 0 {
+        return Err(Error::input(
+            &apps_source.path,
+            "the applications table has no rows: expected one row per application",
+        ));
+    }
+    let mut apps_account = account(apps_source, app_read, app_used, app_excluded);
+    split_empty_rows(
+        &mut apps_account,
+        apps_source,
+        &app.profile,
+        "application_id",
+    )?;
+    let mut out_tables = vec![apps_account];
+    if let Some(mut ev_account) = app.events_account.clone() {
+        if let Some(events) = &app.events {
+            split_empty_rows(
+                &mut ev_account,
+                &events.source,
+                &app.profile,
+                "application_id",
+            )?;
+        }
+        if ev_account.rows_read == 0 {
+            return Err(Error::input(
+                std::path::Path::new(&ev_account.path),
+                "the stage_events table has no rows: expected one row per application and stage reached",
+            )
+            .with_hint("without events every application would count as only applied; check the export, or leave the file out and give applications a furthest_stage column"));
+        }
+        push_exclusion(
+            &mut ev_account.excluded,
+            "event for an application not in the applications table",
+            tally.events_unknown_app,
+        );
+        push_exclusion(
+            &mut ev_account.excluded,
+            "repeat of an event already recorded for the application",
+            tally.event_duplicates,
+        );
+        ev_account.rows_excluded = ev_account.excluded.iter().map(|e| e.rows).sum();
+        ev_account.rows_used = ev_account.rows_read - ev_account.rows_excluded;
+        out_tables.push(ev_account);
+    }
+    Ok(FunnelCounts {
+        by: by.to_vec(),
+        ladder,
+        cells: tally.cells,
+        tables: out_tables,
+        stage_source,
+        applications_without_stage: tally.without_stage,
+        candidates_with_differing_ethnicity: None,
+        ids_across_vacancies: if tally.app_duplicates > 0 {
+            Some(ids_across_vacancies(apps_source, &app.profile)?).filter(|n| *n > 0)
+        } else {
+            None
+        },
+        exits: None,
+    })
+}
+
+/// Application ids that recur with a different vacancy_id: the mark of an
+/// applicant id exported where an application id belongs. A second read of
+/// the ids, made only when some repeat.
+pub(super) fn ids_across_vacancies(source: &Source, profile: &Profile) -> Result<u64> {
+    let scan = ingest::scan(source, profile, &[])?;
+    let query = scan
+        .frame
+        .select([col("application_id"), col("vacancy_id")])
+        .filter(col("application_id").is_not_null())
+        .unique(None, UniqueKeepStrategy::Any)
+        .group_by([col("application_id")])
+        .agg([len().alias("n")])
+        .filter(col("n").gt(lit(1)))
+        .select([len().cast(DataType::UInt64).alias("ids")]);
+    let df = collect(query, &[source], profile)?;
+    Ok(u64_column(&df, "ids")?.first().copied().unwrap_or(0))
+}
+
+/// Applications by raw label, reached stage and raw exit value.
+pub(super) fn exit_query(app: &AppFrame) -> LazyFrame {
+    app.frame
+        .clone()
+        .filter(col("in_apps").and(col("id_missing").not()))
+        .group_by([col("ethnicity"), col("reached"), col("exit_reason")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .with_columns([
+            col("ethnicity").cast(DataType::String),
+            col("exit_reason").cast(DataType::String),
+        ])
+}
+
+pub(super) fn read_exits(df: &DataFrame) -> Result<Vec<ExitCell>> {
+    let label = str_column(df, "ethnicity")?;
+    let reached = i32_column(df, "reached")?;
+    let exit = str_column(df, "exit_reason")?;
+    let n = u64_column(df, "n")?;
+    let mut cells: Vec<ExitCell> = (0..df.height())
+        .map(|i| ExitCell {
+            label: label[i].clone(),
+            reached: reached[i].unwrap_or(0) as u8,
+            exit: exit[i].clone(),
+            applications: n[i],
+        })
+        .collect();
+    cells.sort_by(|a, b| (&a.label, a.reached, &a.exit).cmp(&(&b.label, b.reached, &b.exit)));
+    Ok(cells)
+}
+
+/// Candidates whose applications do not agree on their ethnicity: one row,
+/// `n`. Each application is counted under its own label; this only says
+/// how often the labels disagree.
+pub(crate) fn candidate_query(app: &AppFrame) -> LazyFrame {
+    app.frame
+        .clone()
+        .filter(
+            col("in_apps")
+                .and(col("id_missing").not())
+                .and(col("candidate_id").is_not_null()),
+        )
+        .group_by([col("candidate_id")])
+        // Lowest and highest label differ exactly when there are two
+        // (nulls are skipped); cheaper than counting distinct strings.
+        .agg([
+            col("ethnicity").min().alias("lowest"),
+            col("ethnicity").max().alias("highest"),
+        ])
+        .filter(col("lowest").neq(col("highest")))
+        .select([len().cast(DataType::UInt64).alias("n")])
+}
+
+pub(super) struct Tally {
+    pub(super) cells: Vec<FunnelCell>,
+    pub(super) app_rows: u64,
+    pub(super) app_duplicates: u64,
+    pub(super) app_missing_id: u64,
+    pub(super) events_unknown_app: u64,
+    pub(super) event_duplicates: u64,
+    pub(super) without_stage: u64,
+}
+
+pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
+    let in_apps = bool_column(df, "in_apps")?;
+    let id_missing = bool_column(df, "id_missing")?;
+    let has_stage = bool_column(df, "has_stage")?;
+    let keys: Vec<Vec<Option<String>>> = by
+        .iter()
+        .map(|b| str_column(df, b))
+        .collect::<Result<_>>()?;
+    let labels = str_column(df, "ethnicity")?;
+    let reached = df
+        .column("reached")
+        .and_then(|c| c.i32().cloned())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let applications = u64_column(df, "applications")?;
+    let app_rows = u64_column(df, "app_rows")?;
+    let n_events = u64_column(df, "n_events")?;
+    let n_distinct = u64_column(df, "n_distinct")?;
+    let mut t = Tally {
+        cells: Vec::with_capacity(df.height()),
+        app_rows: 0,
+        app_duplicates: 0,
+        app_missing_id: 0,
+        events_unknown_app: 0,
+        event_duplicates: 0,
+        without_stage: 0,
+    };
+    for i in 0..df.height() {
+        if !in_apps[i] {
+            t.events_unknown_app += n_events[i];
+            continue;
+        }
+        t.app_rows += app_rows[i];
+        if id_missing[i] {
+            t.app_missing_id += app_rows[i];
+            continue;
+        }
+        t.app_duplicates += app_rows[i] - applications[i];
+        t.event_duplicates += n_events[i] - n_distinct[i];
+        if !has_stage[i] {
+            t.without_stage += applications[i];
+        }
+        t.cells.push(FunnelCell {
+            keys: keys.iter().map(|k| k[i].clone()).collect(),
+            label: labels[i].clone(),
+            reached: reached.get(i).unwrap_or(0) as u8,
+            applications: applications[i],
+        });
+    }
+    // A stable order, whatever order the engine produced groups in.
+    t.cells
+        .sort_by(|a, b| (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached)));
+    Ok(t)
+}

@@ -1,0 +1,165 @@
+//! The counting plan under a memory budget: how many slices of the
+//! applications (by a hash of the id) the pass is run in, running the
+//! queries slice by slice and adding the slices up.
+
+use polars::prelude::*;
+
+use super::hashed::Slice;
+use super::{
+    AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, collect_all, funnel_counts,
+    read_cells, u64_column,
+};
+use crate::error::{Error, Result};
+use crate::ingest::{self, Dataset, Profile, Source, TableKind};
+
+/// The counting pass's memory budget when none is given: 1 GiB, which
+/// holds the per-application state of about five million applications (a
+/// larger extract is counted in slices).
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
+
+/// Memory the counting pass holds per application at a time, and beside
+/// it (buffers, the engine): measured on generated extracts of 10M
+/// applications (benches/RESULTS.md), rounded up.
+pub(super) const BYTES_PER_APPLICATION: u64 = 150;
+pub(super) const BASE_MEMORY: u64 = 256 << 20;
+
+/// How many slices the hashed plan counts the applications in, so the
+/// state of one slice fits the memory budget. Each slice reads the inputs
+/// again, so no more are taken than the budget needs.
+pub(super) fn slices_for(dataset: &Dataset, memory: u64) -> Result<u64> {
+    let Some(apps) = dataset.get(TableKind::Applications) else {
+        return Ok(1);
+    };
+    let rows = ingest::estimated_rows(apps)?;
+    let room = memory
+        .saturating_sub(BASE_MEMORY)
+        .max(BYTES_PER_APPLICATION);
+    let slices = rows
+        .saturating_mul(BYTES_PER_APPLICATION)
+        .div_ceil(room)
+        .max(1);
+    if slices > MAX_SLICES {
+        let needed = memory_for_applications(rows.div_ceil(MAX_SLICES));
+        return Err(Error::usage(
+            format!(
+                "a memory budget of {} MiB would count these ~{rows} applications in {slices} slices, each a further read of the files: too many to finish in reasonable time",
+                memory >> 20
+            ),
+            Some(format!(
+                "give --memory {}MiB or more",
+                needed.div_ceil(1 << 20)
+            )),
+        ));
+    }
+    Ok(slices)
+}
+
+/// The most slices the counting pass takes: each is a further read of the
+/// files, so a budget needing more is refused rather than left to run for
+/// hours.
+pub const MAX_SLICES: u64 = 256;
+
+/// The smallest `--memory` accepted: the engine's own memory and as much
+/// again for a slice of applications (about 1.8 million).
+pub const MIN_MEMORY: u64 = 2 * BASE_MEMORY;
+
+/// The memory budget under which one slice holds `applications`
+/// applications.
+pub fn memory_for_applications(applications: u64) -> u64 {
+    BASE_MEMORY + applications * BYTES_PER_APPLICATION
+}
+
+/// Runs the reducing queries `queries` builds on the per-application
+/// frame; the first must be the funnel query (by `keys`). The hashed plan
+/// goes first, in slices when the extract is larger than the memory budget
+/// holds; if it does not stand (a repeated applications row, a collision)
+/// the exact plan counts again, whole. Slices' results are stacked and
+/// their counts added. Returns the results and the funnel counts.
+pub(super) fn run_plan(
+    dataset: &Dataset,
+    profile: &Profile,
+    keys: &[String],
+    mut extras: FrameExtras,
+    memory: u64,
+    extra_sources: &[&Source],
+    mut queries: impl FnMut(&AppFrame, Slice) -> Vec<LazyFrame>,
+) -> Result<(Vec<DataFrame>, FunnelCounts)> {
+    let by: Vec<String> = keys.iter().filter(|k| *k != PANEL_TYPE).cloned().collect();
+    let mut retried = false;
+    'plans: loop {
+        let app = application_frame(dataset, profile, &by, &extras)?;
+        let slices = if app.hashed {
+            slices_for(dataset, memory)?
+        } else {
+            1
+        };
+        let mut sources = app.sources();
+        sources.extend_from_slice(extra_sources);
+        let mut parts: Vec<Vec<DataFrame>> = Vec::new();
+        for index in 0..slices {
+            let slice = Slice { index, of: slices };
+            crate::progress::step(match slices {
+                _ if retried => "counting again, exactly (an application id repeats)".into(),
+                1 => "counting".to_string(),
+                _ => format!("counting, slice {} of {slices}", index + 1),
+            });
+            let part = app.slice(slice);
+            let results = collect_all(queries(&part, slice), &sources, profile)?;
+            if app.hashed && !hashed_slice_holds(&results[0], keys)? {
+                // A repeated applications row or a hash collision: count
+                // again, exactly.
+                extras.hashed = false;
+                retried = true;
+                continue 'plans;
+            }
+            parts.push(results);
+        }
+        let results = stack_slices(parts)?;
+        let funnel = funnel_counts(&app, &results[0], keys)?;
+        return Ok((results, funnel));
+    }
+}
+
+/// Each query's results over the slices, as one: stacked, with the UInt64
+/// (count) columns added up by the other columns. The slices hold
+/// different applications, so their counts add.
+pub(super) fn stack_slices(parts: Vec<Vec<DataFrame>>) -> Result<Vec<DataFrame>> {
+    let mut parts = parts.into_iter();
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<Vec<DataFrame>> = parts.collect();
+    if rest.is_empty() {
+        return Ok(first);
+    }
+    let internal = |e: PolarsError| Error::Internal(format!("adding up slices: {e}"));
+    first
+        .into_iter()
+        .enumerate()
+        .map(|(q, df)| {
+            let mut stacked = df;
+            for part in &rest {
+                stacked.vstack_mut(&part[q]).map_err(internal)?;
+            }
+            let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
+                .columns()
+                .iter()
+                .partition(|c| c.dtype() == &DataType::UInt64);
+            let sums: Vec<Expr> = sums.iter().map(|c| col(c.name().clone()).sum()).collect();
+            let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
+            let frame = stacked.lazy();
+            let added = if keys.is_empty() {
+                frame.select(sums)
+            } else {
+                frame.group_by(keys).agg(sums)
+            };
+            added.collect().map_err(internal)
+        })
+        .collect()
+}
+
+/// Whether one slice's counts from the hashed plan stand: no applications
+/// row repeated (the exact plan keeps the first row's values) and no two
+/// ids sharing a hash.
+pub(super) fn hashed_slice_holds(df: &DataFrame, keys: &[String]) -> Result<bool> {
+    let collided: u64 = u64_column(df, "collided")?.iter().sum();
+    Ok(collided == 0 && read_cells(df, keys)?.app_duplicates == 0)
+}
