@@ -7,19 +7,26 @@
 //! Standard's indicator 2 and every other step of the funnel, with
 //! confidence intervals and exact tests.
 //!
-//! Data flows one way:
+//! Data flows one way, each layer using only those below it:
 //!
 //! ```text
-//! ingest   files → checked lazy scans with canonical columns
-//! counts   one lazy polars pass → counts by [breakdown…, raw label, stage]
-//! taxonomy raw labels → ONS 2021 categories → groups (on distinct labels)
-//! stats    pure functions on counts (Katz CI, Fisher, z-test)
-//! measures rates, ratios, comparisons, data quality
-//! report   table, JSON, CSV
+//! cli         (the binary) arguments → a spec → a report
+//! report      terminal, JSON, CSV, Markdown, HTML, XLSX from a finished report
+//! audit       runs the counting pass and every measure into an `Audit`;
+//!             `audit::publish` is publication mode's pass over it
+//! spec        settings files read and checked once (policies, slate rules)
+//! measures    rates, ratios, comparisons, pooling, panels, scores, slates
+//! counts      one lazy polars pass → counts by [breakdown…, raw label, stage]
+//! ingest      files → checked lazy scans with canonical columns
+//! taxonomy    raw labels → categories → groups; stage names → ladder; sex
+//! stats       pure functions on counts (Katz CI, Fisher, pooling, suppression)
+//! provenance  what produced an output: version, command, inputs and hashes
 //! ```
 //!
-//! [`audit::run`] ties them together; the `rung` binary is a thin layer of
-//! argument parsing over it.
+//! `generate` writes synthetic exports for tests and benchmarks; `output`
+//! writes files atomically; `progress` reports on long runs.
+//! [`audit::run`] ties the layers together; the `rung` binary is a thin
+//! layer of argument parsing over it.
 
 #![deny(missing_docs)]
 

@@ -200,7 +200,7 @@ impl DatasetArgs {
         if let Some(r) = &self.reference {
             scheme = scheme.with_reference(r)?;
         }
-        let mut taxonomy = Taxonomy::new(scheme, &profile)?;
+        let mut taxonomy = Taxonomy::new(scheme, &profile.ethnicity_labels, &profile.source)?;
         if self.strict_labels {
             taxonomy = taxonomy.strict();
         }

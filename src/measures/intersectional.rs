@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::funnel::TransitionResult;
-use super::scoring::sex_category;
 use super::{Count, is_false};
 use crate::stats;
+use crate::taxonomy::sex::sex_category;
 
 /// One category at one step.
 #[derive(Debug, Clone, PartialEq, Serialize)]

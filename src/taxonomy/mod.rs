@@ -9,6 +9,7 @@ pub mod ethnicity;
 pub mod exits;
 pub mod grouping;
 pub mod ladder;
+pub mod sex;
 
 use std::collections::BTreeMap;
 
@@ -16,7 +17,6 @@ use ethnicity::Resolution;
 use grouping::{Class, Scheme};
 
 use crate::error::{Error, Result};
-use crate::ingest::profile::Profile;
 
 /// What a profile's `[ethnicity_labels]` maps a label to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,19 +84,22 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    /// A taxonomy from a scheme and a profile's `[ethnicity_labels]`. A
-    /// target that is not a category, heading, set, unknown or group of the
-    /// scheme is an error naming the profile.
-    pub fn new(scheme: Scheme, profile: &Profile) -> Result<Taxonomy> {
-        let empty: Vec<String> = profile
-            .ethnicity_labels
+    /// A taxonomy from a scheme and a profile's `[ethnicity_labels]`
+    /// (read from `source`). A target that is not a category, heading, set,
+    /// unknown or group of the scheme is an error naming the profile.
+    pub fn new(
+        scheme: Scheme,
+        labels: &BTreeMap<String, LabelTarget>,
+        source: &std::path::Path,
+    ) -> Result<Taxonomy> {
+        let empty: Vec<String> = labels
             .iter()
             .filter(|(_, t)| matches!(t, LabelTarget::Group(g) if g.is_empty()))
             .map(|(l, _)| format!("'{l}'"))
             .collect();
         if !empty.is_empty() {
             return Err(Error::input(
-                &profile.source,
+                source,
                 format!(
                     "[ethnicity_labels] maps {} to nothing",
                     empty.join(", ")
@@ -105,14 +108,14 @@ impl Taxonomy {
             .with_hint("give each a category id (e.g. indian), a heading id, set:minority, a group of the grouping, \"declined\" or \"not_known\""));
         }
         let mut overrides = BTreeMap::new();
-        for (label, target) in &profile.ethnicity_labels {
+        for (label, target) in labels {
             let placed = match target {
                 LabelTarget::Means(r) => Placed::Means(*r),
                 LabelTarget::Group(name) => match scheme.group_index(name) {
                     Some(g) => Placed::Group(g),
                     None => {
                         return Err(Error::input(
-                            &profile.source,
+                            source,
                             format!(
                                 "[ethnicity_labels] maps '{label}' to '{name}', which is not a category id (e.g. indian), a heading id (asian, black, mixed, white, other), a set (set:minority), \"declined\", \"not_known\" or a group of the {} grouping ({})",
                                 scheme.name,

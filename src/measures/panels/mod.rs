@@ -11,13 +11,13 @@ use serde::Serialize;
 
 use super::Count;
 use super::funnel::{Direction, MISSING_VALUE};
-use super::scoring::sex_category;
 use crate::counts::panels::{PanelCell, PanelType, VacancyCell, panel_types};
 use crate::counts::{FunnelCounts, PanelCounts};
 use crate::stats;
 use crate::stats::Confidence;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
+use crate::taxonomy::sex::sex_category;
 
 mod outcomes;
 mod policy;

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Level, sex_category};
+use super::Level;
 use crate::counts::scores::ScoreCell;
 use crate::measures::Count;
 use crate::stats::scores::Histogram;
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
+use crate::taxonomy::sex::sex_category;
 
 /// One category's LL144 scoring rate.
 #[derive(Debug, Clone, Serialize)]

@@ -284,29 +284,3 @@ fn compare(
         note,
     }
 }
-
-/// Sex values as LL144 categories: Female, Male, Other; `None` when unknown.
-pub fn sex_category(raw: Option<&str>) -> Option<&'static str> {
-    let v = raw?.trim().to_lowercase();
-    match v.as_str() {
-        "f" | "female" | "woman" | "women" | "girl" => Some("Female"),
-        "m" | "male" | "man" | "men" | "boy" => Some("Male"),
-        "" | "u" | "unknown" | "not known" | "not stated" | "prefer not to say" | "declined"
-        | "n/a" | "na" | "none" => None,
-        _ => Some("Other"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sex_categories() {
-        assert_eq!(sex_category(Some(" F ")), Some("Female"));
-        assert_eq!(sex_category(Some("Male")), Some("Male"));
-        assert_eq!(sex_category(Some("Non-binary")), Some("Other"));
-        assert_eq!(sex_category(Some("Prefer not to say")), None);
-        assert_eq!(sex_category(None), None);
-    }
-}

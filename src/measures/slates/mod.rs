@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Count;
-use super::scoring::sex_category;
 use crate::counts::FunnelCounts;
 use crate::ingest::benchmark::Benchmark;
 use crate::provenance::Provenance;
@@ -26,6 +25,7 @@ use crate::stats::slates::{
 };
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
+use crate::taxonomy::sex::sex_category;
 
 mod publish;
 mod rules;
