@@ -1,7 +1,9 @@
 //! Writing outputs whole or not at all: a file is written beside its
 //! target under a temporary name and renamed over it only when everything
 //! was written, so a run that fails part-way leaves an existing file as it
-//! was, and two runs writing one file cannot interleave.
+//! was, and two runs writing one file cannot interleave. A target that is
+//! not a regular file (`/dev/null`, a named pipe, a terminal) is written
+//! directly: renaming over it would replace the device with a file.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -26,8 +28,16 @@ impl Output {
         }
     }
 
-    /// A file, written under a temporary name beside `target`.
+    /// A file, written under a temporary name beside `target` (or
+    /// directly, when `target` is a device or a pipe).
     pub fn file(target: &Path) -> Result<Output> {
+        if is_special(target) {
+            let file = open_special(target)?;
+            return Ok(Output {
+                writer: Box::new(BufWriter::new(file)),
+                pending: None,
+            });
+        }
         let temp = temporary_beside(target);
         let file = File::create(&temp).map_err(|e| Error::io(target, e))?;
         Ok(Output {
@@ -80,6 +90,21 @@ pub fn starts_formula(s: &str) -> bool {
     s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
+/// Whether `target` exists and is not a regular file (following links): a
+/// character device such as `/dev/null` or `/dev/stdout`, a named pipe, a
+/// socket.
+fn is_special(target: &Path) -> bool {
+    std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Opens a device or pipe for writing, as it is.
+fn open_special(target: &Path) -> Result<File> {
+    File::options()
+        .write(true)
+        .open(target)
+        .map_err(|e| Error::io(target, e))
+}
+
 /// A hidden name beside `target`, unique to this process.
 fn temporary_beside(target: &Path) -> PathBuf {
     let name = target
@@ -92,6 +117,9 @@ fn temporary_beside(target: &Path) -> PathBuf {
 /// Writes a file whole or not at all: `write` fills a temporary file beside
 /// `target`, which then replaces it.
 pub fn write_file(target: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
+    if is_special(target) {
+        return write(&mut open_special(target)?);
+    }
     let temp = temporary_beside(target);
     let mut file = File::create(&temp).map_err(|e| Error::io(target, e))?;
     let result = write(&mut file)

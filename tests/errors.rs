@@ -717,3 +717,56 @@ fn a_reader_that_goes_away_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `-o` naming a named pipe (or `/dev/null`, or `/dev/stdout`) writes into
+/// it: the atomic write's rename would replace the device with a file.
+#[test]
+#[cfg(unix)]
+fn an_output_that_is_a_pipe_stays_a_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "xlsx"] {
+        let fifo = dir.path().join(format!("out-{format}"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let out = run(&[
+            "audit",
+            sample,
+            "--format",
+            format,
+            "-o",
+            fifo.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Checked before waiting for the reader, which would wait for ever
+        // on a pipe nobody wrote to.
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "{format}: the pipe was replaced by a file");
+        let read = reader.join().unwrap();
+        let start: &[u8] = if format == "json" { b"{" } else { b"PK" };
+        assert!(
+            read.starts_with(start),
+            "{format}: {:?}",
+            &read[..read.len().min(20)]
+        );
+        // Nothing left beside it.
+        assert!(!std::fs::read_dir(dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("rung-partial")
+        }));
+    }
+}
