@@ -10,6 +10,7 @@ pub mod exits;
 pub mod grouping;
 pub mod ladder;
 pub mod sex;
+mod wordings;
 
 use std::collections::BTreeMap;
 
