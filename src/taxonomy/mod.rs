@@ -5,6 +5,7 @@
 //! Everything here works on distinct values (a few hundred labels, a few
 //! dozen stage names), never on rows.
 
+mod categories;
 pub mod ethnicity;
 pub mod exits;
 pub mod grouping;
