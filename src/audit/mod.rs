@@ -9,26 +9,26 @@ use crate::counts::{self, CountRequest, Counts, PeriodFrom, TableAccount};
 use crate::error::{Error, Result};
 use crate::ingest::benchmark::Benchmark;
 use crate::ingest::{self, Dataset, Profile, TableKind};
-use crate::measures::availability::{self, StageAvailability};
-use crate::measures::change::{self, Change};
-use crate::measures::exits::{self, ExitReport};
-use crate::measures::findings::{self, Finding, FindingInputs};
+use crate::measures::availability::StageAvailability;
+use crate::measures::change::Change;
+use crate::measures::exits::ExitReport;
+use crate::measures::findings::Finding;
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
-use crate::measures::intersectional::{self, IntersectionalRate};
-use crate::measures::panels::{self, PanelReport, PanelSettings, Policy};
+use crate::measures::intersectional::IntersectionalRate;
+use crate::measures::panels::{PanelReport, Policy};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
 use crate::measures::quality::{self, DataQuality};
-use crate::measures::scorecard::{self, Scorecard};
-use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
-use crate::measures::wres::{self, WresIndicator2};
+use crate::measures::scorecard::Scorecard;
+use crate::measures::scoring::ScoringReport;
+use crate::measures::wres::WresIndicator2;
 use crate::provenance::{InputFile, Provenance, Tool, input_files, now_rfc3339};
 use crate::stats::Confidence;
 use crate::stats::pooling::Adjust;
 use crate::stats::suppression::Publication;
 use crate::taxonomy::Taxonomy;
-use crate::taxonomy::exits::ExitMap;
 
 mod publish;
+mod sections;
 
 /// Everything an audit needs, checked before any file is scanned.
 #[derive(Debug, Clone)]
@@ -301,7 +301,9 @@ fn accounts(all: &Counts) -> impl Iterator<Item = &TableAccount> + Clone {
         .chain(all.scores.as_ref().map(|s| &s.account))
 }
 
-/// The audit of an already counted dataset.
+/// The audit of an already counted dataset: the funnel and what rests on
+/// it first, then the sections counted beside it (panels, scores, exits),
+/// then publication mode and the figures derived from the published steps.
 pub fn from_counts(
     spec: &AuditSpec,
     all: &Counts,
@@ -309,92 +311,21 @@ pub fn from_counts(
     previous: Option<(Counts, Vec<String>)>,
 ) -> Audit {
     let counts = &all.funnel;
-    let scheme = &spec.taxonomy.scheme;
-    let breakdowns = spec
-        .by
-        .iter()
-        .map(|dim| {
-            dim.iter()
-                .map(|c| counts.by.iter().position(|b| b == c).expect("counted"))
-                .collect()
-        })
-        .collect();
+    let settings = sections::settings(spec, counts);
+    let reference = settings.reference_group.clone();
     let funnel_settings = FunnelSettings {
         confidence: spec.confidence,
         direction: spec.direction,
         transitions: counts.ladder.default_transitions(),
-        breakdowns,
-    };
-    let reference = scheme.groups[scheme.reference].clone();
-    let focal_groups: Vec<String> = scheme
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != scheme.reference)
-        .map(|(_, g)| g.clone())
-        .collect();
-    let focal_words = if focal_groups.len() == 1 {
-        focal_groups[0].clone()
-    } else {
-        "each other group".to_string()
-    };
-    let settings = Settings {
-        grouping: scheme.name.clone(),
-        reference_group: reference.clone(),
-        focal_groups,
-        confidence: spec.confidence,
-        direction: spec.direction,
-        direction_meaning: spec.direction.meaning(&reference, &focal_words),
-        by: spec.by.iter().map(|d| d.join("×")).collect(),
-        ladder: counts.ladder.stages().to_vec(),
-        profile: spec.profile_path.as_ref().map(|p| p.display().to_string()),
-        profile_name: spec.profile.name.clone(),
-        adjust: spec.adjust,
+        breakdowns: sections::breakdown_positions(&spec.by, &counts.by),
     };
     let inputs = input_files(&spec.dataset, accounts(all), hashes);
     let mut transitions = funnel::funnel(counts, &spec.taxonomy, &funnel_settings);
     pooling::adjust_comparisons(&mut transitions, spec.adjust, spec.confidence);
     let pooled = pooling::pooled(&transitions, &reference, spec.direction, spec.confidence);
     let sensitivity = pooling::sensitivity(&transitions, &reference, spec.direction);
-    let (changes, previous_inputs) = match (&previous, &spec.previous) {
-        (Some((counts_then, hashes_then)), Some(dataset_then)) => {
-            let then = funnel::funnel(&counts_then.funnel, &spec.taxonomy, &funnel_settings);
-            let mut changes = change::changes(
-                &transitions,
-                &then,
-                &reference,
-                spec.direction,
-                spec.confidence,
-            );
-            if spec.publish {
-                publish::withhold_changes_resting_on_small_counts(
-                    &mut changes,
-                    &then,
-                    &reference,
-                    spec.suppress_below,
-                );
-            }
-            (
-                changes,
-                input_files(dataset_then, accounts(counts_then), hashes_then.clone()),
-            )
-        }
-        _ => (Vec::new(), Vec::new()),
-    };
-    // `--by quarter`, `fy-quarter` or `fy`: each period against the last.
-    let mut changes = changes;
-    for period in counts::PERIODS {
-        if spec.by.iter().any(|d| d.len() == 1 && d[0] == period) {
-            let within = change::changes_between_periods(
-                &transitions,
-                period,
-                &reference,
-                spec.direction,
-                spec.confidence,
-            );
-            changes.extend(within);
-        }
-    }
+    let (changes, previous_inputs) =
+        sections::changes(spec, &transitions, previous, &funnel_settings, &reference);
     let provenance = Provenance {
         version: crate::VERSION,
         command: spec.command.join(" "),
@@ -416,51 +347,9 @@ pub fn from_counts(
             q.tables = accounts(all).cloned().collect();
             q
         },
-        panels: all.panels.as_ref().map(|p| {
-            let by = spec.by_columns();
-            panels::panels(
-                p,
-                counts,
-                &spec.taxonomy,
-                &PanelSettings {
-                    confidence: spec.confidence,
-                    direction: spec.direction,
-                    breakdowns: spec
-                        .by
-                        .iter()
-                        .map(|dim| {
-                            dim.iter()
-                                .map(|c| by.iter().position(|b| b == c).expect("counted"))
-                                .collect()
-                        })
-                        .collect(),
-                    by,
-                    policy: spec.policy.clone(),
-                    grades: spec.profile.grades.clone(),
-                },
-            )
-        }),
-        scoring: all.scores.as_ref().and_then(|s| {
-            scoring::scoring(
-                s,
-                &counts.ladder,
-                &spec.taxonomy,
-                &ScoringSettings {
-                    confidence: spec.confidence,
-                    min_assessor_candidates: spec.min_assessor_candidates,
-                    publish: spec.publish,
-                },
-            )
-        }),
-        exits: counts.exits.as_ref().map(|cells| {
-            exits::exits(
-                cells,
-                counts.ladder.stages(),
-                &spec.taxonomy,
-                &ExitMap::new(&spec.profile.exit_values),
-                &funnel_settings,
-            )
-        }),
+        panels: sections::panels(spec, all),
+        scoring: sections::scoring(spec, all),
+        exits: sections::exits(spec, all, &funnel_settings),
         transitions,
         pooled,
         sensitivity,
@@ -479,44 +368,6 @@ pub fn from_counts(
         // out from the visible adjusted ones.
         pooling::adjust_comparisons(&mut audit.transitions, spec.adjust, spec.confidence);
     }
-    // From the (possibly suppressed) steps, so the return's counts carry the
-    // same suppression.
-    audit.wres_indicator_2 = wres::indicator_2(&audit.transitions);
-    if let Some(column) = &spec.scorecard {
-        audit.scorecards = scorecard::scorecards(
-            &audit.transitions,
-            column,
-            &audit.settings.ladder,
-            &audit.settings.reference_group,
-            audit.panels.as_ref(),
-        );
-    }
-    if let Some(dimension) = &spec.intersect {
-        audit.intersectional = intersectional::intersectional(&audit.transitions, dimension);
-    }
-    audit.availability = availability::availability(
-        &audit.transitions,
-        &audit.settings.ladder,
-        &audit.settings.reference_group,
-        spec.availability.as_ref(),
-    );
-    if audit.publication.is_some() {
-        publish::withhold_wres_ratios(&mut audit.wres_indicator_2);
-    }
-    audit.findings = findings::findings(&FindingInputs {
-        transitions: &audit.transitions,
-        pooled: &audit.pooled,
-        sensitivity: &audit.sensitivity,
-        quality: &audit.data_quality,
-        panels: audit.panels.as_ref(),
-        scoring: audit.scoring.as_ref(),
-        direction: spec.direction,
-        key_columns: (
-            spec.profile
-                .source_column(TableKind::Applications, "application_id"),
-            spec.profile
-                .source_column(TableKind::Applications, "vacancy_id"),
-        ),
-    });
+    sections::from_published_steps(spec, &mut audit);
     audit
 }
