@@ -128,7 +128,12 @@ impl AuditArgs {
     /// Runs the audit and writes the report.
     pub fn run(self) -> Result<()> {
         super::suppression_threshold(self.publish, self.suppress_below)?;
-        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
+        let super::Resolved {
+            dataset,
+            profile,
+            taxonomy,
+            memory,
+        } = self.dataset.resolve()?;
         if self.panel_policy.is_some()
             && dataset.get(rung::ingest::TableKind::PanelMembers).is_none()
         {
@@ -154,7 +159,6 @@ impl AuditArgs {
                 ));
             }
         };
-        let memory = self.dataset.memory_budget()?;
         let spec = AuditSpec {
             memory,
             dataset,

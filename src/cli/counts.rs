@@ -38,8 +38,12 @@ impl CountsArgs {
     /// Counts and writes the table; the row accounting goes to standard
     /// error, so nothing is excluded in silence.
     pub fn run(self) -> Result<()> {
-        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
-        let memory = self.dataset.memory_budget()?;
+        let super::Resolved {
+            dataset,
+            profile,
+            taxonomy,
+            memory,
+        } = self.dataset.resolve()?;
         let by = super::breakdown_columns(&self.by)?;
         let status = super::progress::Status::start(format!(
             "rung: counting {} ({})…",

@@ -47,8 +47,12 @@ impl LabelsArgs {
             ));
         }
         super::check_binary_output(self.format, &self.output)?;
-        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
-        let memory = self.dataset.memory_budget()?;
+        let super::Resolved {
+            dataset,
+            profile,
+            taxonomy,
+            memory,
+        } = self.dataset.resolve()?;
         let (counts, _) = rung::ingest::beside_fingerprints(&dataset, profile.delimiter, || {
             counts::count_funnel(&dataset, &profile, &[], memory)
         })?;

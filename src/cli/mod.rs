@@ -131,9 +131,22 @@ pub struct DatasetArgs {
     pub application_key: Option<String>,
 }
 
+/// What the dataset flags resolve to, every one checked before a file is
+/// scanned.
+pub struct Resolved {
+    /// The input files.
+    pub dataset: Dataset,
+    /// The mapping profile (canonical when none was given).
+    pub profile: Profile,
+    /// Labels → groups under the chosen scheme.
+    pub taxonomy: Taxonomy,
+    /// The counting pass's memory budget in bytes.
+    pub memory: u64,
+}
+
 impl DatasetArgs {
     /// The counting pass's memory budget in bytes.
-    pub fn memory_budget(&self) -> Result<u64> {
+    fn memory_budget(&self) -> Result<u64> {
         let Some(text) = &self.memory else {
             return Ok(rung::counts::DEFAULT_MEMORY);
         };
@@ -154,8 +167,10 @@ impl DatasetArgs {
         }
     }
 
-    /// The dataset, profile and taxonomy these flags describe.
-    pub fn resolve(&self) -> Result<(Dataset, Profile, Taxonomy)> {
+    /// The dataset, profile, taxonomy and memory budget these flags
+    /// describe.
+    pub fn resolve(&self) -> Result<Resolved> {
+        let memory = self.memory_budget()?;
         let named: Vec<(TableKind, PathBuf)> = [
             (TableKind::Applications, &self.applications),
             (TableKind::StageEvents, &self.stage_events),
@@ -211,7 +226,12 @@ impl DatasetArgs {
             // shape keeps the raw labels and is read as rows would be.
             taxonomy = taxonomy.with_group_labels();
         }
-        Ok((dataset, profile, taxonomy))
+        Ok(Resolved {
+            dataset,
+            profile,
+            taxonomy,
+            memory,
+        })
     }
 }
 

@@ -65,8 +65,12 @@ impl SlatesArgs {
         if self.dataset.profile.is_none() {
             self.dataset.profile = Some(PathBuf::from("search"));
         }
-        let (dataset, profile, taxonomy) = self.dataset.resolve()?;
-        let memory = self.dataset.memory_budget()?;
+        let super::Resolved {
+            dataset,
+            profile,
+            taxonomy,
+            memory,
+        } = self.dataset.resolve()?;
         let scheme = &taxonomy.scheme;
         let focal_name = if scheme.groups.len() == 2 {
             scheme.groups[1 - scheme.reference].clone()
