@@ -393,9 +393,7 @@ fn zero_cells_give_null_with_a_note_never_nan() {
     let (apps, events) = funnel_tables(&people(&spec), |_| "ORG1".into());
     ds.write("applications.csv", &apps);
     ds.write("stage_events.csv", &events);
-    let out = run(&["audit", ds.path().to_str().unwrap(), "--format", "json"]);
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = output(ds.path(), "json", &[]);
     assert!(!text.contains("NaN") && !text.contains("Infinity"));
     let doc: Value = serde_json::from_str(&text).unwrap();
     // interviewed → offered: White 6/6, BME 0/3: ratio infinite.
@@ -427,16 +425,7 @@ fn zero_cells_give_null_with_a_note_never_nan() {
 #[test]
 fn csv_output_is_one_long_table() {
     let ds = wres_example();
-    let out = run(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--format",
-        "csv",
-        "--by",
-        "organisation",
-    ]);
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = output(ds.path(), "csv", &["--by", "organisation"]);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let idx = |name: &str| {
@@ -481,9 +470,7 @@ fn csv_output_is_one_long_table() {
 #[test]
 fn terminal_report_shows_counts_and_unmapped_labels() {
     let ds = wres_example();
-    let out = run(&["audit", ds.path().to_str().unwrap()]);
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = output(ds.path(), "table", &[]);
     assert!(text.contains("shortlisted → appointed"), "{text}");
     assert!(text.contains("\"Martian\": 2"), "{text}");
     assert!(text.contains("2.50"), "{text}");
@@ -668,16 +655,7 @@ fn findings_state_the_indicator_in_words() {
 #[test]
 fn markdown_report() {
     let ds = wres_example();
-    let out = run(&[
-        "audit",
-        ds.path().to_str().unwrap(),
-        "--format",
-        "markdown",
-        "--adjust",
-        "none",
-    ]);
-    assert!(out.status.success());
-    let md = String::from_utf8(out.stdout).unwrap();
+    let md = output(ds.path(), "markdown", &["--adjust", "none"]);
     assert!(md.starts_with("# Recruitment funnel audit"));
     assert!(md.contains("## Findings"));
     assert!(

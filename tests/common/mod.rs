@@ -2,6 +2,8 @@
 //! binary, read its JSON.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -97,6 +99,29 @@ pub fn rung() -> Command {
 /// Runs rung with arguments and returns its output.
 pub fn run(args: &[&str]) -> Output {
     rung().args(args).output().expect("run rung")
+}
+
+/// Runs `rung audit` on `dataset` with `extra` flags in `format`, expects
+/// success, and returns what it wrote.
+pub fn output(dataset: &Path, format: &str, extra: &[&str]) -> String {
+    let mut args = vec!["audit", dataset.to_str().unwrap(), "--format", format];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "rung {args:?} failed with {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("output is UTF-8")
+}
+
+/// Runs `rung audit` on `dataset` and reads its JSON through the typed
+/// model of the contract.
+pub fn audit(dataset: &Path, extra: &[&str]) -> contract::Audit {
+    let text = output(dataset, "json", extra);
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the JSON does not fit the contract: {e}"))
 }
 
 /// Runs rung, expects success, parses stdout as JSON.

@@ -1,0 +1,89 @@
+//! The JSON contract (docs/output.md) read through a typed model
+//! (tests/common/contract.rs), as a program consuming rung's output would:
+//! every mode of the audit must fit it, field for field, and what it says
+//! must hold together.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn sample() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-data/quarterly"
+    ))
+}
+
+#[test]
+fn every_mode_of_the_audit_fits_the_contract() {
+    let folder = sample().to_str().unwrap();
+    let modes: [&[&str]; 7] = [
+        &[],
+        &["--by", "organisation", "--publish"],
+        &["--by", "quarter"],
+        &["--by", "agency", "--scorecard"],
+        &["--by", "organisation,sex", "--intersect", "sex"],
+        &["--previous", folder, "--direction", "sc-wres"],
+        &[
+            "--grouping",
+            "ons5",
+            "--adjust",
+            "holm",
+            "--confidence",
+            "0.9",
+        ],
+    ];
+    for extra in modes {
+        let a = audit(sample(), extra);
+        assert_eq!(a.tool.name, "rung");
+        assert_eq!(a.settings, a.provenance.settings, "{extra:?}");
+        assert_eq!(a.inputs, a.provenance.inputs, "{extra:?}");
+        // Every row read is used or excluded.
+        for t in &a.data_quality.tables {
+            let excluded: u64 = t.excluded.iter().map(|e| e.rows).sum();
+            assert_eq!(
+                t.rows_read,
+                t.rows_used + t.rows_excluded,
+                "{extra:?} {}",
+                t.table
+            );
+            assert_eq!(t.rows_excluded, excluded, "{extra:?} {}", t.table);
+        }
+        for t in &a.transitions {
+            for g in t.groups.iter().chain(&t.unknown) {
+                if let (Some(e), Some(p)) = (g.entered, g.progressed) {
+                    assert!(p <= e, "{extra:?}: {} → {} {}", t.from, t.to, g.group);
+                }
+            }
+            for c in &t.comparisons {
+                assert_eq!(c.reference, a.settings.reference_group);
+                assert!(a.settings.focal_groups.contains(&c.focal));
+                assert_eq!(c.confidence, a.settings.confidence);
+                if let (Some(lo), Some(rl), Some(hi)) = (c.ci_low, c.relative_likelihood, c.ci_high)
+                {
+                    assert!(lo <= rl && rl <= hi, "{extra:?}: {} → {}", t.from, t.to);
+                }
+            }
+        }
+        assert_eq!(a.publication.is_some(), extra.contains(&"--publish"));
+    }
+}
+
+/// The whole-dataset step through the typed model: the sample's first
+/// step, White against BME, with the contract's own field names.
+#[test]
+fn the_typed_model_reads_a_step() {
+    let a = audit(sample(), &[]);
+    let step = a.step("applied", "shortlisted", &[]);
+    let white = step.group("White");
+    let bme = step.group("BME");
+    let (we, wp) = (white.entered.unwrap(), white.progressed.unwrap());
+    let (be, bp) = (bme.entered.unwrap(), bme.progressed.unwrap());
+    // NHS WRES direction: the reference group's rate over the focal's.
+    let rl = (wp as f64 / we as f64) / (bp as f64 / be as f64);
+    let c = step.comparison("BME");
+    assert!((c.relative_likelihood.unwrap() - rl).abs() < 1e-12);
+    assert_eq!(white.impact_ratio, Some(1.0));
+}
