@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::ethnicity::key;
+use super::label_text::key;
 
 /// The five ONS 2021 headings (the `ons5` groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]

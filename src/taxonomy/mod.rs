@@ -9,6 +9,7 @@ mod categories;
 pub mod ethnicity;
 pub mod exits;
 pub mod grouping;
+mod label_text;
 pub mod ladder;
 pub mod sex;
 mod wordings;

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::ethnicity::{CATEGORIES, CodeEntry, Heading, Resolution, Why, find_heading, key, words};
+use super::ethnicity::{CATEGORIES, CodeEntry, Heading, Resolution, Why, find_heading};
+use super::label_text::{key, words};
 
 /// One row of the wordings table.
 #[derive(Debug)]

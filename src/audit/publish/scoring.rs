@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Cells, Key};
+use super::cells::{Cells, Key};
 use crate::stats::suppression::{self, WITHHELD};
 
 /// Scoring tables in publication mode: score statistics of fewer than
