@@ -7,10 +7,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    DUPLICATE_EVENT_SHARE, ETHNICITIES, GenerateSpec, GeneratedLadder, TableWriter, candidate_id,
-    date, draw_known_ethnicity, draw_label, generate_search, quarter,
+    DUPLICATE_EVENT_SHARE, ETHNICITIES, GenerateSpec, TableWriter, candidate_id, date,
+    draw_known_ethnicity, draw_label, quarter,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Base progression probabilities per step for White applicants:
 /// applied→shortlisted, →interviewed, →offered, →appointed.
@@ -45,17 +45,11 @@ pub(super) const GRADES: [&str; 9] = [
     "Band 3", "Band 4", "Band 5", "Band 6", "Band 7", "Band 8a", "Band 8b", "Band 8c", "Band 9",
 ];
 pub(super) const APPLICATIONS_PER_VACANCY: u64 = 25;
-/// Writes the four tables of a synthetic export.
-pub fn generate(spec: &GenerateSpec) -> Result<()> {
-    std::fs::create_dir_all(&spec.out).map_err(|e| Error::io(&spec.out, e))?;
-    if spec.ladder == GeneratedLadder::Search {
-        return generate_search(spec);
-    }
-    let ext = match spec.format {
-        crate::ingest::Format::Csv => "csv",
-        crate::ingest::Format::Parquet => "parquet",
-    };
-    let path = |name: &str| spec.out.join(format!("{name}.{ext}"));
+
+/// Writes the four tables of an employer's synthetic export (applications
+/// and stage events only with `funnel_only`).
+pub(super) fn generate_funnel(spec: &GenerateSpec) -> Result<()> {
+    let path = |name: &str| spec.table_path(name);
     let mut applications = TableWriter::create(
         &path("applications"),
         spec.format,

@@ -25,16 +25,17 @@ use std::path::PathBuf;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::error::{Error, Result};
+
 mod funnel;
 mod search;
 mod writer;
 
 pub use funnel::{
     AGENCY_C_SHORTLIST_MULTIPLIER, BASE_RATES, BIASED_ASSESSOR, BIASED_ASSESSOR_SHIFT,
-    BME_MULTIPLIER, BME_OFFER_MULTIPLIER_DIVERSE_PANEL, generate, score_gap,
+    BME_MULTIPLIER, BME_OFFER_MULTIPLIER_DIVERSE_PANEL, score_gap,
 };
 pub use search::SEARCH_BME_SHORTLIST_WEIGHT;
-use search::generate_search;
 use writer::TableWriter;
 
 /// How to generate.
@@ -53,6 +54,27 @@ pub struct GenerateSpec {
     /// Write applications and stage events only (no panels or scores), as
     /// national extracts of the funnel are.
     pub funnel_only: bool,
+}
+
+impl GenerateSpec {
+    /// Where the table named `name` is written.
+    fn table_path(&self, name: &str) -> PathBuf {
+        let ext = match self.format {
+            crate::ingest::Format::Csv => "csv",
+            crate::ingest::Format::Parquet => "parquet",
+        };
+        self.out.join(format!("{name}.{ext}"))
+    }
+}
+
+/// Writes a synthetic export of the kind `spec.ladder` names into
+/// `spec.out`.
+pub fn generate(spec: &GenerateSpec) -> Result<()> {
+    std::fs::create_dir_all(&spec.out).map_err(|e| Error::io(&spec.out, e))?;
+    match spec.ladder {
+        GeneratedLadder::Standard => funnel::generate_funnel(spec),
+        GeneratedLadder::Search => search::generate_search(spec),
+    }
 }
 
 /// Which kind of funnel to generate.

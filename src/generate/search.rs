@@ -20,11 +20,7 @@ pub(super) const SEARCH_ROLES: [&str; 4] = ["Finance", "Technology", "Operations
 /// stage events on the search ladder. About `spec.applications` longlisted
 /// candidates in all.
 pub(super) fn generate_search(spec: &GenerateSpec) -> Result<()> {
-    let ext = match spec.format {
-        crate::ingest::Format::Csv => "csv",
-        crate::ingest::Format::Parquet => "parquet",
-    };
-    let path = |name: &str| spec.out.join(format!("{name}.{ext}"));
+    let path = |name: &str| spec.table_path(name);
     let mut applications = TableWriter::create(
         &path("applications"),
         spec.format,
