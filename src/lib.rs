@@ -21,6 +21,7 @@
 //! taxonomy    raw labels → categories → groups; stage names → ladder; sex
 //! stats       pure functions on counts (Katz CI, Fisher, pooling, suppression)
 //! provenance  what produced an output: version, command, inputs and hashes
+//! toml_file   reading a TOML settings file, errors naming file and line
 //! ```
 //!
 //! `generate` writes synthetic exports for tests and benchmarks; `output`
@@ -43,6 +44,7 @@ pub mod report;
 pub mod spec;
 pub mod stats;
 pub mod taxonomy;
+pub mod toml_file;
 
 pub use error::{Error, Result};
 

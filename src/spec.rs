@@ -1,6 +1,6 @@
 //! Settings read from files, checked once before any data is read: panel
-//! policies and slate rules (TOML, through one reader that names the file,
-//! the line and the document describing the format). The types they fill
+//! policies and slate rules (TOML, through `toml_file`, which names the
+//! file, the line and the document describing the format). The types they fill
 //! live beside the measures that use them (`measures::panels::Policy`,
 //! `measures::slates::SlateRule`); reading and checking is here, so nothing
 //! below the measures reaches up to them.
@@ -8,20 +8,10 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::measures::panels::{Policy, PolicyRule};
 use crate::measures::slates::SlateRule;
-
-/// Reads a TOML settings file into `T`: a parse error names the file, the
-/// line and `doc`, where the format is described.
-pub fn read_toml<T: DeserializeOwned>(path: &Path, what: &str, doc: &str) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    toml::from_str(&text).map_err(|e| {
-        Error::toml(path, &text, &e, what).with_hint(format!("the format is described in {doc}"))
-    })
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +23,7 @@ struct PolicyFile {
 
 /// Reads and checks a panel policy file (format in docs/panels.md).
 pub fn policy(path: &Path) -> Result<Policy> {
-    let file: PolicyFile = read_toml(path, "panel policy", "docs/panels.md")?;
+    let file: PolicyFile = crate::toml_file::read(path, "panel policy", "docs/panels.md")?;
     if file.rule.is_empty() {
         return Err(
             Error::input(path, "the policy has no [[rule]]: expected at least one")
@@ -66,7 +56,7 @@ pub fn slate_rules(path: &Path) -> Result<Vec<SlateRule>> {
         #[serde(default)]
         rule: Vec<SlateRule>,
     }
-    let file: RulesFile = read_toml(path, "slate rules file", "docs/slates.md")?;
+    let file: RulesFile = crate::toml_file::read(path, "slate rules file", "docs/slates.md")?;
     if file.rule.is_empty() {
         return Err(Error::input(path, "no [[rule]]: expected at least one"));
     }

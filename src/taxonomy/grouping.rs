@@ -172,11 +172,7 @@ impl Scheme {
 
     /// Reads a custom grouping file (format in `docs/data.md`).
     pub fn from_file(path: &Path) -> Result<Scheme, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: GroupingFile = toml::from_str(&text).map_err(|e| {
-            Error::toml(path, &text, &e, "grouping file")
-                .with_hint("the grouping file format is described in docs/data.md")
-        })?;
+        let file: GroupingFile = crate::toml_file::read(path, "grouping file", "docs/data.md")?;
         let mut category_group: [Option<usize>; N_CATEGORIES] = [None; N_CATEGORIES];
         let mut groups = Vec::new();
         for (group, members) in file.groups() {
