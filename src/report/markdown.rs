@@ -81,7 +81,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         s.reference_group,
         s.direction.name(),
         s.direction_meaning,
-        s.confidence.level() * 100.0,
+        s.confidence.percent(),
         audit.comparisons_tested(),
         s.adjust.describe()
     );

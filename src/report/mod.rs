@@ -85,7 +85,7 @@ pub fn pooled_table(
     pooled: &[crate::measures::pooling::PooledComparison],
     confidence: crate::stats::Confidence,
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let ci = format!("{}% CI", (confidence.level() * 100.0).round());
+    let ci = format!("{}% CI", (confidence.percent()).round());
     let header = vec![
         "Step".to_string(),
         "Pooled over".into(),

@@ -114,7 +114,7 @@ pub fn write_panels(
             out,
             "Outcomes by panel type (relative likelihood with diverse vs all-White panels)"
         )?;
-        let ci = format!("{}% CI", (confidence.level() * 100.0).round());
+        let ci = format!("{}% CI", (confidence.percent()).round());
         let mut t = table(&[
             "Step",
             "Focal",
@@ -252,7 +252,7 @@ pub fn write_scoring(
         ]);
     }
     writeln!(out, "{t}")?;
-    let ci = format!("{}% CI", (confidence.level() * 100.0).round());
+    let ci = format!("{}% CI", (confidence.percent()).round());
     let mut t = table(&[
         "Comparison",
         "Level",

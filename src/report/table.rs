@@ -33,7 +33,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "Confidence {}%; \"significant\" means Fisher's exact p, adjusted for the {} comparisons in this report ({}), is below {}.",
-        s.confidence.level() * 100.0,
+        s.confidence.percent(),
         audit.comparisons_tested(),
         s.adjust.describe(),
         round(s.confidence.alpha())
@@ -222,7 +222,7 @@ fn write_transition(
 
     let mut comparisons = Table::new();
     comparisons.load_preset(UTF8_FULL_CONDENSED);
-    let ci_header = format!("{}% CI", round(confidence.level() * 100.0));
+    let ci_header = format!("{}% CI", round(confidence.percent()));
     comparisons.set_header([
         "Comparison",
         "Relative likelihood",

@@ -36,6 +36,11 @@ impl Confidence {
         self.0
     }
 
+    /// The level in per cent, e.g. 95 for 0.95, as reports state it.
+    pub fn percent(self) -> f64 {
+        self.0 * 100.0
+    }
+
     /// 1 − level: the significance level a p value is held against.
     pub fn alpha(self) -> f64 {
         1.0 - self.0

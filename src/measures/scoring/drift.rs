@@ -182,7 +182,7 @@ pub(super) fn drift(
             names.1,
             names.0,
             s.slope,
-            settings.confidence.level() * 100.0,
+            settings.confidence.percent(),
             s.low,
             s.high,
             if s.p < 0.0001 {

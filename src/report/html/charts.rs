@@ -88,7 +88,7 @@ pub(super) fn forest_plot(audit: &Audit) -> String {
     format!(
         "{svg}<p class=\"note\">Squares: relative likelihood ({}); lines: {}% confidence intervals (log scale, clipped to 0.25–4). Shaded: 0.80–1.25. Red: significant after adjustment.</p>",
         esc(&audit.settings.direction_meaning),
-        audit.settings.confidence.level() * 100.0
+        audit.settings.confidence.percent()
     )
 }
 

@@ -62,7 +62,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
         esc(&s.reference_group),
         s.direction.name(),
         esc(&s.direction_meaning),
-        s.confidence.level() * 100.0,
+        s.confidence.percent(),
         s.adjust.describe(),
         audit.comparisons_tested()
     );
