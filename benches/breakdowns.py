@@ -22,16 +22,11 @@ Only the Python standard library is used.
 """
 
 import argparse
-import os
 import random
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "rung"
-DATA = ROOT / "benches" / "data"
+# The timing helper, binary and data folder of the full-audit bench.
+from audit import BIN, DATA, measure
 
 ETHNICITY = ["White - British"] * 6 + [
     "Asian or Asian British - Indian",
@@ -59,19 +54,6 @@ def extract(values):
                 f.write(f"A{i},V{i // 10},{rng.choice(ETHNICITY)},ORG{org},{stage}\n")
         tmp.rename(path)
     return out
-
-
-def measure(cmd):
-    """Wall seconds and peak RSS (MiB) of one run of `cmd`."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} failed:\n{err}")
-    return wall, usage.ru_maxrss / 1024.0
 
 
 def main():
