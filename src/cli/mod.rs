@@ -187,10 +187,6 @@ impl DatasetArgs {
                 Some("name a dataset folder, e.g. `rung audit sample-data/quarterly`".into()),
             ));
         }
-        let dataset = match &self.counts {
-            Some(path) => Dataset::counts(path)?,
-            None => Dataset::locate(self.dataset.as_deref(), &named)?,
-        };
         let mut profile = match &self.profile {
             Some(p) => Profile::named_or_file(p)?,
             None => Profile::canonical(),
@@ -211,6 +207,10 @@ impl DatasetArgs {
             }
             profile = profile.with_application_key(&columns);
         }
+        let dataset = match &self.counts {
+            Some(path) => Dataset::counts(path, &profile)?,
+            None => Dataset::locate(self.dataset.as_deref(), &named)?,
+        };
         let mut scheme = Scheme::named_or_file(&self.grouping)?;
         if let Some(r) = &self.reference {
             scheme = scheme.with_reference(r)?;
@@ -219,11 +219,7 @@ impl DatasetArgs {
         if self.strict_labels {
             taxonomy = taxonomy.strict();
         }
-        if let Some(source) = dataset.counts_source()
-            && rung::counts::file::is_wide(source, &profile)?
-        {
-            // A return aggregated by group already says "BME"; the long
-            // shape keeps the raw labels and is read as rows would be.
+        if dataset.labels_may_name_groups() {
             taxonomy = taxonomy.with_group_labels();
         }
         Ok(Resolved {

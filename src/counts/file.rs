@@ -22,12 +22,12 @@ use super::{
     CellKey, FunnelCell, FunnelCounts, StageSource, account, collect, str_column, unknown_values,
 };
 use crate::error::{Error, Result};
-use crate::ingest::{self, Format, Profile, Source};
+use crate::ingest::{self, CountsShape, Format, Profile, Source};
 use crate::taxonomy::ladder::{Ladder, StageValue};
 
 /// The long shape's stage and count columns.
-const STAGE: &str = "furthest_stage";
-const COUNT: &str = "applications";
+const STAGE: &str = CountsShape::STAGE;
+const COUNT: &str = CountsShape::COUNT;
 
 /// The most applications a counts file may hold in all (2^40, about 1.1
 /// trillion): far beyond any recruitment extract, and small enough that no
@@ -35,15 +35,13 @@ const COUNT: &str = "applications";
 /// without end.
 pub const MAX_APPLICATIONS: u64 = 1 << 40;
 
-/// Whether a counts file has the wide shape (a column per stage reached):
-/// a return aggregated by group already, whose labels may name groups.
-pub fn is_wide(source: &Source, profile: &Profile) -> Result<bool> {
-    let scan = ingest::scan(source, profile, &[STAGE, COUNT])?;
-    Ok(!(scan.has(STAGE) && scan.has(COUNT)))
-}
-
-/// Reads a counts file into funnel counts keyed by `by`.
-pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelCounts> {
+/// Reads a counts file of the given shape into funnel counts keyed by `by`.
+pub fn read(
+    source: &Source,
+    shape: CountsShape,
+    profile: &Profile,
+    by: &[String],
+) -> Result<FunnelCounts> {
     let stage_map = profile
         .stage_map()
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
@@ -124,7 +122,7 @@ pub fn read(source: &Source, profile: &Profile, by: &[String]) -> Result<FunnelC
     };
     let mut tally: BTreeMap<CellKey, u64> = BTreeMap::new();
     let key = |row: usize| keys.iter().map(|k| k[row].clone()).collect::<Vec<_>>();
-    let (ladder, stage_source) = if scan.has(STAGE) && scan.has(COUNT) {
+    let (ladder, stage_source) = if shape == CountsShape::Long {
         let stages = str_column(&df, STAGE)?;
         let counts = str_column(&df, COUNT)?;
         let mut unknown: BTreeMap<String, u64> = BTreeMap::new();

@@ -62,8 +62,8 @@ pub use scores::{PeriodFrom, ScoreCounts};
 /// Runs the counting pass: the panel composition first (small), then the
 /// funnel, vacancies and scores together in one streaming run.
 pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Result<Counts> {
-    if let Some(source) = dataset.counts_source() {
-        let funnel = file::read(source, profile, request.by)?;
+    if let Some((source, shape)) = dataset.counts_file() {
+        let funnel = file::read(source, shape, profile, request.by)?;
         let scores = match dataset.get(TableKind::Scores) {
             Some(s) if request.scores => Some(file::read_scores(s, &funnel.ladder)?),
             _ => None,
@@ -264,8 +264,8 @@ pub fn count_funnel(
     by: &[String],
     memory: u64,
 ) -> Result<FunnelCounts> {
-    if let Some(source) = dataset.counts_source() {
-        return file::read(source, profile, by);
+    if let Some((source, shape)) = dataset.counts_file() {
+        return file::read(source, shape, profile, by);
     }
     let extras = FrameExtras {
         hashed: true,

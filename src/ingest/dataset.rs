@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::{Format, TableKind, Tap, decompressed, polars_file_error};
+use super::{Format, Profile, TableKind, Tap, decompressed, polars_file_error};
 use crate::error::{Error, Result};
 
 /// One table: a file, or many (a folder of parts, hive-partitioned or not,
@@ -34,6 +34,26 @@ pub struct Source {
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     sources: Vec<Source>,
+    /// How its counts file is laid out, when it is one.
+    counts_shape: Option<CountsShape>,
+}
+
+/// The two layouts of a counts file (see `counts::file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountsShape {
+    /// What `rung counts` writes: `furthest_stage` and `applications`
+    /// columns, one row per group and furthest stage, raw labels.
+    Long,
+    /// A WRES-style return: a column per stage reached, whose ethnicity
+    /// column may already name groups ("BME").
+    Wide,
+}
+
+impl CountsShape {
+    /// The long shape's stage column.
+    pub const STAGE: &str = "furthest_stage";
+    /// The long shape's count column.
+    pub const COUNT: &str = "applications";
 }
 
 impl Dataset {
@@ -61,7 +81,10 @@ impl Dataset {
                 }
             }
         }
-        let dataset = Dataset { sources };
+        let dataset = Dataset {
+            sources,
+            counts_shape: None,
+        };
         if dataset.get(TableKind::Applications).is_none() {
             let where_ = path
                 .map(|p| p.display().to_string())
@@ -113,23 +136,46 @@ impl Dataset {
             .flat_map(|s| s.files.iter().map(PathBuf::as_path))
     }
 
-    /// A counts file (`rung audit --counts FILE`) as a dataset.
+    /// A counts file (`rung audit --counts FILE`) as a dataset, its shape
+    /// read from its header under `profile`'s column names.
     ///
     /// Score statistics written beside it (`counts.scores.parquet` for
     /// `counts.parquet`, see [`scores_path`]) come
     /// with it, as its scores table.
-    pub fn counts(path: &Path) -> Result<Dataset> {
-        let mut sources = vec![Source::new(TableKind::Counts, path)?];
+    pub fn counts(path: &Path, profile: &Profile) -> Result<Dataset> {
+        let source = Source::new(TableKind::Counts, path)?;
+        let header = super::scan(&source, profile, &[CountsShape::STAGE, CountsShape::COUNT])?;
+        let shape = if header.has(CountsShape::STAGE) && header.has(CountsShape::COUNT) {
+            CountsShape::Long
+        } else {
+            CountsShape::Wide
+        };
+        let mut sources = vec![source];
         let scores = scores_path(path);
         if scores.is_file() {
             sources.push(Source::new(TableKind::Scores, &scores)?);
         }
-        Ok(Dataset { sources })
+        Ok(Dataset {
+            sources,
+            counts_shape: Some(shape),
+        })
+    }
+
+    /// The counts file and its shape, when the dataset is one.
+    pub fn counts_file(&self) -> Option<(&Source, CountsShape)> {
+        self.get(TableKind::Counts).zip(self.counts_shape)
     }
 
     /// The counts file, when the dataset is one.
     pub fn counts_source(&self) -> Option<&Source> {
         self.get(TableKind::Counts)
+    }
+
+    /// Whether the ethnicity column may hold group names rather than raw
+    /// labels: a return aggregated by group already says "BME". The long
+    /// shape keeps the raw labels and is read as rows would be.
+    pub fn labels_may_name_groups(&self) -> bool {
+        self.counts_shape == Some(CountsShape::Wide)
     }
 
     /// The applications table, for work that needs rows: an error naming

@@ -22,7 +22,7 @@ pub mod profile;
 mod scan;
 mod table;
 
-pub use dataset::{Dataset, Source, estimated_rows, scores_path};
+pub use dataset::{CountsShape, Dataset, Source, estimated_rows, scores_path};
 pub use fingerprint::{beside_fingerprints, fingerprint};
 pub use scan::{Scan, empty_rows, scan, scan_requiring};
 pub use table::{Format, TableKind};
