@@ -76,7 +76,8 @@ fn html_is_self_contained_and_carries_the_numbers() {
     for n in expected_numbers() {
         assert!(html.contains(&n), "missing {n}");
     }
-    assert!(html.contains("2026-01-01T00:00:00Z"));
+    // The time it was made, in words.
+    assert!(html.contains("1 January 2026, 00:00 UTC"));
 }
 
 /// Renders the report in headless Chromium: the browser must load it and

@@ -591,7 +591,7 @@ fn agency_scorecards_rank_and_carry_the_agency_rows() {
         "html",
     ]);
     let html = String::from_utf8(html.stdout).unwrap();
-    assert_eq!(html.matches("<section class=\"card\">").count(), 2);
+    assert_eq!(html.matches("<h3>agency = ").count(), 2, "{html}");
 }
 
 /// `--by quarter` within one dataset: quarters come from applied_on, and

@@ -108,11 +108,11 @@ fn sample_terminal_report() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for needle in [
-        "Applications: 3000",
+        "3000 applications;",
         "shortlisted → appointed (NHS WRES indicator 2)",
         "applied → appointed",
         "White vs BME",
-        "unmapped: 0",
+        "unmapped 0.",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }

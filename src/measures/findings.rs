@@ -63,7 +63,7 @@ fn likelihood_sentence(
         Direction::ScWres => (&c.focal, &c.reference),
     };
     let ci = match (c.ci_low, c.ci_high) {
-        (Some(l), Some(h)) => format!(" ({}% CI {l:.2}–{h:.2})", (c.confidence.percent()).round()),
+        (Some(l), Some(h)) => format!(" ({}% CI {l:.2}–{h:.2})", c.confidence.percent()),
         _ => String::new(),
     };
     let verdict = match (c.significant, c.outside_range) {

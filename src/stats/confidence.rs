@@ -36,9 +36,10 @@ impl Confidence {
         self.0
     }
 
-    /// The level in per cent, e.g. 95 for 0.95, as reports state it.
+    /// The level in per cent, e.g. 95 for 0.95, as reports state it
+    /// (rounded to nine decimals, so 0.9 shows as 90, not 90.00000000000001).
     pub fn percent(self) -> f64 {
-        self.0 * 100.0
+        (self.0 * 100.0 * 1e9).round() / 1e9
     }
 
     /// 1 − level: the significance level a p value is held against.

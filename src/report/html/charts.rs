@@ -1,80 +1,84 @@
-//! The HTML report's charts, drawn as inline SVG: the forest plot of
-//! relative likelihoods, the funnel by group and the score drift.
+//! The HTML report's charts, drawn as inline SVG from the report model's
+//! chart data alone: the forest plot of relative likelihoods, the funnel by
+//! group and the score drift. Each carries its values as text and reads in
+//! grey print (significance is a filled square, not only a colour; bars
+//! carry patterns' worth of contrast and their values).
 
 use std::fmt::Write as _;
 
-use super::{esc, title};
-use crate::audit::Audit;
-use crate::measures::scoring::Drift;
+use super::esc;
+use crate::report::model::{DriftPoint, Forest, FunnelBars, SUPPRESSED};
 
-/// A forest plot of the whole-dataset comparisons on a log scale, with the
-/// 0.80–1.25 band shaded and the line of no difference at 1.
-pub(super) fn forest_plot(audit: &Audit) -> String {
-    let rows: Vec<(String, &crate::measures::funnel::Comparison)> = audit
-        .transitions
-        .iter()
-        .filter(|t| t.breakdown.is_empty())
-        .flat_map(|t| {
-            t.comparisons
-                .iter()
-                .map(move |c| (format!("{} · {} vs {}", title(t), c.reference, c.focal), c))
-        })
-        .collect();
+/// A forest plot on a log scale, with the 0.80–1.25 band shaded, the line
+/// of no difference at 1, and the axis saying which side favours whom.
+pub(super) fn forest_plot(f: &Forest) -> String {
     let (lo, hi) = (0.25_f64, 4.0_f64);
     let (left, width, row_h) = (430.0, 480.0, 26.0);
     let x = |v: f64| left + (v.clamp(lo, hi).ln() - lo.ln()) / (hi.ln() - lo.ln()) * width;
-    let height = 40.0 + row_h * rows.len() as f64;
+    let top = 10.0;
+    let plot_h = row_h * f.rows.len() as f64 + 10.0;
+    let height = top + plot_h + 46.0;
+    let total_w = left + width + 90.0;
     let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"Forest plot of relative likelihoods\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
-        left + width + 90.0,
-        left + width + 90.0
+        "<svg role=\"img\" aria-label=\"Forest plot of relative likelihoods\" width=\"{total_w}\" height=\"{height}\" viewBox=\"0 0 {total_w} {height}\">"
     );
     let _ = write!(
         svg,
-        "<rect x=\"{:.1}\" y=\"10\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#e8f3e8\"/>",
+        "<rect x=\"{:.1}\" y=\"{top}\" width=\"{:.1}\" height=\"{plot_h:.1}\" fill=\"#e6ece6\"/>",
         x(0.8),
         x(1.25) - x(0.8),
-        height - 30.0
     );
     for tick in [0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0] {
         let _ = write!(
             svg,
-            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"10\" y2=\"{1:.1}\" stroke=\"{2}\" stroke-width=\"1\"/><text x=\"{0:.1}\" y=\"{3:.1}\" text-anchor=\"middle\">{4}</text>",
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{1:.1}\" stroke=\"{2}\" stroke-width=\"1\"/><text x=\"{0:.1}\" y=\"{3:.1}\" text-anchor=\"middle\">{4}</text>",
             x(tick),
-            height - 20.0,
-            if tick == 1.0 { "#555" } else { "#d5dbe5" },
-            height - 6.0,
+            top + plot_h,
+            if tick == 1.0 { "#333" } else { "#d5dbe5" },
+            top + plot_h + 14.0,
             tick
         );
     }
-    for (i, (label, c)) in rows.iter().enumerate() {
-        let y = 26.0 + row_h * i as f64;
+    let axis_y = top + plot_h + 34.0;
+    let _ = write!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{axis_y:.1}\" text-anchor=\"end\" font-weight=\"600\">{}</text><text x=\"{:.1}\" y=\"{axis_y:.1}\" font-weight=\"600\">{}</text>",
+        x(1.0) - 8.0,
+        esc(&f.below_one),
+        x(1.0) + 8.0,
+        esc(&f.above_one)
+    );
+    for (i, row) in f.rows.iter().enumerate() {
+        let y = top + 16.0 + row_h * i as f64;
         let _ = write!(
             svg,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             left - 8.0,
             y + 4.0,
-            esc(label)
+            esc(&row.label)
         );
-        match (c.relative_likelihood, c.ci_low, c.ci_high) {
-            (Some(rl), Some(l), Some(h)) => {
-                let colour = if c.significant == Some(true) {
-                    "#a11d1d"
+        match row.estimate {
+            Some((rl, l, h)) => {
+                // Filled and dark when significant, hollow otherwise: the
+                // difference survives grey printing.
+                let (colour, fill) = if row.significant {
+                    ("#a11d1d", "#a11d1d")
                 } else {
-                    "#2b4c8c"
+                    ("#2b4c8c", "#ffffff")
                 };
                 let _ = write!(
                     svg,
-                    "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-width=\"2\"/><rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{rl:.2}</text>",
+                    "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-width=\"2\"/><rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\">{rl:.2}{}</text>",
                     x(l),
                     x(h),
-                    x(rl) - 4.0,
-                    y - 4.0,
+                    x(rl) - 4.5,
+                    y - 4.5,
                     left + width + 8.0,
-                    y + 4.0
+                    y + 4.0,
+                    if row.significant { " *" } else { "" }
                 );
             }
-            _ => {
+            None => {
                 let _ = write!(
                     svg,
                     "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#5a6475\">not estimable</text>",
@@ -86,123 +90,95 @@ pub(super) fn forest_plot(audit: &Audit) -> String {
     }
     svg.push_str("</svg>");
     format!(
-        "{svg}<p class=\"note\">Squares: relative likelihood ({}); lines: {}% confidence intervals (log scale, clipped to 0.25–4). Shaded: 0.80–1.25. Red: significant after adjustment.</p>",
-        esc(&audit.settings.direction_meaning),
-        audit.settings.confidence.percent()
+        "<figure>{svg}<figcaption class=\"note\">{} (* significant.)</figcaption></figure>",
+        esc(&f.caption)
     )
 }
 
-/// Bars: of each group's applicants, the share reaching each stage.
-pub(super) fn funnel_chart(audit: &Audit) -> String {
-    let stages = &audit.settings.ladder;
-    // Consecutive whole-dataset steps give each group's count at each stage.
-    // A suppressed count (publication mode) draws no bar: its height would
-    // give the count away.
-    let mut groups: Vec<(String, Vec<Option<u64>>)> = Vec::new();
-    for t in audit
-        .transitions
-        .iter()
-        .filter(|t| t.breakdown.is_empty() && t.label.is_none())
-    {
-        let (Some(from), Some(to)) = (
-            stages.iter().position(|s| *s == t.from),
-            stages.iter().position(|s| *s == t.to),
-        ) else {
-            continue;
-        };
-        for g in &t.groups {
-            let entry = match groups.iter_mut().find(|x| x.0 == g.group) {
-                Some(e) => e,
-                None => {
-                    groups.push((g.group.clone(), vec![Some(0); stages.len()]));
-                    groups.last_mut().expect("just pushed")
-                }
-            };
-            entry.1[from] = g.entered.shown();
-            entry.1[to] = g.progressed.shown();
-        }
-    }
-    let (bar_w, gap, chart_h) = (22.0, 6.0, 160.0);
-    let group_w = (bar_w + gap) * groups.len() as f64 + 18.0;
-    let width = 60.0 + group_w * stages.len() as f64;
+/// Bars: of each group's applicants, the share reaching each stage, with
+/// the share and count written above each bar.
+pub(super) fn funnel_chart(f: &FunnelBars) -> String {
+    let stages = &f.stages;
+    let (bar_w, gap, chart_h) = (44.0, 8.0, 180.0);
+    let group_w = (bar_w + gap) * f.groups.len() as f64 + 24.0;
+    let width = (60.0 + group_w * stages.len() as f64).max(400.0);
+    let top = 34.0;
+    let height = top + chart_h + 80.0;
+    // Dark to light, so neighbouring bars differ in grey print too.
     let colours = [
-        "#2b4c8c", "#d98c1f", "#3b8c5a", "#8c3b7a", "#5a6475", "#1f8cd9",
+        "#1f3a68", "#d98c1f", "#6f9bd1", "#7a2e6a", "#9aa5b5", "#3b8c5a",
     ];
     let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"Share of each group reaching each stage\" width=\"{width:.0}\" height=\"{:.0}\" viewBox=\"0 0 {width:.0} {:.0}\">",
-        chart_h + 70.0,
-        chart_h + 70.0
+        "<svg role=\"img\" aria-label=\"Share of each group reaching each stage\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\">"
+    );
+    let _ = write!(
+        svg,
+        "<line x1=\"46\" x2=\"{width:.0}\" y1=\"{0:.1}\" y2=\"{0:.1}\" stroke=\"#555\"/><text x=\"40\" y=\"{1:.1}\" text-anchor=\"end\">100%</text><text x=\"40\" y=\"{0:.1}\" text-anchor=\"end\">0%</text>",
+        top + chart_h,
+        top + 4.0
     );
     for (si, stage) in stages.iter().enumerate() {
-        let x0 = 50.0 + group_w * si as f64;
-        for (gi, (_, counts)) in groups.iter().enumerate() {
+        let x0 = 56.0 + group_w * si as f64;
+        for (gi, (_, counts)) in f.groups.iter().enumerate() {
             let x = x0 + (bar_w + gap) * gi as f64;
-            let share = match (counts[si], counts[0]) {
-                (Some(n), Some(all)) if all > 0 => n as f64 / all as f64,
-                (Some(_), Some(_)) => 0.0,
+            let mid = x + bar_w / 2.0;
+            let (share, n) = match (counts.get(si).copied().flatten(), counts[0]) {
+                (Some(n), Some(all)) if all > 0 => (n as f64 / all as f64, n),
+                (Some(n), Some(_)) => (0.0, n),
                 _ => {
                     let _ = write!(
                         svg,
-                        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                        x + bar_w / 2.0,
-                        chart_h + 6.0,
-                        crate::measures::SUPPRESSED_SYMBOL
+                        "<text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{SUPPRESSED}</text>",
+                        top + chart_h - 4.0
                     );
                     continue;
                 }
             };
             let h = share * chart_h;
+            let y = top + chart_h - h;
             let _ = write!(
                 svg,
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar_w}\" height=\"{h:.1}\" fill=\"{}\"><title>{:.1}%</title></rect>",
-                10.0 + chart_h - h,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w}\" height=\"{h:.1}\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"><title>{:.1}% ({n})</title></rect><text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{:.0}%</text><text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5a6475\">{n}</text>",
                 colours[gi % colours.len()],
-                share * 100.0
+                share * 100.0,
+                y - 14.0,
+                share * 100.0,
+                y - 3.0,
             );
         }
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x0 + (group_w - 18.0) / 2.0,
-            chart_h + 28.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"600\">{}</text>",
+            x0 + (group_w - 24.0) / 2.0,
+            top + chart_h + 18.0,
             esc(stage)
         );
     }
-    let _ = write!(
-        svg,
-        "<text x=\"0\" y=\"16\">100%</text><text x=\"0\" y=\"{:.0}\">0%</text>",
-        chart_h + 10.0
-    );
-    for (gi, (name, _)) in groups.iter().enumerate() {
+    let mut lx = 56.0;
+    for (gi, (name, _)) in f.groups.iter().enumerate() {
         let _ = write!(
             svg,
-            "<rect x=\"{:.0}\" y=\"{:.0}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
-            50.0 + 120.0 * gi as f64,
-            chart_h + 48.0,
+            "<rect x=\"{lx:.0}\" y=\"{:.0}\" width=\"12\" height=\"12\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
+            top + chart_h + 40.0,
             colours[gi % colours.len()],
-            64.0 + 120.0 * gi as f64,
-            chart_h + 57.0,
+            lx + 17.0,
+            top + chart_h + 50.0,
             esc(name)
         );
+        lx += 30.0 + 7.5 * name.chars().count() as f64;
     }
     svg.push_str("</svg>");
-    svg
+    format!(
+        "<figure>{svg}<figcaption class=\"note\">{}</figcaption></figure>",
+        esc(&f.caption)
+    )
 }
 
-/// The drift chart: the score gap per quarter with ±2 SE whiskers;
-/// `None` with fewer than two quarters.
-pub(super) fn drift_chart(drift: &Drift) -> Option<String> {
-    let pts: Vec<(String, f64, f64)> = drift
-        .periods
-        .iter()
-        .filter_map(|p| Some((p.period.clone(), p.gap?, p.se.unwrap_or(0.0))))
-        .collect();
-    if pts.len() < 2 {
-        return None;
-    }
+/// The drift chart: the score gap per quarter with ±2 SE whiskers.
+pub(super) fn drift_chart(pts: &[DriftPoint]) -> String {
     let max = pts
         .iter()
-        .map(|p| p.1.abs() + 2.0 * p.2)
+        .map(|p| p.gap.abs() + 2.0 * p.se)
         .fold(0.1_f64, f64::max);
     let (w, ht, left) = (80.0 * pts.len() as f64 + 60.0, 180.0, 50.0);
     let y = |v: f64| 10.0 + (1.0 - (v + max) / (2.0 * max)) * ht;
@@ -214,22 +190,22 @@ pub(super) fn drift_chart(drift: &Drift) -> Option<String> {
         y(0.0)
     );
     let mut path = String::new();
-    for (i, (label, gap, se)) in pts.iter().enumerate() {
+    for (i, p) in pts.iter().enumerate() {
         let x = left + 30.0 + 80.0 * i as f64;
         let _ = write!(
             svg,
             "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#8fa3c8\"/><circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#2b4c8c\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            y(gap - 2.0 * se),
-            y(gap + 2.0 * se),
-            y(*gap),
+            y(p.gap - 2.0 * p.se),
+            y(p.gap + 2.0 * p.se),
+            y(p.gap),
             ht + 32.0,
-            esc(label)
+            esc(&p.period)
         );
         let _ = write!(
             path,
             "{}{x:.1},{:.1}",
             if i == 0 { "M" } else { " L" },
-            y(*gap)
+            y(p.gap)
         );
     }
     let _ = write!(
@@ -237,5 +213,5 @@ pub(super) fn drift_chart(drift: &Drift) -> Option<String> {
         "<path d=\"{path}\" fill=\"none\" stroke=\"#2b4c8c\"/><text x=\"0\" y=\"{:.1}\">0</text></svg>",
         y(0.0) + 4.0
     );
-    Some(svg)
+    svg
 }
