@@ -178,6 +178,11 @@ fn unknown_ethnicity_bounds_and_disclosure_by_stage() {
         1e-12,
         "bound",
     );
+    // The widest range: the 10 unknowns who progressed BME and the 10 who
+    // did not White (25/60 vs 25/60), or the other way round (35/60 vs
+    // 15/60). Worst-case bounds, worked by hand.
+    assert_close(f(&s["rl_lowest"]), 1.0, 1e-12, "lowest");
+    assert_close(f(&s["rl_highest"]), 35.0 / 15.0, 1e-12, "highest");
 
     let stages = doc["data_quality"]["disclosure_by_stage"]
         .as_array()

@@ -256,7 +256,7 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
             .sensitivity
             .iter()
             .find(|s| s.breakdown.is_empty() && s.from == "shortlisted" && s.to == "appointed")
-            .and_then(|s| Some((s.rl_unknowns_all_reference?, s.rl_unknowns_all_focal?)));
+            .and_then(|s| Some((s.rl_lowest?, s.rl_highest?)));
         let mut text = format!(
             "Ethnicity is not known for {:.1}% of applications ({} declined, {} not known, {} unmapped).",
             unknown * 100.0,
@@ -264,8 +264,7 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
             q.ethnicity_not_known,
             q.ethnicity_unmapped
         );
-        if let Some((a, b)) = bounds {
-            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        if let Some((lo, hi)) = bounds {
             text.push_str(&format!(
                 " Depending on who they are, the shortlisted → appointed ratio could lie anywhere from {lo:.2} to {hi:.2}."
             ));

@@ -218,8 +218,9 @@ pub fn adjust_comparisons(
     }
 }
 
-/// Bounds on a relative likelihood from the applicants of unknown
-/// ethnicity.
+/// How far the applicants of unknown ethnicity could move a relative
+/// likelihood: two simple scenarios (all of them in the reference group,
+/// all in the focal group) and the widest range any placement gives.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sensitivity {
     /// Stage entered.
@@ -238,6 +239,15 @@ pub struct Sensitivity {
     pub rl_unknowns_all_reference: Option<f64>,
     /// If every unknown applicant were in the focal group.
     pub rl_unknowns_all_focal: Option<f64>,
+    /// The lowest ratio any placement of the unknown applicants gives (each
+    /// in the reference group, the focal group or neither): those who
+    /// progressed placed on one side and those who did not on the other.
+    /// The two scenarios above lie within `[rl_lowest, rl_highest]`, which
+    /// can be much wider. `None` when the bound is undefined (a zero rate in
+    /// the denominator: the ratio is unbounded).
+    pub rl_lowest: Option<f64>,
+    /// The highest ratio any placement gives (see `rl_lowest`).
+    pub rl_highest: Option<f64>,
 }
 
 /// Sensitivity bounds for every comparison.
@@ -256,15 +266,8 @@ pub fn sensitivity(
         for c in &t.comparisons {
             let f = group(&t.groups, &c.focal);
             let (fp, fe) = (f.progressed.value, f.entered.value);
-            // Reference rate ÷ focal rate, turned over for SC-WRES.
-            let rl = |a: u64, n1: u64, c: u64, n2: u64| {
-                let nhs = (n1 > 0 && n2 > 0 && c > 0)
-                    .then(|| (a as f64 / n1 as f64) / (c as f64 / n2 as f64));
-                match direction {
-                    Direction::NhsWres => nhs,
-                    Direction::ScWres => nhs.filter(|x| *x > 0.0).map(|x| 1.0 / x),
-                }
-            };
+            let [all_reference, all_focal, rl_lowest, rl_highest] =
+                unknown_placements(direction, (rp, re), (fp, fe), (up, ue));
             out.push(Sensitivity {
                 from: t.from.clone(),
                 to: t.to.clone(),
@@ -272,10 +275,139 @@ pub fn sensitivity(
                 focal: c.focal.clone(),
                 unknown_entered: ue.into(),
                 rl: c.relative_likelihood,
-                rl_unknowns_all_reference: rl(rp + up, re + ue, fp, fe),
-                rl_unknowns_all_focal: rl(rp, re, fp + up, fe + ue),
+                rl_unknowns_all_reference: all_reference,
+                rl_unknowns_all_focal: all_focal,
+                rl_lowest,
+                rl_highest,
             });
         }
     }
     out
+}
+
+/// A ratio of two (progressed, entered) rates in the report's direction:
+/// reference ÷ focal, turned over for SC-WRES; `None` when undefined.
+fn directed_ratio(direction: Direction, reference: (u64, u64), focal: (u64, u64)) -> Option<f64> {
+    let ((a, n1), (c, n2)) = (reference, focal);
+    let nhs = (n1 > 0 && n2 > 0 && c > 0).then(|| (a as f64 / n1 as f64) / (c as f64 / n2 as f64));
+    match direction {
+        Direction::NhsWres => nhs,
+        Direction::ScWres => nhs.filter(|x| *x > 0.0).map(|x| 1.0 / x),
+    }
+}
+
+/// The ratio with every unknown applicant in the reference group, with
+/// every one in the focal group, and the lowest and highest any placement
+/// gives. Counts are (progressed, entered).
+///
+/// The reference rate grows with each progressed unknown placed in it and
+/// shrinks with each one who did not progress; the focal rate the same way.
+/// So reference ÷ focal is highest with the progressed unknowns in the
+/// reference group and the rest in the focal group, and lowest the other
+/// way round; placing some in neither group lies between (checked against
+/// every placement in the tests).
+fn unknown_placements(
+    direction: Direction,
+    (rp, re): (u64, u64),
+    (fp, fe): (u64, u64),
+    (up, ue): (u64, u64),
+) -> [Option<f64>; 4] {
+    let ratio = |r, f| directed_ratio(direction, r, f);
+    let not_progressed = ue - up;
+    let reference_favoured = ratio((rp + up, re + up), (fp, fe + not_progressed));
+    let focal_favoured = ratio((rp, re + not_progressed), (fp + up, fe + up));
+    let (lowest, highest) = match direction {
+        Direction::NhsWres => (focal_favoured, reference_favoured),
+        Direction::ScWres => (reference_favoured, focal_favoured),
+    };
+    [
+        ratio((rp + up, re + ue), (fp, fe)),
+        ratio((rp, re), (fp + up, fe + ue)),
+        lowest,
+        highest,
+    ]
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use super::*;
+
+    /// Every way of placing unknown applicants — each progressed one and
+    /// each one who did not in the reference group, the focal group or
+    /// neither — gives a ratio within [lowest, highest], and both ends are
+    /// reached.
+    #[test]
+    fn the_bounds_are_the_extremes_of_every_placement() {
+        let mut checked = 0;
+        for direction in [Direction::NhsWres, Direction::ScWres] {
+            for (rp, re, fp, fe, up, ue) in [
+                (25, 50, 15, 50, 10, 20),
+                (3, 7, 1, 6, 2, 5),
+                (0, 4, 2, 5, 1, 3),
+                (4, 4, 1, 3, 3, 3),
+                (2, 9, 2, 2, 0, 4),
+                (5, 6, 4, 6, 2, 2),
+            ] {
+                let [_, _, lowest, highest] =
+                    unknown_placements(direction, (rp, re), (fp, fe), (up, ue));
+                let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+                let mut unbounded = false;
+                // x progressed and y not-progressed unknowns to reference,
+                // x2 and y2 to focal, the rest to neither.
+                for x in 0..=up {
+                    for x2 in 0..=up - x {
+                        for y in 0..=ue - up {
+                            for y2 in 0..=ue - up - y {
+                                match directed_ratio(
+                                    direction,
+                                    (rp + x, re + x + y),
+                                    (fp + x2, fe + x2 + y2),
+                                ) {
+                                    Some(r) => {
+                                        min = min.min(r);
+                                        max = max.max(r);
+                                    }
+                                    None => unbounded = true,
+                                }
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+                if !unbounded {
+                    assert!(
+                        close(lowest.unwrap(), min),
+                        "{direction:?} {rp} {re} {fp} {fe}: {lowest:?} vs {min}"
+                    );
+                    assert!(
+                        close(highest.unwrap(), max),
+                        "{direction:?}: {highest:?} vs {max}"
+                    );
+                } else {
+                    // Some placement leaves a rate the ratio cannot divide
+                    // by; the defined bound still holds every defined ratio.
+                    if let Some(l) = lowest {
+                        assert!(l <= min + 1e-12);
+                    }
+                    if let Some(h) = highest {
+                        assert!(h >= max - 1e-12);
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000);
+    }
+
+    #[test]
+    fn the_scenarios_sit_inside_the_bounds() {
+        // The worked example of tests/report_analysis.rs: White 25/50, BME
+        // 15/50, 20 unknowns of whom 10 progressed.
+        let [all_ref, all_focal, lowest, highest] =
+            unknown_placements(Direction::NhsWres, (25, 50), (15, 50), (10, 20));
+        assert_eq!(all_ref, Some((35.0 / 70.0) / 0.3));
+        assert_eq!(all_focal, Some(0.5 / (25.0 / 70.0)));
+        assert_eq!(highest, Some((35.0 / 60.0) / (15.0 / 60.0)));
+        assert_eq!(lowest, Some((25.0 / 60.0) / (25.0 / 60.0)));
+    }
 }

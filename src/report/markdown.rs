@@ -77,16 +77,27 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
 /// A Markdown table; number columns are right-aligned.
 fn write_table(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
     let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
-    writeln!(out, "{}", line(table.header.iter().map(|h| escape(h)).collect()))?;
+    writeln!(
+        out,
+        "{}",
+        line(table.header.iter().map(|h| escape(h)).collect())
+    )?;
     let rule = (0..table.header.len())
         .map(|i| {
-            let numbers = table.rows.iter().any(|r| r.get(i).is_some_and(Cell::is_number));
+            let numbers = table
+                .rows
+                .iter()
+                .any(|r| r.get(i).is_some_and(Cell::is_number));
             if numbers { "---:" } else { "---" }.to_string()
         })
         .collect();
     writeln!(out, "{}", line(rule))?;
     for row in &table.rows {
-        writeln!(out, "{}", line(row.iter().map(|c| escape(&c.shown())).collect()))?;
+        writeln!(
+            out,
+            "{}",
+            line(row.iter().map(|c| escape(&c.shown())).collect())
+        )?;
     }
     Ok(())
 }

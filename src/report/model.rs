@@ -292,9 +292,15 @@ mod tests {
         assert_eq!(Cell::Ratio(Some(1.25)).shown(), "1.25");
         assert_eq!(Cell::P(Some(2.879e-6)).shown(), "<0.0001");
         assert_eq!(Cell::P(Some(0.04)).shown(), "0.0400");
-        assert_eq!(Cell::Interval(Some(1.127), Some(5.553)).shown(), "1.13–5.55");
+        assert_eq!(
+            Cell::Interval(Some(1.127), Some(5.553)).shown(),
+            "1.13–5.55"
+        );
         assert_eq!(Cell::Interval(None, Some(5.553)).shown(), "–");
-        assert_eq!(Cell::Interval(Some(-0.71), Some(-0.48)).shown(), "-0.71 to -0.48");
+        assert_eq!(
+            Cell::Interval(Some(-0.71), Some(-0.48)).shown(),
+            "-0.71 to -0.48"
+        );
         let hidden = Count {
             value: 3,
             suppressed: true,
@@ -315,6 +321,9 @@ mod tests {
             "31 October 2025, 09:30 UTC+01:00"
         );
         assert_eq!(date_in_words("yesterday"), "yesterday");
-        assert_eq!(date_in_words("2025-13-01T00:00:00Z"), "2025-13-01T00:00:00Z");
+        assert_eq!(
+            date_in_words("2025-13-01T00:00:00Z"),
+            "2025-13-01T00:00:00Z"
+        );
     }
 }

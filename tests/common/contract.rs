@@ -170,6 +170,8 @@ pub struct Sensitivity {
     pub rl: Option<f64>,
     pub rl_unknowns_all_reference: Option<f64>,
     pub rl_unknowns_all_focal: Option<f64>,
+    pub rl_lowest: Option<f64>,
+    pub rl_highest: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

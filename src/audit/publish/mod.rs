@@ -117,6 +117,8 @@ pub fn publish(audit: &mut Audit, threshold: u64) -> Publication {
             s.rl = None;
             s.rl_unknowns_all_reference = None;
             s.rl_unknowns_all_focal = None;
+            s.rl_lowest = None;
+            s.rl_highest = None;
         }
     }
 

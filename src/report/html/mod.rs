@@ -59,12 +59,7 @@ pub fn page(report: &Report) -> String {
     }
     h.push('\n');
     for section in &report.sections {
-        let _ = write!(
-            h,
-            "<h2 id=\"{}\">{}</h2>",
-            section.id,
-            esc(&section.title)
-        );
+        let _ = write!(h, "<h2 id=\"{}\">{}</h2>", section.id, esc(&section.title));
         for block in &section.blocks {
             match block {
                 Block::Heading(text) => {

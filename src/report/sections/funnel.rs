@@ -4,9 +4,7 @@
 use super::{Detail, ci_header, describe_breakdown, more_rows_note, section, step_name};
 use crate::audit::Audit;
 use crate::measures::funnel::{Direction, TransitionResult};
-use crate::report::model::{
-    Block, Cell, Chart, Forest, ForestRow, FunnelBars, Section, Table,
-};
+use crate::report::model::{Block, Cell, Chart, Forest, ForestRow, FunnelBars, Section, Table};
 
 /// The findings, in the audit's order.
 pub(super) fn findings(audit: &Audit, _: Detail) -> Option<Section> {
@@ -119,11 +117,7 @@ pub(super) fn funnel_chart(audit: &Audit, _: Detail) -> Option<Section> {
         groups,
         caption: "Each bar: the share of the group's applicants who reached the stage (first stage = 100%), with the count above it. The tables under Steps hold the same counts.".into(),
     });
-    section(
-        "funnel",
-        "The funnel by group",
-        vec![Block::Chart(chart)],
-    )
+    section("funnel", "The funnel by group", vec![Block::Chart(chart)])
 }
 
 /// One heading and two tables per step (groups, then comparisons), with
@@ -196,6 +190,8 @@ pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
         "Relative likelihood",
         "If unknowns were all reference",
         "If unknowns were all compared group",
+        "Lowest possible",
+        "Highest possible",
     ]);
     for s in audit
         .sensitivity
@@ -210,6 +206,8 @@ pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
             Cell::Ratio(s.rl),
             Cell::Ratio(s.rl_unknowns_all_reference),
             Cell::Ratio(s.rl_unknowns_all_focal),
+            Cell::Ratio(s.rl_lowest),
+            Cell::Ratio(s.rl_highest),
         ]);
     }
     if table.rows.is_empty() {
@@ -225,9 +223,13 @@ pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
         0
     };
     let mut blocks = vec![
-        Block::Note("How far applicants of unknown ethnicity could move each ratio: the ratio as reported, and what it would be if every one of them were in the reference group, or every one in the group compared. Where both bounds fall on the same side of 1 as the ratio, no placement of the unknowns could reverse it.".into()),
+        Block::Note("How far applicants of unknown ethnicity could move each ratio: the ratio as reported; what it would be if every one of them were in the reference group, or every one in the group compared; and the lowest and highest any placement could give (those who progressed in one group, those who did not in the other). Only where the lowest and highest fall on the same side of 1 can no placement of the unknowns reverse the ratio. \"–\": unbounded or undefined.".into()),
         Block::Table(table),
     ];
     blocks.extend(more_rows_note(more));
-    section("sensitivity", "If ethnicity were known for everyone", blocks)
+    section(
+        "sensitivity",
+        "If ethnicity were known for everyone",
+        blocks,
+    )
 }

@@ -93,12 +93,7 @@ fn meta(audit: &Audit) -> Vec<String> {
             (s.confidence.alpha() * 1e9).round() / 1e9
         ),
     ];
-    lines.extend(
-        audit
-            .publication
-            .as_ref()
-            .map(super::publication_text),
-    );
+    lines.extend(audit.publication.as_ref().map(super::publication_text));
     lines
 }
 

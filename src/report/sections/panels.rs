@@ -90,7 +90,14 @@ pub(super) fn panels(audit: &Audit, _: Detail) -> Option<Section> {
             ]);
         }
         blocks.push(Block::Table(t));
-        let mut counts = Table::new(["Panel type", "Vacancies", "Step", "Group", "Entered", "Progressed"]);
+        let mut counts = Table::new([
+            "Panel type",
+            "Vacancies",
+            "Step",
+            "Group",
+            "Entered",
+            "Progressed",
+        ]);
         for b in &p.by_panel_type {
             for tr in &b.transitions {
                 for g in &tr.groups {

@@ -38,7 +38,8 @@ pub(super) fn data_quality(audit: &Audit, _: Detail) -> Option<Section> {
     }
     if !q.unmapped_labels.is_empty() {
         blocks.push(Block::Note(
-            "Labels that could not be mapped to a category (left out of rates; see `rung labels`):".into(),
+            "Labels that could not be mapped to a category (left out of rates; see `rung labels`):"
+                .into(),
         ));
         let mut labels = Table::new(["Label", "Applications", "Why"]);
         for l in &q.unmapped_labels {
@@ -78,7 +79,9 @@ pub(super) fn data_quality(audit: &Audit, _: Detail) -> Option<Section> {
         ]);
     }
     if !stages.rows.is_empty() {
-        blocks.push(Block::Note("Ethnicity known, by the furthest stage reached:".into()));
+        blocks.push(Block::Note(
+            "Ethnicity known, by the furthest stage reached:".into(),
+        ));
         blocks.push(Block::Table(stages));
     }
     section("quality", "Data quality", blocks)

@@ -169,11 +169,7 @@ pub(super) fn scoring(audit: &Audit, _: Detail) -> Option<Section> {
         blocks.push(Block::Table(flagged));
         blocks.push(Block::Note("Differential: the assessor's score minus the other panel members' mean, for candidates of the compared group minus reference candidates.".into()));
     }
-    section(
-        "scores",
-        format!("Interview scores ({})", s.stage),
-        blocks,
-    )
+    section("scores", format!("Interview scores ({})", s.stage), blocks)
 }
 
 fn level(l: Level) -> &'static str {
