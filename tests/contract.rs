@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 
+use common::contract::Priority;
 use common::*;
 
 fn sample() -> &'static Path {
@@ -68,6 +69,77 @@ fn every_mode_of_the_audit_fits_the_contract() {
             }
         }
         assert_eq!(a.publication.is_some(), extra.contains(&"--publish"));
+        // Findings come most important first.
+        assert!(
+            a.findings
+                .windows(2)
+                .all(|w| w[0].priority <= w[1].priority),
+            "{extra:?}: {:?}",
+            a.findings.iter().map(|f| f.priority).collect::<Vec<_>>()
+        );
+        assert!(!a.headline.is_empty(), "{extra:?}");
+    }
+}
+
+/// The headline states the whole funnel's ratio the way round the report's
+/// direction reads, with the ratio and verdict the step itself carries.
+#[test]
+fn the_headline_reads_the_whole_funnel_in_the_reports_direction() {
+    for (direction, subject, other) in [("nhs-wres", "White", "BME"), ("sc-wres", "BME", "White")] {
+        let a = audit(sample(), &["--direction", direction]);
+        let whole = a
+            .transitions
+            .iter()
+            .find(|t| t.breakdown.is_empty() && t.label.as_deref() == Some("overall"))
+            .expect("the whole-funnel step");
+        let c = &whole.comparisons[0];
+        let expected = format!(
+            "Across the whole funnel, {subject} applicants were {:.2} times as likely as {other} applicants to be appointed",
+            c.relative_likelihood.unwrap()
+        );
+        assert!(
+            a.headline[0].starts_with(&expected),
+            "{direction}: {:?}",
+            a.headline
+        );
+        let verdict = match (c.significant, c.outside_range) {
+            (Some(true), Some(true)) => "outside the 0.80–1.25 range and more than chance",
+            (Some(false), Some(true)) => "outside the 0.80–1.25 range, but it could be chance",
+            (Some(true), _) => "within the 0.80–1.25 range, but more than chance",
+            _ => "within the 0.80–1.25 range, and it could be chance",
+        };
+        assert!(
+            a.headline[0].contains(verdict),
+            "{direction}: {:?}",
+            a.headline
+        );
+        // Its count of findings to investigate and to watch matches the
+        // findings' own priorities.
+        let watch = a
+            .findings
+            .iter()
+            .filter(|f| f.priority == Priority::Watch)
+            .count();
+        let investigate = a
+            .findings
+            .iter()
+            .filter(|f| f.priority == Priority::Investigate)
+            .count();
+        let counts = a
+            .headline
+            .iter()
+            .find(|l| l.contains("finding"))
+            .expect("count line");
+        match (investigate, watch) {
+            (0, 0) => assert!(counts.starts_with("No finding"), "{counts}"),
+            (i, 0) => assert!(counts.starts_with(&format!("{i} finding")), "{counts}"),
+            (0, w) => assert!(counts.starts_with(&format!("{w} finding")), "{counts}"),
+            (i, w) => assert!(
+                counts.starts_with(&format!("{i} finding"))
+                    && counts.contains(&format!("{w} more")),
+                "{counts}"
+            ),
+        }
     }
 }
 

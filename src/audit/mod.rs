@@ -149,7 +149,11 @@ pub struct Audit {
     pub inputs: Vec<InputFile>,
     /// Disclosure, unmapped labels, row accounting.
     pub data_quality: DataQuality,
-    /// Plain-language findings, each tied to its numbers.
+    /// The sentences a report opens with: the whole funnel and NHS WRES
+    /// indicator 2 in words, and how many findings need attention.
+    pub headline: Vec<String>,
+    /// Plain-language findings, each tied to its numbers, most important
+    /// first.
     pub findings: Vec<Finding>,
     /// Every step, whole dataset first, then each breakdown row.
     pub transitions: Vec<TransitionResult>,
@@ -335,6 +339,7 @@ pub fn from_counts(
         generated_at: spec.generated_at.clone().unwrap_or_else(now_rfc3339),
     };
     let mut audit = Audit {
+        headline: Vec::new(),
         findings: Vec::new(),
         tool: Tool {
             name: "rung",

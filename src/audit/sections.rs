@@ -201,6 +201,7 @@ pub(super) fn from_published_steps(spec: &AuditSpec, audit: &mut Audit) {
         panels: audit.panels.as_ref(),
         scoring: audit.scoring.as_ref(),
         direction: spec.direction,
+        confidence: audit.settings.confidence,
         key_columns: (
             spec.profile
                 .source_column(TableKind::Applications, "application_id"),
@@ -208,4 +209,5 @@ pub(super) fn from_published_steps(spec: &AuditSpec, audit: &mut Audit) {
                 .source_column(TableKind::Applications, "vacancy_id"),
         ),
     });
+    audit.headline = findings::headline(&audit.transitions, spec.direction, &audit.findings);
 }

@@ -9,6 +9,7 @@ use super::panels::PanelReport;
 use super::pooling::{PooledComparison, Sensitivity};
 use super::quality::DataQuality;
 use super::scoring::{Level, ScoringReport};
+use crate::stats::Confidence;
 
 /// One finding.
 #[derive(Debug, Clone, Serialize)]
@@ -17,6 +18,28 @@ pub struct Finding {
     pub text: String,
     /// Where its numbers are in the output, e.g. "transitions[shortlisted→appointed]".
     pub source: String,
+    /// How much it matters; findings are listed most important first.
+    pub priority: Priority,
+}
+
+/// How much a finding matters, most first: the order reports list them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// The figures themselves may be wrong (applicant ids taken for
+    /// application ids, many labels rung could not place): read first.
+    FiguresAtRisk,
+    /// Outside the 0.80–1.25 range and more than chance: investigate.
+    Investigate,
+    /// Outside the range, but it could be chance with these numbers.
+    Watch,
+    /// More than chance, within the range; or a score gap or assessor
+    /// check that is more than chance.
+    MoreThanChance,
+    /// What the data leave unknown (disclosure, sensitivity).
+    DataQuality,
+    /// Within the range and could be chance; panels and policy figures.
+    Context,
 }
 
 /// Everything the findings draw on.
@@ -35,16 +58,16 @@ pub struct FindingInputs<'a> {
     pub scoring: Option<&'a ScoringReport>,
     /// Ratio direction.
     pub direction: Direction,
+    /// The confidence level p values are held against.
+    pub confidence: Confidence,
     /// The export's application id and vacancy columns (for the hint when
     /// ids look like applicant ids).
     pub key_columns: (&'a str, &'a str),
 }
 
-fn likelihood_sentence(
-    t: &TransitionResult,
-    c: &Comparison,
-    direction: Direction,
-) -> Option<String> {
+/// "White applicants were 1.28 times as likely as BME applicants to be
+/// appointed after shortlisting", in the report's direction.
+fn likelihood_clause(t: &TransitionResult, c: &Comparison, direction: Direction) -> Option<String> {
     let rl = c.relative_likelihood?;
     let step = match t.to.as_str() {
         "shortlisted" => "to be shortlisted".to_string(),
@@ -62,28 +85,42 @@ fn likelihood_sentence(
         Direction::NhsWres => (&c.reference, &c.focal),
         Direction::ScWres => (&c.focal, &c.reference),
     };
+    Some(format!(
+        "{subject} applicants were {rl:.2} times as likely as {other} applicants {step}{from}"
+    ))
+}
+
+fn likelihood_sentence(
+    t: &TransitionResult,
+    c: &Comparison,
+    direction: Direction,
+) -> Option<(String, Priority)> {
+    let clause = likelihood_clause(t, c, direction)?;
     let ci = match (c.ci_low, c.ci_high) {
         (Some(l), Some(h)) => format!(" ({}% CI {l:.2}–{h:.2})", c.confidence.percent()),
         _ => String::new(),
     };
-    let verdict = match (c.significant, c.outside_range) {
-        (Some(true), Some(true)) => {
-            "This is outside the 0.80–1.25 range and more than chance: it needs investigating."
-        }
-        (Some(true), _) => "It is more than chance, though within the 0.80–1.25 range.",
-        (Some(false), Some(true)) => {
-            "The gap is large but could be chance with these numbers: watch it, or pool more data."
-        }
-        _ => "This could be chance.",
+    let (verdict, priority) = match (c.significant, c.outside_range) {
+        (Some(true), Some(true)) => (
+            "This is outside the 0.80–1.25 range and more than chance: it needs investigating.",
+            Priority::Investigate,
+        ),
+        (Some(true), _) => (
+            "It is more than chance, though within the 0.80–1.25 range.",
+            Priority::MoreThanChance,
+        ),
+        (Some(false), Some(true)) => (
+            "The gap is large but could be chance with these numbers: watch it, or pool more data.",
+            Priority::Watch,
+        ),
+        _ => ("This could be chance.", Priority::Context),
     };
     let caution = if c.note.is_some() {
         " Numbers are small: treat it with caution."
     } else {
         ""
     };
-    Some(format!(
-        "{subject} applicants were {rl:.2} times as likely as {other} applicants {step}{from}{ci}. {verdict}{caution}"
-    ))
+    Some((format!("{clause}{ci}. {verdict}{caution}"), priority))
 }
 
 /// The first finding when application ids recur with a different
@@ -97,6 +134,7 @@ fn applicant_id_finding(inputs: &FindingInputs) -> Option<Finding> {
             "Warning: {n} application ids recur with a different vacancy_id, and repeated ids were dropped as duplicates: '{id}' looks like an applicant id, not an application id. Set application_id = [\"{id}\", \"{vacancy}\"] under [columns.applications] in a profile, or pass --application-key \"{id},{vacancy}\".",
         ),
         source: "data_quality.ids_across_vacancies".into(),
+        priority: Priority::FiguresAtRisk,
     })
 }
 
@@ -185,6 +223,7 @@ fn unmapped_finding(inputs: &FindingInputs) -> Option<Finding> {
     Some(Finding {
         text,
         source: "data_quality.unmapped_labels".into(),
+        priority: Priority::FiguresAtRisk,
     })
 }
 
@@ -214,10 +253,11 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
             .find(|t| t.breakdown.is_empty() && t.label.as_deref() == Some(label))
         {
             for c in &t.comparisons {
-                if let Some(text) = likelihood_sentence(t, c, inputs.direction) {
+                if let Some((text, priority)) = likelihood_sentence(t, c, inputs.direction) {
                     out.push(Finding {
                         text,
                         source: format!("transitions[{}→{}, {}]", t.from, t.to, c.focal),
+                        priority,
                     });
                 }
             }
@@ -237,16 +277,18 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
         });
     match worst {
         Some((t, c)) => {
-            if let Some(text) = likelihood_sentence(t, c, inputs.direction) {
+            if let Some((text, priority)) = likelihood_sentence(t, c, inputs.direction) {
                 out.push(Finding {
                     text: format!("The clearest gap between stages is at {} → {}: {text}", t.from, t.to),
                     source: format!("transitions[{}→{}, {}]", t.from, t.to, c.focal),
+                    priority,
                 });
             }
         }
         None => out.push(Finding {
             text: "No step of the funnel shows a difference that is more than chance once the number of comparisons is allowed for.".into(),
             source: "transitions".into(),
+            priority: Priority::Context,
         }),
     }
     let q = inputs.quality;
@@ -272,6 +314,7 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
         out.push(Finding {
             text,
             source: "data_quality, sensitivity".into(),
+            priority: Priority::DataQuality,
         });
     }
     for p in inputs.pooled.iter().filter(|p| p.note.is_some()) {
@@ -279,6 +322,7 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
             out.push(Finding {
                 text: format!("{} → {} by {}: {note}", p.from, p.to, p.by),
                 source: format!("pooled[{}→{}, {}]", p.from, p.to, p.by),
+                priority: Priority::Context,
             });
         }
     }
@@ -291,6 +335,7 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
                     panels.summary.vacancies_shortlisted_without_panel
                 ),
                 source: "panels".into(),
+                priority: Priority::Context,
             });
         }
         if let Some(policy) = &panels.policy {
@@ -303,6 +348,7 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
                     policy.total.no_panel
                 ),
                 source: "panels.policy".into(),
+                priority: Priority::Context,
             });
         }
     }
@@ -311,7 +357,8 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
             && let (Some(gap), Some(p)) = (c.mean_gap, c.p_welch)
         {
             let size = if gap < 0.0 { "lower" } else { "higher" };
-            let chance = if p < 0.05 {
+            let significant = inputs.confidence.significant(p);
+            let chance = if significant {
                 "is more than chance"
             } else {
                 "could be chance"
@@ -326,17 +373,115 @@ pub fn findings(inputs: &FindingInputs) -> Vec<Finding> {
                     s.drift.direction
                 ),
                 source: "scoring.comparisons, scoring.drift".into(),
+                priority: if significant {
+                    Priority::MoreThanChance
+                } else {
+                    Priority::Context
+                },
             });
         }
         if s.assessors_flagged > 0 {
             out.push(Finding {
                 text: format!(
-                    "{} of {} assessors checked score focal candidates differently from their fellow panel members by more than chance: review their scoring.",
-                    s.assessors_flagged, s.assessors_checked
+                    "{} of {} assessors checked score {} candidates differently from their fellow panel members by more than chance: review their scoring.",
+                    s.assessors_flagged, s.assessors_checked, compared_groups(s)
                 ),
                 source: "scoring.assessors".into(),
+                priority: Priority::MoreThanChance,
             });
         }
     }
+    // Most important first; the order within a priority is the order
+    // above (the named steps, then the clearest gap, and so on).
+    out.sort_by_key(|f| f.priority);
     out
+}
+
+/// The headline: a sentence for the whole funnel and one for NHS WRES
+/// indicator 2 (each comparison's ratio with its direction and verdict in
+/// words), then how many findings need investigating or watching, and a
+/// warning to read first when the figures themselves may be wrong. For a
+/// board member to read aloud; the findings hold the intervals.
+pub fn headline(
+    transitions: &[TransitionResult],
+    direction: Direction,
+    findings: &[Finding],
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (label, lead) in [
+        ("overall", "Across the whole funnel"),
+        (
+            "NHS WRES indicator 2",
+            "From shortlisting (NHS WRES indicator 2)",
+        ),
+    ] {
+        let Some(t) = transitions
+            .iter()
+            .find(|t| t.breakdown.is_empty() && t.label.as_deref() == Some(label))
+        else {
+            continue;
+        };
+        let clauses: Vec<String> = t
+            .comparisons
+            .iter()
+            .filter_map(|c| {
+                let clause = likelihood_clause(t, c, direction)?;
+                let verdict = match (c.significant, c.outside_range) {
+                    (Some(true), Some(true)) => "outside the 0.80–1.25 range and more than chance",
+                    (Some(true), _) => "within the 0.80–1.25 range, but more than chance",
+                    (Some(false), Some(true)) => {
+                        "outside the 0.80–1.25 range, but it could be chance"
+                    }
+                    _ => "within the 0.80–1.25 range, and it could be chance",
+                };
+                Some(format!("{clause} ({verdict})"))
+            })
+            .collect();
+        if !clauses.is_empty() {
+            lines.push(format!("{lead}, {}.", clauses.join("; ")));
+        }
+    }
+    let count = |p: Priority| findings.iter().filter(|f| f.priority == p).count();
+    let (investigate, watch) = (count(Priority::Investigate), count(Priority::Watch));
+    let plural = |n: usize| if n == 1 { "finding" } else { "findings" };
+    lines.push(match (investigate, watch) {
+        (0, 0) => "No finding is both outside the 0.80–1.25 range and more than chance.".into(),
+        (i, 0) => format!(
+            "{i} {} need{} investigating.",
+            plural(i),
+            if i == 1 { "s" } else { "" }
+        ),
+        (0, w) => format!(
+            "{w} {} outside the range could be chance: watch {}.",
+            plural(w),
+            if w == 1 { "it" } else { "them" }
+        ),
+        (i, w) => format!(
+            "{i} {} need{} investigating; {w} more outside the range could be chance.",
+            plural(i),
+            if i == 1 { "s" } else { "" }
+        ),
+    });
+    if count(Priority::FiguresAtRisk) > 0 {
+        lines.push(
+            "Read the first finding before the figures: it says why they may be wrong.".into(),
+        );
+    }
+    lines
+}
+
+/// The compared groups of a scoring report, in words ("BME", "Asian or
+/// Black").
+fn compared_groups(s: &ScoringReport) -> String {
+    let mut groups: Vec<&str> = Vec::new();
+    for c in &s.comparisons {
+        if !groups.contains(&c.focal.as_str()) {
+            groups.push(&c.focal);
+        }
+    }
+    match groups.as_slice() {
+        [] => "compared".into(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }

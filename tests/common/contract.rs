@@ -15,6 +15,7 @@ pub struct Audit {
     pub settings: Settings,
     pub inputs: Vec<InputFile>,
     pub data_quality: DataQuality,
+    pub headline: Vec<String>,
     pub findings: Vec<Finding>,
     pub transitions: Vec<Transition>,
     pub panels: Option<Value>,
@@ -114,6 +115,20 @@ pub struct Exclusion {
 pub struct Finding {
     pub text: String,
     pub source: String,
+    pub priority: Priority,
+}
+
+/// How much a finding matters, most first (the order findings are listed
+/// in).
+#[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    FiguresAtRisk,
+    Investigate,
+    Watch,
+    MoreThanChance,
+    DataQuality,
+    Context,
 }
 
 /// One step for the whole dataset (`breakdown` empty) or a breakdown row.

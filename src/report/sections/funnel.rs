@@ -6,7 +6,20 @@ use crate::audit::Audit;
 use crate::measures::funnel::{Direction, TransitionResult};
 use crate::report::model::{Block, Cell, Chart, Forest, ForestRow, FunnelBars, Section, Table};
 
-/// The findings, in the audit's order.
+/// The headline: the sentences a board member reads aloud first.
+pub(super) fn headline(audit: &Audit, _: Detail) -> Option<Section> {
+    section(
+        "summary",
+        "In brief",
+        if audit.headline.is_empty() {
+            Vec::new()
+        } else {
+            vec![Block::Paragraph(audit.headline.join(" "))]
+        },
+    )
+}
+
+/// The findings, most important first.
 pub(super) fn findings(audit: &Audit, _: Detail) -> Option<Section> {
     let items: Vec<String> = audit.findings.iter().map(|f| f.text.clone()).collect();
     section(

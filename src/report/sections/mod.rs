@@ -31,7 +31,8 @@ pub enum Detail {
 type Builder = fn(&Audit, Detail) -> Option<Section>;
 
 /// Every section, in report order.
-const SECTIONS: [Builder; 16] = [
+const SECTIONS: [Builder; 17] = [
+    funnel::headline,
     funnel::findings,
     funnel::forest,
     funnel::funnel_chart,
