@@ -243,3 +243,128 @@ fn scorecards_and_wres_have_sheets() {
     assert!(matches!(stages[1][col("groups.BME")], Data::Float(_)));
     assert!(is(&stages[1][col("column")], "agency"));
 }
+
+/// Each cell's number format in a worksheet of the workbook (`sheet` is
+/// 1-based, in tab order), read from the package's XML: calamine reads
+/// values, not formats.
+fn number_formats(path: &Path, sheet: usize) -> std::collections::HashMap<String, String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let styles = read("xl/styles.xml");
+    let cells = read(&format!("xl/worksheets/sheet{sheet}.xml"));
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let tag = format!(" {tag}");
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[start..start + tag[start..].find('"')?].to_string())
+    };
+    let unescape = |s: String| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    };
+    // Built-in formats by id (ECMA-376 Part 1, 18.8.30), then the custom ones.
+    let mut codes: std::collections::HashMap<String, String> = [
+        ("0", "General"),
+        ("1", "0"),
+        ("2", "0.00"),
+        ("3", "#,##0"),
+        ("4", "#,##0.00"),
+        ("9", "0%"),
+        ("10", "0.00%"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    for tag in styles.split("<numFmt ").skip(1) {
+        codes.insert(
+            attr(tag, "numFmtId").unwrap(),
+            unescape(attr(tag, "formatCode").unwrap()),
+        );
+    }
+    let xfs_start = styles.find("<cellXfs").unwrap();
+    let xfs_end = styles.find("</cellXfs>").unwrap();
+    let xf_formats: Vec<String> = styles[xfs_start..xfs_end]
+        .split("<xf ")
+        .skip(1)
+        .map(|tag| codes[&attr(tag, "numFmtId").unwrap()].clone())
+        .collect();
+    cells
+        .split("<c ")
+        .skip(1)
+        .map(|tag| {
+            let tag = &tag[..tag.find('>').unwrap()];
+            let style: usize = attr(tag, "s").map_or(0, |s| s.parse().unwrap());
+            (attr(tag, "r").unwrap(), xf_formats[style].clone())
+        })
+        .collect()
+}
+
+/// Numbers reach Excel as numbers with the number formats people read:
+/// counts with thousands separators, rates as percentages, ratios with two
+/// decimals, p values with four (or "<0.0001"). The workbook opens on the
+/// summary and the findings.
+#[test]
+fn audit_workbook_numbers_carry_number_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = audit_workbook(dir.path(), &[]);
+    let book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names()[..3], ["Summary", "Findings", "Steps"]);
+    let steps = sheet(&path, "Steps");
+    let formats = number_formats(&path, 3);
+    let column = |name: &str| steps[0].iter().position(|c| is(c, name)).unwrap();
+    let letter = |c: usize| char::from(b'A' + c as u8).to_string();
+    let p_format = "[<0.0001]\"<0.0001\";0.0000";
+    for (name, expected) in [
+        ("entered", "#,##0"),
+        ("progressed", "#,##0"),
+        ("rate", "0.0%"),
+        ("impact_ratio", "0.00"),
+        ("relative_likelihood", "0.00"),
+        ("ci_low", "0.00"),
+        ("p_fisher", p_format),
+        ("p_adjusted", p_format),
+    ] {
+        let c = column(name);
+        // Every row whose cell is a number carries the column's format.
+        let mut numbers = 0;
+        for (r, row) in steps.iter().enumerate().skip(1) {
+            if matches!(row[c], Data::Float(_) | Data::Int(_)) {
+                let at = format!("{}{}", letter(c), r + 1);
+                assert_eq!(formats[&at], expected, "{name} at {at}");
+                numbers += 1;
+            }
+        }
+        assert!(numbers > 0, "{name}: no numbers");
+    }
+    // The summary opens with the report's title and holds the headline.
+    let summary = sheet(&path, "Summary");
+    assert!(
+        summary[0][0]
+            .to_string()
+            .starts_with("Recruitment funnel audit")
+    );
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "audit",
+        SAMPLE,
+        "--format",
+        "json",
+        "--generated-at",
+        STAMP,
+    ]))
+    .unwrap();
+    for line in json["headline"].as_array().unwrap() {
+        assert!(
+            summary.iter().any(|r| is(&r[0], line.as_str().unwrap())),
+            "{line}"
+        );
+    }
+}

@@ -12,8 +12,7 @@ use crate::audit::Audit;
 
 /// Where each sheet of an audit workbook comes from in the JSON document:
 /// arrays become tables, objects become field/value lists of their scalars.
-const AUDIT_SHEETS: [(&str, &str); 26] = [
-    ("Findings", "/findings"),
+const AUDIT_SHEETS: [(&str, &str); 25] = [
     ("WRES indicator 2", "/wres_indicator_2"),
     ("Availability", "/availability"),
     ("Intersectional", "/intersectional"),
@@ -41,19 +40,82 @@ const AUDIT_SHEETS: [(&str, &str); 26] = [
     ("Inputs", "/provenance/inputs"),
 ];
 
-/// The audit's sheets: "About" (provenance and settings), "Steps" (the long
-/// table of the CSV report) second, then one sheet per table present.
+/// The audit's sheets: "Summary" (the report's title, how to read it and
+/// its headline) and "Findings" first, for whoever opens the workbook;
+/// "Steps" (the long table of the CSV report); one sheet per table of the
+/// JSON document present; "About" (provenance and settings) last.
 pub fn audit_sheets(audit: &Audit) -> Vec<Sheet> {
     let doc = serde_json::to_value(audit).unwrap_or(Value::Null);
-    let mut sheets = Vec::new();
+    let report = super::sections::report(audit, super::sections::Detail::Document);
+    let blank = String::new();
+    let lines = report.meta.iter().chain([&blank]).chain(&audit.headline);
+    let mut sheets = vec![
+        Sheet {
+            title: "Summary".into(),
+            header: vec![report.title.clone()],
+            rows: lines.map(|l| vec![Value::String(l.clone())]).collect(),
+        },
+        Sheet {
+            title: "Findings".into(),
+            header: vec!["Finding".into(), "Priority".into(), "Figures in".into()],
+            rows: audit
+                .findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        Value::String(f.text.clone()),
+                        serde_json::to_value(f.priority).unwrap_or(Value::Null),
+                        Value::String(f.source.clone()),
+                    ]
+                })
+                .collect(),
+        },
+        super::csv::long_table(audit),
+    ];
+    sheets.extend(sheets_from(&doc, &AUDIT_SHEETS));
+    sheets.extend(scorecard_sheets(&doc));
     if let Some(p) = doc.pointer("/provenance") {
         sheets.push(Sheet::key_values("About", &scalars_only(p)));
     }
-    sheets.push(super::csv::long_table(audit));
-    sheets.extend(sheets_from(&doc, &AUDIT_SHEETS));
-    sheets.extend(scorecard_sheets(&doc));
     sheets
 }
+
+/// The number format of a column, from its name (a JSON field, possibly
+/// `parent.child`): rates and shares as percentages, ratios and interval
+/// bounds with two decimals, p values with four (or "<0.0001"); other whole
+/// numbers (counts) with thousands separators.
+pub fn number_format(column: &str, whole: bool) -> Option<&'static str> {
+    let name = column.rsplit('.').next().unwrap_or(column);
+    let is_p = name == "p" || name.starts_with("p_") || name.ends_with("_p");
+    let is_rate = name == "rate"
+        || name.ends_with("_rate")
+        || name == "share"
+        || name.starts_with("share_")
+        || name.ends_with("_share");
+    let is_ratio = name == "relative_likelihood"
+        || name.contains("ratio")
+        || name.starts_with("rl")
+        || name.ends_with("_rl")
+        || name.starts_with("rr_")
+        || name.starts_with("or_")
+        || name.starts_with("ci_")
+        || name.contains("_ci_");
+    if is_p {
+        Some(P_FORMAT)
+    } else if is_rate {
+        Some("0.0%")
+    } else if is_ratio {
+        Some("0.00")
+    } else if whole {
+        Some("#,##0")
+    } else {
+        None
+    }
+}
+
+/// p values: four decimals, and "<0.0001" below that (the number stays
+/// in the cell).
+pub const P_FORMAT: &str = "[<0.0001]\"<0.0001\";0.0000";
 
 /// The scorecards as three flat sheets: one row per card, per card × stage
 /// and per card × step.
@@ -136,6 +198,21 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
         for (c, name) in sheet.header.iter().enumerate() {
             ws.write_string_with_format(0, col(c), neutralised(name), &bold)?;
         }
+        let key_values = sheet.header == ["field", "value"];
+        // Each column's format for fractional and for whole numbers.
+        let formats: Vec<std::collections::HashMap<bool, Format>> = sheet
+            .header
+            .iter()
+            .map(|name| {
+                [true, false]
+                    .into_iter()
+                    .filter_map(|fractional| {
+                        number_format(name, !fractional)
+                            .map(|f| (fractional, Format::new().set_num_format(f)))
+                    })
+                    .collect()
+            })
+            .collect();
         for (r, row) in sheet.rows.iter().enumerate() {
             let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
             for (c, cell) in row.iter().enumerate() {
@@ -145,7 +222,25 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
                         ws.write_boolean(r, col(c), *b)?;
                     }
                     Value::Number(n) => {
-                        ws.write_number(r, col(c), n.as_f64().unwrap_or(f64::NAN))?;
+                        let value = n.as_f64().unwrap_or(f64::NAN);
+                        // A field/value sheet is formatted by each row's
+                        // field name.
+                        let by_field = (key_values && c == 1)
+                            .then(|| row.first().and_then(Value::as_str))
+                            .flatten()
+                            .and_then(|field| number_format(field, !n.is_f64()))
+                            .map(|f| Format::new().set_num_format(f));
+                        match by_field
+                            .as_ref()
+                            .or_else(|| formats.get(c).and_then(|f| f.get(&n.is_f64())))
+                        {
+                            Some(format) => {
+                                ws.write_number_with_format(r, col(c), value, format)?;
+                            }
+                            None => {
+                                ws.write_number(r, col(c), value)?;
+                            }
+                        }
                     }
                     // Strings are stored as text, never as formulas; they are
                     // neutralised all the same for whoever saves the sheet as
