@@ -159,3 +159,26 @@ fn the_typed_model_reads_a_step() {
     assert!((c.relative_likelihood.unwrap() - rl).abs() < 1e-12);
     assert_eq!(white.impact_ratio, Some(1.0));
 }
+
+/// `--title` names the report in every human format (escaped as each needs)
+/// and is recorded in the JSON settings; without it the settings have none.
+#[test]
+fn the_title_flag_names_every_human_report() {
+    let title = "Trust <A> & B: recruitment 2025/26 Q2";
+    let flags = ["--title", title];
+    let a = audit(sample(), &flags);
+    assert_eq!(a.settings.title.as_deref(), Some(title));
+    assert_eq!(audit(sample(), &[]).settings.title, None);
+    let terminal = output(sample(), "table", &flags);
+    assert_eq!(terminal.lines().next(), Some(title));
+    let md = output(sample(), "markdown", &flags);
+    assert!(
+        md.starts_with("# Trust \\<A\\> \\& B: recruitment 2025/26 Q2\n"),
+        "{md}"
+    );
+    let html = output(sample(), "html", &flags);
+    let escaped = "Trust &lt;A&gt; &amp; B: recruitment 2025/26 Q2";
+    assert!(html.contains(&format!("<title>{escaped}</title>")));
+    assert!(html.contains(&format!("<h1>{escaped}</h1>")));
+    assert!(!html.contains("<A>"));
+}

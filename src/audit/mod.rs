@@ -55,6 +55,8 @@ pub struct AuditSpec {
     pub min_assessor_candidates: u64,
     /// Leave personal identifiers (assessor ids) out of the output.
     pub publish: bool,
+    /// The report's title, when given (`--title`).
+    pub title: Option<String>,
     /// Publication mode suppresses counts from 1 to this − 1.
     pub suppress_below: u64,
     /// How p values are adjusted for the number of comparisons.
@@ -134,6 +136,9 @@ pub struct Settings {
     /// The profile's `name`, when it gives one (shown in reports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_name: Option<String>,
+    /// The report's title, when `--title` gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// How p values were adjusted for the number of comparisons.
     pub adjust: Adjust,
 }

@@ -58,6 +58,7 @@ pub(super) fn settings(spec: &AuditSpec, counts: &FunnelCounts) -> Settings {
         ladder: counts.ladder.stages().to_vec(),
         profile: spec.profile_path.as_ref().map(|p| p.display().to_string()),
         profile_name: spec.profile.name.clone(),
+        title: spec.title.clone(),
         adjust: spec.adjust,
     }
 }

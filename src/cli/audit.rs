@@ -63,6 +63,10 @@ pub struct AuditArgs {
     /// (assessor ids, per-vacancy panel make-up). See docs/publication.md.
     #[arg(long)]
     publish: bool,
+    /// The report's title, in place of "Recruitment funnel audit — <profile
+    /// name>" (e.g. "Leeds Teaching Hospitals: recruitment 2025/26 Q2").
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
     /// With --publish: counts from 1 to N − 1 are suppressed [default: 5].
     #[arg(long, value_name = "N")]
     suppress_below: Option<u64>,
@@ -176,6 +180,7 @@ impl AuditArgs {
             period_from: self.period_from,
             min_assessor_candidates: self.min_assessor_candidates,
             publish: self.publish,
+            title: self.title.clone(),
             suppress_below: self.suppress_below.unwrap_or(5),
             adjust: self.adjust,
             previous: self

@@ -56,6 +56,8 @@ pub struct Settings {
     pub ladder: Vec<String>,
     pub profile: Option<String>,
     pub profile_name: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
     pub adjust: String,
 }
 

@@ -60,12 +60,15 @@ pub fn report(audit: &Audit, detail: Detail) -> Report {
     }
 }
 
-/// The report's title: "Recruitment funnel audit", with the profile's name
-/// when it gives one ("— NHS Jobs quarterly report").
+/// The report's title: `--title` when given; otherwise "Recruitment
+/// funnel audit", with the profile's name when it gives one ("— NHS Jobs
+/// quarterly report").
 pub fn title(audit: &Audit) -> String {
-    match &audit.settings.profile_name {
-        Some(n) => format!("Recruitment funnel audit — {n}"),
-        None => "Recruitment funnel audit".into(),
+    let s = &audit.settings;
+    match (&s.title, &s.profile_name) {
+        (Some(t), _) => t.clone(),
+        (None, Some(n)) => format!("Recruitment funnel audit — {n}"),
+        (None, None) => "Recruitment funnel audit".into(),
     }
 }
 
