@@ -90,6 +90,18 @@ fn likelihood_clause(t: &TransitionResult, c: &Comparison, direction: Direction)
     ))
 }
 
+/// How much a comparison matters: significant and outside the 0.80–1.25
+/// range first, then outside it but possibly chance, then significant
+/// within it; the rest is context.
+fn comparison_priority(c: &Comparison) -> Priority {
+    match (c.significant, c.outside_range) {
+        (Some(true), Some(true)) => Priority::Investigate,
+        (Some(true), _) => Priority::MoreThanChance,
+        (Some(false), Some(true)) => Priority::Watch,
+        _ => Priority::Context,
+    }
+}
+
 fn likelihood_sentence(
     t: &TransitionResult,
     c: &Comparison,
@@ -100,20 +112,16 @@ fn likelihood_sentence(
         (Some(l), Some(h)) => format!(" ({}% CI {l:.2}–{h:.2})", c.confidence.percent()),
         _ => String::new(),
     };
-    let (verdict, priority) = match (c.significant, c.outside_range) {
-        (Some(true), Some(true)) => (
-            "This is outside the 0.80–1.25 range and more than chance: it needs investigating.",
-            Priority::Investigate,
-        ),
-        (Some(true), _) => (
-            "It is more than chance, though within the 0.80–1.25 range.",
-            Priority::MoreThanChance,
-        ),
-        (Some(false), Some(true)) => (
-            "The gap is large but could be chance with these numbers: watch it, or pool more data.",
-            Priority::Watch,
-        ),
-        _ => ("This could be chance.", Priority::Context),
+    let priority = comparison_priority(c);
+    let verdict = match priority {
+        Priority::Investigate => {
+            "This is outside the 0.80–1.25 range and more than chance: it needs investigating."
+        }
+        Priority::MoreThanChance => "It is more than chance, though within the 0.80–1.25 range.",
+        Priority::Watch => {
+            "The gap is large but could be chance with these numbers: watch it, or pool more data."
+        }
+        _ => "This could be chance.",
     };
     let caution = if c.note.is_some() {
         " Numbers are small: treat it with caution."
@@ -426,12 +434,10 @@ pub fn headline(
             .iter()
             .filter_map(|c| {
                 let clause = likelihood_clause(t, c, direction)?;
-                let verdict = match (c.significant, c.outside_range) {
-                    (Some(true), Some(true)) => "outside the 0.80–1.25 range and more than chance",
-                    (Some(true), _) => "within the 0.80–1.25 range, but more than chance",
-                    (Some(false), Some(true)) => {
-                        "outside the 0.80–1.25 range, but it could be chance"
-                    }
+                let verdict = match comparison_priority(c) {
+                    Priority::Investigate => "outside the 0.80–1.25 range and more than chance",
+                    Priority::MoreThanChance => "within the 0.80–1.25 range, but more than chance",
+                    Priority::Watch => "outside the 0.80–1.25 range, but it could be chance",
                     _ => "within the 0.80–1.25 range, and it could be chance",
                 };
                 Some(format!("{clause} ({verdict})"))
