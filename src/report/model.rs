@@ -4,7 +4,7 @@
 //! blocks out; it never reaches into the audit. (JSON is the contract in
 //! docs/output.md and is not drawn from this model; CSV is the long table.)
 
-use crate::measures::{Count, SUPPRESSED_SYMBOL};
+use crate::measures::Count;
 
 /// A whole report: its title, the lines under it, and its sections in
 /// order.
@@ -278,9 +278,6 @@ pub fn date_in_words(rfc3339: &str) -> String {
     })();
     parts.unwrap_or_else(|| rfc3339.to_string())
 }
-
-/// The symbol of a suppressed count, for renderers that draw.
-pub const SUPPRESSED: &str = SUPPRESSED_SYMBOL;
 
 #[cfg(test)]
 mod tests {

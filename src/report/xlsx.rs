@@ -46,14 +46,14 @@ const AUDIT_SHEETS: [(&str, &str); 25] = [
 /// JSON document present; "About" (provenance and settings) last.
 pub fn audit_sheets(audit: &Audit) -> Vec<Sheet> {
     let doc = serde_json::to_value(audit).unwrap_or(Value::Null);
-    let report = super::sections::report(audit, super::sections::Detail::Document);
-    let blank = String::new();
-    let lines = report.meta.iter().chain([&blank]).chain(&audit.headline);
+    let mut lines = super::sections::meta(audit);
+    lines.push(String::new());
+    lines.extend(audit.headline.iter().cloned());
     let mut sheets = vec![
         Sheet {
             title: "Summary".into(),
-            header: vec![report.title.clone()],
-            rows: lines.map(|l| vec![Value::String(l.clone())]).collect(),
+            header: vec![super::sections::title(audit)],
+            rows: lines.into_iter().map(|l| vec![Value::String(l)]).collect(),
         },
         Sheet {
             title: "Findings".into(),
@@ -192,27 +192,16 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
             .set_creation_datetime(&created),
     );
     let bold = Format::new().set_bold();
+    let mut formats: std::collections::HashMap<&str, Format> = std::collections::HashMap::new();
     for sheet in sheets {
         let ws = book.add_worksheet();
         ws.set_name(&sheet.title)?;
         for (c, name) in sheet.header.iter().enumerate() {
             ws.write_string_with_format(0, col(c), neutralised(name), &bold)?;
         }
+        // A field/value sheet's numbers are formatted by each row's field
+        // name; other sheets' by their column's name.
         let key_values = sheet.header == ["field", "value"];
-        // Each column's format for fractional and for whole numbers.
-        let formats: Vec<std::collections::HashMap<bool, Format>> = sheet
-            .header
-            .iter()
-            .map(|name| {
-                [true, false]
-                    .into_iter()
-                    .filter_map(|fractional| {
-                        number_format(name, !fractional)
-                            .map(|f| (fractional, Format::new().set_num_format(f)))
-                    })
-                    .collect()
-            })
-            .collect();
         for (r, row) in sheet.rows.iter().enumerate() {
             let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
             for (c, cell) in row.iter().enumerate() {
@@ -223,18 +212,16 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
                     }
                     Value::Number(n) => {
                         let value = n.as_f64().unwrap_or(f64::NAN);
-                        // A field/value sheet is formatted by each row's
-                        // field name.
-                        let by_field = (key_values && c == 1)
-                            .then(|| row.first().and_then(Value::as_str))
-                            .flatten()
-                            .and_then(|field| number_format(field, !n.is_f64()))
-                            .map(|f| Format::new().set_num_format(f));
-                        match by_field
-                            .as_ref()
-                            .or_else(|| formats.get(c).and_then(|f| f.get(&n.is_f64())))
-                        {
-                            Some(format) => {
+                        let field = row
+                            .first()
+                            .and_then(Value::as_str)
+                            .filter(|_| key_values && c == 1);
+                        let name = field.unwrap_or(sheet.header.get(c).map_or("", String::as_str));
+                        match number_format(name, !n.is_f64()) {
+                            Some(code) => {
+                                let format = formats
+                                    .entry(code)
+                                    .or_insert_with(|| Format::new().set_num_format(code));
                                 ws.write_number_with_format(r, col(c), value, format)?;
                             }
                             None => {

@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 
 use super::esc;
-use crate::report::model::{DriftPoint, Forest, FunnelBars, SUPPRESSED};
+use crate::measures::SUPPRESSED_SYMBOL;
+use crate::report::model::{DriftPoint, Forest, FunnelBars};
 
 /// A forest plot on a log scale, with the 0.80–1.25 band shaded, the line
 /// of no difference at 1, and the axis saying which side favours whom.
@@ -128,7 +129,7 @@ pub(super) fn funnel_chart(f: &FunnelBars) -> String {
                 _ => {
                     let _ = write!(
                         svg,
-                        "<text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{SUPPRESSED}</text>",
+                        "<text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{SUPPRESSED_SYMBOL}</text>",
                         top + chart_h - 4.0
                     );
                     continue;

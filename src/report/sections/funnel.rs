@@ -1,7 +1,7 @@
 //! The funnel's sections: the findings, the two charts, a pair of tables
 //! per step, and the sensitivity bounds for unknown ethnicity.
 
-use super::{Detail, ci_header, describe_breakdown, more_rows_note, section, step_name};
+use super::{Detail, ci_header, describe_breakdown, more_rows_note, rows_for, section, step_name};
 use crate::audit::Audit;
 use crate::measures::funnel::{Direction, TransitionResult};
 use crate::report::model::{Block, Cell, Chart, Forest, ForestRow, FunnelBars, Section, Table};
@@ -194,7 +194,7 @@ pub(super) fn steps(audit: &Audit, _: Detail) -> Option<Section> {
 /// What each ratio would be if every applicant of unknown ethnicity were in
 /// the reference group, or in the group compared.
 pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
-    let whole_only = detail == Detail::Terminal;
+    let (shown, more) = rows_for(&audit.sensitivity, detail, |s| s.breakdown.is_empty());
     let mut table = Table::new([
         "Step",
         "Rows",
@@ -206,11 +206,7 @@ pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
         "Lowest possible",
         "Highest possible",
     ]);
-    for s in audit
-        .sensitivity
-        .iter()
-        .filter(|s| !whole_only || s.breakdown.is_empty())
-    {
+    for s in shown {
         table.row(vec![
             Cell::text(step_name(&s.from, &s.to, None)),
             Cell::text(describe_breakdown(&s.breakdown)),
@@ -226,15 +222,6 @@ pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
     if table.rows.is_empty() {
         return None;
     }
-    let more = if whole_only {
-        audit
-            .sensitivity
-            .iter()
-            .filter(|s| !s.breakdown.is_empty())
-            .count()
-    } else {
-        0
-    };
     let mut blocks = vec![
         Block::Note("How far applicants of unknown ethnicity could move each ratio: the ratio as reported; what it would be if every one of them were in the reference group, or every one in the group compared; and the lowest and highest any placement could give (those who progressed in one group, those who did not in the other). Only where the lowest and highest fall on the same side of 1 can no placement of the unknowns reverse the ratio. \"–\": unbounded or undefined.".into()),
         Block::Table(table),

@@ -74,7 +74,7 @@ pub fn title(audit: &Audit) -> String {
 
 /// The sentences under the title: what produced the report, how to read its
 /// ratios and p values, and what publication mode withheld.
-fn meta(audit: &Audit) -> Vec<String> {
+pub fn meta(audit: &Audit) -> Vec<String> {
     let s = &audit.settings;
     let mut lines = vec![
         format!(
@@ -135,6 +135,16 @@ fn section(id: &'static str, title: impl Into<String>, blocks: Vec<Block>) -> Op
         title: title.into(),
         blocks,
     })
+}
+
+/// The rows shown of a table that runs to a row per breakdown value: every
+/// row in documents, the whole-dataset rows (`whole`) on a terminal; and
+/// how many were left out.
+fn rows_for<T>(items: &[T], detail: Detail, whole: impl Fn(&T) -> bool) -> (Vec<&T>, usize) {
+    let (shown, left_out): (Vec<&T>, Vec<&T>) = items
+        .iter()
+        .partition(|item| detail == Detail::Document || whole(item));
+    (shown, left_out.len())
 }
 
 /// The line under a table cut for the terminal: how many rows the other

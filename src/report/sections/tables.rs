@@ -2,7 +2,7 @@
 //! since the previous period, intersectional categories, availability,
 //! exits and the WRES return.
 
-use super::{Detail, ci_header, describe_breakdown, more_rows_note, section, step_name};
+use super::{Detail, ci_header, describe_breakdown, more_rows_note, rows_for, section, step_name};
 use crate::audit::Audit;
 use crate::report::model::{Block, Cell, Section, Table, fmt_chi2, fmt_interval, fmt_num};
 
@@ -117,7 +117,7 @@ pub(super) fn intersectional(audit: &Audit, _: Detail) -> Option<Section> {
 
 /// Each stage's make-up against the stage before it and any benchmark.
 pub(super) fn availability(audit: &Audit, detail: Detail) -> Option<Section> {
-    let whole_only = detail == Detail::Terminal;
+    let (shown, more) = rows_for(&audit.availability, detail, |a| a.breakdown.is_empty());
     let mut table = Table::new([
         "Stage",
         "Rows",
@@ -130,11 +130,7 @@ pub(super) fn availability(audit: &Audit, detail: Detail) -> Option<Section> {
         "Shortfall",
         "p (as few or fewer)",
     ]);
-    for a in audit
-        .availability
-        .iter()
-        .filter(|a| !whole_only || a.breakdown.is_empty())
-    {
+    for a in shown {
         table.row(vec![
             Cell::text(&a.stage),
             Cell::text(describe_breakdown(&a.breakdown)),
@@ -148,15 +144,6 @@ pub(super) fn availability(audit: &Audit, detail: Detail) -> Option<Section> {
             Cell::P(a.p_binomial),
         ]);
     }
-    let more = if whole_only {
-        audit
-            .availability
-            .iter()
-            .filter(|a| !a.breakdown.is_empty())
-            .count()
-    } else {
-        0
-    };
     one_table(
         "availability",
         "Against availability",
