@@ -15,6 +15,7 @@ use crate::measures::exits::ExitReport;
 use crate::measures::findings::Finding;
 use crate::measures::funnel::{self, Direction, FunnelSettings, TransitionResult};
 use crate::measures::intersectional::IntersectionalRate;
+use crate::measures::ll144::{Ll144Report, Ll144Settings};
 use crate::measures::panels::{PanelReport, Policy};
 use crate::measures::pooling::{self, PooledComparison, Sensitivity};
 use crate::measures::quality::{self, DataQuality};
@@ -74,6 +75,9 @@ pub struct AuditSpec {
     pub intersect: Option<String>,
     /// The single breakdown column to write a scorecard per value of.
     pub scorecard: Option<String>,
+    /// The NYC Local Law 144 tables, when asked for (`--ll144`, or
+    /// `--grouping eeo1`).
+    pub ll144: Option<Ll144Settings>,
     /// The counting pass's memory budget in bytes.
     pub memory: u64,
 }
@@ -190,6 +194,10 @@ pub struct Audit {
     /// Ethnic group × another characteristic (`--intersect`), LL144 style.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub intersectional: Vec<IntersectionalRate>,
+    /// The three NYC Local Law 144 tables at one step (`--ll144`, or
+    /// `--grouping eeo1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ll144: Option<Ll144Report>,
     /// Each stage's make-up against the stage before it and, with
     /// `--availability`, an external benchmark.
     pub availability: Vec<StageAvailability>,
@@ -222,6 +230,25 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
     let by = spec.by_columns();
     let current = count_one(spec, &spec.dataset, &by, true)?;
     no_usable_rows(&spec.dataset, &current.0)?;
+    if let Some(stage) = spec.ll144.as_ref().and_then(|s| s.selected_stage.as_ref()) {
+        let ladder = &current.0.funnel.ladder;
+        if ladder.rank(stage).is_none_or(|r| r == 0) {
+            return Err(Error::usage(
+                format!(
+                    "--ll144-step {stage}: expected a stage of the ladder above the first ({})",
+                    ladder.stages().join(" < ")
+                ),
+                Some(format!(
+                    "e.g. --ll144-step {}",
+                    ladder
+                        .stages()
+                        .get(1)
+                        .map(String::as_str)
+                        .unwrap_or("shortlisted")
+                )),
+            ));
+        }
+    }
     quality::refuse_unmapped(
         &current.0.funnel,
         &spec.taxonomy,
@@ -367,6 +394,7 @@ pub fn from_counts(
         wres_indicator_2: Vec::new(),
         availability: Vec::new(),
         intersectional: Vec::new(),
+        ll144: None,
         scorecards: Vec::new(),
         publication: None,
         provenance,

@@ -12,6 +12,7 @@ use crate::measures::exits::{self, ExitReport};
 use crate::measures::findings::{self, FindingInputs};
 use crate::measures::funnel::{self, FunnelSettings, TransitionResult};
 use crate::measures::intersectional;
+use crate::measures::ll144;
 use crate::measures::panels::{self, PanelReport, PanelSettings};
 use crate::measures::scorecard;
 use crate::measures::scoring::{self, ScoringReport, ScoringSettings};
@@ -184,6 +185,14 @@ pub(super) fn from_published_steps(spec: &AuditSpec, audit: &mut Audit) {
     }
     if let Some(dimension) = &spec.intersect {
         audit.intersectional = intersectional::intersectional(&audit.transitions, dimension);
+    }
+    if let Some(settings) = &spec.ll144 {
+        audit.ll144 = ll144::ll144(
+            &audit.transitions,
+            &audit.settings.ladder,
+            &spec.taxonomy.scheme.groups,
+            settings,
+        );
     }
     audit.availability = availability::availability(
         &audit.transitions,

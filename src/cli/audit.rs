@@ -23,6 +23,7 @@ use rung::error::Result;
 use rung::ingest::Dataset;
 use rung::ingest::benchmark::Benchmark;
 use rung::measures::funnel::Direction;
+use rung::measures::ll144::Ll144Settings;
 use rung::report::{self, OutputFormat};
 use rung::stats::Confidence;
 use rung::stats::pooling::Adjust;
@@ -90,6 +91,23 @@ pub struct AuditArgs {
     /// audits do. Adds the column as a breakdown.
     #[arg(long, value_name = "COLUMN")]
     intersect: Option<String>,
+    /// Add the three NYC Local Law 144 tables (sex, race/ethnicity and
+    /// intersectional selection rates and impact ratios) at one step. Adds
+    /// a breakdown by the `sex` column (or --intersect's). On by default
+    /// with --grouping eeo1 (sex and intersectional tables when sex is a
+    /// breakdown).
+    #[arg(long)]
+    ll144: bool,
+    /// The stage LL144's "selected" means reaching: the tables are drawn at
+    /// the step from the stage below it [default: the first step, e.g.
+    /// applied → shortlisted].
+    #[arg(long, value_name = "STAGE")]
+    ll144_step: Option<String>,
+    /// Leave categories holding under 2% of a table's applicants out of the
+    /// impact ratios (they keep their selection rate and cannot be the
+    /// comparator), as the LL144 rules allow and most published audits do.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    ll144_exclude_under_2: bool,
     /// An availability benchmark (CSV: key columns, group, share; e.g.
     /// census shares by area) to set each stage's make-up against. Its key
     /// columns must be --by columns. See docs/methods.md.
@@ -153,6 +171,27 @@ impl AuditArgs {
         {
             by.push(vec![c.clone()]);
         }
+        let eeo1 = taxonomy.scheme.name == "eeo1";
+        let ll144 = (self.ll144 || eeo1).then(|| {
+            let sex = self.intersect.clone().unwrap_or_else(|| "sex".into());
+            if self.ll144 && !by.iter().any(|d| d.len() == 1 && d[0] == sex) {
+                by.push(vec![sex.clone()]);
+            }
+            Ll144Settings {
+                selected_stage: self.ll144_step.clone(),
+                exclude_under_2_percent: self.ll144_exclude_under_2,
+                sex_column: by
+                    .iter()
+                    .any(|d| d.len() == 1 && d[0] == sex)
+                    .then_some(sex),
+            }
+        });
+        if ll144.is_none() && self.ll144_step.is_some() {
+            return Err(rung::error::Error::usage(
+                "--ll144-step chooses the step of the LL144 tables, which are drawn only with --ll144 or --grouping eeo1",
+                Some("add --ll144".into()),
+            ));
+        }
         let scorecard = match (self.scorecard, by.iter().find(|d| d.len() == 1)) {
             (false, _) => None,
             (true, Some(d)) => Some(d[0].clone()),
@@ -192,6 +231,7 @@ impl AuditArgs {
             generated_at: super::generated_at(&self.generated_at),
             intersect: self.intersect.clone(),
             scorecard,
+            ll144,
             availability: self
                 .availability
                 .as_deref()

@@ -8,6 +8,7 @@ pub mod exits;
 pub mod findings;
 pub mod funnel;
 pub mod intersectional;
+pub mod ll144;
 pub mod panels;
 pub mod pooling;
 pub mod quality;

@@ -72,6 +72,7 @@ pub fn audit_sheets(audit: &Audit) -> Vec<Sheet> {
         },
         super::csv::long_table(audit),
     ];
+    sheets.extend(ll144_sheet(&doc));
     sheets.extend(sheets_from(&doc, &AUDIT_SHEETS));
     sheets.extend(scorecard_sheets(&doc));
     if let Some(p) = doc.pointer("/provenance") {
@@ -116,6 +117,26 @@ pub fn number_format(column: &str, whole: bool) -> Option<&'static str> {
 /// p values: four decimals, and "<0.0001" below that (the number stays
 /// in the cell).
 pub const P_FORMAT: &str = "[<0.0001]\"<0.0001\";0.0000";
+
+/// The three LL144 tables as one sheet: a row per table × category, then
+/// a row per table for its applicants of unknown category.
+fn ll144_sheet(doc: &Value) -> Option<Sheet> {
+    let report = doc.pointer("/ll144")?;
+    let step = ["from", "to"].map(|k| (k, report[k].clone()));
+    let mut rows = Vec::new();
+    for t in report["tables"].as_array()? {
+        let mut head = step.to_vec();
+        head.push(("characteristic", t["characteristic"].clone()));
+        for c in t["categories"].as_array().into_iter().flatten() {
+            rows.push(tagged(&head, c.clone()));
+        }
+        rows.push(tagged(
+            &head,
+            serde_json::json!({"category": "(unknown)", "applicants": t["unknown_applicants"]}),
+        ));
+    }
+    Some(Sheet::from_objects("LL144", &rows))
+}
 
 /// The scorecards as three flat sheets: one row per card, per card × stage
 /// and per card × step.

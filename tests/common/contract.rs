@@ -31,9 +31,70 @@ pub struct Audit {
     pub scorecards: Vec<Value>,
     #[serde(default)]
     pub intersectional: Vec<Value>,
+    pub ll144: Option<Ll144>,
     pub availability: Vec<Value>,
     pub publication: Option<Publication>,
     pub provenance: Provenance,
+}
+
+/// The three NYC Local Law 144 tables (`--ll144`, `--grouping eeo1`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ll144 {
+    pub from: String,
+    pub to: String,
+    pub exclude_under_2_percent: bool,
+    pub sex_column: Option<String>,
+    pub tables: Vec<Ll144Table>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ll144Table {
+    pub characteristic: String,
+    pub categories: Vec<Ll144Row>,
+    pub comparator: Option<String>,
+    pub applicants: Option<u64>,
+    pub unknown_applicants: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ll144Row {
+    pub category: String,
+    #[serde(default)]
+    pub race_ethnicity: Option<String>,
+    #[serde(default)]
+    pub sex: Option<String>,
+    pub applicants: Option<u64>,
+    pub selected: Option<u64>,
+    pub selection_rate: Option<f64>,
+    pub impact_ratio: Option<f64>,
+    pub below_four_fifths: bool,
+    pub under_2_percent: bool,
+    pub excluded_under_2_percent: bool,
+    #[serde(default)]
+    pub suppressed: bool,
+}
+
+impl Ll144 {
+    /// The table by `characteristic` ("sex", "race_ethnicity",
+    /// "intersectional").
+    pub fn table(&self, characteristic: &str) -> &Ll144Table {
+        self.tables
+            .iter()
+            .find(|t| t.characteristic == characteristic)
+            .unwrap_or_else(|| panic!("no {characteristic} table"))
+    }
+}
+
+impl Ll144Table {
+    pub fn row(&self, category: &str) -> &Ll144Row {
+        self.categories
+            .iter()
+            .find(|r| r.category == category)
+            .unwrap_or_else(|| panic!("no {category} row"))
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,6 +4,7 @@
 //! renderers lay out whatever blocks they are given.
 
 mod funnel;
+mod ll144;
 mod panels;
 mod quality;
 mod scorecards;
@@ -31,7 +32,7 @@ pub enum Detail {
 type Builder = fn(&Audit, Detail) -> Option<Section>;
 
 /// Every section, in report order.
-const SECTIONS: [Builder; 17] = [
+const SECTIONS: [Builder; 18] = [
     funnel::headline,
     funnel::findings,
     funnel::forest,
@@ -43,6 +44,7 @@ const SECTIONS: [Builder; 17] = [
     tables::changes,
     scorecards::scorecards,
     tables::intersectional,
+    ll144::ll144,
     tables::availability,
     tables::exits,
     tables::wres,

@@ -58,33 +58,37 @@ pub(super) fn scoring(audit: &Audit, _: Detail) -> Option<Section> {
     blocks.push(Block::Table(gaps));
     blocks.push(Block::Note("Assessor level: every assessor's score counts once. Application level: one score per application, the mean of its assessors'. A negative gap means the group named first scored lower.".into()));
 
-    blocks.push(Block::Heading(format!(
-        "Scoring rate (NYC Local Law 144): share of applications scoring above the median ({})",
-        fmt_num(s.ll144.median, 2)
-    )));
-    let mut rates = Table::new([
-        "Category",
-        "n",
-        "Above median",
-        "Scoring rate",
-        "Impact ratio",
-        "Under 2%",
-    ]);
-    for c in &s.ll144.categories {
-        rates.row(vec![
-            Cell::text(&c.category),
-            Cell::Count(c.n),
-            Cell::Count(c.above_median),
-            Cell::Rate(c.scoring_rate),
-            Cell::Ratio(c.impact_ratio),
-            Cell::text(if c.excludable { "yes" } else { "" }),
+    // The LL144 scoring table belongs with the LL144 tables: shown only
+    // when those are asked for (--ll144, --grouping eeo1).
+    if audit.ll144.is_some() {
+        blocks.push(Block::Heading(format!(
+            "Scoring rate (NYC Local Law 144): share of applications scoring above the median ({})",
+            fmt_num(s.ll144.median, 2)
+        )));
+        let mut rates = Table::new([
+            "Category",
+            "n",
+            "Above median",
+            "Scoring rate",
+            "Impact ratio",
+            "Under 2%",
         ]);
+        for c in &s.ll144.categories {
+            rates.row(vec![
+                Cell::text(&c.category),
+                Cell::Count(c.n),
+                Cell::Count(c.above_median),
+                Cell::Rate(c.scoring_rate),
+                Cell::Ratio(c.impact_ratio),
+                Cell::text(if c.excludable { "yes" } else { "" }),
+            ]);
+        }
+        blocks.push(Block::Table(rates));
+        blocks.push(Block::Note(format!(
+            "Unknown ethnicity: {}; unknown sex: {}.",
+            s.ll144.unknown_ethnicity, s.ll144.unknown_sex
+        )));
     }
-    blocks.push(Block::Table(rates));
-    blocks.push(Block::Note(format!(
-        "Unknown ethnicity: {}; unknown sex: {}.",
-        s.ll144.unknown_ethnicity, s.ll144.unknown_sex
-    )));
 
     let d = &s.drift;
     blocks.push(Block::Heading(
