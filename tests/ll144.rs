@@ -253,3 +253,95 @@ fn a_step_not_on_the_ladder_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The example as a published audit gives it: a row per category with
+/// applicants and selected, and the unknown row with applicants only.
+fn example_return(unknown_row: &str) -> Dataset {
+    let ds = Dataset::new();
+    let mut rows: Vec<String> = EXAMPLE
+        .iter()
+        .map(|(label, sex, n, selected)| format!("\"{label}\",{sex},{n},{selected}"))
+        .collect();
+    rows.push(unknown_row.to_string());
+    ds.write(
+        "return.csv",
+        &csv("ethnicity,sex,applicants,selected", &rows),
+    );
+    ds
+}
+
+#[test]
+fn a_published_return_with_an_unknown_row_and_no_selected_count() {
+    let ds = example_return("Unknown,,250,");
+    let file = ds.path().join("return.csv");
+    let text = run_json(&[
+        "audit",
+        "--counts",
+        file.to_str().unwrap(),
+        "--grouping",
+        "eeo1",
+        "--ll144",
+        "--ll144-exclude-under-2=false",
+        "--format",
+        "json",
+    ]);
+    let audit: common::contract::Audit = serde_json::from_value(text).expect("the contract");
+    assert_eq!(audit.settings.ladder, ["applied", "selected"]);
+    assert_eq!(audit.data_quality.applications, Some(2571));
+    let ll = audit.ll144.expect("tables");
+    assert_eq!((ll.from.as_str(), ll.to.as_str()), ("applied", "selected"));
+    for t in &ll.tables {
+        assert_eq!(t.unknown_applicants, Some(250), "{}", t.characteristic);
+    }
+    let both = ll.table("intersectional");
+    assert_eq!(
+        round(
+            both.row("American Indian or Alaska Native × Female")
+                .impact_ratio
+                .unwrap(),
+            3
+        ),
+        0.789
+    );
+    assert_eq!(
+        round(ll.table("sex").row("Female").impact_ratio.unwrap(), 3),
+        0.979
+    );
+}
+
+#[test]
+fn a_known_category_without_a_selected_count_is_refused() {
+    let ds = example_return("\"Asian (Not Hispanic or Latino)\",Male,10,");
+    let file = ds.path().join("return.csv");
+    let out = run(&[
+        "audit",
+        "--counts",
+        file.to_str().unwrap(),
+        "--grouping",
+        "eeo1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("return.csv") && err.contains("line 16"),
+        "{err}"
+    );
+    assert!(err.contains("only applicants of unknown category"), "{err}");
+    // Nor can the long shape hold such a row.
+    let ds = example_return("Unknown,,250,");
+    let file = ds.path().join("return.csv");
+    let long = ds.path().join("long.csv");
+    let out = run(&[
+        "counts",
+        "--counts",
+        file.to_str().unwrap(),
+        "--out",
+        long.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -230,6 +230,7 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
     let by = spec.by_columns();
     let current = count_one(spec, &spec.dataset, &by, true)?;
     no_usable_rows(&spec.dataset, &current.0)?;
+    unrated_must_be_unknown(&spec.dataset, &current.0.funnel, &spec.taxonomy)?;
     if let Some(stage) = spec.ll144.as_ref().and_then(|s| s.selected_stage.as_ref()) {
         let ladder = &current.0.funnel.ladder;
         if ladder.rank(stage).is_none_or(|r| r == 0) {
@@ -263,6 +264,37 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
         no_usable_rows(d, &p.0)?;
     }
     Ok(from_counts(spec, &current.0, current.1, previous))
+}
+
+/// A counts file may leave later stages blank only for applicants of
+/// unknown category (as published LL144 audits do): a known group without
+/// them could not be rated.
+fn unrated_must_be_unknown(
+    dataset: &Dataset,
+    counts: &counts::FunnelCounts,
+    taxonomy: &Taxonomy,
+) -> Result<()> {
+    let Some(u) = counts.unrated.iter().find(|u| {
+        taxonomy
+            .classify(u.label.as_deref())
+            .unknown_name()
+            .is_none()
+    }) else {
+        return Ok(());
+    };
+    let e = Error::input(
+        &applications_path(dataset),
+        format!(
+            "{} has {} applicants and no count at the later stages: only applicants of unknown category may be given so (they are counted, never rated)",
+            u.label.as_deref().unwrap_or("(no ethnicity)"),
+            u.applications
+        ),
+    )
+    .with_hint("give every later stage's count for this row (0 for none)");
+    Err(match u.line {
+        Some(line) => e.with_line(line),
+        None => e,
+    })
 }
 
 /// Stops when every row of the applications table was excluded: there is

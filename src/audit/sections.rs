@@ -192,6 +192,7 @@ pub(super) fn from_published_steps(spec: &AuditSpec, audit: &mut Audit) {
             &audit.settings.ladder,
             &spec.taxonomy.scheme.groups,
             settings,
+            audit.data_quality.unrated_applications.into(),
         );
     }
     audit.availability = availability::availability(

@@ -18,7 +18,8 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{
-    CellKey, FunnelCell, FunnelCounts, StageSource, account, collect, str_column, unknown_values,
+    CellKey, FunnelCell, FunnelCounts, StageSource, UnratedCell, account, collect, str_column,
+    unknown_values,
 };
 use crate::error::{Error, Result};
 use crate::ingest::{self, CountsShape, Format, Profile, Source};
@@ -49,7 +50,7 @@ pub fn read(
         .map_err(|e| Error::usage(format!("stage values: {e}"), None))?;
     let ladder = stage_map.ladder().clone();
     let mut wanted: Vec<&str> = by.iter().map(String::as_str).collect();
-    wanted.extend([STAGE, COUNT]);
+    wanted.extend([STAGE, COUNT, APPLICANTS, SELECTED]);
     wanted.extend(ladder.stages().iter().map(String::as_str));
     let scan = ingest::scan(source, profile, &wanted)?;
     for b in by {
@@ -123,6 +124,7 @@ pub fn read(
         }
     };
     let mut tally: BTreeMap<CellKey, u64> = BTreeMap::new();
+    let mut unrated: Vec<UnratedCell> = Vec::new();
     let key = |row: usize| keys.iter().map(|k| k[row].clone()).collect::<Vec<_>>();
     let (ladder, stage_source) = if shape == CountsShape::Long {
         let stages = str_column(&df, STAGE)?;
@@ -158,12 +160,12 @@ pub fn read(
         }
         (ladder, StageSource::Counts)
     } else {
-        let present: Vec<&String> = ladder.stages().iter().filter(|s| scan.has(s)).collect();
+        let present = wide_columns(ladder.stages(), |c| scan.has(c));
         if present.len() < 2 {
             return Err(Error::input(
                 &source.path,
                 format!(
-                    "is not a counts file rung can read: expected columns furthest_stage and applications (as `rung counts` writes), or a column per stage reached (at least two of: {})",
+                    "is not a counts file rung can read: expected columns furthest_stage and applications (as `rung counts` writes), or a column per stage reached (at least two of: {}; or applicants and selected)",
                     ladder.stages().join(", ")
                 ),
             )
@@ -171,13 +173,27 @@ pub fn read(
         }
         let columns: Vec<Vec<Option<String>>> = present
             .iter()
-            .map(|s| str_column(&df, s))
+            .map(|(column, _)| str_column(&df, column))
             .collect::<Result<_>>()?;
+        let blank = |t: &Option<String>| t.as_deref().is_none_or(|t| t.trim().is_empty());
         for row in 0..df.height() {
+            // A published audit's unknown-category row gives applicants
+            // and no later counts: kept apart, never rated.
+            if !blank(&columns[0][row]) && columns[1..].iter().all(|c| blank(&c[row])) {
+                let n = number(present[0].0, row, &columns[0][row])?;
+                add_to_total(present[0].0, row, n)?;
+                unrated.push(UnratedCell {
+                    keys: key(row),
+                    label: labels[row].clone(),
+                    applications: n,
+                    line: (source.format == Format::Csv).then(|| place(row)),
+                });
+                continue;
+            }
             let reached: Vec<u64> = present
                 .iter()
                 .zip(&columns)
-                .map(|(s, c)| number(s, row, &c[row]))
+                .map(|((column, _), c)| number(column, row, &c[row]))
                 .collect::<Result<_>>()?;
             for i in 1..reached.len() {
                 if reached[i] > reached[i - 1] {
@@ -186,20 +202,20 @@ pub fn read(
                         format!(
                             "{} reached {} ({}) but only {} reached {}: each column counts the applicants who reached that stage, so a later stage cannot be larger",
                             labels[row].as_deref().unwrap_or("(no ethnicity)"),
-                            present[i],
+                            present[i].1,
                             reached[i],
                             reached[i - 1],
-                            present[i - 1]
+                            present[i - 1].1
                         ),
                     )
-                    .with_column(present[i].as_str());
+                    .with_column(present[i].0);
                     return Err(match source.format {
                         Format::Csv => e.with_line(place(row)),
                         Format::Parquet => e,
                     });
                 }
             }
-            add_to_total(present[0], row, reached[0])?;
+            add_to_total(present[0].0, row, reached[0])?;
             for (i, n) in reached.iter().enumerate() {
                 let beyond = reached.get(i + 1).copied().unwrap_or(0);
                 *tally
@@ -207,7 +223,7 @@ pub fn read(
                     .or_default() += n - beyond;
             }
         }
-        let ladder = Ladder::new(present.iter().map(|s| s.to_string()))
+        let ladder = Ladder::new(present.iter().map(|(_, stage)| stage.to_string()))
             .map_err(|e| Error::input(&source.path, e))?;
         (ladder, StageSource::CountsByStage)
     };
@@ -228,16 +244,53 @@ pub fn read(
         tables: vec![account(source, rows, rows, Vec::new())],
         stage_source,
         applications_without_stage: 0,
+        unrated,
         candidates_with_differing_ethnicity: None,
         ids_across_vacancies: None,
         exits: None,
     })
 }
 
+/// What an LL144-style return calls the ladder's first stage.
+const APPLICANTS: &str = "applicants";
+/// What an LL144-style return calls the one stage after it.
+const SELECTED: &str = "selected";
+
+/// The wide shape's stage columns, lowest first, as (column, stage): the
+/// ladder's stages present, `applicants` standing for the first stage when
+/// it is absent, and `selected` as the one later stage when no other is
+/// present (an LL144-style return: applicants, selected).
+fn wide_columns(stages: &[String], has: impl Fn(&str) -> bool) -> Vec<(&str, &str)> {
+    let mut out: Vec<(&str, &str)> = stages
+        .iter()
+        .filter(|s| has(s))
+        .map(|s| (s.as_str(), s.as_str()))
+        .collect();
+    if let Some(first) = stages.first()
+        && !has(first)
+        && has(APPLICANTS)
+    {
+        out.insert(0, (APPLICANTS, first.as_str()));
+    }
+    if out.len() == 1 && has(SELECTED) {
+        out.push((SELECTED, SELECTED));
+    }
+    out
+}
+
 /// Writes funnel counts in the long shape, as CSV or Parquet by the file's
 /// extension. Labels are written exactly as counted (no spreadsheet
 /// neutralising): the file is for rung and other tools to read back.
 pub fn write(counts: &FunnelCounts, path: &Path) -> Result<()> {
+    if !counts.unrated.is_empty() {
+        return Err(Error::usage(
+            format!(
+                "{} applicants are given with no later-stage counts, which the long shape cannot hold",
+                counts.unrated_applications()
+            ),
+            Some("audit the file directly: rung audit --counts FILE".into()),
+        ));
+    }
     let format = format_of(path)?;
     let mut cells: Vec<&FunnelCell> = counts.cells.iter().collect();
     cells.sort_by(|a, b| (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached)));

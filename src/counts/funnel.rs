@@ -121,6 +121,7 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         tables: out_tables,
         stage_source,
         applications_without_stage: tally.without_stage,
+        unrated: Vec::new(),
         candidates_with_differing_ethnicity: None,
         ids_across_vacancies: if tally.app_duplicates > 0 {
             Some(ids_across_vacancies(apps_source, &app.profile)?).filter(|n| *n > 0)

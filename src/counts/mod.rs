@@ -49,7 +49,7 @@ pub use plan::{DEFAULT_MEMORY, MAX_SLICES, MIN_MEMORY, memory_for_applications};
 pub(crate) use types::CellKey;
 pub use types::{
     CountRequest, Counts, Exclusion, ExitCell, FY, FY_QUARTER, FunnelCell, FunnelCounts,
-    PANEL_TYPE, PERIODS, QUARTER, StageSource, TableAccount,
+    PANEL_TYPE, PERIODS, QUARTER, StageSource, TableAccount, UnratedCell,
 };
 
 use polars::prelude::*;

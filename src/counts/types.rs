@@ -24,6 +24,21 @@ pub struct FunnelCell {
     pub applications: u64,
 }
 
+/// Applicants a counts file gives with no count at the later stages (a
+/// published audit's "unknown category" row): counted, never rated. Only
+/// labels of unknown category may be left so; the audit checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnratedCell {
+    /// Values of the breakdown columns, in [`FunnelCounts::by`] order.
+    pub keys: Vec<Option<String>>,
+    /// The raw ethnicity label, `None` when missing.
+    pub label: Option<String>,
+    /// Applicants.
+    pub applications: u64,
+    /// The file's line of the first such row (CSV).
+    pub line: Option<u64>,
+}
+
 /// A cell's breakdown values, raw label and reached rank.
 pub(crate) type CellKey = (Vec<Option<String>>, Option<String>, u8);
 
@@ -95,6 +110,10 @@ pub struct FunnelCounts {
     pub stage_source: StageSource,
     /// Applications with no usable stage record, counted as applied.
     pub applications_without_stage: u64,
+    /// Applicants a counts file gives without later-stage counts: counted,
+    /// never rated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrated: Vec<UnratedCell>,
     /// Candidates (candidate_id) whose applications carry more than one
     /// distinct ethnicity label; `None` when there is no candidate_id.
     pub candidates_with_differing_ethnicity: Option<u64>,
@@ -141,7 +160,17 @@ impl FunnelCounts {
                 applications,
             })
             .collect();
+        // Unrated rows are few (one per file row): their keys lose the
+        // column and stay as rows.
+        for u in &mut self.unrated {
+            u.keys.remove(i);
+        }
         self
+    }
+
+    /// Applicants given without later-stage counts, all together.
+    pub fn unrated_applications(&self) -> u64 {
+        self.unrated.iter().map(|u| u.applications).sum()
     }
 
     /// Applications per raw label.

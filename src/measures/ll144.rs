@@ -148,11 +148,14 @@ fn step<'a>(
 }
 
 /// The tables, or `None` when the step is not among the transitions.
+/// `unrated` applicants (a counts file's unknown row with no selected
+/// count) are added to every table's unknown applicants.
 pub fn ll144(
     transitions: &[TransitionResult],
     ladder: &[String],
     groups: &[String],
     settings: &Ll144Settings,
+    unrated: Count,
 ) -> Option<Ll144Report> {
     let whole = step(transitions, ladder, settings.selected_stage.as_deref())?;
     let (from, to) = (whole.from.clone(), whole.to.clone());
@@ -251,6 +254,9 @@ pub fn ll144(
             race_unknown,
             settings.exclude_under_2_percent,
         ));
+    }
+    for t in &mut tables {
+        t.unknown_applicants = t.unknown_applicants + unrated;
     }
     Some(Ll144Report {
         from,

@@ -42,6 +42,11 @@ pub struct DataQuality {
     pub stage_source: StageSource,
     /// Applications with no usable stage record, counted as applied.
     pub applications_without_stage: u64,
+    /// Applicants of unknown category a counts file gives with no later
+    /// counts (an LL144 return's unknown row): in no step, never rated,
+    /// counted with the LL144 tables' unknown applicants.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unrated_applications: u64,
     /// Rows read, used and excluded, per input table.
     pub tables: Vec<TableAccount>,
     /// Disclosure at every stage: of the applicants who reached it, how
@@ -143,12 +148,18 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         unmapped_labels: unmapped,
         stage_source: counts.stage_source,
         applications_without_stage: counts.applications_without_stage,
+        unrated_applications: counts.unrated_applications(),
         tables: counts.tables.clone(),
         disclosure_by_stage,
         candidates_with_differing_ethnicity: counts.candidates_with_differing_ethnicity,
         ids_across_vacancies: counts.ids_across_vacancies,
         suppressed: false,
     }
+}
+
+/// For serde: leave a zero count out.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `--strict-labels`: an error listing every label that cannot be placed

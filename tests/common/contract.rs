@@ -147,6 +147,8 @@ pub struct DataQuality {
     pub unmapped_labels: Vec<Value>,
     pub stage_source: String,
     pub applications_without_stage: u64,
+    #[serde(default)]
+    pub unrated_applications: u64,
     pub tables: Vec<TableAccount>,
     pub disclosure_by_stage: Vec<Value>,
     pub candidates_with_differing_ethnicity: Option<u64>,

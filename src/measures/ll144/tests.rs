@@ -122,6 +122,7 @@ fn the_rules_worked_example_sex_and_intersectional_tables() {
         &ladder(),
         &groups(),
         &settings(false),
+        Count::default(),
     )
     .unwrap();
     assert_eq!(
@@ -224,6 +225,7 @@ fn categories_under_two_percent_keep_their_rate_but_lose_their_ratio() {
         &ladder(),
         &groups(),
         &settings(true),
+        Count::default(),
     )
     .unwrap();
     let both = &report.tables[2];
@@ -250,6 +252,7 @@ fn categories_under_two_percent_keep_their_rate_but_lose_their_ratio() {
         &ladder(),
         &groups(),
         &settings(false),
+        Count::default(),
     )
     .unwrap();
     let r = row(&kept.tables[2], "American Indian or Alaska Native × Female");
@@ -271,7 +274,7 @@ fn a_small_category_cannot_be_the_comparator() {
     )];
     let mut s = settings(true);
     s.sex_column = None;
-    let on = ll144(&t, &ladder(), &groups(), &s).unwrap();
+    let on = ll144(&t, &ladder(), &groups(), &s, Count::default()).unwrap();
     assert_eq!(on.tables.len(), 1);
     let race = &on.tables[0];
     assert_eq!(race.characteristic, Characteristic::RaceEthnicity);
@@ -280,7 +283,7 @@ fn a_small_category_cannot_be_the_comparator() {
     // Exactly four-fifths is not adverse impact.
     assert!(!row(race, ASIAN).below_four_fifths);
     s.exclude_under_2_percent = false;
-    let off = ll144(&t, &ladder(), &groups(), &s).unwrap();
+    let off = ll144(&t, &ladder(), &groups(), &s, Count::default()).unwrap();
     assert_eq!(off.tables[0].comparator.as_deref(), Some(AIAN));
     assert_eq!(row(&off.tables[0], WHITE).impact_ratio, Some(0.5));
     assert!(row(&off.tables[0], WHITE).below_four_fifths);
@@ -310,7 +313,7 @@ fn the_race_table_of_the_rules_example_from_its_own_counts() {
     )];
     let mut s = settings(false);
     s.sex_column = None;
-    let report = ll144(&t, &ladder(), &groups(), &s).unwrap();
+    let report = ll144(&t, &ladder(), &groups(), &s, Count::default()).unwrap();
     let race = &report.tables[0];
     for (g, n, sel, ratio) in counts {
         let r = row(race, g);
@@ -329,13 +332,13 @@ fn a_later_step_and_a_missing_step() {
     }
     let mut s = settings(true);
     s.selected_stage = Some("appointed".into());
-    let report = ll144(&t, &ladder(), &groups(), &s).unwrap();
+    let report = ll144(&t, &ladder(), &groups(), &s, Count::default()).unwrap();
     assert_eq!(
         (report.from.as_str(), report.to.as_str()),
         ("shortlisted", "appointed")
     );
     s.selected_stage = Some("applied".into());
-    assert!(ll144(&t, &ladder(), &groups(), &s).is_none());
+    assert!(ll144(&t, &ladder(), &groups(), &s, Count::default()).is_none());
 }
 
 #[test]
@@ -349,7 +352,7 @@ fn a_suppressed_count_among_the_comparators_withholds_every_ratio() {
             }
         }
     }
-    let kept = ll144(&t, &ladder(), &groups(), &settings(false)).unwrap();
+    let kept = ll144(&t, &ladder(), &groups(), &settings(false), Count::default()).unwrap();
     let race = &kept.tables[1];
     assert!(race.categories.iter().all(|r| r.impact_ratio.is_none()));
     assert_eq!(race.comparator, None);
@@ -357,7 +360,7 @@ fn a_suppressed_count_among_the_comparators_withholds_every_ratio() {
     assert!(race.applicants.suppressed);
     // Excluded as under 2%, the hidden category no longer decides the
     // comparator, so the others keep their ratios.
-    let excluded = ll144(&t, &ladder(), &groups(), &settings(true)).unwrap();
+    let excluded = ll144(&t, &ladder(), &groups(), &settings(true), Count::default()).unwrap();
     let race = &excluded.tables[1];
     assert_eq!(race.comparator.as_deref(), Some(WHITE));
     assert!(row(race, ASIAN).impact_ratio.is_some());

@@ -26,6 +26,12 @@ pub(super) fn data_quality(audit: &Audit, _: Detail) -> Option<Section> {
             q.applications_without_stage
         )));
     }
+    if q.unrated_applications > 0 {
+        blocks.push(Block::Paragraph(format!(
+            "Applicants of unknown category given with no later-stage counts (in no step; counted as unknown in the LL144 tables): {}.",
+            q.unrated_applications
+        )));
+    }
     if let Some(n) = q.ids_across_vacancies.filter(|&n| n > 0) {
         blocks.push(Block::Paragraph(format!(
             "Application ids that recur with a different vacancy: {n}."
