@@ -774,3 +774,37 @@ fn financial_years_and_quarters_from_applied_on() {
             .any(|c| c["previous_period"] == "2024/25")
     );
 }
+
+/// The terminal report fits 100 columns (text wrapped, table cells wrapped),
+/// with breakdowns, LL144 tables and scorecards; `--wide` keeps lines whole.
+#[test]
+fn the_terminal_report_fits_100_columns_unless_wide() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
+    let fitted = output(
+        std::path::Path::new(sample),
+        "table",
+        &[
+            "--by",
+            "organisation",
+            "--scorecard",
+            "--grouping",
+            "eeo1",
+            "--ll144",
+        ],
+    );
+    let widest = fitted.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest <= 100, "a line of {widest} columns");
+    let wide = output(std::path::Path::new(sample), "table", &["--wide"]);
+    assert!(wide.lines().any(|l| l.chars().count() > 100));
+    // Wrapping loses no words: the findings read the same either way.
+    let words = |text: &str| -> Vec<String> {
+        let start = text.find("Findings").unwrap();
+        let end = text.find("Data quality").unwrap();
+        text[start..end]
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    let plain = output(std::path::Path::new(sample), "table", &[]);
+    assert_eq!(words(&plain), words(&wide));
+}

@@ -104,7 +104,8 @@ fn sample_data_is_what_the_generator_makes() {
 
 #[test]
 fn sample_terminal_report() {
-    let out = run(&["audit", SAMPLE]);
+    // Whole lines, so phrases are not split by the wrapping to 100 columns.
+    let out = run(&["audit", SAMPLE, "--wide"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for needle in [

@@ -44,8 +44,12 @@ pub struct AuditArgs {
     /// focal) or sc-wres (focal ÷ reference).
     #[arg(long, value_enum, default_value_t = Direction::NhsWres)]
     direction: Direction,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    /// What to write: table (the report, for the terminal), json (the
+    /// output contract, docs/output.md), csv (one long table: a row per step
+    /// × breakdown × group), markdown, html (a self-contained report with
+    /// charts, to print or send), xlsx (a workbook with a sheet per table;
+    /// with --output).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, hide_possible_values = true)]
     format: OutputFormat,
     /// A panel policy (TOML) to check panels against. See docs/panels.md.
     #[arg(long, value_name = "FILE")]
@@ -120,6 +124,10 @@ pub struct AuditArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --format table: every line whole and tables at full width,
+    /// instead of fitting 100 columns (text and table cells wrapped).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Warns when a `--by` column has more distinct values than 5% of the
@@ -250,9 +258,11 @@ impl AuditArgs {
         warn_of_id_like_breakdowns(&audit);
         let mut out = open_output(&self.output)?;
         let written = match self.format {
-            OutputFormat::Table => {
-                report::table::write(&audit, &mut report::TerminalSafe(&mut out))
-            }
+            OutputFormat::Table => report::table::write(
+                &audit,
+                (!self.wide).then_some(report::table::WIDTH),
+                &mut report::TerminalSafe(&mut out),
+            ),
             OutputFormat::Json => report::json::write(&audit, &mut out),
             OutputFormat::Csv => report::csv::write(&audit, &mut out),
             OutputFormat::Markdown => report::markdown::write(&audit, &mut out),

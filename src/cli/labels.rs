@@ -19,8 +19,11 @@ use rung::report::OutputFormat;
 pub struct LabelsArgs {
     #[command(flatten)]
     dataset: DatasetArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    /// What to write: table (each distinct label with its applications and
+    /// where it was placed, for the terminal), json (the same rows as an
+    /// array), csv (the rows for a spreadsheet), markdown (a table), xlsx (a
+    /// workbook with one "Labels" sheet; with --output).
+    #[arg(long, default_value = "table", hide_possible_values = true, value_parser = super::formats(&["table", "json", "csv", "markdown", "xlsx"]))]
     format: OutputFormat,
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -35,17 +38,9 @@ pub struct LabelsArgs {
     unmapped_toml: bool,
 }
 
-const HTML_NOT_HERE: &str = "--format html is for rung audit";
-
 impl LabelsArgs {
     /// Counts labels and prints their mapping.
     pub fn run(self) -> Result<()> {
-        if self.format == OutputFormat::Html {
-            return Err(rung::error::Error::usage(
-                HTML_NOT_HERE,
-                Some("use --format table, json, csv, markdown or xlsx".into()),
-            ));
-        }
         super::check_binary_output(self.format, &self.output)?;
         let super::Resolved {
             dataset,
@@ -77,7 +72,7 @@ impl LabelsArgs {
                         &mut out,
                     )
                 }
-                OutputFormat::Html => Err(std::io::Error::other(HTML_NOT_HERE)),
+                OutputFormat::Html => unreachable!("--format html is not offered"),
                 OutputFormat::Xlsx => {
                     let items = serde_json::to_value(&rows)?;
                     let items = items.as_array().map(Vec::as_slice).unwrap_or_default();

@@ -35,6 +35,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A `--format` parser offering only some of the formats (a command
+/// that cannot write the others does not list them).
+pub fn formats(
+    offered: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = rung::report::OutputFormat> {
+    use clap::ValueEnum;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(offered)
+        .map(|s| rung::report::OutputFormat::from_str(&s, false).expect("an offered format"))
+}
+
 /// rung's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -42,6 +53,7 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Count a dataset once (the audit's sufficient statistics) and write
     /// the counts, for `rung audit --counts`.
+    #[command(mut_arg("counts", |a| a.help("Rewrite a counts file (a WRES-style return, or counts from several runs stacked) in the long shape instead of counting rows. See docs/scale.md")))]
     Counts(counts::CountsArgs),
     /// Write the counting query for DuckDB, Spark SQL or PostgreSQL, whose
     /// result `rung audit --counts` reads.

@@ -36,8 +36,11 @@ pub struct SlatesArgs {
     /// Confidence level of intervals.
     #[arg(long, default_value = "0.95", value_parser = super::confidence)]
     confidence: Confidence,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    /// What to write: table (each client's and assignment's slates, for the
+    /// terminal), json (the slate report, docs/slates.md), csv (one row per
+    /// assignment), markdown, html (a self-contained page), xlsx (a
+    /// workbook; with --output).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, hide_possible_values = true)]
     format: OutputFormat,
     /// For publication: suppress counts below --suppress-below with
     /// secondary suppression, and withhold figures resting on them (see
