@@ -152,14 +152,17 @@ fn slates_html_client_report() {
     let doc = run_json(&["slates", d, "--by", "client", "--format", "json"]);
     for c in doc["by_client"].as_array().unwrap() {
         let title = format!(
-            "<h2>{}: {} assignments</h2>",
+            ">{}: {} assignments</h2>",
             c["client"].as_str().unwrap(),
             c["assignments"]
         );
         assert!(html.contains(&title), "missing {title}");
     }
     let pooled = &doc["summary"]["pooled"][0];
-    assert!(html.contains(&format!("{:.2}", f(&pooled["rl_mh"]))));
+    // Stated the way round it reads: the more likely group first.
+    let rl = f(&pooled["rl_mh"]);
+    let shown = if rl < 1.0 { 1.0 / rl } else { rl };
+    assert!(html.contains(&format!("were {shown:.2} times as likely")));
     assert_eq!(
         html.matches("<table>").count(),
         html.matches("</table>").count()

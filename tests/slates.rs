@@ -481,3 +481,122 @@ fn published_rule_outcomes_do_not_spell_out_hidden_counts() {
         "{summary}"
     );
 }
+
+/// `--split-by client`: one report per client holding that client's
+/// assignments alone, opening with the summary line, unmet rules marked.
+#[test]
+fn one_report_per_client_to_send_as_it_is() {
+    let ds = dataset();
+    let folder = ds.path().join("reports");
+    let out = run(&[
+        "slates",
+        ds.path().to_str().unwrap(),
+        "--split-by",
+        "client",
+        "--format",
+        "html",
+        "-o",
+        folder.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["Client X.html", "Client Y.html"]);
+    let x = std::fs::read_to_string(folder.join("Client X.html")).unwrap();
+    let y = std::fs::read_to_string(folder.join("Client Y.html")).unwrap();
+    // Each holds its own assignments and no other client's.
+    for a in ["X1", "X2", "X3"] {
+        assert!(x.contains(&format!("<td>{a}</td>")) && !y.contains(&format!("<td>{a}</td>")));
+    }
+    assert!(y.contains("<td>Y1</td>") && !x.contains("<td>Y1</td>") && !x.contains("Client Y"));
+    // The summary line: X2 and X3 shortlisted no BME candidate; the rule
+    // applies to X1 and X3 (X2's longlist had none) and X3 missed it.
+    assert!(x.contains("2 of 3 shortlists had no BME candidate"), "{x}");
+    assert!(
+        x.contains("was met on 1 of the 2 assignments it applies to"),
+        "{x}"
+    );
+    assert!(y.contains("0 of 1 shortlists had no BME candidate"), "{y}");
+    // X3's unmet rule stands out, in the table and in the chart.
+    assert_eq!(x.matches("class=\"flag unmet\"").count(), 1);
+    assert!(x.contains("0 of 3 — NOT MET"), "{x}");
+    assert!(!y.contains("— NOT MET") && !y.contains("flag unmet"));
+    // Without a folder or with the terminal format it is refused.
+    let out = run(&[
+        "slates",
+        ds.path().to_str().unwrap(),
+        "--split-by",
+        "client",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[
+        "slates",
+        ds.path().to_str().unwrap(),
+        "--split-by",
+        "client",
+        "--by",
+        "sex",
+        "--format",
+        "html",
+        "-o",
+        folder.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn human_slate_reports_read_the_right_way_round() {
+    let ds = dataset();
+    let md = String::from_utf8(
+        run(&[
+            "slates",
+            ds.path().to_str().unwrap(),
+            "--by",
+            "client",
+            "--format",
+            "markdown",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert!(
+        md.contains("2 of 4 shortlists had no BME candidate"),
+        "{md}"
+    );
+    assert!(md.contains("**NOT MET**"), "{md}");
+    // A pooled ratio is stated with the more likely group first: never
+    // "0.xx times as likely".
+    let doc = slates(&ds, &[]);
+    for s in std::iter::once(&doc["summary"]).chain(doc["by_client"].as_array().unwrap()) {
+        for p in s["pooled"].as_array().unwrap() {
+            let Some(rl) = p["rl_mh"].as_f64() else {
+                continue;
+            };
+            let (first, shown) = if rl < 1.0 {
+                (p["focal"].as_str().unwrap(), 1.0 / rl)
+            } else {
+                (p["reference"].as_str().unwrap(), rl)
+            };
+            let sentence = format!("{first} candidates were {shown:.2} times as likely");
+            assert!(md.contains(&sentence), "missing {sentence:?} in {md}");
+        }
+    }
+    assert!(
+        !md.split("times as likely").any(|part| part
+            .trim_end()
+            .ends_with(|c: char| c.is_ascii_digit())
+            && part
+                .trim_end()
+                .rsplit(' ')
+                .next()
+                .is_some_and(|n| n.starts_with("0."))),
+        "{md}"
+    );
+}

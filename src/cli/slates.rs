@@ -12,7 +12,7 @@ use rung::counts;
 use rung::error::{Error, Result};
 use rung::ingest;
 use rung::ingest::benchmark::Benchmark;
-use rung::measures::slates::{self, SlateKeys, SlateRule, SlateSettings};
+use rung::measures::slates::{self, SlateKeys, SlateReport, SlateRule, SlateSettings};
 use rung::provenance::{self, Provenance};
 use rung::report::{self, OutputFormat};
 use rung::stats::Confidence;
@@ -54,15 +54,41 @@ pub struct SlatesArgs {
     /// byte-identical re-runs. SOURCE_DATE_EPOCH is honoured too.
     #[arg(long, value_name = "TIME")]
     generated_at: Option<String>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output; with --split-by, the
+    /// folder the reports go in.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// One report per value of this column (e.g. client), each holding
+    /// that client's assignments alone, to send as it is: written to the
+    /// folder --output names, one file per client. Implies --by COLUMN.
+    #[arg(long, value_name = "COLUMN")]
+    split_by: Option<String>,
 }
 
 impl SlatesArgs {
     /// Runs the slate measures and writes the report.
     pub fn run(mut self) -> Result<()> {
-        super::check_binary_output(self.format, &self.output)?;
+        if let Some(c) = &self.split_by {
+            match &self.by {
+                Some(b) if b != c => {
+                    return Err(Error::usage(
+                        format!(
+                            "--split-by {c} with --by {b}: a report per client needs the summaries by the same column"
+                        ),
+                        Some(format!("drop --by, or use --by {c}")),
+                    ));
+                }
+                _ => self.by = Some(c.clone()),
+            }
+            if self.output.is_none() || self.format == OutputFormat::Table {
+                return Err(Error::usage(
+                    "--split-by writes one file per client: it needs --output FOLDER and a file format",
+                    Some("e.g. --split-by client --format html -o reports/".into()),
+                ));
+            }
+        } else {
+            super::check_binary_output(self.format, &self.output)?;
+        }
         let threshold = super::suppression_threshold(self.publish, self.suppress_below)?;
         // Search exports use the search ladder unless told otherwise.
         if self.dataset.profile.is_none() {
@@ -163,23 +189,122 @@ impl SlatesArgs {
             ));
         }
         report.provenance = Some(provenance);
+        if self.split_by.is_some() {
+            let folder = self.output.clone().expect("checked above");
+            return write_per_client(&report, self.format, &generated_at, &folder);
+        }
         let mut out = open_output(&self.output)?;
-        let written = match self.format {
-            OutputFormat::Json => report::json::write_value(&report, &mut out),
-            OutputFormat::Csv => report::slates::write_csv(&report, &mut out),
-            OutputFormat::Xlsx => report::xlsx::write(
-                &report::slates::workbook_sheets(&report),
-                &generated_at,
-                &mut out,
-            ),
-            OutputFormat::Markdown => report::slates::write_markdown(&report, &mut out),
-            OutputFormat::Html => report::slates::write_html(&report, &mut out),
-            OutputFormat::Table => {
-                report::slates::write_table(&report, &mut report::TerminalSafe(&mut out))
-            }
-        };
-        written
+        write_report(&report, self.format, &generated_at, &mut out)
             .and_then(|_| out.finish())
             .map_err(|e| output_error(&self.output, e))
+    }
+}
+
+fn write_report(
+    report: &SlateReport,
+    format: OutputFormat,
+    generated_at: &str,
+    out: &mut super::Output,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => report::json::write_value(report, out),
+        OutputFormat::Csv => report::slates::write_csv(report, out),
+        OutputFormat::Xlsx => {
+            report::xlsx::write(&report::slates::workbook_sheets(report), generated_at, out)
+        }
+        OutputFormat::Markdown => report::slates::write_markdown(report, out),
+        OutputFormat::Html => report::slates::write_html(report, out),
+        OutputFormat::Table => report::slates::write_table(report, &mut report::TerminalSafe(out)),
+    }
+}
+
+/// Writes one report per client into `folder` (created if need be), each
+/// named after its client, and says where on standard error.
+fn write_per_client(
+    report: &SlateReport,
+    format: OutputFormat,
+    generated_at: &str,
+    folder: &std::path::Path,
+) -> Result<()> {
+    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+    let extension = match format {
+        OutputFormat::Json => "json",
+        OutputFormat::Csv => "csv",
+        OutputFormat::Xlsx => "xlsx",
+        OutputFormat::Markdown => "md",
+        OutputFormat::Html => "html",
+        OutputFormat::Table => unreachable!("refused before counting"),
+    };
+    let mut used: Vec<String> = Vec::new();
+    for summary in &report.by_client {
+        let Some(client) = summary.client.as_deref() else {
+            continue;
+        };
+        let one = report.for_client(client).expect("a client of the report");
+        let stem = unique_stem(&file_stem(client), &mut used);
+        let path = Some(folder.join(format!("{stem}.{extension}")));
+        let mut out = open_output(&path)?;
+        write_report(&one, format, generated_at, &mut out)
+            .and_then(|_| out.finish())
+            .map_err(|e| output_error(&path, e))?;
+    }
+    eprintln!(
+        "rung: wrote {} client reports to {}",
+        used.len(),
+        folder.display()
+    );
+    Ok(())
+}
+
+/// A client's name as a file name: letters, digits, '-', '_' and spaces
+/// kept, anything else (path separators, dots, control characters) '_'.
+fn file_stem(client: &str) -> String {
+    let stem: String = client
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let stem = stem.trim().to_string();
+    if stem.is_empty() {
+        "client".into()
+    } else {
+        stem
+    }
+}
+
+/// `stem`, or `stem-2`, `stem-3`… when an earlier client took it (two
+/// names can make the same file name), case-insensitively.
+fn unique_stem(stem: &str, used: &mut Vec<String>) -> String {
+    let taken = |s: &str, used: &[String]| used.iter().any(|u| u.eq_ignore_ascii_case(s));
+    let mut name = stem.to_string();
+    let mut n = 2;
+    while taken(&name, used) {
+        name = format!("{stem}-{n}");
+        n += 1;
+    }
+    used.push(name.clone());
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{file_stem, unique_stem};
+
+    #[test]
+    fn client_names_make_safe_distinct_file_names() {
+        assert_eq!(file_stem("Client A"), "Client A");
+        assert_eq!(file_stem("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_stem("A/B"), "A_B");
+        assert_eq!(file_stem("  "), "client");
+        let mut used = Vec::new();
+        assert_eq!(unique_stem("A_B", &mut used), "A_B");
+        assert_eq!(unique_stem("a_b", &mut used), "a_b-2");
+        assert_eq!(unique_stem("A_B", &mut used), "A_B-3");
     }
 }

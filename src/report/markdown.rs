@@ -96,7 +96,15 @@ fn write_table(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "{}",
-            line(row.iter().map(|c| escape(&c.shown())).collect())
+            line(
+                row.iter()
+                    .map(|c| match c {
+                        // Bold, so an unmet rule stands out.
+                        Cell::Met(Some(false)) => format!("**{}**", escape(&c.shown())),
+                        c => escape(&c.shown()),
+                    })
+                    .collect()
+            )
         )?;
     }
     Ok(())

@@ -100,6 +100,9 @@ pub enum Cell {
     Interval(Option<f64>, Option<f64>),
     /// Yes or no ("–" when undefined).
     YesNo(Option<bool>),
+    /// A rule's outcome: "met", "NOT MET" (which stands out in every
+    /// format), or "n/a" where the rule does not apply.
+    Met(Option<bool>),
     /// Nothing to show.
     Blank,
 }
@@ -117,7 +120,7 @@ impl Cell {
 
     /// Whether the cell holds a number (right-aligned in tables).
     pub fn is_number(&self) -> bool {
-        !matches!(self, Cell::Text(_) | Cell::Blank)
+        !matches!(self, Cell::Text(_) | Cell::Blank | Cell::Met(_))
     }
 
     /// The cell as text formats write it.
@@ -135,6 +138,12 @@ impl Cell {
                 Some(false) => "no".into(),
                 None => "–".into(),
             },
+            Cell::Met(m) => match m {
+                Some(true) => "met",
+                Some(false) => "NOT MET",
+                None => "n/a",
+            }
+            .to_string(),
             Cell::Blank => String::new(),
         }
     }
@@ -150,6 +159,33 @@ pub enum Chart {
     Funnel(FunnelBars),
     /// The score gap per period with ±2 SE whiskers.
     Drift(Vec<DriftPoint>),
+    /// Each assignment's shortlist: how many from outside the reference
+    /// group, and whether its rules were met.
+    Slates(SlateBars),
+}
+
+/// The slate chart: a bar per assignment.
+#[derive(Debug, Clone)]
+pub struct SlateBars {
+    /// One per assignment, in the report's order.
+    pub rows: Vec<SlateBar>,
+    /// Who the bars count ("BME", "from outside the White group").
+    pub counted: String,
+    /// The caption under the chart.
+    pub caption: String,
+}
+
+/// One assignment's shortlist.
+#[derive(Debug, Clone)]
+pub struct SlateBar {
+    /// The assignment (and client).
+    pub label: String,
+    /// Shortlisted from outside the reference group (`None`: suppressed).
+    pub focal: Option<u64>,
+    /// Shortlisted of known ethnicity (`None`: suppressed).
+    pub known: Option<u64>,
+    /// Every applicable rule met (`None`: none applies or withheld).
+    pub met: Option<bool>,
 }
 
 /// The forest plot's rows and how to read them.

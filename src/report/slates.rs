@@ -3,18 +3,15 @@
 
 use std::io::Write;
 
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-
 use serde_json::Value;
 
+use super::model::{
+    Block, Cell, Chart, Report, Section, SlateBar, SlateBars, Table, date_in_words,
+};
 use super::sheet::{Sheet, tagged, write_csv as write_csv_sheet};
 use super::xlsx::sheets_from;
-use super::{fmt_interval, fmt_num, fmt_p, fmt_rate};
-use crate::measures::slates::{Composition, SlateReport, SlateSummary};
-
-fn right(s: impl ToString) -> Cell {
-    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
-}
+use super::{fmt_interval, fmt_num, fmt_p};
+use crate::measures::slates::{Assignment, Composition, PooledSlate, SlateReport, SlateSummary};
 
 /// A summary's title.
 fn summary_title(s: &SlateSummary) -> String {
@@ -25,41 +22,129 @@ fn summary_title(s: &SlateSummary) -> String {
     )
 }
 
-const RULE_HEADER: [&str; 5] = ["Slate rule", "Applies to", "Met", "Share", "CI (Wilson)"];
+/// Who "focal" is, in words: the one group outside the reference when
+/// there is one ("BME"), else "from outside the White group".
+struct Words {
+    reference: String,
+    focal: Option<String>,
+}
 
-/// A summary's rule-compliance rows (numbers from column 1 on).
-fn rule_rows(s: &SlateSummary) -> Vec<Vec<String>> {
-    s.rules
+impl Words {
+    fn of(r: &SlateReport) -> Words {
+        let settings = r.provenance.as_ref().map(|p| &p.settings);
+        let reference = settings
+            .map(|s| s.reference_group.clone())
+            .unwrap_or_else(|| "reference".into());
+        let focal = r
+            .summary
+            .pooled
+            .first()
+            .map(|p| p.focal.clone())
+            .filter(|_| r.summary.pooled.len() == 1);
+        Words { reference, focal }
+    }
+
+    /// "no BME candidate" / "no candidate from outside the White group".
+    fn none(&self) -> String {
+        match &self.focal {
+            Some(f) => format!("no {f} candidate"),
+            None => format!("no candidate from outside the {} group", self.reference),
+        }
+    }
+
+    /// "BME" / "from outside the White group", after "share of … ".
+    fn counted(&self) -> String {
+        match &self.focal {
+            Some(f) => f.clone(),
+            None => format!("from outside the {} group", self.reference),
+        }
+    }
+}
+
+/// The line a client reads first: how many shortlists had nobody from
+/// outside the reference group, and how many assignments met every rule.
+fn summary_line(r: &SlateReport, words: &Words) -> String {
+    let with_known: Vec<&Assignment> = r
+        .slates
         .iter()
-        .map(|r| {
-            vec![
-                r.rule.clone(),
-                r.applicable.to_string(),
-                r.met.to_string(),
-                fmt_rate(r.share),
-                match (r.ci_low, r.ci_high) {
-                    (Some(l), Some(h)) => format!("{:.0}%–{:.0}%", l * 100.0, h * 100.0),
-                    _ => "–".into(),
-                },
-            ]
-        })
-        .collect()
+        .filter(|a| known(&a.shortlist).is_none_or(|k| k > 0))
+        .collect();
+    let none = with_known
+        .iter()
+        .filter(|a| a.shortlist.focal.shown() == Some(0))
+        .count();
+    let hidden = with_known
+        .iter()
+        .filter(|a| a.shortlist.focal.shown().is_none())
+        .count();
+    let mut line = format!(
+        "{none} of {} shortlists had {}",
+        with_known.len(),
+        words.none()
+    );
+    if hidden > 0 {
+        line.push_str(&format!(" ({hidden} more withheld for publication)"));
+    }
+    line.push('.');
+    for rule in &r.summary.rules {
+        if rule.applicable > 0 {
+            line.push_str(&format!(
+                " \"{}\" was met on {} of the {} assignments it applies to.",
+                rule.rule, rule.met, rule.applicable
+            ));
+        }
+    }
+    line
+}
+
+/// Shortlisted of known ethnicity (`None` when suppressed).
+fn known(c: &Composition) -> Option<u64> {
+    Some(c.total.shown()? - c.unknown.shown()?)
+}
+
+/// A summary's rule-compliance table.
+fn rule_table(s: &SlateSummary) -> Table {
+    let mut t = Table::new(["Slate rule", "Applies to", "Met", "Share", "CI (Wilson)"]);
+    for r in &s.rules {
+        t.row(vec![
+            Cell::text(&r.rule),
+            Cell::count(r.applicable),
+            Cell::count(r.met),
+            Cell::Rate(r.share),
+            match (r.ci_low, r.ci_high) {
+                (Some(l), Some(h)) => Cell::text(format!("{:.0}%–{:.0}%", l * 100.0, h * 100.0)),
+                _ => Cell::text("–"),
+            },
+        ]);
+    }
+    t
+}
+
+/// A pooled ratio the way round it reads: the group more likely first,
+/// so no sentence says "0.69 times as likely".
+fn pooled_sentence(p: &PooledSlate) -> String {
+    let (first, second, rl, low, high) = match p.rl_mh {
+        Some(rl) if rl < 1.0 => (
+            &p.focal,
+            &p.reference,
+            Some(1.0 / rl),
+            p.ci_high.map(|h| 1.0 / h),
+            p.ci_low.map(|l| 1.0 / l),
+        ),
+        _ => (&p.reference, &p.focal, p.rl_mh, p.ci_low, p.ci_high),
+    };
+    format!(
+        "Longlist → shortlist, pooled over {} assignments (Mantel-Haenszel): {first} candidates were {} times as likely as {second} candidates to be shortlisted ({}; CMH p {}).",
+        p.assignments_used,
+        fmt_num(rl, 2),
+        fmt_interval(low, high),
+        fmt_p(p.p_cmh)
+    )
 }
 
 /// A summary's sentences: pooled ratio, availability, shortfall.
 fn summary_sentences(s: &SlateSummary) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in &s.pooled {
-        out.push(format!(
-            "Longlist → shortlist, pooled over {} assignments (Mantel-Haenszel): {} candidates {} times as likely to be shortlisted as {} ({}, CMH p {}).",
-            p.assignments_used,
-            p.reference,
-            fmt_num(p.rl_mh, 2),
-            p.focal,
-            fmt_interval(p.ci_low, p.ci_high),
-            fmt_p(p.p_cmh)
-        ));
-    }
+    let mut out: Vec<String> = s.pooled.iter().map(pooled_sentence).collect();
     if let Some(a) = s.availability.as_ref().filter(|a| a.observed.suppressed) {
         out.push(format!(
             "Longlists against availability ({} assignments matched): the count is suppressed for publication.",
@@ -96,13 +181,8 @@ fn summary_sentences(s: &SlateSummary) -> Vec<String> {
     out
 }
 
-/// The publication sentence, when published.
-fn publication_sentence(r: &SlateReport) -> Option<String> {
-    r.publication.as_ref().map(super::publication_text)
-}
-
-/// The per-assignment table: header and rows (columns 2 and 3 numeric).
-fn assignment_rows(r: &SlateReport) -> (Vec<String>, Vec<Vec<String>>) {
+/// The per-assignment table, each rule's outcome a cell of its own.
+fn assignment_table(r: &SlateReport) -> Table {
     let mut header = vec![
         "Assignment".to_string(),
         "Client".to_string(),
@@ -113,190 +193,146 @@ fn assignment_rows(r: &SlateReport) -> (Vec<String>, Vec<Vec<String>>) {
         header.extend(a.rules.iter().map(|x| x.rule.clone()));
     }
     let list = |c: &Composition| {
-        let known = match (c.total.shown(), c.unknown.shown()) {
-            (Some(t), Some(u)) => (t - u).to_string(),
-            _ => crate::measures::SUPPRESSED_SYMBOL.to_string(),
-        };
-        format!("{} / {known} / {}", c.focal, c.total)
+        let known = known(c)
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| crate::measures::SUPPRESSED_SYMBOL.to_string());
+        Cell::text(format!("{} / {known} / {}", c.focal, c.total))
     };
-    let rows = r
-        .slates
-        .iter()
-        .map(|a| {
-            let mut row = vec![
-                a.assignment.clone(),
-                a.client.clone().unwrap_or_default(),
-                list(&a.longlist),
-                list(&a.shortlist),
-            ];
-            row.extend(a.rules.iter().map(|x| {
-                match x.met {
-                    _ if x.withheld => "[c]",
-                    Some(true) => "met",
-                    Some(false) => "NOT MET",
-                    None => "n/a",
-                }
-                .to_string()
-            }));
-            row
-        })
-        .collect();
-    (header, rows)
-}
-
-const COUNTS_ONLY: &str = "Counts only: shortlists are small, so shares and rates are withheld where they would mislead (see the JSON output for rates by group).";
-
-fn terminal_table(header: &[String], rows: &[Vec<String>], numeric: &[usize]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(header.to_vec());
-    for row in rows {
-        t.add_row(
-            row.iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    if numeric.contains(&i) {
-                        right(c)
-                    } else {
-                        Cell::new(c)
-                    }
-                })
-                .collect::<Vec<_>>(),
-        );
+    let mut t = Table::new(header);
+    for a in &r.slates {
+        let mut row = vec![
+            Cell::text(&a.assignment),
+            Cell::text(a.client.clone().unwrap_or_default()),
+            list(&a.longlist),
+            list(&a.shortlist),
+        ];
+        row.extend(a.rules.iter().map(|x| {
+            if x.withheld {
+                Cell::text(crate::measures::SUPPRESSED_SYMBOL)
+            } else {
+                Cell::Met(x.met)
+            }
+        }));
+        t.row(row);
     }
     t
 }
 
-/// Writes the terminal report.
-pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "rung slates — {} → {} by assignment",
-        r.longlist_stage, r.shortlist_stage
-    )?;
-    if let Some(p) = publication_sentence(r) {
-        writeln!(out, "{p}")?;
+/// The chart of every assignment's shortlist.
+fn slate_chart(r: &SlateReport, words: &Words) -> SlateBars {
+    let rows = r
+        .slates
+        .iter()
+        .map(|a| {
+            let applicable: Vec<Option<bool>> = a
+                .rules
+                .iter()
+                .filter(|x| !x.withheld)
+                .filter_map(|x| x.met.map(Some))
+                .collect();
+            SlateBar {
+                label: match &a.client {
+                    Some(c) if r.by_client.len() > 1 => format!("{} ({c})", a.assignment),
+                    _ => a.assignment.clone(),
+                },
+                focal: a.shortlist.focal.shown(),
+                known: known(&a.shortlist),
+                met: (!applicable.is_empty()).then(|| applicable.iter().all(|m| *m == Some(true))),
+            }
+        })
+        .collect();
+    SlateBars {
+        rows,
+        counted: words.counted(),
+        caption: format!(
+            "Each bar is one assignment's shortlist: the share of its candidates of known ethnicity who are {}, with the count beside it. Assignments whose slate rules were not met are shaded and marked NOT MET.",
+            words.counted()
+        ),
     }
-    let rule_header: Vec<String> = RULE_HEADER.map(String::from).to_vec();
+}
+
+/// The slates report in the report model: what every human format lays
+/// out.
+pub fn report(r: &SlateReport) -> Report {
+    let words = Words::of(r);
+    let mut meta = Vec::new();
+    if let Some(p) = &r.provenance {
+        meta.push(format!(
+            "Produced by rung {} on {}.",
+            p.version,
+            date_in_words(&p.generated_at)
+        ));
+    }
+    meta.extend(r.publication.as_ref().map(super::publication_text));
+    let mut sections = vec![Section {
+        id: "headline",
+        title: "In brief".into(),
+        blocks: vec![Block::Paragraph(summary_line(r, &words))],
+    }];
     for s in std::iter::once(&r.summary).chain(&r.by_client) {
-        writeln!(out)?;
-        writeln!(out, "{}", summary_title(s))?;
-        writeln!(
-            out,
-            "{}",
-            terminal_table(&rule_header, &rule_rows(s), &[1, 2, 3, 4])
-        )?;
-        for line in summary_sentences(s) {
-            writeln!(out, "  {line}")?;
-        }
+        let mut blocks = vec![Block::Table(rule_table(s))];
+        blocks.push(Block::List(summary_sentences(s)));
+        sections.push(Section {
+            id: if s.client.is_some() {
+                "client"
+            } else {
+                "summary"
+            },
+            title: summary_title(s),
+            blocks,
+        });
     }
-    writeln!(out)?;
-    let (header, rows) = assignment_rows(r);
-    writeln!(out, "{}", terminal_table(&header, &rows, &[2, 3]))?;
-    writeln!(out, "{COUNTS_ONLY}")
+    sections.push(Section {
+        id: "assignments",
+        title: "Assignments".into(),
+        blocks: vec![
+            Block::Chart(Chart::Slates(slate_chart(r, &words))),
+            Block::Table(assignment_table(r)),
+            Block::Note(COUNTS_ONLY.into()),
+        ],
+    });
+    if let Some(p) = &r.provenance {
+        sections.push(Section {
+            id: "provenance",
+            title: "Provenance".into(),
+            blocks: super::sections::provenance_blocks(p.version, &p.generated_at, p.inputs.iter()),
+        });
+    }
+    let client = match r.by_client.as_slice() {
+        [] => r.summary.client.clone(),
+        _ => None,
+    };
+    Report {
+        title: match client {
+            Some(c) => format!(
+                "Shortlist diversity for {c}: {} → {}",
+                r.longlist_stage, r.shortlist_stage
+            ),
+            None => format!(
+                "Shortlist diversity: {} → {}",
+                r.longlist_stage, r.shortlist_stage
+            ),
+        },
+        meta,
+        sections,
+    }
+}
+
+const COUNTS_ONLY: &str = "Counts only: shortlists are small, so shares and rates are withheld where they would mislead (see the JSON output for rates by group). Focal: candidates from outside the reference group.";
+
+/// Writes the terminal report, fitted to the terminal report's width.
+pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
+    super::table::write_report(&report(r), Some(super::table::WIDTH), out)
 }
 
 /// Writes the Markdown report.
 pub fn write_markdown(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let md_row = |cells: &[String]| {
-        let cells: Vec<String> = cells.iter().map(|c| super::markdown::escape(c)).collect();
-        format!("| {} |", cells.join(" | "))
-    };
-    let md_table =
-        |out: &mut dyn Write, header: &[String], rows: &[Vec<String>]| -> std::io::Result<()> {
-            writeln!(out, "{}", md_row(header))?;
-            writeln!(out, "|{}", " --- |".repeat(header.len()))?;
-            for row in rows {
-                writeln!(out, "{}", md_row(row))?;
-            }
-            Ok(())
-        };
-    writeln!(
-        out,
-        "# Shortlist diversity: {} → {}",
-        r.longlist_stage, r.shortlist_stage
-    )?;
-    writeln!(out)?;
-    if let Some(p) = &r.provenance {
-        writeln!(out, "Produced by rung {} on {}.", p.version, p.generated_at)?;
-        writeln!(out)?;
-    }
-    if let Some(p) = publication_sentence(r) {
-        writeln!(out, "{p}")?;
-        writeln!(out)?;
-    }
-    let rule_header: Vec<String> = RULE_HEADER.map(String::from).to_vec();
-    for s in std::iter::once(&r.summary).chain(&r.by_client) {
-        writeln!(out, "## {}", super::markdown::escape(&summary_title(s)))?;
-        writeln!(out)?;
-        md_table(out, &rule_header, &rule_rows(s))?;
-        writeln!(out)?;
-        for line in summary_sentences(s) {
-            writeln!(out, "- {}", super::markdown::escape(&line))?;
-        }
-        writeln!(out)?;
-    }
-    writeln!(out, "## Assignments")?;
-    writeln!(out)?;
-    let (header, rows) = assignment_rows(r);
-    md_table(out, &header, &rows)?;
-    writeln!(out)?;
-    writeln!(out, "{COUNTS_ONLY}")
+    super::markdown::write_report(&report(r), out)
 }
 
-/// Writes the HTML client report: self-contained, one section per client.
+/// Writes the HTML report: self-contained, with the chart of shortlists.
 pub fn write_html(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
-    use super::html::{STYLE, esc, table};
-    let mut h = String::new();
-    h.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shortlist diversity</title><style>{STYLE}</style></head><body>\n<h1>Shortlist diversity: {} → {}</h1>",
-        esc(&r.longlist_stage),
-        esc(&r.shortlist_stage)
-    ));
-    if let Some(p) = &r.provenance {
-        h.push_str(&format!(
-            "<p class=\"meta\">rung {} · {}</p>",
-            esc(p.version),
-            esc(&p.generated_at)
-        ));
-    }
-    if let Some(p) = publication_sentence(r) {
-        h.push_str(&format!("<p class=\"meta\">{}</p>", esc(&p)));
-    }
-    for s in std::iter::once(&r.summary).chain(&r.by_client) {
-        h.push_str(&format!("<h2>{}</h2>", esc(&summary_title(s))));
-        table(&mut h, &RULE_HEADER, &rule_rows(s), 1);
-        h.push_str("<ul>");
-        for line in summary_sentences(s) {
-            h.push_str(&format!("<li>{}</li>", esc(&line)));
-        }
-        h.push_str("</ul>");
-    }
-    h.push_str("<h2>Assignments</h2>");
-    let (header, rows) = assignment_rows(r);
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    table(&mut h, &header, &rows, 2);
-    h.push_str(&format!("<p class=\"note\">{}</p>", esc(COUNTS_ONLY)));
-    if let Some(p) = &r.provenance {
-        h.push_str(&format!(
-            "<h2>Provenance</h2><p>command <code>{}</code></p>",
-            esc(&p.command)
-        ));
-        let rows: Vec<Vec<String>> = p
-            .inputs
-            .iter()
-            .map(|i| {
-                vec![
-                    i.path.clone(),
-                    i.rows.map(|n| n.to_string()).unwrap_or_default(),
-                    i.sha256.clone(),
-                ]
-            })
-            .collect();
-        table(&mut h, &["File", "Rows", "SHA-256"], &rows, 1);
-    }
-    h.push_str("</body></html>\n");
-    out.write_all(h.as_bytes())
+    out.write_all(super::html::page(&report(r)).as_bytes())
 }
 
 /// Writes one CSV row per assignment.

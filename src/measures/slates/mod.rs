@@ -211,6 +211,32 @@ pub struct SlateReport {
     pub provenance: Option<Provenance<SlateSettings>>,
 }
 
+impl SlateReport {
+    /// The report one client may be sent: that client's assignments and
+    /// summary alone; `None` when no summary has that client.
+    pub fn for_client(&self, client: &str) -> Option<SlateReport> {
+        let summary = self
+            .by_client
+            .iter()
+            .find(|s| s.client.as_deref() == Some(client))?
+            .clone();
+        Some(SlateReport {
+            longlist_stage: self.longlist_stage.clone(),
+            shortlist_stage: self.shortlist_stage.clone(),
+            slates: self
+                .slates
+                .iter()
+                .filter(|a| a.client.as_deref() == Some(client))
+                .cloned()
+                .collect(),
+            summary,
+            by_client: Vec::new(),
+            publication: self.publication.clone(),
+            provenance: self.provenance.clone(),
+        })
+    }
+}
+
 /// The settings of a slates report, for its provenance.
 #[derive(Debug, Clone, Serialize)]
 pub struct SlateSettings {

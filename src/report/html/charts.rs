@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::esc;
 use crate::measures::SUPPRESSED_SYMBOL;
-use crate::report::model::{DriftPoint, Forest, FunnelBars};
+use crate::report::model::{DriftPoint, Forest, FunnelBars, SlateBars};
 
 /// A forest plot on a log scale, with the 0.80–1.25 band shaded, the line
 /// of no difference at 1, and the axis saying which side favours whom.
@@ -214,5 +214,77 @@ pub(super) fn drift_chart(pts: &[DriftPoint]) -> String {
         "<path d=\"{path}\" fill=\"none\" stroke=\"#2b4c8c\"/><text x=\"0\" y=\"{:.1}\">0</text></svg>",
         y(0.0) + 4.0
     );
+    svg
+}
+
+/// A bar per assignment: the share of its known shortlist from outside the
+/// reference group, with the count written beside it; an assignment whose
+/// rules were not met is outlined, shaded and says so in words.
+pub(super) fn slate_chart(b: &SlateBars) -> String {
+    let (left, width, row_h) = (260.0, 420.0, 22.0);
+    let top = 24.0;
+    let height = top + row_h * b.rows.len() as f64 + 34.0;
+    let total_w = left + width + 200.0;
+    let mut svg = format!(
+        "<figure><svg role=\"img\" aria-label=\"Shortlists by assignment\" width=\"{total_w}\" height=\"{height}\" viewBox=\"0 0 {total_w} {height}\">"
+    );
+    let _ = write!(
+        svg,
+        "<text x=\"{left}\" y=\"14\" font-weight=\"600\">Share of each known shortlist who are {}</text>",
+        esc(&b.counted)
+    );
+    for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let x = left + tick * width;
+        let _ = write!(
+            svg,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top}\" y2=\"{:.1}\" stroke=\"#d5dbe5\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{:.0}%</text>",
+            top + row_h * b.rows.len() as f64,
+            top + row_h * b.rows.len() as f64 + 14.0,
+            tick * 100.0
+        );
+    }
+    for (i, r) in b.rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let unmet = r.met == Some(false);
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\"{}>{}</text>",
+            left - 8.0,
+            y + 15.0,
+            if unmet { " font-weight=\"600\"" } else { "" },
+            esc(&r.label)
+        );
+        let (value, words) = match (r.focal, r.known) {
+            (Some(f), Some(k)) if k > 0 => (Some(f as f64 / k as f64), format!("{f} of {k}")),
+            (Some(_), Some(_)) => (None, "none of known ethnicity".to_string()),
+            _ => (None, SUPPRESSED_SYMBOL.to_string()),
+        };
+        if let Some(v) = value {
+            let _ = write!(
+                svg,
+                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" stroke=\"{}\"/>",
+                y + 4.0,
+                (v * width).max(1.0),
+                row_h - 8.0,
+                if unmet { "#e9b3b3" } else { "#5b7db1" },
+                if unmet { "#a11d1d" } else { "none" },
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\"{}>{}{}</text>",
+            left + width + 8.0,
+            y + 15.0,
+            if unmet {
+                " fill=\"#a11d1d\" font-weight=\"600\""
+            } else {
+                ""
+            },
+            esc(&words),
+            if unmet { " — NOT MET" } else { "" }
+        );
+    }
+    svg.push_str("</svg>");
+    let _ = write!(svg, "<figcaption>{}</figcaption></figure>", esc(&b.caption));
     svg
 }

@@ -36,6 +36,7 @@ th,td{border:1px solid #d5dbe5;padding:.25em .6em;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 th{background:#f2f5f9}
 .flag{color:#a11d1d;font-weight:600}
+.unmet{background:#fbe9e9;outline:1px solid #a11d1d}
 .note{color:#5a6475;font-style:italic;font-size:.9em}
 svg text{font-family:inherit;font-size:12px}
 @media print{body{margin:0}h2{break-after:avoid}section.card{break-before:page}}
@@ -82,6 +83,7 @@ pub fn page(report: &Report) -> String {
                 Block::Chart(Chart::Forest(f)) => h.push_str(&charts::forest_plot(f)),
                 Block::Chart(Chart::Funnel(f)) => h.push_str(&charts::funnel_chart(f)),
                 Block::Chart(Chart::Drift(points)) => h.push_str(&charts::drift_chart(points)),
+                Block::Chart(Chart::Slates(bars)) => h.push_str(&charts::slate_chart(bars)),
             }
         }
         h.push('\n');
@@ -103,30 +105,11 @@ fn model_table(h: &mut String, t: &model::Table) {
         for c in r {
             let class = match c {
                 model::Cell::YesNo(Some(true)) => " class=\"n flag\"",
+                model::Cell::Met(Some(false)) => " class=\"flag unmet\"",
                 c if c.is_number() => " class=\"n\"",
                 _ => "",
             };
             let _ = write!(h, "<td{class}>{}</td>", esc(&c.shown()));
-        }
-        h.push_str("</tr>");
-    }
-    h.push_str("</tbody></table>");
-}
-
-pub(crate) fn table(h: &mut String, header: &[&str], rows: &[Vec<String>], numeric_from: usize) {
-    h.push_str("<table><thead><tr>");
-    for c in header {
-        let _ = write!(h, "<th>{}</th>", esc(c));
-    }
-    h.push_str("</tr></thead><tbody>");
-    for r in rows {
-        h.push_str("<tr>");
-        for (i, c) in r.iter().enumerate() {
-            if i >= numeric_from {
-                let _ = write!(h, "<td class=\"n\">{}</td>", esc(c));
-            } else {
-                let _ = write!(h, "<td>{}</td>", esc(c));
-            }
         }
         h.push_str("</tr>");
     }

@@ -7,6 +7,7 @@ mod funnel;
 mod ll144;
 mod panels;
 mod quality;
+pub(crate) use quality::provenance_blocks;
 mod scorecards;
 mod scoring;
 mod tables;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Detail, section};
 use crate::audit::Audit;
+use crate::provenance::InputFile;
 use crate::report::model::{Block, Cell, Section, Table, date_in_words};
 
 /// Disclosure, unmapped labels, applications without a stage and every
@@ -99,9 +100,27 @@ pub(super) fn data_quality(audit: &Audit, _: Detail) -> Option<Section> {
 /// command).
 pub(super) fn provenance(audit: &Audit, _: Detail) -> Option<Section> {
     let p = &audit.provenance;
-    let mut inputs = Table::new(["Table", "File", "Rows", "SHA-256"]);
-    for i in p.inputs.iter().chain(&p.previous_inputs) {
-        inputs.row(vec![
+    section(
+        "provenance",
+        "Provenance",
+        provenance_blocks(
+            p.version,
+            &p.generated_at,
+            p.inputs.iter().chain(&p.previous_inputs),
+        ),
+    )
+}
+
+/// What produced a report, fit to publish: the version and date, and each
+/// input's file name (no folders), rows and SHA-256.
+pub(crate) fn provenance_blocks<'a>(
+    version: &str,
+    generated_at: &str,
+    inputs: impl Iterator<Item = &'a InputFile>,
+) -> Vec<Block> {
+    let mut table = Table::new(["Table", "File", "Rows", "SHA-256"]);
+    for i in inputs {
+        table.row(vec![
             Cell::text(i.table.name()),
             Cell::text(file_name(&i.path)),
             match i.rows {
@@ -111,18 +130,13 @@ pub(super) fn provenance(audit: &Audit, _: Detail) -> Option<Section> {
             Cell::text(&i.sha256),
         ]);
     }
-    section(
-        "provenance",
-        "Provenance",
-        vec![
-            Block::Paragraph(format!(
-                "rung {}, {}. The JSON output holds the command and settings in full.",
-                p.version,
-                date_in_words(&p.generated_at)
-            )),
-            Block::Table(inputs),
-        ],
-    )
+    vec![
+        Block::Paragraph(format!(
+            "rung {version}, {}. The JSON output holds the command and settings in full.",
+            date_in_words(generated_at)
+        )),
+        Block::Table(table),
+    ]
 }
 
 /// A path's last part ("applications.csv"), or the text itself when it has
