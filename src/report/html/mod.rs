@@ -31,15 +31,16 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px soli
 h3{margin-top:1.4em;font-size:1.05em}
 .meta{color:#5a6475;font-size:.9em}
 ul.findings li{margin:.4em 0}
-table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
-th,td{border:1px solid #d5dbe5;padding:.25em .6em;text-align:left}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em;max-width:100%}
+th,td{border:1px solid #d5dbe5;padding:.25em .6em;text-align:left;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 th{background:#f2f5f9}
 .flag{color:#a11d1d;font-weight:600}
 .unmet{background:#fbe9e9;outline:1px solid #a11d1d}
 .note{color:#5a6475;font-style:italic;font-size:.9em}
+svg{max-width:100%;height:auto}
 svg text{font-family:inherit;font-size:12px}
-@media print{body{margin:0}h2{break-after:avoid}section.card{break-before:page}}
+@media print{body{margin:0;font-size:10pt}table{font-size:.85em}h2{break-after:avoid}section.card{break-before:page}}
 ";
 
 /// Writes the HTML report.
