@@ -808,3 +808,43 @@ fn the_terminal_report_fits_100_columns_unless_wide() {
     let plain = output(std::path::Path::new(sample), "table", &[]);
     assert_eq!(words(&plain), words(&wide));
 }
+
+/// The title names the period the applications cover, from applied_on
+/// written ISO, UK style or as an Excel serial day (45900 is 31 August
+/// 2025, counting from 30 December 1899); a value that is not a date is
+/// left out.
+#[test]
+fn the_title_names_the_period_covered() {
+    let ds = common::Dataset::new();
+    let rows: Vec<String> = [
+        ("A1", "White British", "shortlisted", "2025-07-01"),
+        ("A2", "Indian", "applied", "30/07/2025"),
+        ("A3", "White British", "applied", "45900"),
+        ("A4", "Indian", "shortlisted", "soon"),
+        ("A5", "White Irish", "applied", ""),
+    ]
+    .iter()
+    .map(|(id, e, s, d)| format!("{id},V1,{e},{s},{d}"))
+    .collect();
+    ds.write(
+        "applications.csv",
+        &csv(
+            "application_id,vacancy_id,ethnicity,furthest_stage,applied_on",
+            &rows,
+        ),
+    );
+    let audit = audit(ds.path(), &[]);
+    assert_eq!(
+        audit.data_quality.applied_between,
+        Some(["2025-07-01".to_string(), "2025-08-31".to_string()])
+    );
+    let text = output(ds.path(), "markdown", &[]);
+    assert!(
+        text.starts_with(
+            "# Recruitment funnel audit, applications of 1 July 2025 to 31 August 2025"
+        ),
+        "{text}"
+    );
+    let titled = output(ds.path(), "markdown", &["--title", "Trust X"]);
+    assert!(titled.starts_with("# Trust X\n"));
+}

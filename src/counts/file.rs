@@ -245,6 +245,7 @@ pub fn read(
         stage_source,
         applications_without_stage: 0,
         unrated,
+        applied_between: None,
         candidates_with_differing_ethnicity: None,
         ids_across_vacancies: None,
         exits: None,

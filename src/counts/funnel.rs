@@ -122,6 +122,7 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         stage_source,
         applications_without_stage: tally.without_stage,
         unrated: Vec::new(),
+        applied_between: None,
         candidates_with_differing_ethnicity: None,
         ids_across_vacancies: if tally.app_duplicates > 0 {
             Some(ids_across_vacancies(apps_source, &app.profile)?).filter(|n| *n > 0)

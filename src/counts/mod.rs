@@ -223,6 +223,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         Some(prep) => Some(scores::read(prep, &results[next..], request.period_from)?),
         None => None,
     };
+    funnel.applied_between = applied_between(dataset, profile)?;
     Ok(Counts {
         funnel,
         panels,
@@ -253,6 +254,39 @@ fn period_name(period: &str) -> Expr {
     }
     let fy_quarter = when(in_q1).then(lit(4)).otherwise(quarter - lit(1));
     fy + lit(" Q") + fy_quarter.cast(DataType::String)
+}
+
+/// The first and last applied_on of the applications table's rows (ISO
+/// dates), for the period a report covers; `None` without the column or
+/// when no value reads as a date. A scan of that one column: folded into
+/// the counting plan it cost the funnel four times its time (measured on
+/// 1M applications), as the column then rides through every join.
+fn applied_between(dataset: &Dataset, profile: &Profile) -> Result<Option<[String; 2]>> {
+    let Some(source) = dataset.get(TableKind::Applications) else {
+        return Ok(None);
+    };
+    let scan = ingest::scan(source, profile, &["applied_on"])?;
+    if !scan.has("applied_on") {
+        return Ok(None);
+    }
+    // Dates repeat: reading each distinct value once is what keeps this
+    // to a fraction of the counting pass (parsed row by row it cost twice
+    // the funnel's time on 1M applications).
+    let day = scores::day_key(col("applied_on"));
+    let query = scan
+        .frame
+        .clone()
+        .select([col("applied_on")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .select([
+            day.clone().min().alias("first_day"),
+            day.max().alias("last_day"),
+        ]);
+    let df = collect(query, &[source], profile)?;
+    let first = i32_column(&df, "first_day")?.into_iter().flatten().min();
+    let last = i32_column(&df, "last_day")?.into_iter().flatten().max();
+    let iso = |d: i32| format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100);
+    Ok(first.zip(last).map(|(f, l)| [iso(f), iso(l)]))
 }
 
 /// Runs the counting pass over a dataset: the funnel counts alone.

@@ -207,6 +207,30 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
 /// as an Excel serial day number (e.g. 45700 = 13 Feb 2025, as a date column
 /// saved from Excel without formatting); null for anything else.
 pub(crate) fn quarter_key(date: Expr) -> Expr {
+    let (year, month, _, valid) = date_parts(date);
+    when(valid)
+        .then(year * lit(10) + (month - lit(1)) / lit(3) + lit(1))
+        .otherwise(lit(NULL).cast(DataType::Int32))
+        .cast(DataType::Int32)
+}
+
+/// A date as the number yyyymmdd (20250930), null when it does not read
+/// as a date; the same readings as [`quarter_key`].
+pub(crate) fn day_key(date: Expr) -> Expr {
+    let (year, month, day, valid) = date_parts(date);
+    let valid = valid
+        .and(day.clone().gt_eq(lit(1)))
+        .and(day.clone().lt_eq(lit(31)));
+    when(valid)
+        .then(year * lit(10_000) + month * lit(100) + day)
+        .otherwise(lit(NULL).cast(DataType::Int32))
+        .cast(DataType::Int32)
+}
+
+/// Year, month and day of a date written ISO (2025-09-30), UK style
+/// (30/09/2025) or as an Excel serial day, and whether year and month are
+/// plausible.
+fn date_parts(date: Expr) -> (Expr, Expr, Expr, Expr) {
     let s = date.cast(DataType::String).str().strip_chars(lit(NULL));
     let part = |offset: i64, length: u64| {
         s.clone()
@@ -225,29 +249,24 @@ pub(crate) fn quarter_key(date: Expr) -> Expr {
         .and(serial.clone().lt_eq(lit(80_000)))
         .fill_null(lit(false));
     let serial_date = (serial - lit(25_569)).cast(DataType::Date);
-    let year = when(iso.clone())
-        .then(part(0, 4))
-        .when(uk.clone())
-        .then(part(6, 4))
-        .when(is_serial.clone())
-        .then(serial_date.clone().dt().year().cast(DataType::Int32))
-        .otherwise(lit(NULL).cast(DataType::Int32));
-    let month = when(iso)
-        .then(part(5, 2))
-        .when(uk)
-        .then(part(3, 2))
-        .when(is_serial)
-        .then(serial_date.dt().month().cast(DataType::Int32))
-        .otherwise(lit(NULL).cast(DataType::Int32));
+    let pick = |iso_part: Expr, uk_part: Expr, serial_part: Expr| {
+        when(iso.clone())
+            .then(iso_part)
+            .when(uk.clone())
+            .then(uk_part)
+            .when(is_serial.clone())
+            .then(serial_part.cast(DataType::Int32))
+            .otherwise(lit(NULL).cast(DataType::Int32))
+    };
+    let year = pick(part(0, 4), part(6, 4), serial_date.clone().dt().year());
+    let month = pick(part(5, 2), part(3, 2), serial_date.clone().dt().month());
+    let day = pick(part(8, 2), part(0, 2), serial_date.dt().day());
     let valid = month
         .clone()
         .gt_eq(lit(1))
         .and(month.clone().lt_eq(lit(12)))
         .and(year.clone().gt(lit(1900)));
-    when(valid)
-        .then(year * lit(10) + (month - lit(1)) / lit(3) + lit(1))
-        .otherwise(lit(NULL).cast(DataType::Int32))
-        .cast(DataType::Int32)
+    (year, month, day, valid)
 }
 
 /// Status codes of a deduplicated score.

@@ -110,6 +110,10 @@ pub struct FunnelCounts {
     pub stage_source: StageSource,
     /// Applications with no usable stage record, counted as applied.
     pub applications_without_stage: u64,
+    /// The first and last applied_on (ISO dates) of the applications
+    /// counted, when the applications table has dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_between: Option<[String; 2]>,
     /// Applicants a counts file gives without later-stage counts: counted,
     /// never rated.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -47,6 +47,10 @@ pub struct DataQuality {
     /// counted with the LL144 tables' unknown applicants.
     #[serde(skip_serializing_if = "is_zero")]
     pub unrated_applications: u64,
+    /// The first and last applied_on (ISO dates) of the applications, when
+    /// the applications table has dates: the period the report covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_between: Option<[String; 2]>,
     /// Rows read, used and excluded, per input table.
     pub tables: Vec<TableAccount>,
     /// Disclosure at every stage: of the applicants who reached it, how
@@ -149,6 +153,7 @@ pub fn data_quality(counts: &FunnelCounts, taxonomy: &Taxonomy) -> DataQuality {
         stage_source: counts.stage_source,
         applications_without_stage: counts.applications_without_stage,
         unrated_applications: counts.unrated_applications(),
+        applied_between: counts.applied_between.clone(),
         tables: counts.tables.clone(),
         disclosure_by_stage,
         candidates_with_differing_ethnicity: counts.candidates_with_differing_ethnicity,

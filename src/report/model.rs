@@ -282,6 +282,29 @@ pub fn fmt_chi2(chi2: Option<f64>, df: Option<u32>, p: Option<f64>) -> String {
 /// An RFC 3339 time in words, as people write dates: "1 January 2026,
 /// 09:30 UTC". Text that is not such a time is returned as it is.
 pub fn date_in_words(rfc3339: &str) -> String {
+    let parts = (|| {
+        let (date, time) = rfc3339.split_once('T')?;
+        let day = day_words(date)?;
+        let hm = time.get(..5)?;
+        let zone = if time.ends_with('Z') {
+            " UTC".to_string()
+        } else {
+            time.find(['+', '-'])
+                .map(|at| format!(" UTC{}", &time[at..]))
+                .unwrap_or_default()
+        };
+        Some(format!("{day}, {hm}{zone}"))
+    })();
+    parts.unwrap_or_else(|| rfc3339.to_string())
+}
+
+/// An ISO date ("2025-07-01") in words ("1 July 2025"); the text itself
+/// when it is not one.
+pub fn day_in_words(iso: &str) -> String {
+    day_words(iso).unwrap_or_else(|| iso.to_string())
+}
+
+fn day_words(iso: &str) -> Option<String> {
     const MONTHS: [&str; 12] = [
         "January",
         "February",
@@ -296,23 +319,11 @@ pub fn date_in_words(rfc3339: &str) -> String {
         "November",
         "December",
     ];
-    let parts = (|| {
-        let (date, time) = rfc3339.split_once('T')?;
-        let mut d = date.splitn(3, '-');
-        let (y, m, day) = (d.next()?, d.next()?, d.next()?);
-        let month = MONTHS.get(m.parse::<usize>().ok()?.checked_sub(1)?)?;
-        let day: u32 = day.parse().ok()?;
-        let hm = time.get(..5)?;
-        let zone = if time.ends_with('Z') {
-            " UTC".to_string()
-        } else {
-            time.find(['+', '-'])
-                .map(|at| format!(" UTC{}", &time[at..]))
-                .unwrap_or_default()
-        };
-        Some(format!("{day} {month} {y}, {hm}{zone}"))
-    })();
-    parts.unwrap_or_else(|| rfc3339.to_string())
+    let mut d = iso.splitn(3, '-');
+    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
+    let month = MONTHS.get(m.parse::<usize>().ok()?.checked_sub(1)?)?;
+    let day: u32 = day.parse().ok()?;
+    Some(format!("{day} {month} {y}"))
 }
 
 #[cfg(test)]

@@ -149,6 +149,8 @@ pub struct DataQuality {
     pub applications_without_stage: u64,
     #[serde(default)]
     pub unrated_applications: u64,
+    #[serde(default)]
+    pub applied_between: Option<[String; 2]>,
     pub tables: Vec<TableAccount>,
     pub disclosure_by_stage: Vec<Value>,
     pub candidates_with_differing_ethnicity: Option<u64>,

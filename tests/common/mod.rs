@@ -223,7 +223,8 @@ pub fn generate_search(dir: &Path, applications: u64, seed: u64) -> PathBuf {
 }
 
 /// An audit without what depends on the files rather than the counts:
-/// provenance, inputs, row accounting and where stages came from.
+/// provenance, inputs, row accounting, where stages came from, and the
+/// period the applications cover (a counts file does not carry dates).
 pub fn without_provenance(mut doc: Value) -> Value {
     let o = doc.as_object_mut().unwrap();
     for k in ["provenance", "inputs"] {
@@ -235,6 +236,7 @@ pub fn without_provenance(mut doc: Value) -> Value {
         "stage_source",
         "applications_without_stage",
         "candidates_with_differing_ethnicity",
+        "applied_between",
     ] {
         q.remove(k);
     }

@@ -14,7 +14,7 @@ mod tables;
 
 use std::collections::BTreeMap;
 
-use super::model::{Block, Report, Section, date_in_words};
+use super::model::{Block, Report, Section, date_in_words, day_in_words};
 use crate::audit::Audit;
 use crate::stats::Confidence;
 
@@ -64,15 +64,38 @@ pub fn report(audit: &Audit, detail: Detail) -> Report {
 }
 
 /// The report's title: `--title` when given; otherwise "Recruitment
-/// funnel audit", with the profile's name when it gives one ("— NHS Jobs
-/// quarterly report").
+/// funnel audit", with the organisation when the audit is of one or a few
+/// (named by its `--by organisation` rows), the profile's name when it
+/// gives one, and the period the applications cover ("1 July 2025 to 30
+/// September 2025", from applied_on).
 pub fn title(audit: &Audit) -> String {
     let s = &audit.settings;
-    match (&s.title, &s.profile_name) {
-        (Some(t), _) => t.clone(),
-        (None, Some(n)) => format!("Recruitment funnel audit — {n}"),
-        (None, None) => "Recruitment funnel audit".into(),
+    if let Some(t) = &s.title {
+        return t.clone();
     }
+    let mut title = "Recruitment funnel audit".to_string();
+    let organisations: std::collections::BTreeSet<&str> = audit
+        .transitions
+        .iter()
+        .filter(|t| t.breakdown.len() == 1)
+        .filter_map(|t| t.breakdown.get("organisation"))
+        .map(String::as_str)
+        .collect();
+    if (1..=3).contains(&organisations.len()) {
+        let names: Vec<&str> = organisations.into_iter().collect();
+        title = format!("{}: {title}", names.join(", "));
+    }
+    if let Some(n) = &s.profile_name {
+        title.push_str(&format!(" — {n}"));
+    }
+    if let Some([first, last]) = &audit.data_quality.applied_between {
+        title.push_str(&format!(
+            ", applications of {} to {}",
+            day_in_words(first),
+            day_in_words(last)
+        ));
+    }
+    title
 }
 
 /// The sentences under the title: what produced the report, how to read its
