@@ -182,12 +182,13 @@ fn summary_sentences(s: &SlateSummary) -> Vec<String> {
 }
 
 /// The per-assignment table, each rule's outcome a cell of its own.
-fn assignment_table(r: &SlateReport) -> Table {
+fn assignment_table(r: &SlateReport, words: &Words) -> Table {
+    let who = words.focal.clone().unwrap_or_else(|| "minority".into());
     let mut header = vec![
         "Assignment".to_string(),
         "Client".to_string(),
-        "Longlist (focal / known / all)".to_string(),
-        "Shortlist (focal / known / all)".to_string(),
+        format!("Longlist ({who} / known / all)"),
+        format!("Shortlist ({who} / known / all)"),
     ];
     if let Some(a) = r.slates.first() {
         header.extend(a.rules.iter().map(|x| x.rule.clone()));
@@ -287,7 +288,7 @@ pub fn report(r: &SlateReport) -> Report {
         title: "Assignments".into(),
         blocks: vec![
             Block::Chart(Chart::Slates(slate_chart(r, &words))),
-            Block::Table(assignment_table(r)),
+            Block::Table(assignment_table(r, &words)),
             Block::Note(COUNTS_ONLY.into()),
         ],
     });
@@ -318,7 +319,7 @@ pub fn report(r: &SlateReport) -> Report {
     }
 }
 
-const COUNTS_ONLY: &str = "Counts only: shortlists are small, so shares and rates are withheld where they would mislead (see the JSON output for rates by group). Focal: candidates from outside the reference group.";
+const COUNTS_ONLY: &str = "Counts only: shortlists are small, so shares and rates are withheld where they would mislead (see the JSON output for rates by group).";
 
 /// Writes the terminal report, fitted to the terminal report's width.
 pub fn write_table(r: &SlateReport, out: &mut dyn Write) -> std::io::Result<()> {
