@@ -175,7 +175,14 @@ pub fn ll144(
         .iter()
         .map(|g| (g.clone(), Some(g.clone()), None))
         .collect();
-    let mut tables = Vec::new();
+    let race = table(
+        Characteristic::RaceEthnicity,
+        &race,
+        &race_order,
+        race_unknown,
+        settings.exclude_under_2_percent,
+    );
+    let mut tables = vec![race];
 
     if let Some(column) = &settings.sex_column {
         let mut sex = Tally::new();
@@ -213,23 +220,20 @@ pub fn ll144(
             .filter(|s| sex_values.contains(s))
             .collect();
         let sex_known: Count = sex.values().map(|c| c.0).sum();
-        tables.push(table(
-            Characteristic::Sex,
-            &sex,
-            &sexes
-                .iter()
-                .map(|s| (s.to_string(), None, Some(s.to_string())))
-                .collect::<Vec<_>>(),
-            minus(everyone, sex_known),
-            settings.exclude_under_2_percent,
-        ));
-        tables.push(table(
-            Characteristic::RaceEthnicity,
-            &race,
-            &race_order,
-            race_unknown,
-            settings.exclude_under_2_percent,
-        ));
+        // The rules' order: sex, race/ethnicity, intersectional.
+        tables.insert(
+            0,
+            table(
+                Characteristic::Sex,
+                &sex,
+                &sexes
+                    .iter()
+                    .map(|s| (s.to_string(), None, Some(s.to_string())))
+                    .collect::<Vec<_>>(),
+                minus(everyone, sex_known),
+                settings.exclude_under_2_percent,
+            ),
+        );
         let both_known: Count = both.values().map(|c| c.0).sum();
         let order: Vec<_> = groups
             .iter()
@@ -244,14 +248,6 @@ pub fn ll144(
             &both,
             &order,
             minus(everyone, both_known),
-            settings.exclude_under_2_percent,
-        ));
-    } else {
-        tables.push(table(
-            Characteristic::RaceEthnicity,
-            &race,
-            &race_order,
-            race_unknown,
             settings.exclude_under_2_percent,
         ));
     }
