@@ -174,24 +174,23 @@ impl AuditArgs {
         }
         let scheme_groups = taxonomy.scheme.groups.clone();
         let mut by = super::breakdowns(&self.by)?;
+        let is_breakdown =
+            |by: &[Vec<String>], column: &str| by.iter().any(|d| d.len() == 1 && d[0] == column);
         if let Some(c) = &self.intersect
-            && !by.iter().any(|d| d.len() == 1 && d[0] == *c)
+            && !is_breakdown(&by, c)
         {
             by.push(vec![c.clone()]);
         }
         let eeo1 = taxonomy.scheme.name == "eeo1";
         let ll144 = (self.ll144 || eeo1).then(|| {
             let sex = self.intersect.clone().unwrap_or_else(|| "sex".into());
-            if self.ll144 && !by.iter().any(|d| d.len() == 1 && d[0] == sex) {
+            if self.ll144 && !is_breakdown(&by, &sex) {
                 by.push(vec![sex.clone()]);
             }
             Ll144Settings {
                 selected_stage: self.ll144_step.clone(),
                 exclude_under_2_percent: self.ll144_exclude_under_2,
-                sex_column: by
-                    .iter()
-                    .any(|d| d.len() == 1 && d[0] == sex)
-                    .then_some(sex),
+                sex_column: is_breakdown(&by, &sex).then_some(sex),
             }
         });
         if ll144.is_none() && self.ll144_step.is_some() {

@@ -301,47 +301,43 @@ fn table(
     // A hidden count among the categories that could be the comparator
     // hides which one is: every impact ratio is withheld.
     let withheld = (0..cells.len()).any(|i| eligible(i) && suppressed[i]);
-    let best = (0..cells.len())
-        .filter(|&i| eligible(i) && !withheld)
-        .filter_map(|i| Some((i, Fraction::rate(cells[i].4.value, cells[i].3.value)?)))
-        .max_by(|a, b| a.1.compare(b.1).then(b.0.cmp(&a.0)))
-        .filter(|(i, _)| cells[*i].4.value > 0);
-    let categories = cells
+    let counts: Vec<(u64, u64, bool)> = cells
         .iter()
         .enumerate()
-        .map(|(i, &(category, race, sex, applicants, selected))| {
-            let ratio = best
-                .filter(|_| eligible(i) && !suppressed[i])
-                .and_then(|(b, _)| {
-                    Fraction::of_rates(
-                        selected.value,
-                        applicants.value,
-                        cells[b].4.value,
-                        cells[b].3.value,
-                    )
-                });
-            Ll144Row {
-                category: category.clone(),
-                race_ethnicity: race.clone(),
-                sex: sex.clone(),
-                applicants,
-                selected,
-                selection_rate: (!suppressed[i])
-                    .then(|| crate::stats::rate(selected.value, applicants.value))
-                    .flatten(),
-                impact_ratio: ratio.map(Fraction::value),
-                below_four_fifths: ratio
-                    .is_some_and(|r| r.compare(FOUR_FIFTHS) == std::cmp::Ordering::Less),
-                under_2_percent: under[i],
-                excluded_under_2_percent: exclude && under[i],
-                suppressed: suppressed[i],
-            }
-        })
+        .map(|(i, c)| (c.4.value, c.3.value, eligible(i) && !withheld))
+        .collect();
+    let best = exact::comparator(&counts);
+    let ratios = exact::impact_ratio_fractions(&counts, best);
+    let categories = cells
+        .iter()
+        .zip(ratios)
+        .enumerate()
+        .map(
+            |(i, (&(category, race, sex, applicants, selected), ratio))| {
+                let ratio = ratio.filter(|_| eligible(i) && !suppressed[i]);
+                Ll144Row {
+                    category: category.clone(),
+                    race_ethnicity: race.clone(),
+                    sex: sex.clone(),
+                    applicants,
+                    selected,
+                    selection_rate: (!suppressed[i])
+                        .then(|| crate::stats::rate(selected.value, applicants.value))
+                        .flatten(),
+                    impact_ratio: ratio.map(Fraction::value),
+                    below_four_fifths: ratio
+                        .is_some_and(|r| r.compare(FOUR_FIFTHS) == std::cmp::Ordering::Less),
+                    under_2_percent: under[i],
+                    excluded_under_2_percent: exclude && under[i],
+                    suppressed: suppressed[i],
+                }
+            },
+        )
         .collect();
     Ll144Table {
         characteristic,
         categories,
-        comparator: best.map(|(i, _)| cells[i].0.clone()),
+        comparator: best.map(|i| cells[i].0.clone()),
         applicants,
         unknown_applicants,
     }

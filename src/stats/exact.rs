@@ -105,25 +105,44 @@ pub fn under_two_percent(n: u64, total: u64) -> bool {
     u128::from(n) * 50 < u128::from(total)
 }
 
+/// The comparator of impact ratios: the group with the highest rate among
+/// those allowed to be it, chosen exactly (the first on a tie); `None` when
+/// none has entrants or the highest rate is 0. `groups` are (progressed,
+/// entered, may be the comparator).
+pub fn comparator(groups: &[(u64, u64, bool)]) -> Option<usize> {
+    groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.2)
+        .filter_map(|(i, &(p, n, _))| Some((i, Fraction::rate(p, n)?)))
+        .max_by(|x, y| x.1.compare(y.1).then(y.0.cmp(&x.0)))
+        .filter(|&(i, _)| groups[i].0 > 0)
+        .map(|(i, _)| i)
+}
+
+/// Each group's impact ratio against the group at `comparator`, exactly;
+/// `None` for a group with no entrants or without a comparator.
+pub fn impact_ratio_fractions(
+    groups: &[(u64, u64, bool)],
+    comparator: Option<usize>,
+) -> Vec<Option<Fraction>> {
+    groups
+        .iter()
+        .map(|&(p, n, _)| {
+            let (bp, bn, _) = groups[comparator?];
+            Fraction::of_rates(p, n, bp, bn)
+        })
+        .collect()
+}
+
 /// Impact ratios: each rate over the highest rate among the candidates
 /// allowed to be the comparator, chosen and divided exactly. `groups` are
 /// (progressed, entered, may be the comparator); a group with no entrants,
 /// or every group when the highest rate is 0, gets `None`.
 pub fn impact_ratios(groups: &[(u64, u64, bool)]) -> Vec<Option<f64>> {
-    let best = groups
-        .iter()
-        .filter(|g| g.2)
-        .filter_map(|&(p, n, _)| Some((p, n, Fraction::rate(p, n)?)))
-        .max_by(|x, y| x.2.compare(y.2));
-    groups
-        .iter()
-        .map(|&(p, n, _)| {
-            let (bp, bn, _) = best?;
-            if bp == 0 || n == 0 {
-                return None;
-            }
-            Fraction::of_rates(p, n, bp, bn).map(Fraction::value)
-        })
+    impact_ratio_fractions(groups, comparator(groups))
+        .into_iter()
+        .map(|r| r.map(Fraction::value))
         .collect()
 }
 
