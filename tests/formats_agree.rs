@@ -1,6 +1,7 @@
 //! Every figure of the funnel steps in the human formats equals the JSON's,
-//! cell by cell: the Markdown and HTML reports are parsed back (tables under
-//! each step's heading) and each group row and comparison row is compared
+//! cell by cell: the Markdown and HTML reports and the XLSX workbook are
+//! read back (tables under each step's heading; the workbook's numbers as
+//! their number formats show them) and each group row and comparison row is compared
 //! with the JSON document's transition, formatted here independently of the
 //! renderers (rates to one decimal of a percent, ratios to two places, p to
 //! four or "<0.0001").
@@ -236,6 +237,65 @@ fn html_steps(text: &str) -> Vec<Step> {
         .collect()
 }
 
+/// The "Steps of the funnel" sheet of the workbook, each number written
+/// as its number format shows it (counts whole, rates to one decimal of a
+/// percent, ratios to two places, p to four or "<0.0001").
+fn xlsx_steps(path: &std::path::Path) -> Vec<Step> {
+    use calamine::Data;
+    use common::workbook::{at, number_formats, sheet, sheet_names};
+    let name = "Steps of the funnel";
+    let index = 1 + sheet_names(path).iter().position(|n| n == name).unwrap();
+    let formats = number_formats(path, index);
+    let rows = sheet(path, name);
+    let text = |r: usize, c: usize, cell: &Data| -> String {
+        let x = match cell {
+            Data::Empty => return String::new(),
+            Data::String(s) => return s.clone(),
+            Data::Float(x) => *x,
+            Data::Int(n) => *n as f64,
+            other => panic!("{other:?} at {}", at(r, c)),
+        };
+        match formats[&at(r, c)].as_str() {
+            "#,##0" => format!("{x}"),
+            "0.0%" => format!("{:.1}%", x * 100.0),
+            "0.00" => format!("{x:.2}"),
+            f if f.ends_with("0.0000") => p(&Value::from(x)),
+            f => panic!("format {f} at {}", at(r, c)),
+        }
+    };
+    let mut steps: Vec<Step> = Vec::new();
+    let mut width = None;
+    for (r, row) in rows.iter().enumerate().skip(1) {
+        let used = row.iter().filter(|c| !matches!(c, Data::Empty)).count();
+        let first = row[0].to_string();
+        if used == 0 {
+            width = None;
+        } else if used == 1 && first.contains(" → ") && first.contains(" — ") {
+            steps.push(Step {
+                heading: first,
+                tables: Vec::new(),
+            });
+        } else if first == "Group" || first == "Comparison" {
+            width = Some(row.iter().take_while(|c| !matches!(c, Data::Empty)).count());
+            steps.last_mut().unwrap().tables.push(Vec::new());
+        } else if let Some(width) = width {
+            let cells = row[..width]
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| text(r, c, cell))
+                .collect();
+            steps
+                .last_mut()
+                .unwrap()
+                .tables
+                .last_mut()
+                .unwrap()
+                .push(cells);
+        }
+    }
+    steps
+}
+
 fn check(format: &str, steps: &[Step], doc: &Value) {
     let transitions = doc["transitions"].as_array().unwrap();
     assert_eq!(
@@ -269,10 +329,16 @@ fn formats_agree(extra: &[&str]) {
     check("markdown", &markdown_steps(&md), &doc);
     let html = output(std::path::Path::new(SAMPLE), "html", &args);
     check("html", &html_steps(&html), &doc);
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("audit.xlsx");
+    let mut xlsx_args = args.clone();
+    xlsx_args.extend(["-o", book.to_str().unwrap()]);
+    output(std::path::Path::new(SAMPLE), "xlsx", &xlsx_args);
+    check("xlsx", &xlsx_steps(&book), &doc);
 }
 
 #[test]
-fn markdown_and_html_steps_equal_the_json_cell_by_cell() {
+fn markdown_html_and_xlsx_steps_equal_the_json_cell_by_cell() {
     formats_agree(&[]);
 }
 

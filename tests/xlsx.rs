@@ -1,13 +1,16 @@
 //! The XLSX workbook, read back with an independent reader (calamine): the
-//! sheets are there, numbers arrive as numbers, and every cell of the
-//! "Steps" sheet equals the CSV report's.
+//! report's sections are there as sheets, numbers arrive as numbers with
+//! their number formats, and every cell of the "Data" sheet equals the CSV
+//! report's. (The funnel steps are compared with the JSON cell by cell in
+//! tests/formats_agree.rs.)
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::Data;
 use common::run;
+use common::workbook::{at, number_formats, sheet, sheet_names};
 use serde_json::Value;
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
@@ -44,13 +47,6 @@ fn stdout_of(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// A sheet as rows of cells.
-fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
-    let mut book: Xlsx<_> = open_workbook(path).expect("open workbook");
-    let range = book.worksheet_range(name).expect("sheet");
-    range.rows().map(|r| r.to_vec()).collect()
 }
 
 /// Asserts a workbook cell holds what the CSV cell says: empty, a number
@@ -114,33 +110,47 @@ fn assert_sheet_equals_csv(rows: &[Vec<Data>], csv_text: &str, what: &str) {
 }
 
 #[test]
-fn audit_workbook_has_a_sheet_per_table_and_steps_match_the_csv() {
+fn audit_workbook_has_a_sheet_per_section_and_data_matches_the_csv() {
     let dir = tempfile::tempdir().unwrap();
     let path = audit_workbook(dir.path(), &["--by", "organisation"]);
-    let book: Xlsx<_> = open_workbook(&path).unwrap();
-    let names = book.sheet_names();
-    for expected in [
-        "About",
-        "Steps",
-        "Findings",
-        "Pooled",
-        "Sensitivity",
-        "Row accounting",
-        "Disclosure by stage",
-        "Panel compositions",
-        "Scores by group",
-        "Score drift",
-        "Inputs",
-    ] {
+    let names = sheet_names(&path);
+    // The sections the HTML and Markdown reports show, in their order; the
+    // chart-only sections (forest plot, funnel chart) have no sheet.
+    assert_eq!(
+        names,
+        [
+            "Summary",
+            "Findings",
+            "Data quality",
+            "Steps of the funnel",
+            "If ethnicity were known for all",
+            "Pooled across breakdown rows",
+            "Against availability",
+            "WRES indicator 2",
+            "Selection panels",
+            "Interview scores (interviewed)",
+            "Provenance",
+            "Data",
+        ]
+    );
+    let markdown = stdout_of(&[
+        "audit",
+        SAMPLE,
+        "--by",
+        "organisation",
+        "--format",
+        "markdown",
+    ]);
+    for name in &names[1..names.len() - 1] {
+        let title = sheet(&path, name)[0][0].to_string();
         assert!(
-            names.iter().any(|n| n == expected),
-            "no sheet {expected}: {names:?}"
+            markdown.contains(&format!("\n## {title}\n")),
+            "{name}: {title}"
         );
     }
     let csv_text = stdout_of(&["audit", SAMPLE, "--by", "organisation", "--format", "csv"]);
-    assert_sheet_equals_csv(&sheet(&path, "Steps"), &csv_text, "Steps");
+    assert_sheet_equals_csv(&sheet(&path, "Data"), &csv_text, "Data");
 
-    // The pooled sheet carries the JSON's numbers, as numbers.
     let json: Value = serde_json::from_str(&stdout_of(&[
         "audit",
         SAMPLE,
@@ -148,34 +158,44 @@ fn audit_workbook_has_a_sheet_per_table_and_steps_match_the_csv() {
         "organisation",
         "--format",
         "json",
+        "--generated-at",
+        STAMP,
     ]))
     .unwrap();
-    let pooled = sheet(&path, "Pooled");
-    let col = |name: &str| pooled[0].iter().position(|c| is(c, name)).unwrap();
+    // The pooled table carries the JSON's numbers, as numbers: a row per
+    // step, the crude and the Mantel-Haenszel ratio.
+    let pooled = sheet(&path, "Pooled across breakdown rows");
+    let header = pooled.iter().position(|r| is(&r[0], "Step")).unwrap();
+    let col = |name: &str| pooled[header].iter().position(|c| is(c, name)).unwrap();
     let expected = json["pooled"].as_array().unwrap();
-    assert_eq!(pooled.len() - 1, expected.len());
-    for (row, p) in pooled[1..].iter().zip(expected) {
-        assert_eq!(row[col("from")].to_string(), p["from"].as_str().unwrap());
-        for field in ["rr_mh", "ci_low", "ci_high", "p_cmh", "strata_used"] {
-            let expected = p[field].as_f64().unwrap();
-            assert!(close(float(&row[col(field)]), expected), "{field}");
-        }
+    let rows = &pooled[header + 1..header + 1 + expected.len()];
+    for (row, p) in rows.iter().zip(expected) {
+        let rr = float(&row[col("Pooled RL (MH)")]);
+        assert!(close(rr, p["rr_mh"].as_f64().unwrap()), "rr_mh {rr}");
+        let crude = float(&row[col("Crude RL")]);
+        assert!(
+            close(crude, p["crude_rl"].as_f64().unwrap()),
+            "crude {crude}"
+        );
     }
 
-    // Provenance: each input's hash, and the stamp.
-    let inputs = sheet(&path, "Inputs");
-    let sha = inputs[0].iter().position(|c| is(c, "sha256")).unwrap();
-    for (row, i) in inputs[1..]
+    // Provenance: each input's file name and hash, and the stamp in words.
+    let provenance = sheet(&path, "Provenance");
+    let header = provenance.iter().position(|r| is(&r[0], "Table")).unwrap();
+    let sha = provenance[header]
         .iter()
-        .zip(json["provenance"]["inputs"].as_array().unwrap())
-    {
+        .position(|c| is(c, "SHA-256"))
+        .unwrap();
+    let inputs = json["provenance"]["inputs"].as_array().unwrap();
+    for (row, i) in provenance[header + 1..].iter().zip(inputs) {
         assert_eq!(row[sha].to_string(), i["sha256"].as_str().unwrap());
     }
-    let about = sheet(&path, "About");
+    let summary = sheet(&path, "Summary");
     assert!(
-        about
+        summary
             .iter()
-            .any(|r| is(&r[0], "generated_at") && is(&r[1], STAMP))
+            .any(|r| r[0].to_string().contains("on 1 January 2026, 00:00 UTC")),
+        "{summary:?}"
     );
 }
 
@@ -222,107 +242,78 @@ fn scorecards_and_wres_have_sheets() {
         dir.path(),
         &["--by", "agency", "--scorecard", "--intersect", "sex"],
     );
-    let book: Xlsx<_> = open_workbook(&path).unwrap();
-    let names = book.sheet_names();
+    let names = sheet_names(&path);
     for expected in [
         "Scorecards",
-        "Scorecard stages",
-        "Scorecard steps",
         "WRES indicator 2",
-        "Availability",
-        "Intersectional",
+        "Against availability",
+        "Intersectional categories",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
             "no sheet {expected}: {names:?}"
         );
     }
-    let stages = sheet(&path, "Scorecard stages");
-    let col = |name: &str| stages[0].iter().position(|c| is(c, name)).unwrap();
-    // One row per card × stage, numbers as numbers.
-    assert!(matches!(stages[1][col("groups.BME")], Data::Float(_)));
-    assert!(is(&stages[1][col("column")], "agency"));
-}
-
-/// Each cell's number format in a worksheet of the workbook (`sheet` is
-/// 1-based, in tab order), read from the package's XML: calamine reads
-/// values, not formats.
-fn number_formats(path: &Path, sheet: usize) -> std::collections::HashMap<String, String> {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut read = |name: &str| {
-        let mut text = String::new();
-        zip.by_name(name)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        text
-    };
-    let styles = read("xl/styles.xml");
-    let cells = read(&format!("xl/worksheets/sheet{sheet}.xml"));
-    let attr = |tag: &str, name: &str| -> Option<String> {
-        let tag = format!(" {tag}");
-        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-        Some(tag[start..start + tag[start..].find('"')?].to_string())
-    };
-    let unescape = |s: String| {
-        s.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&")
-    };
-    // Built-in formats by id (ECMA-376 Part 1, 18.8.30), then the custom ones.
-    let mut codes: std::collections::HashMap<String, String> = [
-        ("0", "General"),
-        ("1", "0"),
-        ("2", "0.00"),
-        ("3", "#,##0"),
-        ("4", "#,##0.00"),
-        ("9", "0%"),
-        ("10", "0.00%"),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    for tag in styles.split("<numFmt ").skip(1) {
-        codes.insert(
-            attr(tag, "numFmtId").unwrap(),
-            unescape(attr(tag, "formatCode").unwrap()),
-        );
-    }
-    let xfs_start = styles.find("<cellXfs").unwrap();
-    let xfs_end = styles.find("</cellXfs>").unwrap();
-    let xf_formats: Vec<String> = styles[xfs_start..xfs_end]
-        .split("<xf ")
-        .skip(1)
-        .map(|tag| codes[&attr(tag, "numFmtId").unwrap()].clone())
-        .collect();
-    cells
-        .split("<c ")
-        .skip(1)
-        .map(|tag| {
-            let tag = &tag[..tag.find('>').unwrap()];
-            let style: usize = attr(tag, "s").map_or(0, |s| s.parse().unwrap());
-            (attr(tag, "r").unwrap(), xf_formats[style].clone())
-        })
-        .collect()
+    // The scorecards' figures are numbers, not text.
+    let cards = sheet(&path, "Scorecards");
+    let numbers = cards
+        .iter()
+        .flatten()
+        .filter(|c| matches!(c, Data::Float(_) | Data::Int(_)))
+        .count();
+    assert!(numbers > 20, "{numbers} numbers on the scorecards sheet");
 }
 
 /// Numbers reach Excel as numbers with the number formats people read:
 /// counts with thousands separators, rates as percentages, ratios with two
-/// decimals, p values with four (or "<0.0001"). The workbook opens on the
-/// summary and the findings.
+/// decimals, p values with four (or "<0.0001") — on the report's sheets by
+/// the kind of each cell, on the "Data" sheet by its column. The workbook
+/// opens on the summary and the findings.
 #[test]
 fn audit_workbook_numbers_carry_number_formats() {
     let dir = tempfile::tempdir().unwrap();
     let path = audit_workbook(dir.path(), &[]);
-    let book: Xlsx<_> = open_workbook(&path).unwrap();
-    assert_eq!(book.sheet_names()[..3], ["Summary", "Findings", "Steps"]);
-    let steps = sheet(&path, "Steps");
-    let formats = number_formats(&path, 3);
-    let column = |name: &str| steps[0].iter().position(|c| is(c, name)).unwrap();
-    let letter = |c: usize| char::from(b'A' + c as u8).to_string();
+    let names = sheet_names(&path);
+    assert_eq!(names[..2], ["Summary", "Findings"]);
     let p_format = "[<0.0001]\"<0.0001\";0.0000";
+
+    // The steps as the report shows them: under each table's header row,
+    // every number carries its column's format.
+    let index = 1 + names
+        .iter()
+        .position(|n| n == "Steps of the funnel")
+        .unwrap();
+    let formats = number_formats(&path, index);
+    let steps = sheet(&path, "Steps of the funnel");
+    let expected_format = |header: &str| match header {
+        "Entered" | "Progressed" => Some("#,##0"),
+        "Rate" => Some("0.0%"),
+        "Impact ratio" | "Relative likelihood" => Some("0.00"),
+        "Fisher p" | "Adjusted p" | "z-test p" => Some(p_format),
+        _ => None,
+    };
+    let mut header: Vec<String> = Vec::new();
+    let mut checked = std::collections::BTreeMap::new();
+    for (r, row) in steps.iter().enumerate() {
+        if is(&row[0], "Group") || is(&row[0], "Comparison") {
+            header = row.iter().map(|c| c.to_string()).collect();
+            continue;
+        }
+        for (c, cell) in row.iter().enumerate() {
+            if matches!(cell, Data::Float(_) | Data::Int(_)) {
+                let name = &header[c];
+                let expected = expected_format(name).unwrap_or_else(|| panic!("{name}"));
+                assert_eq!(formats[&at(r, c)], expected, "{name} at {}", at(r, c));
+                *checked.entry(name.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    assert_eq!(checked.len(), 8, "{checked:?}");
+
+    // The data sheet: by column name.
+    let data = sheet(&path, "Data");
+    let formats = number_formats(&path, names.len());
+    let column = |name: &str| data[0].iter().position(|c| is(c, name)).unwrap();
     for (name, expected) in [
         ("entered", "#,##0"),
         ("progressed", "#,##0"),
@@ -336,10 +327,9 @@ fn audit_workbook_numbers_carry_number_formats() {
         let c = column(name);
         // Every row whose cell is a number carries the column's format.
         let mut numbers = 0;
-        for (r, row) in steps.iter().enumerate().skip(1) {
+        for (r, row) in data.iter().enumerate().skip(1) {
             if matches!(row[c], Data::Float(_) | Data::Int(_)) {
-                let at = format!("{}{}", letter(c), r + 1);
-                assert_eq!(formats[&at], expected, "{name} at {at}");
+                assert_eq!(formats[&at(r, c)], expected, "{name} at {}", at(r, c));
                 numbers += 1;
             }
         }
@@ -361,10 +351,17 @@ fn audit_workbook_numbers_carry_number_formats() {
         STAMP,
     ]))
     .unwrap();
-    for line in json["headline"].as_array().unwrap() {
-        assert!(
-            summary.iter().any(|r| is(&r[0], line.as_str().unwrap())),
-            "{line}"
-        );
-    }
+    // Under "In brief", as the other formats show it: its sentences in one
+    // paragraph.
+    let brief = summary.iter().position(|r| is(&r[0], "In brief")).unwrap();
+    let headline: Vec<&str> = json["headline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        is(&summary[brief + 2][0], &headline.join(" ")),
+        "{summary:?}"
+    );
 }

@@ -47,7 +47,8 @@ pub struct AuditArgs {
     /// What to write: table (the report, for the terminal), json (the
     /// output contract, docs/output.md), csv (one long table: a row per step
     /// × breakdown × group), markdown, html (a self-contained report with
-    /// charts, to print or send), xlsx (a workbook with a sheet per table;
+    /// charts, to print or send), xlsx (a workbook with a sheet per section
+    /// of the report and the long table;
     /// with --output).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, hide_possible_values = true)]
     format: OutputFormat,
@@ -267,7 +268,7 @@ impl AuditArgs {
             OutputFormat::Markdown => report::markdown::write(&audit, &mut out),
             OutputFormat::Html => report::html::write(&audit, &mut out),
             OutputFormat::Xlsx => report::xlsx::write(
-                &report::xlsx::audit_sheets(&audit),
+                &report::xlsx::audit_pages(&audit),
                 &audit.provenance.generated_at,
                 &mut out,
             ),

@@ -79,7 +79,9 @@ impl LabelsArgs {
                     let stamp =
                         super::generated_at(&None).unwrap_or_else(rung::provenance::now_rfc3339);
                     rung::report::xlsx::write(
-                        &[rung::report::sheet::Sheet::from_objects("Labels", items)],
+                        &rung::report::xlsx::data_pages(vec![
+                            rung::report::sheet::Sheet::from_objects("Labels", items),
+                        ]),
                         &stamp,
                         &mut out,
                     )

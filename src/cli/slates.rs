@@ -210,7 +210,7 @@ fn write_report(
         OutputFormat::Json => report::json::write_value(report, out),
         OutputFormat::Csv => report::slates::write_csv(report, out),
         OutputFormat::Xlsx => {
-            report::xlsx::write(&report::slates::workbook_sheets(report), generated_at, out)
+            report::xlsx::write(&report::slates::workbook_pages(report), generated_at, out)
         }
         OutputFormat::Markdown => report::slates::write_markdown(report, out),
         OutputFormat::Html => report::slates::write_html(report, out),

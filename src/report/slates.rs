@@ -9,7 +9,7 @@ use super::model::{
     Block, Cell, Chart, Report, Section, SlateBar, SlateBars, Table, date_in_words,
 };
 use super::sheet::{Sheet, tagged, write_csv as write_csv_sheet};
-use super::xlsx::sheets_from;
+use super::xlsx::{Page, data_pages, report_pages, sheets_from};
 use super::{fmt_interval, fmt_num, fmt_p};
 use crate::measures::slates::{Assignment, Composition, PooledSlate, SlateReport, SlateSummary};
 
@@ -394,9 +394,17 @@ pub fn assignments_sheet(r: &SlateReport) -> Sheet {
     }
 }
 
-/// The workbook's sheets: provenance, assignments, rates by group, and the
-/// summaries over all assignments and per client.
-pub fn workbook_sheets(r: &SlateReport) -> Vec<Sheet> {
+/// The workbook: "Summary" (the report's title and summary line, as the
+/// other human formats open), then the data sheets.
+pub fn workbook_pages(r: &SlateReport) -> Vec<Page> {
+    let mut pages: Vec<Page> = report_pages(report(r)).into_iter().take(1).collect();
+    pages.extend(data_pages(workbook_sheets(r)));
+    pages
+}
+
+/// The workbook's data sheets: provenance, assignments, rates by group, and
+/// the summaries over all assignments and per client.
+fn workbook_sheets(r: &SlateReport) -> Vec<Sheet> {
     let doc = serde_json::to_value(r).unwrap_or(Value::Null);
     let mut sheets = sheets_from(&doc, &[("About", "/provenance")]);
     sheets.push(assignments_sheet(r));

@@ -1,84 +1,120 @@
-//! The XLSX workbook: one sheet per table of the JSON document, numbers as
-//! numbers, a bold frozen header row. Byte-identical for the same inputs and
-//! `generated_at` (the file's creation time is set from it).
+//! The XLSX workbook: the report model laid out a section per sheet, with
+//! numbers as numbers in their number formats, and data tables (a bold
+//! frozen header row, a row per record). Byte-identical for the same inputs
+//! and `generated_at` (the file's creation time is set from it).
 
 use std::io::Write;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 use serde_json::Value;
 
-use super::sheet::{Sheet, neutralised, tagged};
+use super::model::{Block, Cell, Report, Section};
+use super::sections::{self, Detail};
+use super::sheet::{Sheet, neutralised};
 use crate::audit::Audit;
 
-/// Where each sheet of an audit workbook comes from in the JSON document:
-/// arrays become tables, objects become field/value lists of their scalars.
-const AUDIT_SHEETS: [(&str, &str); 25] = [
-    ("WRES indicator 2", "/wres_indicator_2"),
-    ("Availability", "/availability"),
-    ("Intersectional", "/intersectional"),
-    ("Pooled", "/pooled"),
-    ("Changes", "/changes"),
-    ("Sensitivity", "/sensitivity"),
-    ("Data quality", "/data_quality"),
-    ("Row accounting", "/data_quality/tables"),
-    ("Disclosure by stage", "/data_quality/disclosure_by_stage"),
-    ("Unmapped labels", "/data_quality/unmapped_labels"),
-    ("Panels", "/panels"),
-    ("Panel breakdowns", "/panels/breakdowns"),
-    ("Panel compositions", "/panels/compositions"),
-    ("Panel type difference", "/panels/panel_type_difference"),
-    ("Exits", "/exits"),
-    ("Exits by group", "/exits/rows"),
-    ("Exit comparisons", "/exits/comparisons"),
-    ("Scoring", "/scoring"),
-    ("Scores by group", "/scoring/groups"),
-    ("Score gaps", "/scoring/comparisons"),
-    ("LL144 scoring rates", "/scoring/ll144/categories"),
-    ("Score drift", "/scoring/drift/periods"),
-    ("Score stability", "/scoring/drift/stability"),
-    ("Assessors", "/scoring/assessors"),
-    ("Inputs", "/provenance/inputs"),
-];
+/// A worksheet: a section of the report laid out for people (headings,
+/// text and tables of typed cells), or a data table (a header row and a
+/// row per record, for filters and pivot tables).
+#[derive(Debug, Clone)]
+pub enum Page {
+    /// A report section, on a sheet of this name.
+    Report {
+        /// The sheet's name (valid and distinct in the workbook).
+        name: String,
+        /// What the sheet shows.
+        section: Section,
+    },
+    /// A data table.
+    Data(Sheet),
+}
 
-/// The audit's sheets: "Summary" (the report's title, how to read it and
-/// its headline) and "Findings" first, for whoever opens the workbook;
-/// "Steps" (the long table of the CSV report); one sheet per table of the
-/// JSON document present; "About" (provenance and settings) last.
-pub fn audit_sheets(audit: &Audit) -> Vec<Sheet> {
-    let doc = serde_json::to_value(audit).unwrap_or(Value::Null);
-    let mut lines = super::sections::meta(audit);
-    lines.push(String::new());
-    lines.extend(audit.headline.iter().cloned());
-    let mut sheets = vec![
-        Sheet {
-            title: "Summary".into(),
-            header: vec![super::sections::title(audit)],
-            rows: lines.into_iter().map(|l| vec![Value::String(l)]).collect(),
-        },
-        Sheet {
-            title: "Findings".into(),
-            header: vec!["Finding".into(), "Priority".into(), "Figures in".into()],
-            rows: audit
-                .findings
-                .iter()
-                .map(|f| {
-                    vec![
-                        Value::String(f.text.clone()),
-                        serde_json::to_value(f.priority).unwrap_or(Value::Null),
-                        Value::String(f.source.clone()),
-                    ]
-                })
-                .collect(),
-        },
-        super::csv::long_table(audit),
-    ];
-    sheets.extend(ll144_sheet(&doc));
-    sheets.extend(sheets_from(&doc, &AUDIT_SHEETS));
-    sheets.extend(scorecard_sheets(&doc));
-    if let Some(p) = doc.pointer("/provenance") {
-        sheets.push(Sheet::key_values("About", &scalars_only(p)));
+/// The audit's workbook, drawn from the report model: "Summary" (the title,
+/// how to read the report and the headline), then a sheet per section as
+/// every human format shows it (Findings, Data quality, Steps of the funnel,
+/// …, Provenance), and last "Data", the CSV's long table.
+pub fn audit_pages(audit: &Audit) -> Vec<Page> {
+    let mut pages = report_pages(sections::report(audit, Detail::Document));
+    let mut data = super::csv::long_table(audit);
+    data.title = "Data".into();
+    pages.push(Page::Data(data));
+    pages
+}
+
+/// A report's pages: its title, meta lines and headline ("In brief") on
+/// "Summary", then one sheet per section that is not only charts (their
+/// numbers are in the tables beside them), named by the section's title.
+pub fn report_pages(report: Report) -> Vec<Page> {
+    let mut summary: Vec<Block> = report.meta.into_iter().map(Block::Paragraph).collect();
+    let mut rest = Vec::new();
+    for section in report.sections {
+        if section.id == "headline" {
+            summary.push(Block::Heading(section.title));
+            summary.extend(section.blocks);
+        } else if !section.only_charts() {
+            rest.push(section);
+        }
     }
-    sheets
+    let mut names = vec!["Summary".to_string()];
+    let mut pages = vec![Page::Report {
+        name: "Summary".into(),
+        section: Section {
+            id: "summary",
+            title: report.title,
+            blocks: summary,
+        },
+    }];
+    for section in rest {
+        let name = sheet_name(&section.title, &names);
+        names.push(name.clone());
+        pages.push(Page::Report { name, section });
+    }
+    pages
+}
+
+/// A valid, distinct sheet name for a title: without the characters Excel
+/// forbids (`[]:*?/\`) and at most 31 characters — a longer title is cut
+/// before its first ", " or " (" when that leaves a name ("WRES indicator
+/// 2, ready for the return" → "WRES indicator 2"), otherwise at a word —
+/// with " (2)" and on where taken (Excel compares names without regard to
+/// case).
+fn sheet_name(title: &str, taken: &[String]) -> String {
+    const LIMIT: usize = 31;
+    let clean: String = title
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .collect();
+    let clean = clean.trim().trim_matches('\'');
+    let clean = if clean.is_empty() { "Sheet" } else { clean };
+    let fit = |limit: usize| -> String {
+        if clean.chars().count() <= limit {
+            return clean.to_string();
+        }
+        let lead = [", ", " ("]
+            .iter()
+            .filter_map(|sep| clean.split_once(sep).map(|(lead, _)| lead))
+            .min_by_key(|lead| lead.len())
+            .filter(|lead| !lead.is_empty() && lead.chars().count() <= limit);
+        lead.map(str::to_string).unwrap_or_else(|| {
+            let cut: String = clean.chars().take(limit + 1).collect();
+            match cut.rfind(' ') {
+                Some(i) if i > 0 => cut[..i].to_string(),
+                _ => clean.chars().take(limit).collect(),
+            }
+        })
+    };
+    let is_taken = |n: &str| taken.iter().any(|t| t.to_lowercase() == n.to_lowercase());
+    (1..)
+        .map(|i| {
+            let suffix = if i == 1 {
+                String::new()
+            } else {
+                format!(" ({i})")
+            };
+            format!("{}{suffix}", fit(LIMIT - suffix.chars().count()).trim_end())
+        })
+        .find(|n| !is_taken(n))
+        .unwrap_or_default()
 }
 
 /// The number format of a column, from its name (a JSON field, possibly
@@ -118,56 +154,6 @@ pub fn number_format(column: &str, whole: bool) -> Option<&'static str> {
 /// in the cell).
 pub const P_FORMAT: &str = "[<0.0001]\"<0.0001\";0.0000";
 
-/// The three LL144 tables as one sheet: a row per table × category, then
-/// a row per table for its applicants of unknown category.
-fn ll144_sheet(doc: &Value) -> Option<Sheet> {
-    let report = doc.pointer("/ll144")?;
-    let step = ["from", "to"].map(|k| (k, report[k].clone()));
-    let mut rows = Vec::new();
-    for t in report["tables"].as_array()? {
-        let mut head = step.to_vec();
-        head.push(("characteristic", t["characteristic"].clone()));
-        for c in t["categories"].as_array().into_iter().flatten() {
-            rows.push(tagged(&head, c.clone()));
-        }
-        rows.push(tagged(
-            &head,
-            serde_json::json!({"category": "(unknown)", "applicants": t["unknown_applicants"]}),
-        ));
-    }
-    Some(Sheet::from_objects("LL144", &rows))
-}
-
-/// The scorecards as three flat sheets: one row per card, per card × stage
-/// and per card × step.
-fn scorecard_sheets(doc: &Value) -> Vec<Sheet> {
-    let Some(cards) = doc.pointer("/scorecards").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    let summary: Vec<Value> = cards.iter().map(scalars_only).collect();
-    let rows = |part: &str| -> Vec<Value> {
-        cards
-            .iter()
-            .flat_map(|c| {
-                let head: Vec<(&str, Value)> = ["column", "value", "rank"]
-                    .map(|k| (k, c[k].clone()))
-                    .to_vec();
-                c[part]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(move |item| tagged(&head, item))
-            })
-            .collect()
-    };
-    vec![
-        Sheet::from_objects("Scorecards", &summary),
-        Sheet::from_objects("Scorecard stages", &rows("stages")),
-        Sheet::from_objects("Scorecard steps", &rows("steps")),
-    ]
-}
-
 /// Sheets for the given (title, JSON pointer) pairs; absent, null and empty
 /// tables are left out.
 pub fn sheets_from(doc: &Value, sources: &[(&str, &str)]) -> Vec<Sheet> {
@@ -196,14 +182,19 @@ fn scalars_only(v: &Value) -> Value {
     }
 }
 
-/// Writes the sheets as one workbook. `generated_at` (RFC 3339) becomes the
+/// Writes the pages as one workbook. `generated_at` (RFC 3339) becomes the
 /// file's creation time, so re-runs give the same bytes.
-pub fn write(sheets: &[Sheet], generated_at: &str, out: &mut dyn Write) -> std::io::Result<()> {
-    let bytes = workbook(sheets, generated_at).map_err(std::io::Error::other)?;
+pub fn write(pages: &[Page], generated_at: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let bytes = workbook(pages, generated_at).map_err(std::io::Error::other)?;
     out.write_all(&bytes)
 }
 
-fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> {
+/// Data tables as pages.
+pub fn data_pages(sheets: Vec<Sheet>) -> Vec<Page> {
+    sheets.into_iter().map(Page::Data).collect()
+}
+
+fn workbook(pages: &[Page], generated_at: &str) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let created = ExcelDateTime::parse_from_str(generated_at)
         .or_else(|_| ExcelDateTime::from_timestamp(0))?;
@@ -212,60 +203,215 @@ fn workbook(sheets: &[Sheet], generated_at: &str) -> Result<Vec<u8>, XlsxError> 
             .set_title("rung audit")
             .set_creation_datetime(&created),
     );
-    let bold = Format::new().set_bold();
-    let mut formats: std::collections::HashMap<&str, Format> = std::collections::HashMap::new();
-    for sheet in sheets {
+    let mut formats = Formats::default();
+    for page in pages {
         let ws = book.add_worksheet();
-        ws.set_name(&sheet.title)?;
-        for (c, name) in sheet.header.iter().enumerate() {
-            ws.write_string_with_format(0, col(c), neutralised(name), &bold)?;
+        match page {
+            Page::Report { name, section } => {
+                ws.set_name(name)?;
+                lay_out(ws, section, &mut formats)?;
+            }
+            Page::Data(sheet) => {
+                ws.set_name(&sheet.title)?;
+                write_data(ws, sheet, &mut formats)?;
+            }
         }
-        // A field/value sheet's numbers are formatted by each row's field
-        // name; other sheets' by their column's name.
-        let key_values = sheet.header == ["field", "value"];
-        for (r, row) in sheet.rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
-            for (c, cell) in row.iter().enumerate() {
-                match cell {
-                    Value::Null => {}
-                    Value::Bool(b) => {
-                        ws.write_boolean(r, col(c), *b)?;
+    }
+    book.save_to_buffer()
+}
+
+/// The cell formats of a workbook, each made once.
+#[derive(Default)]
+struct Formats {
+    numbers: std::collections::HashMap<String, Format>,
+}
+
+impl Formats {
+    fn bold() -> Format {
+        Format::new().set_bold()
+    }
+
+    /// The format of a number with this number format code.
+    fn number(&mut self, code: &str) -> &Format {
+        self.numbers
+            .entry(code.to_string())
+            .or_insert_with(|| Format::new().set_num_format(code))
+    }
+}
+
+/// Lays a report section out down a sheet: its title, then each block with
+/// a blank row after it — headings in bold, notes in italics, lists as
+/// bullets, tables with a bold header row and typed cells. Columns are as
+/// wide as the tables' cells (text runs on to the right of its cell).
+fn lay_out(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    section: &Section,
+    formats: &mut Formats,
+) -> Result<(), XlsxError> {
+    let title = Format::new().set_bold().set_font_size(14);
+    let italic = Format::new().set_italic();
+    let header = Formats::bold().set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+    let text = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, s: &str, f: Option<&Format>| {
+        let s = within_cell_limit(neutralised(s));
+        match f {
+            Some(f) => ws.write_string_with_format(r, 0, s, f).map(|_| ()),
+            None => ws.write_string(r, 0, s).map(|_| ()),
+        }
+    };
+    text(ws, 0, &section.title, Some(&title))?;
+    let mut widths: Vec<usize> = Vec::new();
+    let mut r: u32 = 2;
+    for block in &section.blocks {
+        match block {
+            Block::Heading(s) => {
+                text(ws, r, s, Some(&Formats::bold()))?;
+                r += 1;
+            }
+            Block::Paragraph(s) => {
+                text(ws, r, s, None)?;
+                r += 1;
+            }
+            Block::Note(s) => {
+                text(ws, r, s, Some(&italic))?;
+                r += 1;
+            }
+            Block::List(items) => {
+                for item in items {
+                    text(ws, r, &format!("• {item}"), None)?;
+                    r += 1;
+                }
+            }
+            Block::Table(table) => {
+                for (c, name) in table.header.iter().enumerate() {
+                    ws.write_string_with_format(r, col(c), neutralised(name), &header)?;
+                    widen(&mut widths, c, name.chars().count());
+                }
+                r += 1;
+                for row in &table.rows {
+                    for (c, cell) in row.iter().enumerate() {
+                        write_cell(ws, r, col(c), cell, formats)?;
+                        widen(&mut widths, c, cell.shown().chars().count());
                     }
-                    Value::Number(n) => {
-                        let value = n.as_f64().unwrap_or(f64::NAN);
-                        let field = row
-                            .first()
-                            .and_then(Value::as_str)
-                            .filter(|_| key_values && c == 1);
-                        let name = field.unwrap_or(sheet.header.get(c).map_or("", String::as_str));
-                        match number_format(name, !n.is_f64()) {
-                            Some(code) => {
-                                let format = formats
-                                    .entry(code)
-                                    .or_insert_with(|| Format::new().set_num_format(code));
-                                ws.write_number_with_format(r, col(c), value, format)?;
-                            }
-                            None => {
-                                ws.write_number(r, col(c), value)?;
-                            }
+                    r += 1;
+                }
+            }
+            Block::Chart(_) => continue,
+        }
+        r += 1;
+    }
+    for (c, w) in widths.iter().enumerate() {
+        let chars = (*w).clamp(8, 60);
+        ws.set_column_width(col(c), u32::try_from(chars + 2).unwrap_or(62))?;
+    }
+    Ok(())
+}
+
+/// Records that column `c` holds text `chars` long.
+fn widen(widths: &mut Vec<usize>, c: usize, chars: usize) {
+    if widths.len() <= c {
+        widths.resize(c + 1, 0);
+    }
+    widths[c] = widths[c].max(chars);
+}
+
+/// One typed cell: numbers as numbers with their number format (counts
+/// `#,##0`, rates `0.0%`, ratios `0.00`, p `0.0000` or "<0.0001", other
+/// numbers with their decimals); a suppressed count "[c]" and a missing
+/// number "–", right-aligned like the numbers; an unmet rule in bold on a
+/// shaded cell.
+fn write_cell(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    r: u32,
+    c: u16,
+    cell: &Cell,
+    formats: &mut Formats,
+) -> Result<(), XlsxError> {
+    let number = |x: Option<f64>, code: String| x.filter(|x| x.is_finite()).map(|x| (x, code));
+    let as_number = match cell {
+        Cell::Count(n) => number(n.shown().map(|v| v as f64), "#,##0".into()),
+        Cell::Rate(x) => number(*x, "0.0%".into()),
+        Cell::Ratio(x) => number(*x, "0.00".into()),
+        Cell::P(x) => number(*x, P_FORMAT.into()),
+        Cell::Number(x, 0) => number(*x, "#,##0".into()),
+        Cell::Number(x, d) => number(*x, format!("0.{}", "0".repeat(*d))),
+        _ => None,
+    };
+    if let Some((x, code)) = as_number {
+        ws.write_number_with_format(r, c, x, formats.number(&code))?;
+        return Ok(());
+    }
+    match cell {
+        Cell::Blank => {}
+        Cell::Text(s) => {
+            ws.write_string(r, c, within_cell_limit(neutralised(s)))?;
+        }
+        Cell::Met(Some(false)) => {
+            let unmet = Formats::bold().set_background_color(0xD9D9D9);
+            ws.write_string_with_format(r, c, cell.shown(), &unmet)?;
+        }
+        cell if cell.is_number() => {
+            let right = Format::new().set_align(rust_xlsxwriter::FormatAlign::Right);
+            ws.write_string_with_format(r, c, cell.shown(), &right)?;
+        }
+        cell => {
+            ws.write_string(r, c, cell.shown())?;
+        }
+    }
+    Ok(())
+}
+
+/// A data table: a bold frozen header row, then its rows; numbers carry the
+/// number format their column's name (or, on a field/value sheet, their
+/// row's field) calls for.
+fn write_data(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    sheet: &Sheet,
+    formats: &mut Formats,
+) -> Result<(), XlsxError> {
+    let bold = Formats::bold();
+    for (c, name) in sheet.header.iter().enumerate() {
+        ws.write_string_with_format(0, col(c), neutralised(name), &bold)?;
+    }
+    let key_values = sheet.header == ["field", "value"];
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
+            match cell {
+                Value::Null => {}
+                Value::Bool(b) => {
+                    ws.write_boolean(r, col(c), *b)?;
+                }
+                Value::Number(n) => {
+                    let value = n.as_f64().unwrap_or(f64::NAN);
+                    let field = row
+                        .first()
+                        .and_then(Value::as_str)
+                        .filter(|_| key_values && c == 1);
+                    let name = field.unwrap_or(sheet.header.get(c).map_or("", String::as_str));
+                    match number_format(name, !n.is_f64()) {
+                        Some(code) => {
+                            ws.write_number_with_format(r, col(c), value, formats.number(code))?;
+                        }
+                        None => {
+                            ws.write_number(r, col(c), value)?;
                         }
                     }
-                    // Strings are stored as text, never as formulas; they are
-                    // neutralised all the same for whoever saves the sheet as
-                    // CSV later.
-                    Value::String(s) => {
-                        ws.write_string(r, col(c), within_cell_limit(neutralised(s)))?;
-                    }
-                    nested => {
-                        ws.write_string(r, col(c), within_cell_limit(nested.to_string()))?;
-                    }
+                }
+                // Strings are stored as text, never as formulas; they are
+                // neutralised all the same for whoever saves the sheet as
+                // CSV later.
+                Value::String(s) => {
+                    ws.write_string(r, col(c), within_cell_limit(neutralised(s)))?;
+                }
+                nested => {
+                    ws.write_string(r, col(c), within_cell_limit(nested.to_string()))?;
                 }
             }
         }
-        ws.set_freeze_panes(1, 0)?;
-        ws.autofit_to_max_width(60 * 7);
     }
-    book.save_to_buffer()
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofit_to_max_width(60 * 7);
+    Ok(())
 }
 
 /// Excel holds at most 32,767 characters in a cell; longer text is cut,
@@ -287,6 +433,37 @@ fn col(c: usize) -> u16 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sheet_names_are_valid_short_and_distinct() {
+        let name = |t: &str, taken: &[&str]| {
+            let taken: Vec<String> = taken.iter().map(|s| s.to_string()).collect();
+            super::sheet_name(t, &taken)
+        };
+        assert_eq!(name("Findings", &[]), "Findings");
+        assert_eq!(
+            name("WRES indicator 2, ready for the return", &[]),
+            "WRES indicator 2"
+        );
+        assert_eq!(
+            name("Interview scores (interviewed)", &[]),
+            "Interview scores (interviewed)"
+        );
+        assert_eq!(
+            name("Interview scores (a stage with a very long name)", &[]),
+            "Interview scores"
+        );
+        assert_eq!(
+            name("Applications with no stage recorded yet", &[]),
+            "Applications with no stage"
+        );
+        assert_eq!(name("Client: A/B [UK]?", &[]), "Client AB UK");
+        assert_eq!(name("findings", &["Findings"]), "findings (2)");
+        assert_eq!(name("", &[]), "Sheet");
+        let long = "x".repeat(40);
+        let cut = name(&long, &[&"x".repeat(31)]);
+        assert_eq!(cut, format!("{} (2)", "x".repeat(27)));
+    }
+
     #[test]
     fn text_past_the_cell_limit_is_cut_with_a_marker() {
         let long = "x".repeat(40_000);

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod contract;
+pub mod workbook;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -9,7 +9,7 @@ use crate::report::model::{Block, Cell, Chart, Forest, ForestRow, FunnelBars, Se
 /// The headline: the sentences a board member reads aloud first.
 pub(super) fn headline(audit: &Audit, _: Detail) -> Option<Section> {
     section(
-        "summary",
+        "headline",
         "In brief",
         if audit.headline.is_empty() {
             Vec::new()
@@ -227,9 +227,5 @@ pub(super) fn sensitivity(audit: &Audit, detail: Detail) -> Option<Section> {
         Block::Table(table),
     ];
     blocks.extend(more_rows_note(more));
-    section(
-        "sensitivity",
-        "If ethnicity were known for everyone",
-        blocks,
-    )
+    section("sensitivity", "If ethnicity were known for all", blocks)
 }
