@@ -40,6 +40,8 @@ pub(crate) struct AppFrame {
     /// What the hashed plan's frame is built from, to build it again for
     /// one slice of the applications.
     hashed_inputs: Option<hashed::HashedInputs>,
+    /// What is added to it after grouping (again for each slice).
+    finish: Finish,
 }
 
 impl AppFrame {
@@ -68,12 +70,13 @@ impl AppFrame {
                 if slice.of == 1 && self.apps.source.format == Format::Csv {
                     inputs.apps = inputs.apps.clone().cache();
                 }
-                with_reach(hashed::frame(inputs.clone(), slice))
+                self.finish.apply(hashed::frame(inputs.clone(), slice))
             }
             None => self.frame.clone(),
         };
         AppFrame {
             frame,
+            finish: self.finish.clone(),
             apps: self.apps.clone(),
             events: self.events.clone(),
             stage_source: self.stage_source,
@@ -92,6 +95,34 @@ impl AppFrame {
             s.push(&ev.source);
         }
         s
+    }
+}
+
+/// What is added to the per-application frame once its rows are grouped:
+/// optional columns the applications lack (as nulls), each vacancy's panel
+/// type, and the reach flags.
+#[derive(Clone)]
+struct Finish {
+    absent: Vec<Expr>,
+    panel_types: Option<LazyFrame>,
+}
+
+impl Finish {
+    fn apply(&self, mut joined: LazyFrame) -> LazyFrame {
+        if !self.absent.is_empty() {
+            joined = joined.with_columns(self.absent.clone());
+        }
+        if let Some(types) = &self.panel_types {
+            joined = joined
+                .join(
+                    types.clone(),
+                    [col("vacancy_id")],
+                    [col("vacancy_id")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .with_column(col("panel_type").fill_null(lit("no_panel")));
+        }
+        with_reach(joined)
     }
 }
 
@@ -214,15 +245,20 @@ pub(crate) fn application_frame(
         None => 0,
     };
     let hashed_plan = extras.hashed
-        && optional.is_empty()
-        && extras.stage_date.is_none()
-        && extras.panel_types.is_none()
         && !by.iter().any(|b| b == "candidate_id" || b == "ethnicity")
         && codes <= hashed::MAX_CODES;
     let mut hashed_inputs = None;
     let joined = if hashed_plan {
         let mut carry: Vec<String> = by.to_vec();
-        for c in ["candidate_id", "exit_reason"] {
+        // Panels and scores (which ask for optional columns) need each
+        // application's vacancy, as the exact plan always carries it.
+        let vacancy =
+            (!optional.is_empty() || extras.panel_types.is_some()).then_some("vacancy_id");
+        let wanted = ["candidate_id", "exit_reason"]
+            .into_iter()
+            .chain(vacancy)
+            .chain(optional.iter().copied());
+        for c in wanted {
             if apps.has(c) && !carry.iter().any(|b| b == c) {
                 carry.push(c.to_string());
             }
@@ -241,6 +277,9 @@ pub(crate) fn application_frame(
                 .as_ref()
                 .map(|(ev, map)| (ev.frame.clone(), map.clone())),
             codes,
+            stage_date: extras
+                .stage_date
+                .filter(|_| events.as_ref().is_some_and(|ev| ev.has("entered_at"))),
             app_rank: furthest_map.is_some().then(|| col("app_rank")),
             outcome_rank: outcome_map.is_some().then(|| col("outcome_rank")),
         };
@@ -263,7 +302,7 @@ pub(crate) fn application_frame(
                 .map(|b| col(b.as_str()).first()),
         );
         for c in optional {
-            if apps.has(c) && !by.iter().any(|b| b == c) {
+            if apps.has(c) && !by.iter().any(|b| b == c) && *c != "vacancy_id" {
                 app_aggs.push(col(*c).first());
             }
         }
@@ -328,28 +367,25 @@ pub(crate) fn application_frame(
             ])
         }
     };
-    let mut joined = joined;
-    let absent: Vec<Expr> = optional
-        .iter()
-        .filter(|c| !apps.has(c))
-        .map(|c| lit(NULL).cast(DataType::String).alias(*c))
-        .collect();
-    if !absent.is_empty() {
-        joined = joined.with_columns(absent);
-    }
-    if let Some(types) = &extras.panel_types {
-        joined = joined
-            .join(
-                types.clone().lazy(),
-                [col("vacancy_id")],
-                [col("vacancy_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .with_column(col("panel_type").fill_null(lit("no_panel")));
-    }
+    let finish = Finish {
+        absent: optional
+            .iter()
+            .filter(|c| !apps.has(c))
+            .map(|c| lit(NULL).cast(DataType::String).alias(*c))
+            .collect(),
+        // Under the hashed plan vacancy_id is categorical, and joins as one.
+        panel_types: extras.panel_types.as_ref().map(|types| match hashed_plan {
+            true => types
+                .clone()
+                .lazy()
+                .with_column(hashed::categorical("vacancy_id")),
+            false => types.clone().lazy(),
+        }),
+    };
 
     Ok(AppFrame {
-        frame: with_reach(joined),
+        frame: finish.apply(joined),
+        finish,
         apps,
         events,
         stage_source,

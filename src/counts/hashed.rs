@@ -40,8 +40,11 @@ fn hashed(id: Expr, seeds: (u64, u64, u64, u64)) -> Expr {
         .alias("application_id")
 }
 
-fn categorical(name: &str) -> Expr {
+/// A column as a categorical of the global categories (text first, so a
+/// date or number column reads as it is written).
+pub(crate) fn categorical(name: &str) -> Expr {
     col(name)
+        .cast(DataType::String)
         .cast(DataType::from_categories(Categories::global()))
         .alias(name)
 }
@@ -59,6 +62,9 @@ pub(crate) struct HashedInputs {
     pub events: Option<(LazyFrame, DataFrame)>,
     /// Distinct stage codes among the events.
     pub codes: u32,
+    /// Carry `stage_on`, the first entered_at of the events at this rank
+    /// (events with an entered_at column only).
+    pub stage_date: Option<u8>,
     /// The furthest_stage rank column's expression on `apps`, when stages
     /// come from it, and the outcome's, when there is one (leaving out what
     /// is absent keeps the grouped state small).
@@ -156,6 +162,17 @@ pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
         lit(NULL).cast(DataType::UInt32).alias("code"),
         col("code").cast(DataType::UInt32).alias("code"),
     ));
+    if let Some(rank) = inputs.stage_date {
+        columns.push((
+            lit(NULL).cast(DataType::String).alias("stage_on"),
+            when(col("rank").eq(lit(i32::from(rank))))
+                .then(col("entered_at").cast(DataType::String))
+                .otherwise(lit(NULL).cast(DataType::String))
+                .alias("stage_on"),
+        ));
+    } else {
+        absent.push(lit(NULL).cast(DataType::String).alias("stage_on"));
+    }
     let (app_side, event_side): (Vec<Expr>, Vec<Expr>) = columns.into_iter().unzip();
     // Each side keeps its slice before anything else is computed of it.
     let keyed =
@@ -178,7 +195,12 @@ pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
         col("ethnicity").max().alias("ethnicity"),
         col("event_rank").max().alias("event_rank"),
         col("check").min().neq(col("check").max()).alias("collided"),
+        // Other tables' ids (scores) are checked against it too.
+        col("check").min().alias("check"),
     ];
+    if inputs.stage_date.is_some() {
+        aggs.push(col("stage_on").min().alias("stage_on"));
+    }
     for (name, rank) in [
         ("app_rank", &inputs.app_rank),
         ("outcome_rank", &inputs.outcome_rank),
@@ -211,6 +233,23 @@ pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
                 .alias("app_rows"),
         ])
         .with_columns(absent)
+}
+
+/// Another table's rows keyed as the frame keys its applications (scores,
+/// to join on the frame): application_id replaced by its 64-bit hash,
+/// `id_check` the second hash the frame keeps as `check` (a row whose
+/// check differs is not that application's), and only this slice's rows.
+pub(crate) fn keyed_rows(rows: LazyFrame, slice: Slice) -> LazyFrame {
+    let id = || col("application_id");
+    let rows = rows.with_columns([
+        hashed(id(), KEY_SEEDS).alias(KEY),
+        (hashed(id(), CHECK_SEEDS) % lit(1u64 << 32))
+            .cast(DataType::UInt32)
+            .alias("id_check"),
+    ]);
+    slice
+        .keep(rows, KEY)
+        .with_column(col(KEY).alias("application_id"))
 }
 
 /// Candidates whose applications carry different labels, straight from

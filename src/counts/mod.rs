@@ -185,6 +185,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                     app,
                     panel_prep.as_ref().map(|p| p.pairs()),
                     request.period_from,
+                    slice,
                 ));
             }
             queries

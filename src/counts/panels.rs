@@ -305,6 +305,7 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> LazyFrame {
         .filter(col("in_apps").and(col("id_missing").not()))
         .group_by([col("vacancy_id")])
         .agg(aggs)
+        .with_column(col("vacancy_id").cast(DataType::String))
 }
 
 /// Reads the vacancy query's result.

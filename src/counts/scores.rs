@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::hashed::{self, Slice};
 use super::stage_values::stage_value_pass;
 use super::unknown_values;
 use super::{
@@ -282,12 +283,13 @@ pub(crate) fn queries(
     app: &AppFrame,
     panel_pairs: Option<LazyFrame>,
     period_from: PeriodFrom,
+    slice: Slice,
 ) -> Vec<LazyFrame> {
     let date = match period_from {
         PeriodFrom::Applied => col("applied_on"),
         PeriodFrom::Interview => col("stage_on"),
     };
-    let apps = app.frame.clone().select([
+    let mut app_columns = vec![
         col("application_id"),
         col("in_apps"),
         col("vacancy_id"),
@@ -295,13 +297,29 @@ pub(crate) fn queries(
         col("sex"),
         col("reached"),
         date.alias("dated_on"),
-    ]);
+    ];
     // Row numbers keep "first" meaning first in the file: joins may reorder.
-    let mut scored = prep
-        .scan
-        .frame
-        .clone()
-        .with_row_index("row", None)
+    let mut rows = prep.scan.frame.clone().with_row_index("row", None);
+    // Under the hashed plan the frame is keyed by the ids' hash, and holds
+    // one slice of the applications: the scores are keyed and sliced alike,
+    // and a score whose second hash differs from its application's is not
+    // that application's.
+    let mut first_aggs = Vec::new();
+    let mut unknown = col("in_apps").fill_null(lit(false)).not();
+    if app.hashed {
+        rows = hashed::keyed_rows(rows, slice);
+        app_columns.push(col("check"));
+        first_aggs = vec![
+            col("id_check").min().alias("check_low"),
+            col("id_check").max().alias("check_high"),
+        ];
+        unknown = unknown.or(col("check_low")
+            .neq(col("check_high"))
+            .or(col("check_low").neq(col("check")))
+            .fill_null(lit(true)));
+    }
+    let apps = app.frame.clone().select(app_columns);
+    let mut scored = rows
         .filter(
             col("application_id")
                 .is_not_null()
@@ -323,12 +341,17 @@ pub(crate) fn queries(
             JoinArgs::new(JoinType::Inner),
         )
         .group_by([col("application_id"), col("stage_rank"), col("assessor_id")])
-        .agg([
-            col("value")
-                .sort_by([col("row")], SortMultipleOptions::default())
-                .first(),
-            len().cast(DataType::UInt64).alias("copies"),
-        ])
+        .agg(
+            [
+                col("value")
+                    .sort_by([col("row")], SortMultipleOptions::default())
+                    .first(),
+                len().cast(DataType::UInt64).alias("copies"),
+            ]
+            .into_iter()
+            .chain(first_aggs)
+            .collect::<Vec<_>>(),
+        )
         .join(
             apps,
             [col("application_id")],
@@ -337,16 +360,19 @@ pub(crate) fn queries(
         );
     let on_panel = match panel_pairs {
         Some(pairs) => {
-            scored = scored.join(
-                pairs.select([
-                    col("vacancy_id"),
-                    col("member_id").alias("assessor_id"),
-                    lit(true).alias("on_panel"),
-                ]),
-                [col("vacancy_id"), col("assessor_id")],
-                [col("vacancy_id"), col("assessor_id")],
-                JoinArgs::new(JoinType::Left),
-            );
+            // The frame's vacancy_id may be categorical; the panels' is text.
+            scored = scored
+                .with_column(col("vacancy_id").cast(DataType::String))
+                .join(
+                    pairs.select([
+                        col("vacancy_id"),
+                        col("member_id").alias("assessor_id"),
+                        lit(true).alias("on_panel"),
+                    ]),
+                    [col("vacancy_id"), col("assessor_id")],
+                    [col("vacancy_id"), col("assessor_id")],
+                    JoinArgs::new(JoinType::Left),
+                );
             col("on_panel").is_not_null()
         }
         None => lit(true),
@@ -355,7 +381,7 @@ pub(crate) fn queries(
     let scored = scored
         .with_columns([
             quarter_key(col("dated_on")).alias("period"),
-            when(col("in_apps").fill_null(lit(false)).not())
+            when(unknown)
                 .then(lit(UNKNOWN_APPLICATION))
                 .when(col("reached").lt(col("stage_rank")))
                 .then(lit(NOT_REACHED))
@@ -379,10 +405,21 @@ pub(crate) fn queries(
     // exclusion counts, so one query serves both.
     let mut status_keys = keys();
     status_keys.insert(0, col("status"));
-    let assessor_level = scored.clone().group_by(status_keys).agg([
-        len().cast(DataType::UInt64).alias("n"),
-        col("copies").sum().cast(DataType::UInt64).alias("rows"),
-    ]);
+    // Labels leave as text (the hashed plan's frame holds categoricals).
+    let as_text = |names: &[&str]| -> Vec<Expr> {
+        names
+            .iter()
+            .map(|n| col(*n).cast(DataType::String))
+            .collect()
+    };
+    let assessor_level = scored
+        .clone()
+        .group_by(status_keys)
+        .agg([
+            len().cast(DataType::UInt64).alias("n"),
+            col("copies").sum().cast(DataType::UInt64).alias("rows"),
+        ])
+        .with_columns(as_text(&["ethnicity", "sex"]));
     let used = scored.filter(col("status").eq(lit(USED)));
     let per_application = used
         .clone()
@@ -399,7 +436,8 @@ pub(crate) fn queries(
     let application_level = per_application
         .clone()
         .group_by(keys())
-        .agg([len().cast(DataType::UInt64).alias("n")]);
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .with_columns(as_text(&["ethnicity", "sex"]));
     let differentials = used
         .join(
             per_application.select([
@@ -424,7 +462,8 @@ pub(crate) fn queries(
             len().cast(DataType::UInt64).alias("n"),
             col("d").sum().alias("sum"),
             (col("d") * col("d")).sum().alias("sum_sq"),
-        ]);
+        ])
+        .with_columns(as_text(&["ethnicity"]));
     vec![assessor_level, application_level, differentials]
 }
 
