@@ -44,8 +44,8 @@ use frame::DUPLICATE_APPLICATION;
 pub(crate) use frame::{AppFrame, FrameExtras, application_frame, ranked_events};
 pub(crate) use funnel::{candidate_query, funnel_counts, funnel_query};
 use funnel::{exit_query, read_cells, read_exits};
-use plan::run_plan;
 pub use plan::{DEFAULT_MEMORY, MAX_SLICES, MIN_MEMORY, memory_for_applications};
+use plan::{Query, run_plan};
 pub(crate) use types::CellKey;
 pub use types::{
     CountRequest, Counts, Exclusion, ExitCell, FY, FY_QUARTER, FunnelCell, FunnelCounts,
@@ -163,18 +163,21 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         request.memory,
         &extra_sources,
         |app, slice| {
-            let mut queries = vec![funnel_query(app, &keys)];
+            let mut queries: Vec<Query> = vec![funnel_query(app, &keys).into()];
             check_candidates = app.apps.has("candidate_id");
             if check_candidates {
-                queries.push(if app.hashed {
-                    hashed::candidate_query(app.application_rows(), slice)
-                } else {
-                    candidate_query(app)
-                });
+                queries.push(
+                    if app.hashed {
+                        hashed::candidate_query(app.application_rows(), slice)
+                    } else {
+                        candidate_query(app)
+                    }
+                    .into(),
+                );
             }
             count_exits = app.apps.has("exit_reason");
             if count_exits {
-                queries.push(exit_query(app));
+                queries.push(exit_query(app).into());
             }
             if composition.is_some() {
                 queries.push(panels::vacancy_query(app, request.by));
@@ -307,7 +310,7 @@ pub fn count_funnel(
         ..FrameExtras::default()
     };
     let (_, funnel) = run_plan(dataset, profile, by, extras, memory, &[], |app, _| {
-        vec![funnel_query(app, by)]
+        vec![funnel_query(app, by).into()]
     })?;
     Ok(funnel)
 }

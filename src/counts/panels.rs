@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
 use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
@@ -287,25 +288,41 @@ pub fn panel_types(
 /// quarters) counts under the smallest (the earliest quarter): one rule, the
 /// same on every run, where taking a row's value would depend on the order
 /// the rows were read in.
-pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> LazyFrame {
+pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
     let smallest = |c: &str| col(c).cast(DataType::String).min().alias(c);
+    // The group key (vacancy_id) and grade are taken already.
+    let others: Vec<&str> = by
+        .iter()
+        .map(String::as_str)
+        .filter(|b| !matches!(*b, "grade" | "vacancy_id"))
+        .collect();
     let mut aggs = vec![
         smallest("grade"),
         col("reached").max().alias("reached"),
         len().cast(DataType::UInt64).alias("applications"),
     ];
-    // The group key (vacancy_id) and grade are taken already.
-    aggs.extend(
-        by.iter()
-            .filter(|b| !matches!(b.as_str(), "grade" | "vacancy_id"))
-            .map(|b| smallest(b)),
-    );
-    app.frame
-        .clone()
-        .filter(col("in_apps").and(col("id_missing").not()))
-        .group_by([col("vacancy_id")])
-        .agg(aggs)
-        .with_column(col("vacancy_id").cast(DataType::String))
+    aggs.extend(others.iter().map(|b| smallest(b)));
+    // A vacancy's applications may fall in several slices: the slices'
+    // smallest of the smallest, largest of the largest, sum of the counts.
+    let mut again = vec![
+        col("grade").min(),
+        col("reached").max(),
+        col("applications").sum(),
+    ];
+    again.extend(others.iter().map(|b| col(*b).min()));
+    Query {
+        frame: app
+            .frame
+            .clone()
+            .filter(col("in_apps").and(col("id_missing").not()))
+            .group_by([col("vacancy_id")])
+            .agg(aggs)
+            .with_column(col("vacancy_id").cast(DataType::String)),
+        combine: Combine::By {
+            keys: vec![col("vacancy_id")],
+            aggs: again,
+        },
+    }
 }
 
 /// Reads the vacancy query's result.

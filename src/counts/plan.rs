@@ -69,6 +69,35 @@ pub fn memory_for_applications(applications: u64) -> u64 {
     BASE_MEMORY + applications * BYTES_PER_APPLICATION
 }
 
+/// A reducing query, and how its results from several slices become one.
+pub(crate) struct Query {
+    /// The query.
+    pub frame: LazyFrame,
+    /// How its slices' results are put together.
+    pub combine: Combine,
+}
+
+/// How one query's results from several slices become one.
+pub(crate) enum Combine {
+    /// Its count columns (UInt64) added up by all the other columns: right
+    /// when each row's other columns are decided within a slice (the
+    /// slices hold different applications).
+    AddCounts,
+    /// Grouped again by `keys` with `aggs` (e.g. per vacancy, whose
+    /// applications fall in several slices: the largest stage reached of
+    /// the slices' largest).
+    By { keys: Vec<Expr>, aggs: Vec<Expr> },
+}
+
+impl From<LazyFrame> for Query {
+    fn from(frame: LazyFrame) -> Query {
+        Query {
+            frame,
+            combine: Combine::AddCounts,
+        }
+    }
+}
+
 /// Runs the reducing queries `queries` builds on the per-application
 /// frame; the first must be the funnel query (by `keys`). The hashed plan
 /// goes first, in slices when the extract is larger than the memory budget
@@ -82,7 +111,7 @@ pub(super) fn run_plan(
     mut extras: FrameExtras,
     memory: u64,
     extra_sources: &[&Source],
-    mut queries: impl FnMut(&AppFrame, Slice) -> Vec<LazyFrame>,
+    mut queries: impl FnMut(&AppFrame, Slice) -> Vec<Query>,
 ) -> Result<(Vec<DataFrame>, FunnelCounts)> {
     let by: Vec<String> = keys.iter().filter(|k| *k != PANEL_TYPE).cloned().collect();
     let mut retried = false;
@@ -96,6 +125,7 @@ pub(super) fn run_plan(
         let mut sources = app.sources();
         sources.extend_from_slice(extra_sources);
         let mut parts: Vec<Vec<DataFrame>> = Vec::new();
+        let mut combine = Vec::new();
         for index in 0..slices {
             let slice = Slice { index, of: slices };
             crate::progress::step(match slices {
@@ -104,7 +134,12 @@ pub(super) fn run_plan(
                 _ => format!("counting, slice {} of {slices}", index + 1),
             });
             let part = app.slice(slice);
-            let results = collect_all(queries(&part, slice), &sources, profile)?;
+            let (frames, how): (Vec<LazyFrame>, Vec<Combine>) = queries(&part, slice)
+                .into_iter()
+                .map(|q| (q.frame, q.combine))
+                .unzip();
+            combine = how;
+            let results = collect_all(frames, &sources, profile)?;
             if app.hashed && !hashed_slice_holds(&results[0], keys)? {
                 // A repeated applications row or a hash collision: count
                 // again, exactly.
@@ -114,16 +149,20 @@ pub(super) fn run_plan(
             }
             parts.push(results);
         }
-        let results = stack_slices(parts)?;
+        let results = stack_slices(parts, combine)?;
         let funnel = funnel_counts(&app, &results[0], keys)?;
         return Ok((results, funnel));
     }
 }
 
-/// Each query's results over the slices, as one: stacked, with the UInt64
-/// (count) columns added up by the other columns. The slices hold
-/// different applications, so their counts add.
-pub(super) fn stack_slices(parts: Vec<Vec<DataFrame>>) -> Result<Vec<DataFrame>> {
+/// Each query's results over the slices, as one: stacked, then put
+/// together as the query's [`Combine`] says (by default its UInt64 count
+/// columns added up by the other columns: the slices hold different
+/// applications, so their counts add).
+pub(super) fn stack_slices(
+    parts: Vec<Vec<DataFrame>>,
+    combine: Vec<Combine>,
+) -> Result<Vec<DataFrame>> {
     let mut parts = parts.into_iter();
     let first = parts.next().unwrap_or_default();
     let rest: Vec<Vec<DataFrame>> = parts.collect();
@@ -133,23 +172,30 @@ pub(super) fn stack_slices(parts: Vec<Vec<DataFrame>>) -> Result<Vec<DataFrame>>
     let internal = |e: PolarsError| Error::Internal(format!("adding up slices: {e}"));
     first
         .into_iter()
+        .zip(combine)
         .enumerate()
-        .map(|(q, df)| {
+        .map(|(q, (df, how))| {
             let mut stacked = df;
             for part in &rest {
                 stacked.vstack_mut(&part[q]).map_err(internal)?;
             }
-            let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
-                .columns()
-                .iter()
-                .partition(|c| c.dtype() == &DataType::UInt64);
-            let sums: Vec<Expr> = sums.iter().map(|c| col(c.name().clone()).sum()).collect();
-            let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
-            let frame = stacked.lazy();
-            let added = if keys.is_empty() {
-                frame.select(sums)
-            } else {
-                frame.group_by(keys).agg(sums)
+            let frame = stacked.clone().lazy();
+            let added = match how {
+                Combine::By { keys, aggs } => frame.group_by(keys).agg(aggs),
+                Combine::AddCounts => {
+                    let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
+                        .columns()
+                        .iter()
+                        .partition(|c| c.dtype() == &DataType::UInt64);
+                    let sums: Vec<Expr> =
+                        sums.iter().map(|c| col(c.name().clone()).sum()).collect();
+                    let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
+                    if keys.is_empty() {
+                        frame.select(sums)
+                    } else {
+                        frame.group_by(keys).agg(sums)
+                    }
+                }
             };
             added.collect().map_err(internal)
         })

@@ -20,6 +20,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::hashed::{self, Slice};
+use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
 use super::unknown_values;
 use super::{
@@ -284,7 +285,7 @@ pub(crate) fn queries(
     panel_pairs: Option<LazyFrame>,
     period_from: PeriodFrom,
     slice: Slice,
-) -> Vec<LazyFrame> {
+) -> Vec<Query> {
     let date = match period_from {
         PeriodFrom::Applied => col("applied_on"),
         PeriodFrom::Interview => col("stage_on"),
@@ -464,7 +465,20 @@ pub(crate) fn queries(
             (col("d") * col("d")).sum().alias("sum_sq"),
         ])
         .with_columns(as_text(&["ethnicity"]));
-    vec![assessor_level, application_level, differentials]
+    vec![
+        assessor_level.into(),
+        application_level.into(),
+        // An assessor's applications fall in several slices: their sums
+        // add (the float sums in another order than one pass's, so equal
+        // to it up to rounding in the last bits).
+        Query {
+            frame: differentials,
+            combine: Combine::By {
+                keys: vec![col("assessor_id"), col("stage_rank"), col("ethnicity")],
+                aggs: vec![col("n").sum(), col("sum").sum(), col("sum_sq").sum()],
+            },
+        },
+    ]
 }
 
 /// Reads the score queries' results.
