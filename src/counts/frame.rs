@@ -302,7 +302,7 @@ pub(crate) fn application_frame(
                 .map(|b| col(b.as_str()).first()),
         );
         for c in optional {
-            if apps.has(c) && !by.iter().any(|b| b == c) && *c != "vacancy_id" {
+            if apps.has(c) && !by.iter().any(|b| b == c) {
                 app_aggs.push(col(*c).first());
             }
         }

@@ -41,7 +41,7 @@ pub(super) fn slices_for(dataset: &Dataset, memory: u64, per_application: u64) -
     let room = memory.saturating_sub(BASE_MEMORY).max(per_application);
     let slices = rows.saturating_mul(per_application).div_ceil(room).max(1);
     if slices > MAX_SLICES {
-        let needed = BASE_MEMORY + rows.div_ceil(MAX_SLICES) * per_application;
+        let needed = memory_for(rows.div_ceil(MAX_SLICES), per_application);
         return Err(Error::usage(
             format!(
                 "a memory budget of {} MiB would count these ~{rows} applications in {slices} slices, each a further read of the files: too many to finish in reasonable time",
@@ -68,7 +68,13 @@ pub const MIN_MEMORY: u64 = 2 * BASE_MEMORY;
 /// The memory budget under which one slice holds `applications`
 /// applications.
 pub fn memory_for_applications(applications: u64) -> u64 {
-    BASE_MEMORY + applications * BYTES_PER_APPLICATION
+    memory_for(applications, BYTES_PER_APPLICATION)
+}
+
+/// The memory budget under which one slice holds `applications`
+/// applications of `per_application` bytes each.
+fn memory_for(applications: u64, per_application: u64) -> u64 {
+    BASE_MEMORY + applications * per_application
 }
 
 /// A reducing query, and how its results from several slices become one.
@@ -187,9 +193,8 @@ pub(super) fn stack_slices(
             for part in &rest {
                 stacked.vstack_mut(&part[q]).map_err(internal)?;
             }
-            let frame = stacked.clone().lazy();
             let added = match how {
-                Combine::By { keys, aggs } => frame.group_by(keys).agg(aggs),
+                Combine::By { keys, aggs } => stacked.lazy().group_by(keys).agg(aggs),
                 Combine::AddCounts => {
                     let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
                         .columns()
@@ -199,9 +204,9 @@ pub(super) fn stack_slices(
                         sums.iter().map(|c| col(c.name().clone()).sum()).collect();
                     let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
                     if keys.is_empty() {
-                        frame.select(sums)
+                        stacked.lazy().select(sums)
                     } else {
-                        frame.group_by(keys).agg(sums)
+                        stacked.lazy().group_by(keys).agg(sums)
                     }
                 }
             };
