@@ -9,7 +9,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match cli.run() {
+    let outcome = cli.run();
+    rung::progress::step("done");
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (`rung audit … | head`) is not a failure.

@@ -11,12 +11,27 @@ use polars::prelude::*;
 static ROWS_READ: AtomicU64 = AtomicU64::new(0);
 static STEP: Mutex<String> = Mutex::new(String::new());
 
-/// Names the step now running.
+/// Names the step now running. With `RUNG_TIMINGS` set in the
+/// environment, each step is also written to standard error with the
+/// seconds since the run began and the rows read so far: a coarse profile
+/// of a long run (benches/README.md).
 pub fn step(text: impl Into<String>) {
+    let text = text.into();
+    if std::env::var_os("RUNG_TIMINGS").is_some() {
+        let start = START.get_or_init(std::time::Instant::now);
+        eprintln!(
+            "[{:8.3} s] {text} ({})",
+            start.elapsed().as_secs_f64(),
+            describe_rows(ROWS_READ.load(Ordering::Relaxed))
+        );
+    }
     if let Ok(mut s) = STEP.lock() {
-        *s = text.into();
+        *s = text;
     }
 }
+
+/// When the first step began (for `RUNG_TIMINGS`).
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 /// The step now running and the rows read so far (all tables, all reads).
 pub fn snapshot() -> (String, u64) {

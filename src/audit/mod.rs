@@ -263,6 +263,7 @@ pub fn run(spec: &AuditSpec) -> Result<Audit> {
     if let (Some(d), Some(p)) = (&spec.previous, &previous) {
         no_usable_rows(d, &p.0)?;
     }
+    crate::progress::step("computing the measures");
     Ok(from_counts(spec, &current.0, current.1, previous))
 }
 

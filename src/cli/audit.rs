@@ -256,6 +256,7 @@ impl AuditArgs {
         drop(status);
         let audit = audit?;
         warn_of_id_like_breakdowns(&audit);
+        rung::progress::step("writing the report");
         let mut out = open_output(&self.output)?;
         let written = match self.format {
             OutputFormat::Table => report::table::write(

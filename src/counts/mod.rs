@@ -86,6 +86,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     };
     let panel_prep = match dataset.get(TableKind::PanelMembers) {
         Some(source) if request.panels => {
+            crate::progress::step("reading panels");
             // With HR records at hand the panel file need not carry
             // ethnicity itself.
             let required: &[&str] = match staff {
@@ -116,6 +117,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     };
     let score_prep = match dataset.get(TableKind::Scores) {
         Some(source) if request.scores => {
+            crate::progress::step("reading scores");
             let scan = ingest::scan(source, profile, &[])?;
             Some(scores::prepare(scan, &stage_map, profile)?)
         }
@@ -227,6 +229,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         Some(prep) => Some(scores::read(prep, &results[next..], request.period_from)?),
         None => None,
     };
+    crate::progress::step("reading the dates applied");
     funnel.applied_between = applied_between(dataset, profile)?;
     Ok(Counts {
         funnel,

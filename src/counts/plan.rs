@@ -163,6 +163,9 @@ pub(super) fn run_plan(
             }
             parts.push(results);
         }
+        if slices > 1 {
+            crate::progress::step("adding up the slices");
+        }
         let results = stack_slices(parts, combine)?;
         let funnel = funnel_counts(&app, &results[0], keys)?;
         return Ok((results, funnel));
