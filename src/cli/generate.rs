@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use rung::error::Result;
-use rung::generate::{GenerateSpec, GeneratedLadder, generate};
+use rung::generate::{GenerateSpec, GeneratedLadder, Shape, generate};
 use rung::ingest::{Format, TableKind};
 
 /// File formats `rung generate` writes.
@@ -43,6 +43,11 @@ pub struct GenerateArgs {
     /// scores), as national funnel extracts are.
     #[arg(long)]
     funnel_only: bool,
+    /// How an employer's export is laid out: standard, or national (many
+    /// organisations, larger vacancies, ids in no order, returning
+    /// candidates, more spellings of each label; docs/generator.md).
+    #[arg(long, value_enum, default_value_t = Shape::Standard)]
+    shape: Shape,
     /// Write into a folder that already holds a dataset, replacing its tables.
     #[arg(long)]
     force: bool,
@@ -85,6 +90,7 @@ impl GenerateArgs {
             },
             ladder: self.ladder,
             funnel_only: self.funnel_only,
+            shape: self.shape,
         })
     }
 }

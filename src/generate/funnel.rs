@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    DUPLICATE_EVENT_SHARE, ETHNICITIES, GenerateSpec, TableWriter, candidate_id, date,
+    DUPLICATE_EVENT_SHARE, ETHNICITIES, GenerateSpec, Shape, TableWriter, candidate_id, date,
     draw_known_ethnicity, draw_label, quarter,
 };
 use crate::error::Result;
@@ -84,21 +84,34 @@ pub(super) fn generate_funnel(spec: &GenerateSpec) -> Result<()> {
     )?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let organisations = (spec.applications / 2_000).clamp(3, 200);
+    let organisations = match spec.shape {
+        Shape::Standard => (spec.applications / 2_000).clamp(3, 200),
+        Shape::National => (spec.applications / 1_000).clamp(3, 300),
+    };
     let total_weight: f64 = ETHNICITIES.iter().map(|e| e.0).sum();
-    let vacancies = spec.applications.div_ceil(APPLICATIONS_PER_VACANCY);
+    let mut candidates = Candidates {
+        seed: spec.seed,
+        count: 0,
+        total_weight,
+    };
     let mut app_no: u64 = 0;
-    for v in 0..vacancies {
-        let vacancy_id = format!("V{:07}", v + 1);
+    let mut v = 0;
+    while app_no < spec.applications {
+        v += 1;
+        let vacancy_id = format!("V{v:07}");
         let organisation = format!("ORG{:03}", rng.random_range(1..=organisations));
         let agency = AGENCIES[rng.random_range(0..AGENCIES.len())];
         let grade = GRADES[rng.random_range(0..GRADES.len())];
         let opened = rng.random_range(0..365u32);
         // The interview panel: three different staff of the organisation;
         // ORG001's panels are chaired by the biased assessor.
-        let mut panel: Vec<String> = Vec::with_capacity(3);
+        let seats = match spec.shape {
+            Shape::Standard => 3,
+            Shape::National => rng.random_range(2..=4),
+        };
+        let mut panel: Vec<String> = Vec::with_capacity(seats);
         let mut diverse = false;
-        for seat in 0..3 {
+        for seat in 0..seats {
             let (label, bme) = draw_known_ethnicity(&mut rng, total_weight);
             let id = if seat == 0 && organisation == "ORG001" {
                 BIASED_ASSESSOR.to_string()
@@ -127,27 +140,39 @@ pub(super) fn generate_funnel(spec: &GenerateSpec) -> Result<()> {
             panel.push(id);
         }
         panels.flush_if_full()?;
-        let in_vacancy = APPLICATIONS_PER_VACANCY.min(spec.applications - app_no);
+        let in_vacancy = match spec.shape {
+            Shape::Standard => APPLICATIONS_PER_VACANCY,
+            Shape::National => rng.random_range(10..=72),
+        }
+        .min(spec.applications - app_no);
         for _ in 0..in_vacancy {
             app_no += 1;
-            let application_id = format!("A{app_no:09}");
-            let (label, bme) = draw_label(&mut rng, total_weight);
-            let sex = match rng.random_range(0..100) {
-                0..=63 => "Female",
-                64..=97 => "Male",
-                _ => "",
+            let (application_id, candidate, label, bme, sex, applied) = match spec.shape {
+                Shape::Standard => {
+                    let (label, bme) = draw_label(&mut rng, total_weight);
+                    let sex = draw_sex(&mut rng);
+                    let applied = opened + rng.random_range(0..21);
+                    let candidate = candidate_id(
+                        'C',
+                        label,
+                        sex,
+                        rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1),
+                    );
+                    let id = format!("A{app_no:09}");
+                    (id, candidate, label.to_string(), bme, sex, applied)
+                }
+                Shape::National => {
+                    let c = candidates.next(&mut rng);
+                    let applied = opened + rng.random_range(0..21);
+                    let id = format!("N{:012x}", scrambled(app_no));
+                    (id, c.id, c.label, c.bme, c.sex, applied)
+                }
             };
-            let applied = opened + rng.random_range(0..21);
             applications.push(vec![
                 application_id.clone(),
                 vacancy_id.clone(),
-                candidate_id(
-                    'C',
-                    label,
-                    sex,
-                    rng.random_range(1..=spec.applications.max(2) * 3 / 4 + 1),
-                ),
-                label.to_string(),
+                candidate,
+                label,
                 organisation.clone(),
                 agency.into(),
                 grade.into(),
@@ -214,4 +239,106 @@ pub(super) fn generate_funnel(spec: &GenerateSpec) -> Result<()> {
     panels.finish()?;
     scores.finish()?;
     Ok(())
+}
+
+/// An applicant's sex as an export writes it: about 64% female, 34% male,
+/// 2% blank.
+fn draw_sex(rng: &mut ChaCha8Rng) -> &'static str {
+    match rng.random_range(0..100) {
+        0..=63 => "Female",
+        64..=97 => "Male",
+        _ => "",
+    }
+}
+
+/// Share of the national shape's applications made by a candidate who has
+/// applied before: an extract of 10M applications had 7.7M candidates.
+const RETURNING_SHARE: f64 = 0.23;
+
+/// The national shape's candidates: each has its own label, spelling and
+/// sex, drawn from a generator seeded by the candidate's number, so a
+/// returning candidate is written the same way without any being kept in
+/// memory.
+struct Candidates {
+    seed: u64,
+    /// Candidates so far.
+    count: u64,
+    total_weight: f64,
+}
+
+/// One applicant as an application records them.
+struct Candidate {
+    id: String,
+    label: String,
+    bme: Option<bool>,
+    sex: &'static str,
+}
+
+impl Candidates {
+    /// The next application's candidate: a returning one (about
+    /// [`RETURNING_SHARE`]) or a new one.
+    fn next(&mut self, rng: &mut ChaCha8Rng) -> Candidate {
+        let k = if self.count > 0 && rng.random_bool(RETURNING_SHARE) {
+            rng.random_range(0..self.count)
+        } else {
+            self.count += 1;
+            self.count - 1
+        };
+        let mut own = ChaCha8Rng::seed_from_u64(self.seed ^ scrambled(k + 1));
+        let (form, bme) = draw_label(&mut own, self.total_weight);
+        Candidate {
+            id: format!("P{:012x}", scrambled(k)),
+            label: spelled(form, own.random_range(0..3)),
+            bme,
+            sex: draw_sex(&mut own),
+        }
+    }
+}
+
+/// A label in one of three spellings, as different systems and years of
+/// one extract write the same answer: as given, in capitals, or in lower
+/// case with a trailing space. Codes and blanks are kept as given.
+fn spelled(form: &str, spelling: u32) -> String {
+    match spelling {
+        _ if form.len() <= 2 => form.to_string(),
+        1 => form.to_uppercase(),
+        2 => format!("{} ", form.to_lowercase()),
+        _ => form.to_string(),
+    }
+}
+
+/// `n` mixed into a 48-bit number, different for each `n` below 2^48
+/// (multiplying by an odd number is a bijection modulo a power of two):
+/// ids in no order, as a national extract's are.
+fn scrambled(n: u64) -> u64 {
+    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) & ((1 << 48) - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrambled_ids_are_distinct() {
+        let ids: std::collections::HashSet<u64> = (0..100_000).map(scrambled).collect();
+        assert_eq!(ids.len(), 100_000);
+    }
+
+    /// Every spelling the national shape writes maps as its form does.
+    #[test]
+    fn every_spelling_maps_as_its_form() {
+        use crate::taxonomy::ethnicity::resolve;
+        let forms = ETHNICITIES
+            .iter()
+            .flat_map(|e| e.2.iter())
+            .chain(super::super::DECLINED_FORMS)
+            .chain(super::super::NOT_KNOWN_FORMS)
+            .chain(super::super::NOT_RECORDED_FORMS);
+        for form in forms {
+            for spelling in 0..3 {
+                let s = spelled(form, spelling);
+                assert_eq!(resolve(Some(&s)), resolve(Some(form)), "{s:?}");
+            }
+        }
+    }
 }

@@ -54,6 +54,25 @@ pub struct GenerateSpec {
     /// Write applications and stage events only (no panels or scores), as
     /// national extracts of the funnel are.
     pub funnel_only: bool,
+    /// How an employer's export is laid out (the standard ladder only).
+    pub shape: Shape,
+}
+
+/// How an employer's export is laid out: the same effects, different
+/// stresses on the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Shape {
+    /// Vacancies of 25 applications in up to 200 organisations, ids in
+    /// order, three-person panels.
+    #[default]
+    Standard,
+    /// A national extract's shape: up to 300 organisations, vacancies of 10
+    /// to 72 applications (41 on average), application and candidate ids in
+    /// no order, about one application in four from a returning candidate
+    /// (with the same label and sex), every ethnicity wording also in
+    /// capitals and in lower case with a stray space, panels of two to
+    /// four.
+    National,
 }
 
 impl GenerateSpec {
@@ -70,6 +89,12 @@ impl GenerateSpec {
 /// Writes a synthetic export of the kind `spec.ladder` names into
 /// `spec.out`.
 pub fn generate(spec: &GenerateSpec) -> Result<()> {
+    if spec.ladder == GeneratedLadder::Search && spec.shape != Shape::Standard {
+        return Err(Error::usage(
+            "--shape national is an employer's export: it does not go with --ladder search",
+            Some("leave out --shape, or --ladder".into()),
+        ));
+    }
     std::fs::create_dir_all(&spec.out).map_err(|e| Error::io(&spec.out, e))?;
     match spec.ladder {
         GeneratedLadder::Standard => funnel::generate_funnel(spec),
