@@ -355,6 +355,7 @@ fn count_one(
                 scores: full,
                 period_from: spec.period_from,
                 memory: spec.memory,
+                assessors_by_label: false,
             },
         )
     })

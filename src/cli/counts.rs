@@ -66,6 +66,7 @@ impl CountsArgs {
                         scores: true,
                         period_from: self.period_from,
                         memory,
+                        assessors_by_label: true,
                     },
                 )
             } else {

@@ -155,6 +155,9 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         panel_types: composition.as_ref().map(|c| c.3.clone()),
         hashed: true,
     };
+    // The assessor check needs each applicant's class only.
+    let classes =
+        (!request.assessors_by_label).then(|| std::sync::Arc::new(request.taxonomy.clone()));
     let mut check_candidates = false;
     let mut count_exits = false;
     let (results, mut funnel) = run_plan(
@@ -191,6 +194,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                     panel_prep.as_ref().map(|p| p.pairs()),
                     request.period_from,
                     slice,
+                    classes.as_ref(),
                 ));
             }
             queries

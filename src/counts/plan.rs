@@ -138,8 +138,11 @@ pub(super) fn run_plan(
         };
         let mut sources = app.sources();
         sources.extend_from_slice(extra_sources);
-        let mut parts: Vec<Vec<DataFrame>> = Vec::new();
-        let mut combine = Vec::new();
+        // The slices' results so far, added up as each slice ends: memory
+        // holds one slice's results and their running sum, not every
+        // slice's (a national extract's funnel cells by organisation and
+        // panel type are a million rows a slice).
+        let mut total: Option<Vec<DataFrame>> = None;
         for index in 0..slices {
             let slice = Slice { index, of: slices };
             crate::progress::step(match slices {
@@ -152,7 +155,6 @@ pub(super) fn run_plan(
                 .into_iter()
                 .map(|q| (q.frame, q.combine))
                 .unzip();
-            combine = how;
             let results = collect_all(frames, &sources, profile)?;
             if app.hashed && !hashed_slice_holds(&results[0], keys)? {
                 // A repeated applications row or a hash collision: count
@@ -161,43 +163,36 @@ pub(super) fn run_plan(
                 retried = true;
                 continue 'plans;
             }
-            parts.push(results);
+            total = Some(match total.take() {
+                None => results,
+                Some(sum) => add_slices(sum, results, &how)?,
+            });
         }
-        if slices > 1 {
-            crate::progress::step("adding up the slices");
-        }
-        let results = stack_slices(parts, combine)?;
+        let results = total.unwrap_or_default();
         let funnel = funnel_counts(&app, &results[0], keys)?;
         return Ok((results, funnel));
     }
 }
 
-/// Each query's results over the slices, as one: stacked, then put
-/// together as the query's [`Combine`] says (by default its UInt64 count
-/// columns added up by the other columns: the slices hold different
+/// Each query's results over two sets of slices, as one: stacked, then
+/// put together as the query's [`Combine`] says (by default its UInt64
+/// count columns added up by the other columns: the slices hold different
 /// applications, so their counts add).
-pub(super) fn stack_slices(
-    parts: Vec<Vec<DataFrame>>,
-    combine: Vec<Combine>,
+pub(super) fn add_slices(
+    sum: Vec<DataFrame>,
+    part: Vec<DataFrame>,
+    combine: &[Combine],
 ) -> Result<Vec<DataFrame>> {
-    let mut parts = parts.into_iter();
-    let first = parts.next().unwrap_or_default();
-    let rest: Vec<Vec<DataFrame>> = parts.collect();
-    if rest.is_empty() {
-        return Ok(first);
-    }
     let internal = |e: PolarsError| Error::Internal(format!("adding up slices: {e}"));
-    first
-        .into_iter()
+    sum.into_iter()
+        .zip(part)
         .zip(combine)
-        .enumerate()
-        .map(|(q, (df, how))| {
-            let mut stacked = df;
-            for part in &rest {
-                stacked.vstack_mut(&part[q]).map_err(internal)?;
-            }
+        .map(|((mut stacked, part), how)| {
+            stacked.vstack_mut(&part).map_err(internal)?;
             let added = match how {
-                Combine::By { keys, aggs } => stacked.lazy().group_by(keys).agg(aggs),
+                Combine::By { keys, aggs } => {
+                    stacked.lazy().group_by(keys.clone()).agg(aggs.clone())
+                }
                 Combine::AddCounts => {
                     let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
                         .columns()

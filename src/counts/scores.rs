@@ -16,6 +16,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -28,6 +30,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Scan};
+use crate::taxonomy::Taxonomy;
+use crate::taxonomy::grouping::Class;
 use crate::taxonomy::ladder::StageMap;
 
 /// Where a score's period (quarter) comes from.
@@ -59,21 +63,41 @@ pub struct ScoreCell {
 }
 
 /// One assessor's differentials against the rest of the panel, for
-/// applicants with one raw label.
+/// applicants with one raw label, or in one class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssessorCell {
     /// The assessor.
     pub assessor: String,
     /// Rank of the scored stage.
     pub stage: u8,
-    /// The applicant's raw ethnicity label.
-    pub label: Option<String>,
+    /// The applicants.
+    pub applicants: Applicants,
     /// Applications scored by this assessor and at least one other.
     pub n: u64,
     /// Σ (own score − mean of the others').
     pub sum: f64,
     /// Σ of its squares.
     pub sum_sq: f64,
+}
+
+/// Which applicants an assessor's differentials are of.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicants {
+    /// Those with this raw ethnicity label (counts files keep labels).
+    Label(Option<String>),
+    /// Those whose labels the audit's taxonomy puts in this class.
+    Class(Class),
+}
+
+impl Applicants {
+    /// Their class under `taxonomy`.
+    pub fn class(&self, taxonomy: &Taxonomy) -> Class {
+        match self {
+            Applicants::Label(label) => taxonomy.classify(label.as_deref()),
+            Applicants::Class(class) => *class,
+        }
+    }
 }
 
 /// The sufficient statistics of the scoring measures.
@@ -279,12 +303,15 @@ const NOT_ON_PANEL: i32 = 3;
 
 /// The score queries, to run with the funnel's. `panel_pairs` holds the
 /// distinct (vacancy_id, member_id) of the panels, when there are any.
+/// With `classes`, the assessors' differentials are added up by the class
+/// it puts each applicant's label in, else kept by label.
 pub(crate) fn queries(
     prep: &ScorePrep,
     app: &AppFrame,
     panel_pairs: Option<LazyFrame>,
     period_from: PeriodFrom,
     slice: Slice,
+    classes: Option<&Arc<Taxonomy>>,
 ) -> Vec<Query> {
     let date = match period_from {
         PeriodFrom::Applied => col("applied_on"),
@@ -452,33 +479,75 @@ pub(crate) fn queries(
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("scorers").gt(lit(1u64)))
-        .with_column(
-            (col("value")
-                - (col("total") - col("value"))
-                    / (col("scorers").cast(DataType::Float64) - lit(1.0)))
-            .alias("d"),
-        )
-        .group_by([col("assessor_id"), col("stage_rank"), col("ethnicity")])
+        .with_columns([
+            // The differential d = value − (total − value) / (k − 1), for
+            // an application of k scorers, is summed as (k − 1)·d =
+            // k·value − total, by k, and divided by k − 1 when read: whole
+            // numbers when the scores are (or halves, or any binary
+            // fraction), so their sums are exact and the same in whatever
+            // order the rows arrive. Summing d itself made two runs of one
+            // audit differ in the last digits, and slices differ from one
+            // pass.
+            (col("value") * col("scorers").cast(DataType::Float64) - col("total")).alias("e"),
+            match classes {
+                Some(taxonomy) => class_code(col("ethnicity"), Arc::clone(taxonomy)),
+                None => col("ethnicity"),
+            }
+            .alias(APPLICANTS),
+        ])
+        .group_by([
+            col("assessor_id"),
+            col("stage_rank"),
+            col(APPLICANTS),
+            col("scorers"),
+        ])
         .agg([
             len().cast(DataType::UInt64).alias("n"),
-            col("d").sum().alias("sum"),
-            (col("d") * col("d")).sum().alias("sum_sq"),
+            col("e").sum().alias("sum_e"),
+            (col("e") * col("e")).sum().alias("sum_e2"),
         ])
-        .with_columns(as_text(&["ethnicity"]));
+        .with_columns(match classes {
+            Some(_) => vec![],
+            None => as_text(&[APPLICANTS]),
+        });
     vec![
         assessor_level.into(),
         application_level.into(),
         // An assessor's applications fall in several slices: their sums
-        // add (the float sums in another order than one pass's, so equal
-        // to it up to rounding in the last bits).
+        // add.
         Query {
             frame: differentials,
             combine: Combine::By {
-                keys: vec![col("assessor_id"), col("stage_rank"), col("ethnicity")],
-                aggs: vec![col("n").sum(), col("sum").sum(), col("sum_sq").sum()],
+                keys: vec![
+                    col("assessor_id"),
+                    col("stage_rank"),
+                    col(APPLICANTS),
+                    col("scorers"),
+                ],
+                aggs: vec![col("n").sum(), col("sum_e").sum(), col("sum_e2").sum()],
             },
         },
     ]
+}
+
+/// The differentials' column of applicants: their raw label (text) or
+/// their class's code (Int32).
+const APPLICANTS: &str = "applicants";
+
+/// Each label's [`Class::code`] under `taxonomy`: worked out as the rows
+/// stream past, each distinct label once (the taxonomy remembers them).
+fn class_code(label: Expr, taxonomy: Arc<Taxonomy>) -> Expr {
+    label.cast(DataType::String).map(
+        move |c: Column| {
+            let codes: Int32Chunked = c
+                .str()?
+                .iter()
+                .map(|l| Some(taxonomy.classify(l).code()))
+                .collect();
+            Ok(codes.with_name(c.name().clone()).into_column())
+        },
+        |_: &Schema, field: &Field| Ok(Field::new(field.name().clone(), DataType::Int32)),
+    )
 }
 
 /// Reads the score queries' results.
@@ -568,27 +637,54 @@ fn score_cells(df: &DataFrame) -> Result<Vec<ScoreCell>> {
 fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
     let assessor = str_column(df, "assessor_id")?;
     let stage = i32_column(df, "stage_rank")?;
-    let label = str_column(df, "ethnicity")?;
+    let applicants: Vec<Applicants> = match super::columns::column(df, APPLICANTS)?.dtype() {
+        DataType::Int32 => i32_column(df, APPLICANTS)?
+            .into_iter()
+            .map(|c| Applicants::Class(c.map_or(Class::Unmapped, Class::from_code)))
+            .collect(),
+        _ => str_column(df, APPLICANTS)?
+            .into_iter()
+            .map(Applicants::Label)
+            .collect(),
+    };
+    let scorers = u64_column(df, "scorers")?;
     let n = u64_column(df, "n")?;
-    let sum = f64_column(df, "sum")?;
-    let sum_sq = f64_column(df, "sum_sq")?;
-    let mut cells: Vec<AssessorCell> = (0..df.height())
+    let sum_e = f64_column(df, "sum_e")?;
+    let sum_e2 = f64_column(df, "sum_e2")?;
+    let mut rows: Vec<(AssessorCell, u64)> = (0..df.height())
         .filter_map(|i| {
-            Some(AssessorCell {
+            let k = scorers[i] as f64 - 1.0;
+            let cell = AssessorCell {
                 assessor: assessor[i].clone()?,
                 stage: stage[i]? as u8,
-                label: label[i].clone(),
+                applicants: applicants[i].clone(),
                 n: n[i],
-                sum: sum[i].unwrap_or(0.0),
-                sum_sq: sum_sq[i].unwrap_or(0.0),
-            })
+                sum: sum_e[i].unwrap_or(0.0) / k,
+                sum_sq: sum_e2[i].unwrap_or(0.0) / (k * k),
+            };
+            Some((cell, scorers[i]))
         })
         .collect();
-    // Each (assessor, stage, label) is one row: no order to keep among
-    // equals.
-    cells.sort_unstable_by(|a, b| {
-        (&a.assessor, a.stage, &a.label).cmp(&(&b.assessor, b.stage, &b.label))
+    // Each (assessor, stage, applicants, scorers) is one row: no order to
+    // keep among equals. The cells of one assessor, stage and applicants
+    // are added in order of their number of scorers, the same every run.
+    rows.sort_unstable_by(|(a, ka), (b, kb)| {
+        (&a.assessor, a.stage, &a.applicants, ka).cmp(&(&b.assessor, b.stage, &b.applicants, kb))
     });
+    let mut cells: Vec<AssessorCell> = Vec::with_capacity(rows.len());
+    for (cell, _) in rows {
+        match cells.last_mut() {
+            Some(last)
+                if (&last.assessor, last.stage, &last.applicants)
+                    == (&cell.assessor, cell.stage, &cell.applicants) =>
+            {
+                last.n += cell.n;
+                last.sum += cell.sum;
+                last.sum_sq += cell.sum_sq;
+            }
+            _ => cells.push(cell),
+        }
+    }
     Ok(cells)
 }
 

@@ -202,6 +202,12 @@ pub struct CountRequest<'a> {
     /// The counting pass's memory budget in bytes ([`DEFAULT_MEMORY`]
     /// unless told).
     pub memory: u64,
+    /// Keep each assessor's differentials per raw applicant label, as a
+    /// counts file does (its audit may group the labels another way).
+    /// Otherwise they are added up in the pass by the class `taxonomy`
+    /// puts each label in: all the assessor check needs, and at national
+    /// scale a few rows per assessor instead of one per label seen.
+    pub assessors_by_label: bool,
 }
 
 /// Everything the measures need, as counts.

@@ -17,7 +17,8 @@ use super::ethnicity::{
 use crate::error::Error;
 
 /// Where an application's ethnicity puts it under a scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Class {
     /// A known group: index into [`Scheme::groups`].
     Group(usize),
@@ -30,6 +31,26 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class as a number, for a column of a counting query: a group's
+    /// index, or −1, −2, −3 for the unknown classes.
+    pub fn code(self) -> i32 {
+        match self {
+            Class::Group(g) => i32::try_from(g).unwrap_or(i32::MAX),
+            Class::Declined => -1,
+            Class::NotKnown => -2,
+            Class::Unmapped => -3,
+        }
+    }
+
+    /// The class a [`Class::code`] stands for.
+    pub fn from_code(code: i32) -> Class {
+        match code {
+            -1 => Class::Declined,
+            -2 => Class::NotKnown,
+            c => usize::try_from(c).map_or(Class::Unmapped, Class::Group),
+        }
+    }
+
     /// Display name of an unknown class; `None` for a known group.
     pub fn unknown_name(self) -> Option<&'static str> {
         match self {

@@ -8,7 +8,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{format_of, text_column, write_frame};
-use crate::counts::scores::{AssessorCell, PeriodFrom, ScoreCell, ScoreCounts};
+use crate::counts::scores::{Applicants, AssessorCell, PeriodFrom, ScoreCell, ScoreCounts};
 use crate::counts::{account, collect};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, Profile, Source};
@@ -55,9 +55,14 @@ pub fn write_scores(scores: &ScoreCounts, ladder: &Ladder, path: &Path) -> Resul
         }
     }
     for c in &scores.assessors {
+        let Applicants::Label(applicants) = &c.applicants else {
+            return Err(Error::Internal(
+                "a counts file keeps assessors' differentials by label: count with assessors_by_label".into(),
+            ));
+        };
         record.push(DIFFERENTIAL);
         stage.push(ladder.name(c.stage).to_string());
-        label.push(c.label.clone());
+        label.push(applicants.clone());
         sex.push(None);
         period.push(None);
         score.push(None);
@@ -189,7 +194,7 @@ pub fn read_scores(source: &Source, ladder: &Ladder) -> Result<ScoreCounts> {
             Some(DIFFERENTIAL) => out.assessors.push(AssessorCell {
                 assessor: owned("assessor", row).unwrap_or_default(),
                 stage,
-                label,
+                applicants: Applicants::Label(label),
                 n,
                 sum: required("sum", row)?,
                 sum_sq: required("sum_sq", row)?,

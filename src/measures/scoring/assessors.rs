@@ -50,7 +50,7 @@ pub(super) fn assessor_checks(
             sum_sq: c.sum_sq,
         };
         let entry = per.entry(c.assessor.as_str()).or_default();
-        match taxonomy.classify(c.label.as_deref()) {
+        match c.applicants.class(taxonomy) {
             Class::Group(g) if g == reference => entry.0 = entry.0.merge(m),
             Class::Group(_) => entry.1 = entry.1.merge(m),
             _ => {}
