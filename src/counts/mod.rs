@@ -15,13 +15,14 @@
 //! memory budget (`hashed` the sliced per-application frame); `frame` the
 //! per-application frame every measure shares; `funnel` the funnel, exit and
 //! candidate queries and their readers; `accounting` the row accounting;
-//! `columns` typed reads of results; `stage_values` the small pre-pass over
-//! stage names; `panels`, `scores` and `staff` the queries for panel
+//! `columns` typed reads of results; `dates` the dates exports write, read
+//! in the plan; `stage_values` the small pre-pass over stage names; `panels`, `scores` and `staff` the queries for panel
 //! composition, score statistics and staff records; `file` the counts file
 //! and `sql` the same reduction written as SQL.
 
 mod accounting;
 mod columns;
+mod dates;
 pub mod file;
 mod frame;
 mod funnel;
@@ -246,7 +247,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
 /// applied_on: the calendar quarter "2025Q1", or the financial year (April
 /// to March) "2025/26" and its quarter "2025/26 Q1" (April to June).
 fn period_name(period: &str) -> Expr {
-    let key = scores::quarter_key(col("applied_on"));
+    let key = dates::quarter_key(col("applied_on"));
     let (year, quarter) = (key.clone() / lit(10), key % lit(10));
     if period == QUARTER {
         return year.cast(DataType::String) + lit("Q") + quarter.cast(DataType::String);
@@ -283,7 +284,7 @@ fn applied_between(dataset: &Dataset, profile: &Profile) -> Result<Option<[Strin
     // Dates repeat: reading each distinct value once is what keeps this
     // to a fraction of the counting pass (parsed row by row it cost three
     // times the funnel's time on 1M applications).
-    let day = scores::day_key(col("applied_on"));
+    let day = dates::day_key(col("applied_on"));
     let query = scan
         .frame
         .clone()

@@ -5,9 +5,9 @@
 //!   sex, period, score];
 //! - histograms of application-level scores (the mean of an application's
 //!   assessors at a stage) by the same keys;
-//! - per assessor × stage × applicant label: n, Σd and Σd² of the assessor's
-//!   score minus the mean of the other assessors' scores for the same
-//!   application and stage.
+//! - per assessor × stage × applicant label (or, for an audit, the class
+//!   of the label): n, Σd and Σd² of the assessor's score minus the mean of
+//!   the other assessors' scores for the same application and stage.
 //!
 //! Each score row is used or excluded with a reason: missing ids, stage or
 //! score the profile ignores, repeated (same application, stage, assessor;
@@ -15,19 +15,17 @@
 //! never reached the scored stage, assessor not on the vacancy's panel.
 
 use std::collections::BTreeMap;
-
 use std::sync::Arc;
 
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::dates::quarter_key;
 use super::hashed::{self, Slice};
 use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
 use super::unknown_values;
-use super::{
-    AppFrame, TableAccount, collect, f64_column, i32_column, push_exclusion, str_column, u64_column,
-};
+use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Scan};
 use crate::taxonomy::Taxonomy;
@@ -227,72 +225,6 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
         account,
         main_stage,
     })
-}
-
-/// Year × 10 + quarter from a date written "YYYY-MM-DD…", "DD/MM/YYYY" or
-/// as an Excel serial day number (e.g. 45700 = 13 Feb 2025, as a date column
-/// saved from Excel without formatting); null for anything else.
-pub(crate) fn quarter_key(date: Expr) -> Expr {
-    let (year, month, _, valid) = date_parts(date);
-    when(valid)
-        .then(year * lit(10) + (month - lit(1)) / lit(3) + lit(1))
-        .otherwise(lit(NULL).cast(DataType::Int32))
-        .cast(DataType::Int32)
-}
-
-/// A date as the number yyyymmdd (20250930), null when it does not read
-/// as a date; the same readings as [`quarter_key`].
-pub(crate) fn day_key(date: Expr) -> Expr {
-    let (year, month, day, valid) = date_parts(date);
-    let valid = valid
-        .and(day.clone().gt_eq(lit(1)))
-        .and(day.clone().lt_eq(lit(31)));
-    when(valid)
-        .then(year * lit(10_000) + month * lit(100) + day)
-        .otherwise(lit(NULL).cast(DataType::Int32))
-        .cast(DataType::Int32)
-}
-
-/// Year, month and day of a date written ISO (2025-09-30), UK style
-/// (30/09/2025) or as an Excel serial day, and whether year and month are
-/// plausible.
-fn date_parts(date: Expr) -> (Expr, Expr, Expr, Expr) {
-    let s = date.cast(DataType::String).str().strip_chars(lit(NULL));
-    let part = |offset: i64, length: u64| {
-        s.clone()
-            .str()
-            .slice(lit(offset), lit(length))
-            .cast(DataType::Int32)
-    };
-    let char_at = |offset: i64| s.clone().str().slice(lit(offset), lit(1u64));
-    let iso = char_at(4).eq(lit("-"));
-    let uk = char_at(2).eq(lit("/")).and(char_at(5).eq(lit("/")));
-    // Excel counts days from 30 December 1899; 25569 is 1 January 1970.
-    let serial = s.clone().cast(DataType::Int32);
-    let is_serial = serial
-        .clone()
-        .gt_eq(lit(20_000))
-        .and(serial.clone().lt_eq(lit(80_000)))
-        .fill_null(lit(false));
-    let serial_date = (serial - lit(25_569)).cast(DataType::Date);
-    let pick = |iso_part: Expr, uk_part: Expr, serial_part: Expr| {
-        when(iso.clone())
-            .then(iso_part)
-            .when(uk.clone())
-            .then(uk_part)
-            .when(is_serial.clone())
-            .then(serial_part.cast(DataType::Int32))
-            .otherwise(lit(NULL).cast(DataType::Int32))
-    };
-    let year = pick(part(0, 4), part(6, 4), serial_date.clone().dt().year());
-    let month = pick(part(5, 2), part(3, 2), serial_date.clone().dt().month());
-    let day = pick(part(8, 2), part(0, 2), serial_date.dt().day());
-    let valid = month
-        .clone()
-        .gt_eq(lit(1))
-        .and(month.clone().lt_eq(lit(12)))
-        .and(year.clone().gt(lit(1900)));
-    (year, month, day, valid)
 }
 
 /// Status codes of a deduplicated score.
@@ -550,143 +482,6 @@ fn class_code(label: Expr, taxonomy: Arc<Taxonomy>) -> Expr {
     )
 }
 
-/// Reads the score queries' results.
-pub(crate) fn read(
-    prep: &ScorePrep,
-    results: &[DataFrame],
-    period_from: PeriodFrom,
-) -> Result<ScoreCounts> {
-    let [by_status, application_level, differentials] = results else {
-        return Err(Error::Internal(
-            "score queries: wrong number of results".into(),
-        ));
-    };
-    let mut account = prep.account.clone();
-    let status = i32_column(by_status, "status")?;
-    let scores = u64_column(by_status, "n")?;
-    let rows = u64_column(by_status, "rows")?;
-    let duplicates: u64 = rows.iter().sum::<u64>() - scores.iter().sum::<u64>();
-    let mut per_status: BTreeMap<i32, u64> = BTreeMap::new();
-    for (code, n) in status.iter().zip(&scores) {
-        *per_status.entry(code.unwrap_or(USED)).or_default() += n;
-    }
-    push_exclusion(
-        &mut account.excluded,
-        "repeat of a score already recorded (same application, stage and assessor)",
-        duplicates,
-    );
-    for (code, n) in per_status {
-        let reason = match code {
-            UNKNOWN_APPLICATION => "score for an application not in the applications table",
-            NOT_REACHED => "score at a stage the application never reached",
-            NOT_ON_PANEL => "assessor not on the vacancy's panel",
-            _ => continue,
-        };
-        push_exclusion(&mut account.excluded, reason, n);
-    }
-    account.rows_excluded = account.excluded.iter().map(|e| e.rows).sum();
-    account.rows_used = account.rows_read - account.rows_excluded;
-    let used = by_status
-        .filter(
-            &by_status
-                .column("status")
-                .and_then(|c| c.as_materialized_series().equal(USED))
-                .map_err(|e| Error::Internal(e.to_string()))?,
-        )
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(ScoreCounts {
-        assessor_level: score_cells(&used)?,
-        application_level: score_cells(application_level)?,
-        assessors: assessor_cells(differentials)?,
-        account,
-        period_from,
-        dated_stage: match period_from {
-            PeriodFrom::Applied => None,
-            PeriodFrom::Interview => prep.main_stage,
-        },
-    })
-}
+mod read;
 
-fn score_cells(df: &DataFrame) -> Result<Vec<ScoreCell>> {
-    let stage = i32_column(df, "stage_rank")?;
-    let label = str_column(df, "ethnicity")?;
-    let sex = str_column(df, "sex")?;
-    let period = i32_column(df, "period")?;
-    let value = f64_column(df, "value")?;
-    let n = u64_column(df, "n")?;
-    let mut cells: Vec<ScoreCell> = (0..df.height())
-        .filter_map(|i| {
-            Some(ScoreCell {
-                stage: stage[i]? as u8,
-                label: label[i].clone(),
-                sex: sex[i].clone(),
-                period: period[i],
-                value: value[i]?,
-                n: n[i],
-            })
-        })
-        .collect();
-    cells.sort_by(|a, b| {
-        (a.stage, &a.label, &a.sex, a.period)
-            .cmp(&(b.stage, &b.label, &b.sex, b.period))
-            .then(a.value.total_cmp(&b.value))
-    });
-    Ok(cells)
-}
-
-fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
-    let assessor = str_column(df, "assessor_id")?;
-    let stage = i32_column(df, "stage_rank")?;
-    let applicants: Vec<Applicants> = match super::columns::column(df, APPLICANTS)?.dtype() {
-        DataType::Int32 => i32_column(df, APPLICANTS)?
-            .into_iter()
-            .map(|c| Applicants::Class(c.map_or(Class::Unmapped, Class::from_code)))
-            .collect(),
-        _ => str_column(df, APPLICANTS)?
-            .into_iter()
-            .map(Applicants::Label)
-            .collect(),
-    };
-    let scorers = u64_column(df, "scorers")?;
-    let n = u64_column(df, "n")?;
-    let sum_e = f64_column(df, "sum_e")?;
-    let sum_e2 = f64_column(df, "sum_e2")?;
-    let mut rows: Vec<(AssessorCell, u64)> = (0..df.height())
-        .filter_map(|i| {
-            let k = scorers[i] as f64 - 1.0;
-            let cell = AssessorCell {
-                assessor: assessor[i].clone()?,
-                stage: stage[i]? as u8,
-                applicants: applicants[i].clone(),
-                n: n[i],
-                sum: sum_e[i].unwrap_or(0.0) / k,
-                sum_sq: sum_e2[i].unwrap_or(0.0) / (k * k),
-            };
-            Some((cell, scorers[i]))
-        })
-        .collect();
-    // Each (assessor, stage, applicants, scorers) is one row: no order to
-    // keep among equals. The cells of one assessor, stage and applicants
-    // are added in order of their number of scorers, the same every run.
-    rows.sort_unstable_by(|(a, ka), (b, kb)| {
-        (&a.assessor, a.stage, &a.applicants, ka).cmp(&(&b.assessor, b.stage, &b.applicants, kb))
-    });
-    let mut cells: Vec<AssessorCell> = Vec::with_capacity(rows.len());
-    for (cell, _) in rows {
-        match cells.last_mut() {
-            Some(last)
-                if (&last.assessor, last.stage, &last.applicants)
-                    == (&cell.assessor, cell.stage, &cell.applicants) =>
-            {
-                last.n += cell.n;
-                last.sum += cell.sum;
-                last.sum_sq += cell.sum_sq;
-            }
-            _ => cells.push(cell),
-        }
-    }
-    Ok(cells)
-}
-
-#[cfg(test)]
-mod tests;
+pub(crate) use read::read;
