@@ -16,9 +16,10 @@
 //! per-application frame every measure shares; `funnel` the funnel, exit and
 //! candidate queries and their readers; `accounting` the row accounting;
 //! `columns` typed reads of results; `dates` the dates exports write, read
-//! in the plan; `stage_values` the small pre-pass over stage names; `panels`, `scores` and `staff` the queries for panel
-//! composition, score statistics and staff records; `file` the counts file
-//! and `sql` the same reduction written as SQL.
+//! in the plan; `stage_values` the small pre-pass over stage names;
+//! `panels`, `scores` and `staff` the queries for panel composition, score
+//! statistics and staff records; `file` the counts file and `sql` the same
+//! reduction written as SQL.
 
 mod accounting;
 mod columns;

@@ -103,8 +103,9 @@ pub(super) fn generate_funnel(spec: &GenerateSpec) -> Result<()> {
         let agency = AGENCIES[rng.random_range(0..AGENCIES.len())];
         let grade = GRADES[rng.random_range(0..GRADES.len())];
         let opened = rng.random_range(0..365u32);
-        // The interview panel: three different staff of the organisation;
-        // ORG001's panels are chaired by the biased assessor.
+        // The interview panel: different staff of the organisation (three;
+        // two to four in the national shape); ORG001's panels are chaired
+        // by the biased assessor.
         let seats = match spec.shape {
             Shape::Standard => 3,
             Shape::National => rng.random_range(2..=4),
@@ -147,6 +148,8 @@ pub(super) fn generate_funnel(spec: &GenerateSpec) -> Result<()> {
         .min(spec.applications - app_no);
         for _ in 0..in_vacancy {
             app_no += 1;
+            // The date applied is drawn in each arm: the standard shape's
+            // order of draws keeps its files byte for byte as they were.
             let (application_id, candidate, label, bme, sex, applied) = match spec.shape {
                 Shape::Standard => {
                     let (label, bme) = draw_label(&mut rng, total_weight);
