@@ -6,8 +6,8 @@ use polars::prelude::*;
 
 use super::hashed::Slice;
 use super::{
-    AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, collect_all, funnel_counts,
-    read_cells, u64_column,
+    AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, bool_column, collect_all,
+    funnel_counts, u64_column,
 };
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Profile, Source, TableKind};
@@ -123,6 +123,8 @@ pub(super) fn run_plan(
 ) -> Result<(Vec<DataFrame>, FunnelCounts)> {
     let by: Vec<String> = keys.iter().filter(|k| *k != PANEL_TYPE).cloned().collect();
     let mut retried = false;
+    // What the pre-passes (stage values, panel composition) freed.
+    release_freed_memory();
     'plans: loop {
         let app = application_frame(dataset, profile, &by, &extras)?;
         let slices = if app.hashed {
@@ -156,7 +158,7 @@ pub(super) fn run_plan(
                 .map(|q| (q.frame, q.combine))
                 .unzip();
             let results = collect_all(frames, &sources, profile)?;
-            if app.hashed && !hashed_slice_holds(&results[0], keys)? {
+            if app.hashed && !hashed_slice_holds(&results[0])? {
                 // A repeated applications row or a hash collision: count
                 // again, exactly.
                 extras.hashed = false;
@@ -217,9 +219,15 @@ pub(super) fn add_slices(
 /// Whether one slice's counts from the hashed plan stand: no applications
 /// row repeated (the exact plan keeps the first row's values) and no two
 /// ids sharing a hash.
-pub(super) fn hashed_slice_holds(df: &DataFrame, keys: &[String]) -> Result<bool> {
+pub(super) fn hashed_slice_holds(df: &DataFrame) -> Result<bool> {
     let collided: u64 = u64_column(df, "collided")?.iter().sum();
-    Ok(collided == 0 && read_cells(df, keys)?.app_duplicates == 0)
+    // Applications rows beyond one per application, among the rows with
+    // an id (as the funnel's cells count them, without reading the cells).
+    let (in_apps, id_missing) = (bool_column(df, "in_apps")?, bool_column(df, "id_missing")?);
+    let (rows, applications) = (u64_column(df, "app_rows")?, u64_column(df, "applications")?);
+    let repeated =
+        (0..df.height()).any(|i| in_apps[i] && !id_missing[i] && rows[i] > applications[i]);
+    Ok(collided == 0 && !repeated)
 }
 
 /// Hands memory freed by a slice back to the system. glibc's allocator
