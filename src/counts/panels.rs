@@ -194,12 +194,8 @@ pub(crate) fn composition(
         .seats()
         .group_by([col("vacancy_id"), col("rank"), col("member_id")])
         .agg([
-            col("member_ethnicity")
-                .sort_by([col("row")], SortMultipleOptions::default())
-                .first(),
-            col("member_sex")
-                .sort_by([col("row")], SortMultipleOptions::default())
-                .first(),
+            col("member_ethnicity").min_by(col("row")),
+            col("member_sex").min_by(col("row")),
             len().cast(DataType::UInt64).alias("copies"),
         ])
         .group_by([

@@ -303,9 +303,7 @@ pub(crate) fn queries(
         .group_by([col("application_id"), col("stage_rank"), col("assessor_id")])
         .agg(
             [
-                col("value")
-                    .sort_by([col("row")], SortMultipleOptions::default())
-                    .first(),
+                col("value").min_by(col("row")),
                 len().cast(DataType::UInt64).alias("copies"),
             ]
             .into_iter()

@@ -23,11 +23,7 @@ pub(crate) struct Staff {
 pub(crate) fn read(source: &Source, profile: &Profile) -> Result<Staff> {
     let mut scan = ingest::scan(source, profile, &["member_sex"])?;
     scan.fill_absent(&["member_sex"]);
-    let first = |c: &str| {
-        col(c)
-            .sort_by([col("row")], SortMultipleOptions::default())
-            .first()
-    };
+    let first = |c: &str| col(c).min_by(col("row"));
     let query = scan
         .frame
         .clone()
