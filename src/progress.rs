@@ -13,14 +13,18 @@ static STEP: Mutex<String> = Mutex::new(String::new());
 
 /// Names the step now running. With `RUNG_TIMINGS` set in the
 /// environment, each step is also written to standard error with the
-/// seconds since the run began and the rows read so far: a coarse profile
-/// of a long run (benches/README.md).
+/// seconds since the run began, the rows read so far and the resident
+/// memory as the step begins: a coarse profile of a long run
+/// (benches/README.md).
 pub fn step(text: impl Into<String>) {
     let text = text.into();
     if std::env::var_os("RUNG_TIMINGS").is_some() {
         let start = START.get_or_init(std::time::Instant::now);
+        let resident = resident_bytes()
+            .map(|b| format!(", {} MB resident", b >> 20))
+            .unwrap_or_default();
         eprintln!(
-            "[{:8.3} s] {text} ({})",
+            "[{:8.3} s] {text} ({}{resident})",
             start.elapsed().as_secs_f64(),
             describe_rows(ROWS_READ.load(Ordering::Relaxed))
         );
@@ -28,6 +32,14 @@ pub fn step(text: impl Into<String>) {
     if let Ok(mut s) = STEP.lock() {
         *s = text;
     }
+}
+
+/// The process's resident memory, where the system says (Linux).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb << 10)
 }
 
 /// When the first step began (for `RUNG_TIMINGS`).

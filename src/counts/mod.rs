@@ -202,6 +202,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
             queries
         },
     )?;
+    crate::progress::step("reading the counts");
     let mut next = 1;
     if check_candidates {
         funnel.candidates_with_differing_ethnicity = Some(
