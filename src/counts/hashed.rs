@@ -241,15 +241,14 @@ pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
 /// check differs is not that application's), and only this slice's rows.
 pub(crate) fn keyed_rows(rows: LazyFrame, slice: Slice) -> LazyFrame {
     let id = || col("application_id");
-    let rows = rows.with_columns([
-        hashed(id(), KEY_SEEDS).alias(KEY),
+    // The second hash only for the slice's rows.
+    let rows = rows.with_column(hashed(id(), KEY_SEEDS).alias(KEY));
+    slice.keep(rows, KEY).with_columns([
         (hashed(id(), CHECK_SEEDS) % lit(1u64 << 32))
             .cast(DataType::UInt32)
             .alias("id_check"),
-    ]);
-    slice
-        .keep(rows, KEY)
-        .with_column(col(KEY).alias("application_id"))
+        col(KEY).alias("application_id"),
+    ])
 }
 
 /// Candidates whose applications carry different labels, straight from
@@ -281,4 +280,11 @@ pub(crate) fn candidate_query(apps: LazyFrame, slice: Slice) -> LazyFrame {
         ])
         .filter(col("lowest").neq(col("highest")))
         .select([len().cast(DataType::UInt64).alias("n")])
+}
+
+/// The candidate query's result where it does not run: none counted.
+pub(crate) fn no_candidates() -> LazyFrame {
+    DataFrame::new_infer_height(vec![Column::new("n".into(), [0u64])])
+        .expect("one column")
+        .lazy()
 }

@@ -46,6 +46,7 @@ use frame::DUPLICATE_APPLICATION;
 pub(crate) use frame::{AppFrame, FrameExtras, application_frame, ranked_events};
 pub(crate) use funnel::{candidate_query, funnel_counts, funnel_query};
 use funnel::{exit_query, read_exits};
+use hashed::Slice;
 pub use plan::{DEFAULT_MEMORY, MAX_SLICES, MIN_MEMORY, memory_for_applications};
 use plan::{Query, run_plan};
 pub(crate) use types::CellKey;
@@ -160,6 +161,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     // The assessor check needs each applicant's class only.
     let classes =
         (!request.assessors_by_label).then(|| std::sync::Arc::new(request.taxonomy.clone()));
+    let candidate_slices = plan::slices_for(dataset, request.memory, plan::BYTES_PER_CANDIDATE)?;
     let mut check_candidates = false;
     let mut count_exits = false;
     let (results, mut funnel) = run_plan(
@@ -173,11 +175,21 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
             let mut queries: Vec<Query> = vec![funnel_query(app, &keys).into()];
             check_candidates = app.apps.has("candidate_id");
             if check_candidates {
+                // The check's own slices are fewer than the pass's (it
+                // holds a few words per candidate): each runs beside one of
+                // the pass's first slices, and the rest run none.
+                let of = candidate_slices.min(slice.of);
                 queries.push(
-                    if app.hashed {
-                        hashed::candidate_query(app.application_rows(), slice)
-                    } else {
-                        candidate_query(app)
+                    match app.hashed {
+                        true if slice.index < of => hashed::candidate_query(
+                            app.application_rows(),
+                            Slice {
+                                index: slice.index,
+                                of,
+                            },
+                        ),
+                        true => hashed::no_candidates(),
+                        false => candidate_query(app),
                     }
                     .into(),
                 );

@@ -285,7 +285,9 @@ pub fn panel_types(
 /// same on every run, where taking a row's value would depend on the order
 /// the rows were read in.
 pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
-    let smallest = |c: &str| col(c).cast(DataType::String).min().alias(c);
+    // The smallest in text order: a categorical's min compares its texts,
+    // so the values are turned into text once per vacancy, not per row.
+    let smallest = |c: &str| col(c).min().cast(DataType::String).alias(c);
     // The group key (vacancy_id) and grade are taken already.
     let others: Vec<&str> = by
         .iter()

@@ -30,6 +30,12 @@ pub(super) const BASE_MEMORY: u64 = 256 << 20;
 /// one slice, 610 at 10M in two; rounded up.
 pub(super) const BYTES_PER_SCORED_APPLICATION: u64 = 650;
 
+/// Memory the candidate check holds per application: a candidate's hash
+/// and its lowest and highest label in a grouping table. Far less than the
+/// pass's per application, so the check runs in fewer slices than the
+/// pass, each beside one of the pass's.
+pub(super) const BYTES_PER_CANDIDATE: u64 = 64;
+
 /// How many slices the hashed plan counts the applications in, so the
 /// state of one slice fits the memory budget. Each slice reads the inputs
 /// again, so no more are taken than the budget needs.
