@@ -213,6 +213,20 @@ pub(super) struct Tally {
     pub(super) without_stage: u64,
 }
 
+/// Applications rows beyond one per application, among the rows with an
+/// id: the repeats the funnel excludes, and whose presence makes the
+/// hashed plan count again exactly.
+pub(super) fn repeated_application_rows(df: &DataFrame) -> Result<u64> {
+    let in_apps = bool_column(df, "in_apps")?;
+    let id_missing = bool_column(df, "id_missing")?;
+    let app_rows = u64_column(df, "app_rows")?;
+    let applications = u64_column(df, "applications")?;
+    Ok((0..df.height())
+        .filter(|&i| in_apps[i] && !id_missing[i])
+        .map(|i| app_rows[i] - applications[i])
+        .sum())
+}
+
 pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
     let in_apps = bool_column(df, "in_apps")?;
     let id_missing = bool_column(df, "id_missing")?;
@@ -233,7 +247,7 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
     let mut t = Tally {
         cells: Vec::with_capacity(df.height()),
         app_rows: 0,
-        app_duplicates: 0,
+        app_duplicates: repeated_application_rows(df)?,
         app_missing_id: 0,
         events_unknown_app: 0,
         event_duplicates: 0,
@@ -249,7 +263,6 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
             t.app_missing_id += app_rows[i];
             continue;
         }
-        t.app_duplicates += app_rows[i] - applications[i];
         t.event_duplicates += n_events[i] - n_distinct[i];
         if !has_stage[i] {
             t.without_stage += applications[i];

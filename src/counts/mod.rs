@@ -45,7 +45,7 @@ pub(crate) use columns::{
 use frame::DUPLICATE_APPLICATION;
 pub(crate) use frame::{AppFrame, FrameExtras, application_frame, ranked_events};
 pub(crate) use funnel::{candidate_query, funnel_counts, funnel_query};
-use funnel::{exit_query, read_exits};
+use funnel::{exit_query, read_exits, repeated_application_rows};
 use hashed::Slice;
 pub use plan::{DEFAULT_MEMORY, MAX_SLICES, MIN_MEMORY, memory_for_applications};
 use plan::{Query, run_plan};

@@ -6,8 +6,8 @@ use polars::prelude::*;
 
 use super::hashed::Slice;
 use super::{
-    AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, bool_column, collect_all,
-    funnel_counts, u64_column,
+    AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, collect_all, funnel_counts,
+    repeated_application_rows, u64_column,
 };
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Profile, Source, TableKind};
@@ -227,13 +227,7 @@ pub(super) fn add_slices(
 /// ids sharing a hash.
 pub(super) fn hashed_slice_holds(df: &DataFrame) -> Result<bool> {
     let collided: u64 = u64_column(df, "collided")?.iter().sum();
-    // Applications rows beyond one per application, among the rows with
-    // an id (as the funnel's cells count them, without reading the cells).
-    let (in_apps, id_missing) = (bool_column(df, "in_apps")?, bool_column(df, "id_missing")?);
-    let (rows, applications) = (u64_column(df, "app_rows")?, u64_column(df, "applications")?);
-    let repeated =
-        (0..df.height()).any(|i| in_apps[i] && !id_missing[i] && rows[i] > applications[i]);
-    Ok(collided == 0 && !repeated)
+    Ok(collided == 0 && repeated_application_rows(df)? == 0)
 }
 
 /// Hands memory freed by a slice back to the system. glibc's allocator
