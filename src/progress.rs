@@ -21,7 +21,7 @@ pub fn step(text: impl Into<String>) {
     if std::env::var_os("RUNG_TIMINGS").is_some() {
         let start = START.get_or_init(std::time::Instant::now);
         let resident = resident_bytes()
-            .map(|b| format!(", {} MB resident", b >> 20))
+            .map(|b| format!(", {} MiB resident", b >> 20))
             .unwrap_or_default();
         eprintln!(
             "[{:8.3} s] {text} ({}{resident})",
