@@ -344,8 +344,6 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
         .funnel
     };
     let whole = count_with(DEFAULT_MEMORY);
-    // Room for about 3,000 applications a slice: 7 slices.
-    let sliced = count_with(counts::memory_for_applications(3000));
     assert_eq!(whole.applications(), 20000);
     assert!(whole.exits.as_ref().is_some_and(|e| !e.is_empty()));
     assert!(whole.candidates_with_differing_ethnicity.is_some());
@@ -359,17 +357,22 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
         reasons.contains(&"event for an application not in the applications table"),
         "{reasons:?}"
     );
-    assert_eq!(sliced.cells, whole.cells);
-    assert_eq!(sliced.tables, whole.tables);
-    assert_eq!(sliced.exits, whole.exits);
-    assert_eq!(
-        sliced.candidates_with_differing_ethnicity,
-        whole.candidates_with_differing_ethnicity
-    );
-    assert_eq!(
-        sliced.applications_without_stage,
-        whole.applications_without_stage
-    );
+    // Room for about 3,000 applications a slice: 7 slices, each reading
+    // the files whole; for 1,500: 14, from the tables split once.
+    for room in [3000, 1500] {
+        let sliced = count_with(counts::memory_for_applications(room));
+        assert_eq!(sliced.cells, whole.cells, "{room}");
+        assert_eq!(sliced.tables, whole.tables, "{room}");
+        assert_eq!(sliced.exits, whole.exits, "{room}");
+        assert_eq!(
+            sliced.candidates_with_differing_ethnicity, whole.candidates_with_differing_ethnicity,
+            "{room}"
+        );
+        assert_eq!(
+            sliced.applications_without_stage, whole.applications_without_stage,
+            "{room}"
+        );
+    }
 }
 
 /// With scores in the dataset, `rung counts` writes their statistics beside
@@ -482,8 +485,14 @@ fn panels_and_scores_in_slices_of(shape: &str) {
         let count_with = |memory: u64| count_as(memory, by_label);
         let whole = count_with(DEFAULT_MEMORY);
         // The funnel's room for 13,000 applications holds about 3,000 with
-        // panels and scores (650 bytes each against 150): 7 slices.
-        let sliced = count_with(counts::memory_for_applications(13000));
+        // panels and scores (650 bytes each against 150): 7 slices, each
+        // reading the files whole; one way, the room for 6,000: 15 slices
+        // from the tables split once.
+        let room = match period_from {
+            PeriodFrom::Applied => 13000,
+            PeriodFrom::Interview => 6000,
+        };
+        let sliced = count_with(counts::memory_for_applications(room));
         assert_eq!(sliced.funnel.cells, whole.funnel.cells);
         assert_eq!(sliced.funnel.tables, whole.funnel.tables);
         assert_eq!(
@@ -587,9 +596,15 @@ fn a_sliced_audit_is_byte_identical_to_one_pass() {
     };
     let (audit, whole) = audit_json(DEFAULT_MEMORY);
     assert!(audit.scoring.is_some() && audit.panels.is_some());
-    // 7 slices (as counted in the test above).
-    let (_, sliced) = audit_json(rung::counts::memory_for_applications(13000));
-    assert!(whole == sliced, "the sliced audit differs from one pass's");
+    // 7 and 15 slices (as counted in the test above): the files read whole
+    // by each, and split once.
+    for room in [13000, 6000] {
+        let (_, sliced) = audit_json(rung::counts::memory_for_applications(room));
+        assert!(
+            whole == sliced,
+            "the audit in slices ({room}) differs from one pass's"
+        );
+    }
     let (_, again) = audit_json(DEFAULT_MEMORY);
     assert!(whole == again, "two runs of one audit differ");
 }

@@ -57,7 +57,7 @@ impl AppFrame {
 
     /// The frame of one slice of the applications (hashed plan only; the
     /// exact plan is never sliced).
-    pub(super) fn slice(&self, slice: Slice) -> AppFrame {
+    pub(super) fn slice(&self, slice: &Slice) -> AppFrame {
         let mut inputs = self.hashed_inputs.clone();
         let frame = match &mut inputs {
             Some(inputs) => {
@@ -86,6 +86,19 @@ impl AppFrame {
             hashed: self.hashed,
             hashed_inputs: inputs,
         }
+    }
+
+    /// The per-application tables of the hashed plan, keyed as its slices
+    /// read them ([`hashed::keyed`]), to be split into the slices once.
+    pub(super) fn keyed_tables(&self) -> Vec<(TableKind, LazyFrame)> {
+        let Some(inputs) = &self.hashed_inputs else {
+            return Vec::new();
+        };
+        let mut tables = vec![(TableKind::Applications, hashed::keyed(inputs.apps.clone()))];
+        if let Some((events, _)) = &inputs.events {
+            tables.push((TableKind::StageEvents, hashed::keyed(events.clone())));
+        }
+        tables
     }
 
     /// The files the frame reads.
@@ -284,7 +297,7 @@ pub(crate) fn application_frame(
             outcome_rank: outcome_map.is_some().then(|| col("outcome_rank")),
         };
         hashed_inputs = Some(inputs.clone());
-        hashed::frame(inputs, Slice::WHOLE)
+        hashed::frame(inputs, &Slice::WHOLE)
     } else {
         // Applications, one row per id (duplicates counted, the first kept).
         let mut app_aggs = vec![
@@ -373,14 +386,21 @@ pub(crate) fn application_frame(
             .filter(|c| !apps.has(c))
             .map(|c| lit(NULL).cast(DataType::String).alias(*c))
             .collect(),
-        // Under the hashed plan vacancy_id is categorical, and joins as one.
-        panel_types: extras.panel_types.as_ref().map(|types| match hashed_plan {
-            true => types
-                .clone()
-                .lazy()
-                .with_column(hashed::categorical("vacancy_id")),
-            false => types.clone().lazy(),
-        }),
+        // Under the hashed plan vacancy_id is categorical, and joins as one:
+        // the vacancies' text made categorical once, not in every slice.
+        panel_types: match (&extras.panel_types, hashed_plan) {
+            (Some(types), true) => Some(
+                types
+                    .clone()
+                    .lazy()
+                    .with_column(hashed::categorical("vacancy_id"))
+                    .collect()
+                    .map_err(|e| Error::Internal(format!("panel types: {e}")))?
+                    .lazy(),
+            ),
+            (Some(types), false) => Some(types.clone().lazy()),
+            (None, _) => None,
+        },
     };
 
     Ok(AppFrame {

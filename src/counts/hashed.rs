@@ -18,7 +18,13 @@
 //! counts are always those of the exact plan (duplicates keep their first
 //! row; nothing merged by a collision).
 
+use std::sync::Arc;
+
 use polars::prelude::*;
+
+use super::parts::Parts;
+use crate::error::Result;
+use crate::ingest::{Profile, Source, TableKind};
 
 /// Seeds of the two hashes (any fixed values: they only need to be
 /// independent of each other).
@@ -74,24 +80,41 @@ pub(crate) struct HashedInputs {
 }
 
 /// One of `of` slices of the applications, by their id's hash: counting
-/// slice by slice holds 1/`of` of the per-application state at a time, at
-/// the cost of reading the inputs once per slice. Each application falls in
-/// exactly one slice (rows without an id in the first), so the slices'
-/// counts add up to the whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// slice by slice holds 1/`of` of the per-application state at a time.
+/// Each application falls in exactly one slice (rows without an id in the
+/// first), so the slices' counts add up to the whole. With `parts` the
+/// tables were split into the slices once (see [`Parts`]) and each slice
+/// reads its own part; without, each slice reads the inputs whole and
+/// keeps its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Slice {
     /// Which slice, from 0.
     pub index: u64,
     /// How many slices.
     pub of: u64,
+    /// The tables split into the slices, when they were.
+    pub parts: Option<Arc<Parts>>,
 }
 
 impl Slice {
     /// The whole: one slice.
-    pub const WHOLE: Slice = Slice { index: 0, of: 1 };
+    pub const WHOLE: Slice = Slice {
+        index: 0,
+        of: 1,
+        parts: None,
+    };
+
+    /// Slice `index` of `of`, read from the inputs whole.
+    pub fn new(index: u64, of: u64) -> Slice {
+        Slice {
+            index,
+            of,
+            parts: None,
+        }
+    }
 
     /// Keeps the rows of this slice, by a hashed key column.
-    fn keep(self, frame: LazyFrame, key: &str) -> LazyFrame {
+    fn keep(&self, frame: LazyFrame, key: &str) -> LazyFrame {
         if self.of <= 1 {
             return frame;
         }
@@ -101,28 +124,79 @@ impl Slice {
                 .eq(lit(self.index)),
         )
     }
+
+    /// This slice's rows of `table` (`rows`, its rows as read), keyed as
+    /// the per-application frame keys its applications: application_id
+    /// replaced by its 64-bit hash, and `id_check` beside it, the second
+    /// hash, which the frame keeps as `check` (another table's row whose
+    /// check differs is not that application's). From its part when the
+    /// tables were split, else kept by the key from `rows`, hashing the
+    /// second time only the rows kept.
+    pub(crate) fn rows_of(&self, table: TableKind, rows: LazyFrame) -> LazyFrame {
+        match &self.parts {
+            Some(parts) => parts.scan(table, self.index),
+            None => with_check(self.keep(with_key(rows), KEY)),
+        }
+    }
+}
+
+/// A table's rows with the key they are sliced by (the hash of their
+/// application_id) as the column `KEY`.
+fn with_key(rows: LazyFrame) -> LazyFrame {
+    rows.with_column(hashed(col("application_id"), KEY_SEEDS).alias(KEY))
+}
+
+/// Keyed rows with the second hash of their id as `id_check`, and the key
+/// as application_id. The second hash needs only 32 bits: ids that collide
+/// in the key hash and also in these 32 bits go unnoticed with odds of
+/// 2^-32 per collision, itself a ~10^-7 event at 50M ids.
+fn with_check(keyed: LazyFrame) -> LazyFrame {
+    keyed
+        .with_columns([
+            (hashed(col("application_id"), CHECK_SEEDS) % lit(1u64 << 32))
+                .cast(DataType::UInt32)
+                .alias("id_check"),
+            col(KEY).alias("application_id"),
+        ])
+        .drop(cols([KEY]))
+}
+
+/// A table's rows (each with an application_id) keyed as its slices read
+/// them: what [`Parts`] are written from.
+pub(crate) fn keyed(rows: LazyFrame) -> LazyFrame {
+    with_check(with_key(rows))
+}
+
+/// Writes `tables` (each with its rows as [`keyed`] gives them) split
+/// into `of` slices by their key.
+pub(crate) fn write_parts(
+    tables: Vec<(TableKind, LazyFrame)>,
+    of: u64,
+    sources: &[&Source],
+    profile: &Profile,
+) -> Result<Arc<Parts>> {
+    Parts::write(
+        &std::env::temp_dir(),
+        tables,
+        "application_id",
+        of,
+        sources,
+        profile,
+    )
 }
 
 /// The per-application frame: application_id (the hash), app_rows (null
 /// for an id only the events have), the carried columns (categorical;
 /// candidate_id as its hash), app_rank, outcome_rank, event_rank,
 /// n_events, n_distinct, and `collided`.
-pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
-    let id = || col("application_id");
-    // The second hash needs only 32 bits: ids that collide in the key hash
-    // and also in these 32 bits go unnoticed with odds of 2^-32 per
-    // collision, itself a ~10^-7 event at 50M ids.
-    let check = || {
-        (hashed(id(), CHECK_SEEDS) % lit(1u64 << 32))
-            .cast(DataType::UInt32)
-            .alias("check")
-    };
+pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
+    let check = || col("id_check").alias("check");
     let cat_null = || {
         lit(NULL)
             .cast(DataType::String)
             .cast(DataType::from_categories(Categories::global()))
     };
-    let key = || col(KEY).alias("application_id");
+    let key = || col("application_id");
     // (applications side, events side) of every stacked column.
     let mut columns: Vec<(Expr, Expr)> = vec![
         (key(), key()),
@@ -175,14 +249,14 @@ pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
     }
     let (app_side, event_side): (Vec<Expr>, Vec<Expr>) = columns.into_iter().unzip();
     // Each side keeps its slice before anything else is computed of it.
-    let keyed =
-        |rows: LazyFrame| slice.keep(rows.with_column(hashed(id(), KEY_SEEDS).alias(KEY)), KEY);
-    let apps = keyed(inputs.apps).select(app_side);
+    let keyed = |table, rows: LazyFrame| slice.rows_of(table, rows);
+    let apps = keyed(TableKind::Applications, inputs.apps).select(app_side);
     let stacked = match inputs.events {
         Some((events, map)) => concat(
             [
                 apps,
-                super::ranked_events(keyed(events), &map).select(event_side),
+                super::ranked_events(keyed(TableKind::StageEvents, events), &map)
+                    .select(event_side),
             ],
             UnionArgs::default(),
         )
@@ -235,22 +309,6 @@ pub(crate) fn frame(inputs: HashedInputs, slice: Slice) -> LazyFrame {
         .with_columns(absent)
 }
 
-/// Another table's rows keyed as the frame keys its applications (scores,
-/// to join on the frame): application_id replaced by its 64-bit hash,
-/// `id_check` the second hash the frame keeps as `check` (a row whose
-/// check differs is not that application's), and only this slice's rows.
-pub(crate) fn keyed_rows(rows: LazyFrame, slice: Slice) -> LazyFrame {
-    let id = || col("application_id");
-    // The second hash only for the slice's rows.
-    let rows = rows.with_column(hashed(id(), KEY_SEEDS).alias(KEY));
-    slice.keep(rows, KEY).with_columns([
-        (hashed(id(), CHECK_SEEDS) % lit(1u64 << 32))
-            .cast(DataType::UInt32)
-            .alias("id_check"),
-        col(KEY).alias("application_id"),
-    ])
-}
-
 /// Candidates whose applications carry different labels, straight from
 /// the applications rows: under this plan no row repeats, so rows are
 /// applications, and the per-application frame need not be kept for a
@@ -259,7 +317,7 @@ pub(crate) fn keyed_rows(rows: LazyFrame, slice: Slice) -> LazyFrame {
 ///
 /// Sliced by the candidate's hash, so a candidate's applications are all
 /// in one slice whatever their application ids.
-pub(crate) fn candidate_query(apps: LazyFrame, slice: Slice) -> LazyFrame {
+pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
     let candidates = apps
         .filter(
             col("application_id")

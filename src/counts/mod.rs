@@ -29,6 +29,7 @@ mod frame;
 mod funnel;
 mod hashed;
 pub mod panels;
+mod parts;
 mod plan;
 pub mod scores;
 pub mod sql;
@@ -48,7 +49,7 @@ pub(crate) use funnel::{candidate_query, funnel_counts, funnel_query};
 use funnel::{exit_query, read_exits, repeated_application_rows};
 use hashed::Slice;
 pub use plan::{DEFAULT_MEMORY, MAX_SLICES, MIN_MEMORY, memory_for_applications};
-use plan::{Query, run_plan};
+use plan::{OtherTables, Query, run_plan};
 pub(crate) use types::CellKey;
 pub use types::{
     CountRequest, Counts, Exclusion, ExitCell, FY, FY_QUARTER, FunnelCell, FunnelCounts,
@@ -139,19 +140,25 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     if composition.is_some() {
         keys.push(PANEL_TYPE.to_string());
     }
-    let mut extra_sources = Vec::new();
+    let mut others = OtherTables::default();
     if let Some(s) = dataset
         .get(TableKind::PanelMembers)
         .filter(|_| panel_prep.is_some())
     {
-        extra_sources.push(s);
+        others.sources.push(s);
     }
-    if let Some(s) = dataset
-        .get(TableKind::Scores)
-        .filter(|_| score_prep.is_some())
-    {
-        extra_sources.push(s);
+    if let (Some(s), Some(prep)) = (dataset.get(TableKind::Scores), &score_prep) {
+        others.sources.push(s);
+        // Scores are per application: split into the slices with the
+        // applications.
+        others
+            .per_application
+            .push((TableKind::Scores, prep.rows()));
     }
+    let panel_pairs = match (&panel_prep, &score_prep) {
+        (Some(panels), Some(_)) => Some(panels.pairs(profile)?),
+        _ => None,
+    };
     let extras = FrameExtras {
         optional,
         stage_date,
@@ -170,7 +177,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         &keys,
         extras,
         request.memory,
-        &extra_sources,
+        &others,
         |app, slice| {
             let mut queries: Vec<Query> = vec![funnel_query(app, &keys).into()];
             check_candidates = app.apps.has("candidate_id");
@@ -183,10 +190,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                     match app.hashed {
                         true if slice.index < of => hashed::candidate_query(
                             app.application_rows(),
-                            Slice {
-                                index: slice.index,
-                                of,
-                            },
+                            &Slice::new(slice.index, of),
                         ),
                         true => hashed::no_candidates(),
                         false => candidate_query(app),
@@ -205,7 +209,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 queries.extend(scores::queries(
                     prep,
                     app,
-                    panel_prep.as_ref().map(|p| p.pairs()),
+                    panel_pairs.as_ref().map(|p| p.clone().lazy()),
                     request.period_from,
                     slice,
                     classes.as_ref(),
@@ -331,7 +335,8 @@ pub fn count_funnel(
         hashed: true,
         ..FrameExtras::default()
     };
-    let (_, funnel) = run_plan(dataset, profile, by, extras, memory, &[], |app, _| {
+    let others = OtherTables::default();
+    let (_, funnel) = run_plan(dataset, profile, by, extras, memory, &others, |app, _| {
         vec![funnel_query(app, by).into()]
     })?;
     Ok(funnel)

@@ -175,12 +175,40 @@ impl PanelPrep {
             )
     }
 
-    /// The distinct (vacancy_id, member_id) pairs, for checking assessors.
-    pub fn pairs(&self) -> LazyFrame {
-        self.seats()
-            .group_by([col("vacancy_id"), col("member_id")])
-            .agg([len().alias("n")])
+    /// The distinct (vacancy_id, member_id) pairs, for checking assessors,
+    /// as [`pair_keys`]: read once, before the slices
+    /// (each slice's scores are checked against all of them; read again
+    /// per slice they cost a national audit a second a slice).
+    pub(crate) fn pairs(&self, profile: &Profile) -> Result<DataFrame> {
+        let query = self
+            .seats()
+            .select(pair_keys("vacancy_id", "member_id"))
+            .unique(None, UniqueKeepStrategy::Any);
+        collect(query, &[&self.scan.source], profile)
     }
+}
+
+/// A (vacancy, member) pair as two numbers, `pair_vacancy` and
+/// `pair_member`: the 64-bit hashes of the two ids. Two pairs share both
+/// only if two vacancy ids and two member ids collide at once; even one
+/// collision among a national extract's million vacancies has odds of
+/// about 10^-7. Null when either id is null (polars hashes null to a
+/// number, so nulls are kept apart).
+pub(crate) fn pair_keys(vacancy: &str, member: &str) -> [Expr; 2] {
+    let hashed = |c: &str, seed: u64, name: &str| {
+        when(col(c).is_null())
+            .then(lit(NULL).cast(DataType::UInt64))
+            .otherwise(
+                col(c)
+                    .cast(DataType::String)
+                    .hash(seed, seed + 1, seed + 2, seed + 3),
+            )
+            .alias(name)
+    };
+    [
+        hashed(vacancy, 0x7a11_0001, "pair_vacancy"),
+        hashed(member, 0x7a11_0011, "pair_member"),
+    ]
 }
 
 /// Counts panel members (a member listed twice for the same vacancy and

@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use super::hashed::Slice;
+use super::hashed::{self, Slice};
 use super::{
     AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, collect_all, funnel_counts,
     repeated_application_rows, u64_column,
@@ -62,6 +62,13 @@ pub(super) fn slices_for(dataset: &Dataset, memory: u64, per_application: u64) -
     Ok(slices)
 }
 
+/// From this many slices the per-application tables are split once into
+/// temporary files, one part per slice (see `parts`); in fewer, each slice
+/// reads the files whole. Writing the parts costs about as much as six
+/// further reads of the tables (the whole audit of 10M applications in 9
+/// slices: 6 s to split, against ~1 s a slice saved; benches/RESULTS.md).
+pub(super) const SPLIT_FROM: u64 = 8;
+
 /// The most slices the counting pass takes: each is a further read of the
 /// files, so a budget needing more is refused rather than left to run for
 /// hours.
@@ -112,6 +119,17 @@ impl From<LazyFrame> for Query {
     }
 }
 
+/// The tables the queries read beside the per-application frame's
+/// (panels, scores).
+#[derive(Default)]
+pub(super) struct OtherTables<'a> {
+    /// Their files (named if reading fails).
+    pub sources: Vec<&'a Source>,
+    /// Those of them with a row per application (scores), as read: split
+    /// into the slices with the applications.
+    pub per_application: Vec<(TableKind, LazyFrame)>,
+}
+
 /// Runs the reducing queries `queries` builds on the per-application
 /// frame; the first must be the funnel query (by `keys`). The hashed plan
 /// goes first, in slices when the extract is larger than the memory budget
@@ -124,8 +142,8 @@ pub(super) fn run_plan(
     keys: &[String],
     mut extras: FrameExtras,
     memory: u64,
-    extra_sources: &[&Source],
-    mut queries: impl FnMut(&AppFrame, Slice) -> Vec<Query>,
+    others: &OtherTables,
+    mut queries: impl FnMut(&AppFrame, &Slice) -> Vec<Query>,
 ) -> Result<(Vec<DataFrame>, FunnelCounts)> {
     let by: Vec<String> = keys.iter().filter(|k| *k != PANEL_TYPE).cloned().collect();
     let mut retried = false;
@@ -136,7 +154,7 @@ pub(super) fn run_plan(
         let slices = if app.hashed {
             // Panels and scores (the extra sources) hold more per
             // application than the funnel.
-            let per_application = match extra_sources {
+            let per_application = match others.sources[..] {
                 [] => BYTES_PER_APPLICATION,
                 _ => BYTES_PER_SCORED_APPLICATION,
             };
@@ -145,21 +163,41 @@ pub(super) fn run_plan(
             1
         };
         let mut sources = app.sources();
-        sources.extend_from_slice(extra_sources);
+        sources.extend_from_slice(&others.sources);
         // The slices' results so far, added up as each slice ends: memory
         // holds one slice's results and their running sum, not every
         // slice's (a national extract's funnel cells by organisation and
         // panel type are a million rows a slice).
         let mut total: Option<Vec<DataFrame>> = None;
+        // In many slices the per-application tables are split once, so
+        // each slice reads its part, not every table again.
+        let parts = match slices {
+            _ if slices < SPLIT_FROM => None,
+            _ => {
+                crate::progress::step(format!("splitting the rows into {slices} slices"));
+                let mut tables = app.keyed_tables();
+                tables.extend(
+                    others
+                        .per_application
+                        .iter()
+                        .map(|(table, rows)| (*table, hashed::keyed(rows.clone()))),
+                );
+                Some(hashed::write_parts(tables, slices, &sources, profile)?)
+            }
+        };
         for index in 0..slices {
-            let slice = Slice { index, of: slices };
+            let slice = Slice {
+                index,
+                of: slices,
+                parts: parts.clone(),
+            };
             crate::progress::step(match slices {
                 _ if retried => "counting again, exactly (an application id repeats)".into(),
                 1 => "counting".to_string(),
                 _ => format!("counting, slice {} of {slices}", index + 1),
             });
-            let part = app.slice(slice);
-            let (frames, how): (Vec<LazyFrame>, Vec<Combine>) = queries(&part, slice)
+            let part = app.slice(&slice);
+            let (frames, how): (Vec<LazyFrame>, Vec<Combine>) = queries(&part, &slice)
                 .into_iter()
                 .map(|q| (q.frame, q.combine))
                 .unzip();

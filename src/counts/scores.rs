@@ -21,13 +21,14 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::dates::quarter_key;
-use super::hashed::{self, Slice};
+use super::hashed::Slice;
+use super::panels;
 use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
 use super::unknown_values;
 use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
-use crate::ingest::{Profile, Scan};
+use crate::ingest::{Profile, Scan, TableKind};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 use crate::taxonomy::ladder::StageMap;
@@ -123,6 +124,14 @@ pub(crate) struct ScorePrep {
     account: TableAccount,
     /// The most scored stage's rank (dates scores for `--period-from interview`).
     pub main_stage: Option<u8>,
+}
+
+impl ScorePrep {
+    /// The scores rows, numbered: the numbers keep "first" meaning first
+    /// in the file, as joins (and the slices' parts) may reorder rows.
+    pub(crate) fn rows(&self) -> LazyFrame {
+        self.scan.frame.clone().with_row_index("row", None)
+    }
 }
 
 /// Pre-passes over the scores table: stage values onto the ladder, score
@@ -234,7 +243,8 @@ const NOT_REACHED: i32 = 2;
 const NOT_ON_PANEL: i32 = 3;
 
 /// The score queries, to run with the funnel's. `panel_pairs` holds the
-/// distinct (vacancy_id, member_id) of the panels, when there are any.
+/// distinct (vacancy_id, member_id) of the panels, when there are any
+/// ([`panels::PanelPrep::pairs`]).
 /// With `classes`, the assessors' differentials are added up by the class
 /// it puts each applicant's label in, else kept by label.
 pub(crate) fn queries(
@@ -242,7 +252,7 @@ pub(crate) fn queries(
     app: &AppFrame,
     panel_pairs: Option<LazyFrame>,
     period_from: PeriodFrom,
-    slice: Slice,
+    slice: &Slice,
     classes: Option<&Arc<Taxonomy>>,
 ) -> Vec<Query> {
     let date = match period_from {
@@ -258,8 +268,7 @@ pub(crate) fn queries(
         col("reached"),
         date.alias("dated_on"),
     ];
-    // Row numbers keep "first" meaning first in the file: joins may reorder.
-    let mut rows = prep.scan.frame.clone().with_row_index("row", None);
+    let mut rows = prep.rows();
     // Under the hashed plan the frame is keyed by the ids' hash, and holds
     // one slice of the applications: the scores are keyed and sliced alike,
     // and a score whose second hash differs from its application's is not
@@ -267,7 +276,7 @@ pub(crate) fn queries(
     let mut first_aggs = Vec::new();
     let mut unknown = col("in_apps").fill_null(lit(false)).not();
     if app.hashed {
-        rows = hashed::keyed_rows(rows, slice);
+        rows = slice.rows_of(TableKind::Scores, rows);
         app_columns.push(col("check"));
         first_aggs = vec![
             col("id_check").min().alias("check_low"),
@@ -318,17 +327,12 @@ pub(crate) fn queries(
         );
     let on_panel = match panel_pairs {
         Some(pairs) => {
-            // The frame's vacancy_id may be categorical; the panels' is text.
             scored = scored
-                .with_column(col("vacancy_id").cast(DataType::String))
+                .with_columns(panels::pair_keys("vacancy_id", "assessor_id"))
                 .join(
-                    pairs.select([
-                        col("vacancy_id"),
-                        col("member_id").alias("assessor_id"),
-                        lit(true).alias("on_panel"),
-                    ]),
-                    [col("vacancy_id"), col("assessor_id")],
-                    [col("vacancy_id"), col("assessor_id")],
+                    pairs.with_column(lit(true).alias("on_panel")),
+                    [col("pair_vacancy"), col("pair_member")],
+                    [col("pair_vacancy"), col("pair_member")],
                     JoinArgs::new(JoinType::Left),
                 );
             col("on_panel").is_not_null()
