@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Once};
 
 use polars::prelude::*;
 
@@ -33,6 +33,13 @@ pub(crate) struct Parts {
 impl std::fmt::Debug for Parts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Parts({} of {})", self.dir.path().display(), self.of)
+    }
+}
+
+impl Drop for Parts {
+    fn drop(&mut self) {
+        // The folder itself goes with `dir`.
+        live_folders().retain(|d| d != self.dir.path());
     }
 }
 
@@ -70,6 +77,8 @@ impl Parts {
                     Some(TEMP_HINT.to_string()),
                 )
             })?;
+        let parts_dir = dir.path().to_path_buf();
+        remove_if_interrupted(&parts_dir);
         let mut schemas = Vec::new();
         let mut sinks = Vec::new();
         for (table, mut rows) in tables {
@@ -175,6 +184,45 @@ fn scan_part(folder: &Path, index: u64, schema: &SchemaRef) -> Result<LazyFrame>
         .map_err(|e| Error::Internal(format!("reading {}: {e}", folder.display())))
 }
 
+/// The folders of parts in use. A run stopped by Ctrl-C (or SIGTERM,
+/// SIGHUP) ends without dropping them, and a national extract's parts are
+/// gigabytes: the signal's handler removes them first.
+static LIVE_FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_folders() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_FOLDERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Registers `folder` to be removed if the run is interrupted, installing
+/// the handler the first time.
+fn remove_if_interrupted(folder: &Path) {
+    static HANDLER: Once = Once::new();
+    HANDLER.call_once(|| {
+        // Fails only when a handler is set already (by an embedding
+        // program): the parts are then left for it, as before.
+        let _ = ctrlc::set_handler(|| {
+            let removed = remove_live_folders();
+            if removed > 0 {
+                eprintln!("interrupted: removed the temporary slices");
+            }
+            // 128 + SIGINT, as a shell reports a Ctrl-C.
+            std::process::exit(130);
+        });
+    });
+    live_folders().push(folder.to_path_buf());
+}
+
+/// Removes every folder of parts in use; returns how many there were.
+fn remove_live_folders() -> usize {
+    let folders = std::mem::take(&mut *live_folders());
+    for folder in &folders {
+        let _ = std::fs::remove_dir_all(folder);
+    }
+    folders.len()
+}
+
 const TEMP_HINT: &str = "the slices need room for about the input files again: set TMPDIR to a folder on a disk with room, or give --memory enough for one slice";
 
 fn table_dir(dir: &Path, table: TableKind) -> PathBuf {
@@ -203,6 +251,14 @@ fn written_error(dir: &Path) -> Option<Error> {
 mod tests {
     use super::*;
 
+    /// The tests that make parts run one at a time: one of them removes
+    /// every live folder, as the interrupt handler does.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+    fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+        ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn rows(keys: &[Option<u64>]) -> LazyFrame {
         let labels: Vec<String> = (0..keys.len()).map(|i| format!("row {i}")).collect();
         df!("key" => keys, "label" => labels).unwrap().lazy()
@@ -227,6 +283,7 @@ mod tests {
     /// empty table with the columns.
     #[test]
     fn each_row_is_in_the_part_its_key_gives() {
+        let _alone = one_at_a_time();
         let keys = [Some(0), Some(4), Some(7), None, Some(12), Some(3), Some(8)];
         let parent = tempfile::tempdir().unwrap();
         let parts = Parts::write(
@@ -266,10 +323,40 @@ mod tests {
         assert!(!folder.exists());
     }
 
+    /// An interrupted run's parts are removed by its handler, and parts
+    /// dropped are no longer its business.
+    #[test]
+    fn interrupted_parts_are_removed() {
+        let _alone = one_at_a_time();
+        let parent = tempfile::tempdir().unwrap();
+        let write = || {
+            Parts::write(
+                parent.path(),
+                vec![(TableKind::Scores, rows(&[Some(1), Some(2)]))],
+                "key",
+                2,
+                &[],
+                &Profile::canonical(),
+            )
+            .unwrap()
+        };
+        let (kept, dropped) = (write(), write());
+        let dropped_folder = dropped.dir.path().to_path_buf();
+        drop(dropped);
+        assert!(!dropped_folder.exists());
+        assert!(!live_folders().contains(&dropped_folder));
+        let folder = kept.dir.path().to_path_buf();
+        assert!(live_folders().contains(&folder));
+        assert_eq!(remove_live_folders(), 1);
+        assert!(!folder.exists());
+        assert!(std::fs::read_dir(parent.path()).unwrap().next().is_none());
+    }
+
     /// A temporary folder that cannot be made is a usage error naming it,
     /// with what to do.
     #[test]
     fn a_folder_that_cannot_be_made_is_named() {
+        let _alone = one_at_a_time();
         let parent = tempfile::tempdir().unwrap();
         let missing = parent.path().join("not-there");
         let err = Parts::write(
