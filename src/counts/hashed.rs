@@ -176,7 +176,7 @@ pub(crate) fn write_parts(
     profile: &Profile,
 ) -> Result<Arc<Parts>> {
     Parts::write(
-        &std::env::temp_dir(),
+        &super::parts::folder_for_parts(),
         tables,
         "application_id",
         of,

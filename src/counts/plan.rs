@@ -174,7 +174,6 @@ pub(super) fn run_plan(
         let parts = match slices {
             _ if slices < SPLIT_FROM => None,
             _ => {
-                crate::progress::step(format!("splitting the rows into {slices} slices"));
                 let mut tables = app.keyed_tables();
                 tables.extend(
                     others
