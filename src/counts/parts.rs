@@ -102,7 +102,10 @@ impl Parts {
                 approximate_bytes_per_file: u64::MAX,
             };
             // Uncompressed: the files live for one run, and the slices read
-            // them back at once (the system's cache mostly still holds them).
+            // them back at once (the system's cache mostly still holds
+            // them). Text is dictionary-encoded anyway: LZ4 took the 10M
+            // national extract's parts from 750 to 640 MB, and the split
+            // from 5.5 to 7.1 s.
             let format = FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
                 compression: ParquetCompression::Uncompressed,
                 statistics: StatisticsOptions::empty(),
