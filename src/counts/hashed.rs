@@ -86,7 +86,7 @@ pub(crate) struct HashedInputs {
 /// tables were split into the slices once (see [`Parts`]) and each slice
 /// reads its own part; without, each slice reads the inputs whole and
 /// keeps its rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Slice {
     /// Which slice, from 0.
     pub index: u64,

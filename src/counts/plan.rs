@@ -171,18 +171,17 @@ pub(super) fn run_plan(
         let mut total: Option<Vec<DataFrame>> = None;
         // In many slices the per-application tables are split once, so
         // each slice reads its part, not every table again.
-        let parts = match slices {
-            _ if slices < SPLIT_FROM => None,
-            _ => {
-                let mut tables = app.keyed_tables();
-                tables.extend(
-                    others
-                        .per_application
-                        .iter()
-                        .map(|(table, rows)| (*table, hashed::keyed(rows.clone()))),
-                );
-                Some(hashed::write_parts(tables, slices, &sources, profile)?)
-            }
+        let parts = if slices >= SPLIT_FROM {
+            let mut tables = app.keyed_tables();
+            tables.extend(
+                others
+                    .per_application
+                    .iter()
+                    .map(|(table, rows)| (*table, hashed::keyed(rows.clone()))),
+            );
+            Some(hashed::write_parts(tables, slices, &sources, profile)?)
+        } else {
+            None
         };
         for index in 0..slices {
             let slice = Slice {
