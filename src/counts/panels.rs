@@ -189,11 +189,13 @@ impl PanelPrep {
 }
 
 /// A (vacancy, member) pair as two numbers, `pair_vacancy` and
-/// `pair_member`: the 64-bit hashes of the two ids. Two pairs share both
-/// only if two vacancy ids and two member ids collide at once; even one
-/// collision among a national extract's million vacancies has odds of
-/// about 10^-7. Null when either id is null (polars hashes null to a
-/// number, so nulls are kept apart).
+/// `pair_member`: the 64-bit hashes of the two ids (joined on instead of
+/// the text). A score is taken for a panel member's wrongly only if its
+/// vacancy or assessor id shares a hash with another id of a panel pair
+/// it otherwise matches: any collision at all among a national extract's
+/// million vacancy ids has odds of about 4 in 10^8 (n²/2^65), and must
+/// then line up with a scored pair. Null when either id is null (polars
+/// hashes null to a number, so nulls are kept apart).
 pub(crate) fn pair_keys(vacancy: &str, member: &str) -> [Expr; 2] {
     let hashed = |c: &str, seed: u64, name: &str| {
         when(col(c).is_null())
