@@ -375,6 +375,71 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
     }
 }
 
+/// A malformed line found while the tables are being split into the
+/// slices' parts is an input error naming the file and the line, as in
+/// one pass, and leaves no parts behind.
+#[test]
+fn a_bad_line_met_while_splitting_is_named() {
+    use rung::counts::{self, CountRequest, PeriodFrom};
+    use rung::ingest::{Dataset as Files, Profile};
+    use rung::taxonomy::{Taxonomy, grouping::Scheme};
+
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    generate_funnel(&data, 20000, "csv");
+    let events = data.join("stage_events.csv");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Line 9,001 of the file (the header is line 1) gets a field too many.
+    lines[9000].push_str(",extra");
+    std::fs::write(&events, lines.join("\n") + "\n").unwrap();
+    let files = Files::locate(Some(&data), &[]).unwrap();
+    let taxonomy = Taxonomy::plain(Scheme::named_or_file("wres").unwrap());
+    let by = vec!["organisation".to_string()];
+    let parts_before = rung_slice_folders();
+    let err = counts::count(
+        &files,
+        &Profile::canonical(),
+        &CountRequest {
+            by: &by,
+            taxonomy: &taxonomy,
+            panels: false,
+            scores: false,
+            period_from: PeriodFrom::Applied,
+            // 14 slices: the tables are split into parts first.
+            memory: counts::memory_for_applications(1500),
+            assessors_by_label: true,
+        },
+    )
+    .unwrap_err();
+    let message = err.to_string();
+    assert_eq!(err.exit_code(), 2, "{message}");
+    assert!(
+        message.contains("stage_events.csv") && message.contains("line 9001"),
+        "{message}"
+    );
+    assert_eq!(rung_slice_folders(), parts_before);
+}
+
+/// The folders of slices' parts in the temporary folders rung uses.
+fn rung_slice_folders() -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for parent in [std::env::temp_dir(), std::path::PathBuf::from("/var/tmp")] {
+        if let Ok(entries) = std::fs::read_dir(parent) {
+            found.extend(
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("rung-slices-"))
+                    }),
+            );
+        }
+    }
+    found.sort();
+    found
+}
+
 /// With scores in the dataset, `rung counts` writes their statistics beside
 /// the counts (`counts.scores.csv`), and the audit of the counts gives the
 /// same scoring section as the audit of the rows: histograms, comparisons
