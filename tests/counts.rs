@@ -376,8 +376,10 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
 }
 
 /// A malformed line found while the tables are being split into the
-/// slices' parts is an input error naming the file and the line, as in
-/// one pass, and leaves no parts behind.
+/// slices' parts (the first read of the events in full) is an input error
+/// naming the file and the line, as in one pass. (That the parts go with
+/// the error is `parts::tests`' concern: other tests here make parts at
+/// the same time, so their folder cannot be watched from here.)
 #[test]
 fn a_bad_line_met_while_splitting_is_named() {
     use rung::counts::{self, CountRequest, PeriodFrom};
@@ -396,7 +398,6 @@ fn a_bad_line_met_while_splitting_is_named() {
     let files = Files::locate(Some(&data), &[]).unwrap();
     let taxonomy = Taxonomy::plain(Scheme::named_or_file("wres").unwrap());
     let by = vec!["organisation".to_string()];
-    let parts_before = rung_slice_folders();
     let err = counts::count(
         &files,
         &Profile::canonical(),
@@ -418,26 +419,6 @@ fn a_bad_line_met_while_splitting_is_named() {
         message.contains("stage_events.csv") && message.contains("line 9001"),
         "{message}"
     );
-    assert_eq!(rung_slice_folders(), parts_before);
-}
-
-/// The folders of slices' parts in the temporary folders rung uses.
-fn rung_slice_folders() -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for parent in [std::env::temp_dir(), std::path::PathBuf::from("/var/tmp")] {
-        if let Ok(entries) = std::fs::read_dir(parent) {
-            found.extend(
-                entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| {
-                        p.file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with("rung-slices-"))
-                    }),
-            );
-        }
-    }
-    found.sort();
-    found
 }
 
 /// With scores in the dataset, `rung counts` writes their statistics beside
