@@ -287,9 +287,7 @@ fn the_hashed_and_the_exact_plan_count_alike() {
 /// applications are in the data, so every kind of row is accounted for.
 #[test]
 fn counting_in_slices_gives_the_counts_of_one_pass() {
-    use rung::counts::{self, CountRequest, DEFAULT_MEMORY, PeriodFrom};
-    use rung::ingest::{Dataset as Files, Profile};
-    use rung::taxonomy::{Taxonomy, grouping::Scheme};
+    use rung::counts::{self, DEFAULT_MEMORY};
 
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
@@ -322,27 +320,7 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
     )
     .unwrap();
 
-    let files = Files::locate(Some(&data), &[]).unwrap();
-    let profile = Profile::canonical();
-    let taxonomy = Taxonomy::plain(Scheme::named_or_file("wres").unwrap());
-    let by = vec!["organisation".to_string()];
-    let count_with = |memory: u64| {
-        counts::count(
-            &files,
-            &profile,
-            &CountRequest {
-                by: &by,
-                taxonomy: &taxonomy,
-                panels: false,
-                scores: false,
-                period_from: PeriodFrom::Applied,
-                memory,
-                assessors_by_label: true,
-            },
-        )
-        .unwrap()
-        .funnel
-    };
+    let count_with = |memory: u64| funnel_by_organisation(&data, memory).unwrap().funnel;
     let whole = count_with(DEFAULT_MEMORY);
     assert_eq!(whole.applications(), 20000);
     assert!(whole.exits.as_ref().is_some_and(|e| !e.is_empty()));
@@ -382,10 +360,6 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
 /// the same time, so their folder cannot be watched from here.)
 #[test]
 fn a_bad_line_met_while_splitting_is_named() {
-    use rung::counts::{self, CountRequest, PeriodFrom};
-    use rung::ingest::{Dataset as Files, Profile};
-    use rung::taxonomy::{Taxonomy, grouping::Scheme};
-
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     generate_funnel(&data, 20000, "csv");
@@ -395,30 +369,40 @@ fn a_bad_line_met_while_splitting_is_named() {
     // Line 9,001 of the file (the header is line 1) gets a field too many.
     lines[9000].push_str(",extra");
     std::fs::write(&events, lines.join("\n") + "\n").unwrap();
-    let files = Files::locate(Some(&data), &[]).unwrap();
-    let taxonomy = Taxonomy::plain(Scheme::named_or_file("wres").unwrap());
-    let by = vec!["organisation".to_string()];
-    let err = counts::count(
-        &files,
-        &Profile::canonical(),
-        &CountRequest {
-            by: &by,
-            taxonomy: &taxonomy,
-            panels: false,
-            scores: false,
-            period_from: PeriodFrom::Applied,
-            // 14 slices: the tables are split into parts first.
-            memory: counts::memory_for_applications(1500),
-            assessors_by_label: true,
-        },
-    )
-    .unwrap_err();
+    // 14 slices: the tables are split into parts first.
+    let err =
+        funnel_by_organisation(&data, rung::counts::memory_for_applications(1500)).unwrap_err();
     let message = err.to_string();
     assert_eq!(err.exit_code(), 2, "{message}");
     assert!(
         message.contains("stage_events.csv") && message.contains("line 9001"),
         "{message}"
     );
+}
+
+/// The counting pass over the dataset folder `data`, funnel only (no
+/// panels or scores), by organisation, under a `memory` budget.
+fn funnel_by_organisation(
+    data: &std::path::Path,
+    memory: u64,
+) -> rung::error::Result<rung::counts::Counts> {
+    use rung::counts::{CountRequest, PeriodFrom};
+    use rung::ingest::{Dataset as Files, Profile};
+    use rung::taxonomy::{Taxonomy, grouping::Scheme};
+
+    rung::counts::count(
+        &Files::locate(Some(data), &[]).unwrap(),
+        &Profile::canonical(),
+        &CountRequest {
+            by: &["organisation".to_string()],
+            taxonomy: &Taxonomy::plain(Scheme::named_or_file("wres").unwrap()),
+            panels: false,
+            scores: false,
+            period_from: PeriodFrom::Applied,
+            memory,
+            assessors_by_label: true,
+        },
+    )
 }
 
 /// With scores in the dataset, `rung counts` writes their statistics beside
