@@ -152,7 +152,7 @@ pub(super) fn run_plan(
     'plans: loop {
         let app = application_frame(dataset, profile, &by, &extras)?;
         let slices = if app.hashed {
-            // Panels and scores (the extra sources) hold more per
+            // Panels and scores (the other tables) hold more per
             // application than the funnel.
             let per_application = match others.sources[..] {
                 [] => BYTES_PER_APPLICATION,
