@@ -328,11 +328,11 @@ pub(crate) fn queries(
     let on_panel = match panel_pairs {
         Some(pairs) => {
             scored = scored
-                .with_columns(panels::pair_keys("vacancy_id", "assessor_id"))
+                .with_column(panels::pair_key("vacancy_id", "assessor_id"))
                 .join(
                     pairs.with_column(lit(true).alias("on_panel")),
-                    [col("pair_vacancy"), col("pair_member")],
-                    [col("pair_vacancy"), col("pair_member")],
+                    [col("pair")],
+                    [col("pair")],
                     JoinArgs::new(JoinType::Left),
                 );
             col("on_panel").is_not_null()

@@ -5,7 +5,7 @@
 //! Who sits on panels is here; `outcomes` compares outcomes by panel type
 //! and `policy` checks panels against the employer's policy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -129,15 +129,19 @@ pub fn panels(
     let ladder = &funnel_counts.ladder;
     let stage_name = |r: u8| ladder.stages()[r as usize].clone();
     let types = panel_types(&counts.cells, counts.panel_stage, taxonomy);
+    // Looked up once or more per vacancy: hashed, not searched by text (a
+    // national extract has a million vacancies).
+    let types: HashMap<&str, PanelType> = types.iter().map(|(v, t)| (v.as_str(), *t)).collect();
 
-    // Compositions, one per vacancy × stage.
-    let mut panels: BTreeMap<(&str, u8), Vec<&PanelCell>> = BTreeMap::new();
-    for c in &counts.cells {
-        panels
-            .entry((c.vacancy.as_str(), c.stage))
-            .or_default()
-            .push(c);
-    }
+    // Compositions, one per vacancy × stage, in that order: the cells
+    // sorted (counting leaves them so, and a sorted slice sorts in one
+    // pass) and taken in runs.
+    let mut cells: Vec<&PanelCell> = counts.cells.iter().collect();
+    cells.sort_by(|a, b| (&a.vacancy, a.stage).cmp(&(&b.vacancy, b.stage)));
+    let panels: Vec<((&str, u8), &[&PanelCell])> = cells
+        .chunk_by(|a, b| (&a.vacancy, a.stage) == (&b.vacancy, b.stage))
+        .map(|run| ((run[0].vacancy.as_str(), run[0].stage), run))
+        .collect();
     let mut members_by_group: BTreeMap<String, u64> =
         scheme.groups.iter().map(|g| (g.clone(), 0)).collect();
     let mut members_unknown = 0;
@@ -146,7 +150,7 @@ pub fn panels(
         .map(|((vacancy, stage), cells)| {
             let mut by_group: BTreeMap<String, u64> = BTreeMap::new();
             let (mut size, mut unknown, mut women, mut focal) = (0, 0, 0, 0);
-            for c in cells {
+            for c in cells.iter() {
                 size += c.members;
                 if sex_category(c.sex.as_deref()) == Some("Female") {
                     women += c.members;
@@ -182,7 +186,12 @@ pub fn panels(
         .collect();
 
     let shortlisted = ladder.rank("shortlisted").unwrap_or(1);
-    let type_of = |v: &VacancyCell| types.get(&v.vacancy).copied().unwrap_or(PanelType::NoPanel);
+    let type_of = |v: &VacancyCell| {
+        types
+            .get(v.vacancy.as_str())
+            .copied()
+            .unwrap_or(PanelType::NoPanel)
+    };
     let summarise = |breakdown: BTreeMap<String, String>, vacancies: &[&VacancyCell]| {
         let mut s = PanelSummary {
             breakdown,
@@ -229,14 +238,14 @@ pub fn panels(
             settings,
         )
     });
-    let known: std::collections::BTreeSet<&str> = counts
+    let known: HashSet<&str> = counts
         .vacancies
         .iter()
         .map(|v| v.vacancy.as_str())
         .collect();
     let panels_for_unknown_vacancies = panels
-        .keys()
-        .filter(|(v, s)| Some(*s) == counts.panel_stage && !known.contains(v))
+        .iter()
+        .filter(|((v, s), _)| Some(*s) == counts.panel_stage && !known.contains(v))
         .count() as u64;
     PanelReport {
         panel_stage: counts.panel_stage.map(stage_name),
