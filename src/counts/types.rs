@@ -181,7 +181,14 @@ impl FunnelCounts {
     pub fn label_totals(&self) -> BTreeMap<Option<String>, u64> {
         let mut out = BTreeMap::new();
         for c in &self.cells {
-            *out.entry(c.label.clone()).or_insert(0) += c.applications;
+            // The label copied once per label, not once per cell (a
+            // national extract has hundreds of thousands of cells).
+            match out.get_mut(&c.label) {
+                Some(n) => *n += c.applications,
+                None => {
+                    out.insert(c.label.clone(), c.applications);
+                }
+            }
         }
         out
     }
