@@ -101,16 +101,7 @@ fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
     let df = &presorted(df)?;
     let assessor = str_column(df, "assessor_id")?;
     let stage = i32_column(df, "stage_rank")?;
-    let applicants: Vec<Applicants> = match column(df, APPLICANTS)?.dtype() {
-        DataType::Int32 => i32_column(df, APPLICANTS)?
-            .into_iter()
-            .map(|c| Applicants::Class(c.map_or(Class::Unmapped, Class::from_code)))
-            .collect(),
-        _ => str_column(df, APPLICANTS)?
-            .into_iter()
-            .map(Applicants::Label)
-            .collect(),
-    };
+    let applicants = applicants_column(df)?;
     let scorers = u64_column(df, "scorers")?;
     let n = u64_column(df, "n")?;
     let sum_e = f64_column(df, "sum_e")?;
@@ -151,6 +142,21 @@ fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
         }
     }
     Ok(cells)
+}
+
+/// The differentials' applicants column read back: class codes (a null
+/// code as unmapped) or raw labels.
+fn applicants_column(df: &DataFrame) -> Result<Vec<Applicants>> {
+    Ok(match column(df, APPLICANTS)?.dtype() {
+        DataType::Int32 => i32_column(df, APPLICANTS)?
+            .into_iter()
+            .map(|c| Applicants::Class(c.map_or(Class::Unmapped, Class::from_code)))
+            .collect(),
+        _ => str_column(df, APPLICANTS)?
+            .into_iter()
+            .map(Applicants::Label)
+            .collect(),
+    })
 }
 
 /// The differentials in the order `assessor_cells` adds them up in
@@ -233,18 +239,7 @@ mod tests {
                 let assessor = str_column(df, "assessor_id").unwrap();
                 let stage = i32_column(df, "stage_rank").unwrap();
                 let scorers = u64_column(df, "scorers").unwrap();
-                let applicants: Vec<Applicants> = match column(df, APPLICANTS).unwrap().dtype() {
-                    DataType::Int32 => i32_column(df, APPLICANTS)
-                        .unwrap()
-                        .into_iter()
-                        .map(|c| Applicants::Class(c.map_or(Class::Unmapped, Class::from_code)))
-                        .collect(),
-                    _ => str_column(df, APPLICANTS)
-                        .unwrap()
-                        .into_iter()
-                        .map(Applicants::Label)
-                        .collect(),
-                };
+                let applicants = applicants_column(df).unwrap();
                 (0..df.height())
                     .map(|i| {
                         (
