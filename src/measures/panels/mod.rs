@@ -227,7 +227,7 @@ pub fn panels(
         taxonomy,
         settings,
         &counts.vacancies,
-        &types,
+        type_of,
     );
     let policy = settings.policy.as_ref().map(|p| {
         policy::policy_report(

@@ -2,7 +2,7 @@
 //! panels were diverse and for those whose panels were all from the
 //! reference group, and the difference between them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -58,7 +58,7 @@ pub(super) fn outcomes_by_panel_type(
     taxonomy: &Taxonomy,
     settings: &PanelSettings,
     vacancies: &[VacancyCell],
-    types: &HashMap<&str, PanelType>,
+    type_of: impl Fn(&VacancyCell) -> PanelType,
 ) -> (Vec<ByPanelType>, Vec<PanelTypeDifference>) {
     let ladder = &funnel_counts.ladder;
     let Some(key) = funnel_counts.by.iter().position(|b| b == PANEL_TYPE) else {
@@ -94,11 +94,7 @@ pub(super) fn outcomes_by_panel_type(
     );
     let mut vacancy_count: BTreeMap<PanelType, u64> = BTreeMap::new();
     for v in vacancies {
-        let t = types
-            .get(v.vacancy.as_str())
-            .copied()
-            .unwrap_or(PanelType::NoPanel);
-        *vacancy_count.entry(t).or_default() += 1;
+        *vacancy_count.entry(type_of(v)).or_default() += 1;
     }
     let by_type: Vec<ByPanelType> = PanelType::ALL
         .iter()
