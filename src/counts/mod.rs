@@ -209,7 +209,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 queries.extend(scores::queries(
                     prep,
                     app,
-                    panel_pairs.as_ref().map(|p| p.clone().lazy()),
+                    panel_pairs.as_ref(),
                     request.period_from,
                     slice,
                     classes.as_ref(),

@@ -7,7 +7,8 @@
 //! vacancy's panel type (diverse, all White, …) becomes a key of the funnel
 //! counts, so outcomes can be compared by panel type.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -175,25 +176,53 @@ impl PanelPrep {
             )
     }
 
-    /// The distinct (vacancy_id, member_id) pairs, for checking assessors,
-    /// as [`pair_key`]: read once, before the slices
-    /// (each slice's scores are checked against all of them; read again
-    /// per slice they cost a national audit a second a slice).
-    pub(crate) fn pairs(&self, profile: &Profile) -> Result<DataFrame> {
+    /// The distinct (vacancy_id, member_id) pairs, for checking assessors:
+    /// read once, before the slices (each slice's scores are checked
+    /// against all of them; read again per slice they cost a national
+    /// audit a second a slice).
+    pub(crate) fn pairs(&self, profile: &Profile) -> Result<PanelPairs> {
         let query = self
             .seats()
             .select([pair_key("vacancy_id", "member_id")])
             .unique(None, UniqueKeepStrategy::Any);
-        collect(query, &[&self.scan.source], profile)
+        let df = collect(query, &[&self.scan.source], profile)?;
+        let keys = super::columns::column(&df, "pair")?
+            .u64()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(PanelPairs(Arc::new(keys.iter().flatten().collect())))
+    }
+}
+
+/// The panels' (vacancy, member) pairs as [`pair_key`] numbers, in a set
+/// built once for the whole count. Each slice's scores look their pair up
+/// in it as they stream past: joined to the pairs instead, every slice
+/// built a hash table of all of them again (0.3–0.8 s a slice of the 10M
+/// national audit).
+#[derive(Clone)]
+pub(crate) struct PanelPairs(Arc<HashSet<u64>>);
+
+impl PanelPairs {
+    /// Whether each row's `pair` (a [`pair_key`]) is a panel's; a null pair
+    /// (an id missing) is not.
+    pub(crate) fn holds(&self, pair: Expr) -> Expr {
+        let pairs = Arc::clone(&self.0);
+        pair.map(
+            move |c: Column| {
+                let found: BooleanChunked = c
+                    .u64()?
+                    .iter()
+                    .map(|k| Some(k.is_some_and(|k| pairs.contains(&k))))
+                    .collect();
+                Ok(found.with_name(c.name().clone()).into_column())
+            },
+            |_: &Schema, field: &Field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+        )
     }
 }
 
 /// A (vacancy, member) pair as one number, `pair`: the 64-bit hashes of
-/// the two ids (each with its own seeds) combined by exclusive or, joined
-/// on instead of the text. One key, not two, because polars joins a
-/// single integer key in its own fast table and a pair of keys through
-/// row encoding: the on-panel check took 0.4 s a slice of the 10M
-/// national audit with two.
+/// the two ids (each with its own seeds) combined by exclusive or, looked
+/// up instead of the text (see [`PanelPairs`]).
 ///
 /// A score is taken for a panel member's wrongly only if its pair's number
 /// equals a panel pair's without being that pair: with a million panel

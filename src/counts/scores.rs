@@ -243,14 +243,13 @@ const NOT_REACHED: i32 = 2;
 const NOT_ON_PANEL: i32 = 3;
 
 /// The score queries, to run with the funnel's. `panel_pairs` holds the
-/// distinct (vacancy_id, member_id) of the panels, when there are any
-/// ([`panels::PanelPrep::pairs`]).
+/// distinct (vacancy_id, member_id) of the panels, when there are any.
 /// With `classes`, the assessors' differentials are added up by the class
 /// it puts each applicant's label in, else kept by label.
 pub(crate) fn queries(
     prep: &ScorePrep,
     app: &AppFrame,
-    panel_pairs: Option<LazyFrame>,
+    panel_pairs: Option<&panels::PanelPairs>,
     period_from: PeriodFrom,
     slice: &Slice,
     classes: Option<&Arc<Taxonomy>>,
@@ -288,7 +287,7 @@ pub(crate) fn queries(
             .fill_null(lit(true)));
     }
     let apps = app.frame.clone().select(app_columns);
-    let mut scored = rows
+    let scored = rows
         .filter(
             col("application_id")
                 .is_not_null()
@@ -326,17 +325,7 @@ pub(crate) fn queries(
             JoinArgs::new(JoinType::Left),
         );
     let on_panel = match panel_pairs {
-        Some(pairs) => {
-            scored = scored
-                .with_column(panels::pair_key("vacancy_id", "assessor_id"))
-                .join(
-                    pairs.with_column(lit(true).alias("on_panel")),
-                    [col("pair")],
-                    [col("pair")],
-                    JoinArgs::new(JoinType::Left),
-                );
-            col("on_panel").is_not_null()
-        }
+        Some(pairs) => pairs.holds(panels::pair_key("vacancy_id", "assessor_id")),
         None => lit(true),
     };
     // Dates are parsed only for scored applications, after the join.
