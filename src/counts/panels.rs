@@ -195,9 +195,9 @@ impl PanelPrep {
 
 /// The panels' (vacancy, member) pairs as [`pair_key`] numbers, in a set
 /// built once for the whole count. Each slice's scores look their pair up
-/// in it as they stream past: joined to the pairs instead, every slice
-/// built a hash table of all of them again (0.3–0.8 s a slice of the 10M
-/// national audit).
+/// in it as they stream past, where a join to the pairs built a table of
+/// all of them again in every slice (the 10M national audit's whole time
+/// did not move measurably either way: benches/RESULTS.md, fifth round).
 #[derive(Clone)]
 pub(crate) struct PanelPairs(Arc<HashSet<u64>>);
 
