@@ -207,13 +207,16 @@ pub(super) fn run_plan(
                 retried = true;
                 continue 'plans;
             }
-            // The slice's query has freed its working memory: handed back
-            // before the addition, whose own allocations otherwise come on
-            // top of it (the audit's peak was the addition).
-            release_freed_memory();
             total = Some(match total.take() {
                 None => results,
-                Some(sum) => add_slices(sum, results, &how)?,
+                Some(sum) => {
+                    // The slice's query has freed its working memory:
+                    // handed back before the addition, whose own
+                    // allocations otherwise come on top of it (the audit's
+                    // peak was the addition).
+                    release_freed_memory();
+                    add_slices(sum, results, &how)?
+                }
             });
             release_freed_memory();
         }
