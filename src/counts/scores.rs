@@ -21,7 +21,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::dates::quarter_key;
-use super::hashed::Slice;
+use super::hashed::{self, Slice};
 use super::panels;
 use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
@@ -308,6 +308,10 @@ pub(crate) fn queries(
             [col("score")],
             JoinArgs::new(JoinType::Inner),
         )
+        // Assessors as categoricals of the global categories: every
+        // grouping on them (here, the differentials, the slices' running
+        // sums) keys on a number, not on text.
+        .with_column(hashed::categorical("assessor_id"))
         .group_by([col("application_id"), col("stage_rank"), col("assessor_id")])
         .agg(
             [

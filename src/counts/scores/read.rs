@@ -178,6 +178,8 @@ fn presorted(df: &DataFrame) -> Result<DataFrame> {
     };
     df.clone()
         .lazy()
+        // Assessors arrive as categoricals (see the score queries).
+        .with_column(col("assessor_id").cast(DataType::String))
         .sort_by_exprs(
             [
                 col("assessor_id"),
