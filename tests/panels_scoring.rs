@@ -285,6 +285,12 @@ fn panel_composition_and_outcomes_by_panel_type() {
         .find(|c| c["vacancy_id"] == "V1" && c["stage"] == "interviewed")
         .unwrap();
     assert_eq!(u(&v1["size"]), 3, "M3 listed twice counts once");
+    // Members per group, in the order of the groups' names (wres lists
+    // White first), as a map of them is written.
+    assert_eq!(
+        serde_json::to_string(&v1["by_group"]).unwrap(),
+        r#"{"BME":1,"White":2}"#
+    );
     assert_eq!(u(&v1["women"]), 2);
     assert_eq!(v1["diverse"], true);
     let panels_account = table(&doc, "panel_members");

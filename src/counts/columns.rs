@@ -1,5 +1,7 @@
 //! Collecting queries and reading typed columns out of their results.
 
+use std::sync::Arc;
+
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
@@ -84,4 +86,53 @@ pub(crate) fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {
     let s = column(df, name)?;
     let ca = s.bool().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.unwrap_or(false)).collect())
+}
+
+/// Texts shared rather than copied: a national extract's million panel
+/// cells name a few hundred labels and each vacancy several times, and a
+/// `String` of each held the panels' counts at about 700 MB through the
+/// whole 50M audit (benches/RESULTS.md).
+#[derive(Default)]
+pub(crate) struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    /// The shared copy of `text`.
+    pub(crate) fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
+/// A text column's values, each distinct one shared (see [`Interner`]).
+pub(crate) fn shared_str_column(
+    df: &DataFrame,
+    name: &str,
+    interner: &mut Interner,
+) -> Result<Vec<Option<Arc<str>>>> {
+    let s = column(df, name)?;
+    let ca = s.str().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(ca.iter().map(|v| v.map(|t| interner.get(t))).collect())
+}
+
+/// Serializes shared text as text (serde's `rc` feature would do the same
+/// for the whole build).
+pub(crate) mod shared_text {
+    use std::sync::Arc;
+
+    use serde::Serializer;
+
+    pub(crate) fn text<S: Serializer>(t: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t)
+    }
+
+    pub(crate) fn optional<S: Serializer>(t: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_some(&**t),
+            None => s.serialize_none(),
+        }
+    }
 }

@@ -23,6 +23,7 @@
 
 mod accounting;
 mod columns;
+pub(crate) use columns::shared_text;
 mod dates;
 pub mod file;
 mod frame;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::columns::{Interner, column, shared_str_column, shared_text};
 use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
 use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
@@ -22,17 +23,21 @@ use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 use crate::taxonomy::ladder::StageMap;
 
-/// Members of one panel with one label and sex.
+/// Members of one panel with one label and sex. The texts are shared
+/// among the cells (a vacancy has several, a label thousands).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PanelCell {
     /// The vacancy.
-    pub vacancy: String,
+    #[serde(serialize_with = "shared_text::text")]
+    pub vacancy: Arc<str>,
     /// Rank of the stage the panel sat at.
     pub stage: u8,
     /// The members' raw ethnicity label.
-    pub label: Option<String>,
+    #[serde(serialize_with = "shared_text::optional")]
+    pub label: Option<Arc<str>>,
     /// The members' raw sex value.
-    pub sex: Option<String>,
+    #[serde(serialize_with = "shared_text::optional")]
+    pub sex: Option<Arc<str>>,
     /// Distinct members.
     pub members: u64,
 }
@@ -269,25 +274,47 @@ pub(crate) fn composition(
             len().cast(DataType::UInt64).alias("members"),
             col("copies").sum().cast(DataType::UInt64).alias("copies"),
         ]);
+    // Sorted by polars (both cores) in the cells' order, nulls first as
+    // `Option` sorts, so the sort below only checks it.
+    let query = query.sort_by_exprs(
+        [
+            col("vacancy_id"),
+            col("rank"),
+            col("member_ethnicity"),
+            col("member_sex"),
+        ],
+        SortMultipleOptions::default().with_maintain_order(false),
+    );
     let df = collect(query, &[&prep.scan.source], profile)?;
-    let vacancy = str_column(&df, "vacancy_id")?;
+    let mut texts = Interner::default();
+    let label = shared_str_column(&df, "member_ethnicity", &mut texts)?;
+    let sex = shared_str_column(&df, "member_sex", &mut texts)?;
     let rank = i32_column(&df, "rank")?;
-    let label = str_column(&df, "member_ethnicity")?;
-    let sex = str_column(&df, "member_sex")?;
     let members = u64_column(&df, "members")?;
     let copies = u64_column(&df, "copies")?;
-    let mut cells = Vec::with_capacity(df.height());
+    let vacancies = column(&df, "vacancy_id")?
+        .str()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut cells: Vec<PanelCell> = Vec::with_capacity(df.height());
     let mut duplicates = 0;
-    for i in 0..df.height() {
+    for (i, vacancy) in vacancies.iter().enumerate() {
         duplicates += copies[i] - members[i];
+        let vacancy = vacancy.unwrap_or_default();
+        // A vacancy's cells are consecutive: its text is shared among
+        // them without a table of every vacancy.
+        let vacancy = match cells.last() {
+            Some(last) if &*last.vacancy == vacancy => Arc::clone(&last.vacancy),
+            _ => Arc::from(vacancy),
+        };
         cells.push(PanelCell {
-            vacancy: vacancy[i].clone().unwrap_or_default(),
+            vacancy,
             stage: rank[i].unwrap_or(0) as u8,
             label: label[i].clone(),
             sex: sex[i].clone(),
             members: members[i],
         });
     }
+    drop(df);
     cells.sort_by(|a, b| {
         (&a.vacancy, a.stage, &a.label, &a.sex).cmp(&(&b.vacancy, b.stage, &b.label, &b.sex))
     });
@@ -310,8 +337,7 @@ pub(crate) fn composition(
         .max_by_key(|(stage, n)| (**n, std::cmp::Reverse(**stage)))
         .map(|(s, _)| *s);
     let types = panel_types(&cells, panel_stage, taxonomy);
-    let (ids, names): (Vec<String>, Vec<&str>) =
-        types.into_iter().map(|(v, t)| (v, t.name())).unzip();
+    let (ids, names): (Vec<&str>, Vec<&str>) = types.iter().map(|(v, t)| (&**v, t.name())).unzip();
     let frame = DataFrame::new_infer_height(vec![
         Column::new("vacancy_id".into(), ids),
         Column::new("panel_type".into(), names),
@@ -325,7 +351,7 @@ pub fn panel_types(
     cells: &[PanelCell],
     stage: Option<u8>,
     taxonomy: &Taxonomy,
-) -> BTreeMap<String, PanelType> {
+) -> BTreeMap<Arc<str>, PanelType> {
     let reference = taxonomy.scheme.reference;
     // Taken in runs of one vacancy, sorted (counting leaves the cells so,
     // and a sorted slice sorts in one pass): a national extract's million
@@ -420,7 +446,7 @@ pub fn unknown_vacancies(counts: &PanelCounts) -> BTreeSet<&str> {
     counts
         .cells
         .iter()
-        .map(|c| c.vacancy.as_str())
+        .map(|c| &*c.vacancy)
         .filter(|v| !known.contains(v))
         .collect()
 }
@@ -439,7 +465,7 @@ mod tests {
         let cell = |vacancy: &str, stage: u8, label: Option<&str>| PanelCell {
             vacancy: vacancy.into(),
             stage,
-            label: label.map(str::to_string),
+            label: label.map(Arc::from),
             sex: None,
             members: 1,
         };
@@ -456,13 +482,13 @@ mod tests {
         cells.sort_by(|a, b| (&a.vacancy, a.stage).cmp(&(&b.vacancy, b.stage)));
         assert_eq!(panel_types(&cells, Some(2), &taxonomy), shuffled);
         // V1's stage-1 member is not on its stage-2 panel.
-        let expected: BTreeMap<String, PanelType> = [
+        let expected: BTreeMap<Arc<str>, PanelType> = [
             ("V1", PanelType::AllWhite),
             ("V2", PanelType::Diverse),
             ("V3", PanelType::Other),
         ]
         .into_iter()
-        .map(|(v, t)| (v.to_string(), t))
+        .map(|(v, t)| (Arc::from(v), t))
         .collect();
         assert_eq!(shuffled, expected);
     }

@@ -19,6 +19,21 @@ use super::collect_all;
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
 
+/// Rows the split holds back in all its parts at once: each part's
+/// writer gathers a row group before writing it, so the split's memory is
+/// the parts times their row groups. polars' default (~123,000 rows a
+/// group) made the split the peak of the 50M national audit (41 parts:
+/// 2.2 GB); row groups of 16,384 rows there: 2.0 GB, the split no slower
+/// (benches/RESULTS.md).
+const SPLIT_BUFFER_ROWS: usize = 1 << 19;
+
+/// The row group size of `of` parts: [`SPLIT_BUFFER_ROWS`] among them,
+/// within 16,384 rows (smaller groups cost more to read back) and polars'
+/// default.
+fn row_group_rows(of: u64) -> usize {
+    (SPLIT_BUFFER_ROWS / of.max(1) as usize).clamp(16_384, 122_880)
+}
+
 /// The column a written row's slice is decided by (the partition key);
 /// not kept in the files.
 const PART: &str = "__rung_part";
@@ -103,6 +118,7 @@ impl Parts {
             let format = FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
                 compression: ParquetCompression::Uncompressed,
                 statistics: StatisticsOptions::empty(),
+                row_group_size: Some(row_group_rows(of)),
                 ..ParquetWriteOptions::default()
             }));
             let args = UnifiedSinkArgs {

@@ -6,12 +6,14 @@
 //! and `policy` checks panels against the employer's policy.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::Count;
 use super::funnel::{Direction, MISSING_VALUE};
 use crate::counts::panels::{PanelCell, PanelType, VacancyCell, panel_types};
+use crate::counts::shared_text;
 use crate::counts::{FunnelCounts, PanelCounts};
 use crate::stats;
 use crate::stats::Confidence;
@@ -65,17 +67,20 @@ pub struct PanelSummary {
     pub vacancies_shortlisted_without_panel: u64,
 }
 
-/// One panel's make-up.
+/// One panel's make-up. A national extract has a million panels: the
+/// texts are shared with the panel counts and among the panels.
 #[derive(Debug, Clone, Serialize)]
 pub struct Composition {
     /// The vacancy.
-    pub vacancy_id: String,
+    #[serde(serialize_with = "shared_text::text")]
+    pub vacancy_id: Arc<str>,
     /// The stage the panel sat at.
-    pub stage: String,
+    #[serde(serialize_with = "shared_text::text")]
+    pub stage: Arc<str>,
     /// Members.
     pub size: u64,
     /// Members per group.
-    pub by_group: BTreeMap<String, u64>,
+    pub by_group: MembersByGroup,
     /// Members whose ethnicity is declined, not known or unmapped.
     pub unknown: u64,
     /// Members from groups other than the reference group.
@@ -86,6 +91,36 @@ pub struct Composition {
     pub diverse: bool,
     /// Every member known and in the reference group.
     pub all_white: bool,
+}
+
+/// Members per group of one panel: the groups it has members of, in the
+/// order of their names, written as a JSON object (as a `BTreeMap` of
+/// the names would be, at a tenth of its memory: the 50M national audit's
+/// panels held ~600 MB as maps).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MembersByGroup(Vec<(Arc<str>, u64)>);
+
+impl MembersByGroup {
+    /// The members in `group`, if the panel has any.
+    pub fn get(&self, group: &str) -> Option<u64> {
+        self.0.iter().find(|(g, _)| &**g == group).map(|(_, n)| *n)
+    }
+
+    /// The groups and their members, in the order of the groups' names.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.0.iter().map(|(g, n)| (&**g, *n))
+    }
+}
+
+impl Serialize for MembersByGroup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (group, n) in &self.0 {
+            map.serialize_entry(&**group, n)?;
+        }
+        map.end()
+    }
 }
 
 /// The panels section of an audit.
@@ -131,7 +166,7 @@ pub fn panels(
     let types = panel_types(&counts.cells, counts.panel_stage, taxonomy);
     // Looked up once or more per vacancy: hashed, not searched by text (a
     // national extract has a million vacancies).
-    let types: HashMap<&str, PanelType> = types.iter().map(|(v, t)| (v.as_str(), *t)).collect();
+    let types: HashMap<&str, PanelType> = types.iter().map(|(v, t)| (&**v, *t)).collect();
 
     // Compositions, one per vacancy × stage, in that order: the cells
     // sorted (counting leaves them so, and a sorted slice sorts in one
@@ -140,15 +175,22 @@ pub fn panels(
     cells.sort_by(|a, b| (&a.vacancy, a.stage).cmp(&(&b.vacancy, b.stage)));
     let panels: Vec<((&str, u8), &[&PanelCell])> = cells
         .chunk_by(|a, b| (&a.vacancy, a.stage) == (&b.vacancy, b.stage))
-        .map(|run| ((run[0].vacancy.as_str(), run[0].stage), run))
+        .map(|run| ((&*run[0].vacancy, run[0].stage), run))
         .collect();
     let mut members_by_group: BTreeMap<String, u64> =
         scheme.groups.iter().map(|g| (g.clone(), 0)).collect();
     let mut members_unknown = 0;
+    // Group names and stage names, one shared copy each; the groups in
+    // the order of their names (as a map of them is written).
+    let group_names: Vec<Arc<str>> = scheme.groups.iter().map(|g| Arc::from(&**g)).collect();
+    let mut in_name_order: Vec<usize> = (0..group_names.len()).collect();
+    in_name_order.sort_by(|a, b| group_names[*a].cmp(&group_names[*b]));
+    let stage_names: Vec<Arc<str>> = ladder.stages().iter().map(|s| Arc::from(&**s)).collect();
     let compositions: Vec<Composition> = panels
         .iter()
-        .map(|((vacancy, stage), cells)| {
-            let mut by_group: BTreeMap<String, u64> = BTreeMap::new();
+        .map(|((_, stage), cells)| {
+            // Members per group, and whether the panel has any of it.
+            let mut per_group: Vec<Option<u64>> = vec![None; group_names.len()];
             let (mut size, mut unknown, mut women, mut focal) = (0, 0, 0, 0);
             for c in cells.iter() {
                 size += c.members;
@@ -157,7 +199,7 @@ pub fn panels(
                 }
                 match taxonomy.classify(c.label.as_deref()) {
                     Class::Group(g) => {
-                        *by_group.entry(scheme.groups[g].clone()).or_default() += c.members;
+                        *per_group[g].get_or_insert(0) += c.members;
                         if g != scheme.reference {
                             focal += c.members;
                         }
@@ -165,15 +207,21 @@ pub fn panels(
                     _ => unknown += c.members,
                 }
             }
+            let by_group = MembersByGroup(
+                in_name_order
+                    .iter()
+                    .filter_map(|&g| per_group[g].map(|n| (Arc::clone(&group_names[g]), n)))
+                    .collect(),
+            );
             if Some(*stage) == counts.panel_stage {
-                for (g, n) in &by_group {
-                    *members_by_group.entry(g.clone()).or_default() += n;
+                for (g, n) in by_group.iter() {
+                    *members_by_group.entry(g.to_string()).or_default() += n;
                 }
                 members_unknown += unknown;
             }
             Composition {
-                vacancy_id: vacancy.to_string(),
-                stage: stage_name(*stage),
+                vacancy_id: Arc::clone(&cells[0].vacancy),
+                stage: Arc::clone(&stage_names[*stage as usize]),
                 size,
                 by_group,
                 unknown,
@@ -294,4 +342,23 @@ fn group_vacancies<'a>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Members per group are written as the map of them (the order is the
+    /// builder's: tests/panels_scoring.rs checks it through the measure).
+    #[test]
+    fn members_by_group_are_written_as_a_map() {
+        let by_group = MembersByGroup(vec![(Arc::from("Asian"), 1), (Arc::from("Black"), 3)]);
+        let as_map: BTreeMap<String, u64> = by_group.iter().map(|(g, n)| (g.into(), n)).collect();
+        assert_eq!(
+            serde_json::to_string(&by_group).unwrap(),
+            serde_json::to_string(&as_map).unwrap()
+        );
+        assert_eq!(by_group.get("Black"), Some(3));
+        assert_eq!(by_group.get("White"), None);
+    }
 }

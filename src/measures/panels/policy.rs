@@ -153,8 +153,8 @@ pub(super) fn policy_report(
     let grades = settings.grades.as_deref();
     let panel_of: BTreeMap<&str, &Composition> = compositions
         .iter()
-        .filter(|c| Some(&c.stage) == panel_stage.as_ref())
-        .map(|c| (c.vacancy_id.as_str(), c))
+        .filter(|c| Some(&*c.stage) == panel_stage.as_deref())
+        .map(|c| (&*c.vacancy_id, c))
         .collect();
     enum Outcome {
         NotCovered,
