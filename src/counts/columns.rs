@@ -88,10 +88,10 @@ pub(crate) fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {
     Ok(ca.iter().map(|v| v.unwrap_or(false)).collect())
 }
 
-/// Texts shared rather than copied: a national extract's million panel
-/// cells name a few hundred labels and each vacancy several times, and a
-/// `String` of each held the panels' counts at about 700 MB through the
-/// whole 50M audit (benches/RESULTS.md).
+/// Texts shared rather than copied: a national extract's millions of
+/// panel cells name a few hundred labels, and with a `String` of each the
+/// 50M audit held ~460 MB more from the panels' pre-pass to its end
+/// (benches/RESULTS.md, sixth round).
 #[derive(Default)]
 pub(crate) struct Interner(std::collections::HashSet<Arc<str>>);
 

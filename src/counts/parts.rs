@@ -20,11 +20,12 @@ use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
 
 /// Rows the split holds back in all its parts at once: each part's
-/// writer gathers a row group before writing it, so the split's memory is
-/// the parts times their row groups. polars' default (~123,000 rows a
-/// group) made the split the peak of the 50M national audit (41 parts:
-/// 2.2 GB); row groups of 16,384 rows there: 2.0 GB, the split no slower
-/// (benches/RESULTS.md).
+/// writer gathers a row group before writing it, so part of the split's
+/// memory is the parts times their row groups. With polars' default
+/// (~123,000 rows a group) the 50M national audit's split (41 parts)
+/// peaked at 2.2 GB; with 16,384 rows, 2.0 GB, no slower. The rest of the
+/// split's memory grows with the table, not the parts (benches/RESULTS.md,
+/// sixth round).
 const SPLIT_BUFFER_ROWS: usize = 1 << 19;
 
 /// The row group size of `of` parts: [`SPLIT_BUFFER_ROWS`] among them,
