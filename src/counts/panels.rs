@@ -375,9 +375,10 @@ pub fn panel_types(
 /// same on every run, where taking a row's value would depend on the order
 /// the rows were read in.
 pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
-    // The smallest in text order: a categorical's min compares its texts,
-    // so the values are turned into text once per vacancy, not per row.
-    let smallest = |c: &str| col(c).min().cast(DataType::String).alias(c);
+    // The smallest in text order: a categorical's min compares its texts.
+    // Values and vacancies stay categorical (numbers) until read, so the
+    // slices' running sums group on numbers.
+    let smallest = |c: &str| col(c).min().alias(c);
     // The group key (vacancy_id) and grade are taken already.
     let others: Vec<&str> = by
         .iter()
@@ -404,8 +405,7 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
             .clone()
             .filter(col("in_apps").and(col("id_missing").not()))
             .group_by([col("vacancy_id")])
-            .agg(aggs)
-            .with_column(col("vacancy_id").cast(DataType::String)),
+            .agg(aggs),
         combine: Combine::By {
             keys: vec![col("vacancy_id")],
             aggs: again,
@@ -415,6 +415,20 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
 
 /// Reads the vacancy query's result.
 pub(crate) fn read_vacancies(df: &DataFrame, by: &[String]) -> Result<Vec<VacancyCell>> {
+    // The hashed plan's values are categoricals: read as their text.
+    // (`by` may name vacancy_id or grade too: each column once.)
+    let texts: Vec<Expr> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_categorical())
+        .map(|c| col(c.name().clone()).cast(DataType::String))
+        .collect();
+    let df = &df
+        .clone()
+        .lazy()
+        .with_columns(texts)
+        .collect()
+        .map_err(|e| Error::Internal(format!("reading the vacancies: {e}")))?;
     let vacancy = str_column(df, "vacancy_id")?;
     let grade = str_column(df, "grade")?;
     let reached = i32_column(df, "reached")?;
