@@ -102,11 +102,6 @@ pub struct Composition {
 pub struct MembersByGroup(Vec<(Arc<str>, u64)>);
 
 impl MembersByGroup {
-    /// The members in `group`, if the panel has any.
-    pub fn get(&self, group: &str) -> Option<u64> {
-        self.0.iter().find(|(g, _)| &**g == group).map(|(_, n)| *n)
-    }
-
     /// The groups and their members, in the order of the groups' names.
     pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
         self.0.iter().map(|(g, n)| (&**g, *n))
@@ -178,8 +173,8 @@ pub fn panels(
         .chunk_by(|a, b| (&a.vacancy, a.stage) == (&b.vacancy, b.stage))
         .map(|run| ((&*run[0].vacancy, run[0].stage), run))
         .collect();
-    let mut members_by_group: BTreeMap<String, u64> =
-        scheme.groups.iter().map(|g| (g.clone(), 0)).collect();
+    // Members per group at the panel stage, by the group's index.
+    let mut members_by_group: Vec<u64> = vec![0; scheme.groups.len()];
     let mut members_unknown = 0;
     // Group names and stage names, one shared copy each; the groups in
     // the order of their names (as a map of them is written).
@@ -215,8 +210,8 @@ pub fn panels(
                     .collect(),
             );
             if Some(*stage) == counts.panel_stage {
-                for (g, n) in by_group.iter() {
-                    *members_by_group.entry(g.to_string()).or_default() += n;
+                for (total, n) in members_by_group.iter_mut().zip(&per_group) {
+                    *total += n.unwrap_or(0);
                 }
                 members_unknown += unknown;
             }
@@ -300,9 +295,11 @@ pub fn panels(
         panel_stage: counts.panel_stage.map(stage_name),
         summary,
         breakdowns,
-        members_by_group: members_by_group
-            .into_iter()
-            .map(|(g, n)| (g, n.into()))
+        members_by_group: scheme
+            .groups
+            .iter()
+            .cloned()
+            .zip(members_by_group.into_iter().map(Count::from))
             .collect(),
         members_unknown: members_unknown.into(),
         panels_for_unknown_vacancies,
@@ -359,7 +356,5 @@ mod tests {
             serde_json::to_string(&by_group).unwrap(),
             serde_json::to_string(&as_map).unwrap()
         );
-        assert_eq!(by_group.get("Black"), Some(3));
-        assert_eq!(by_group.get("White"), None);
     }
 }
