@@ -54,10 +54,22 @@ pub(crate) fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
         .map_err(|e| Error::Internal(format!("counting pass lost column {name}: {e}")))
 }
 
+/// A text column's values; a categorical column (the hashed plan keeps
+/// values as categoricals until read) reads as its text.
 pub(crate) fn str_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let s = column(df, name)?;
+    let s = as_text(column(df, name)?)?;
     let ca = s.str().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// A categorical series as text; any other as it is.
+fn as_text(s: &Series) -> Result<Series> {
+    if s.dtype().is_categorical() {
+        s.cast(&DataType::String)
+            .map_err(|e| Error::Internal(e.to_string()))
+    } else {
+        Ok(s.clone())
+    }
 }
 
 pub(crate) fn u64_column(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
@@ -113,7 +125,7 @@ pub(crate) fn shared_str_column(
     name: &str,
     interner: &mut Interner,
 ) -> Result<Vec<Option<Arc<str>>>> {
-    let s = column(df, name)?;
+    let s = as_text(column(df, name)?)?;
     let ca = s.str().map_err(|e| Error::Internal(e.to_string()))?;
     Ok(ca.iter().map(|v| v.map(|t| interner.get(t))).collect())
 }

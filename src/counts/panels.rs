@@ -415,20 +415,6 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
 
 /// Reads the vacancy query's result.
 pub(crate) fn read_vacancies(df: &DataFrame, by: &[String]) -> Result<Vec<VacancyCell>> {
-    // The hashed plan's values are categoricals: read as their text.
-    // (`by` may name vacancy_id or grade too: each column once.)
-    let texts: Vec<Expr> = df
-        .columns()
-        .iter()
-        .filter(|c| c.dtype().is_categorical())
-        .map(|c| col(c.name().clone()).cast(DataType::String))
-        .collect();
-    let df = &df
-        .clone()
-        .lazy()
-        .with_columns(texts)
-        .collect()
-        .map_err(|e| Error::Internal(format!("reading the vacancies: {e}")))?;
     let vacancy = str_column(df, "vacancy_id")?;
     let grade = str_column(df, "grade")?;
     let reached = i32_column(df, "reached")?;
