@@ -7,7 +7,7 @@
 //! vacancy's panel type (diverse, all White, …) becomes a key of the funnel
 //! counts, so outcomes can be compared by panel type.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -203,8 +203,10 @@ impl PanelPrep {
 /// in it as they stream past, where a join to the pairs built a table of
 /// all of them again in every slice (the 10M national audit's whole time
 /// did not move measurably either way: benches/RESULTS.md, fifth round).
+/// The numbers are hashes already: polars' fast hasher, not SipHash, which
+/// was 1.5% of a national audit's time.
 #[derive(Clone)]
-pub(crate) struct PanelPairs(Arc<HashSet<u64>>);
+pub(crate) struct PanelPairs(Arc<PlHashSet<u64>>);
 
 impl PanelPairs {
     /// Whether each row's `pair` (a [`pair_key`]) is a panel's; a null pair

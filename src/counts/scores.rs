@@ -272,22 +272,21 @@ pub(crate) fn queries(
     // one slice of the applications: the scores are keyed and sliced alike,
     // and a score whose second hash differs from its application's is not
     // that application's.
-    let mut first_aggs = Vec::new();
     let mut unknown = col("in_apps").fill_null(lit(false)).not();
     if app.hashed {
         rows = slice.rows_of(TableKind::Scores, rows);
         app_columns.push(col("check"));
-        first_aggs = vec![
-            col("id_check").min().alias("check_low"),
-            col("id_check").max().alias("check_high"),
-        ];
-        unknown = unknown.or(col("check_low")
-            .neq(col("check_high"))
-            .or(col("check_low").neq(col("check")))
-            .fill_null(lit(true)));
+        unknown = unknown.or(col("id_check").neq(col("check")).fill_null(lit(true)));
     }
     let apps = app.frame.clone().select(app_columns);
-    let scored = rows
+    let on_panel = match panel_pairs {
+        Some(pairs) => pairs.holds(panels::pair_key("vacancy_id", "assessor_id")),
+        None => lit(true),
+    };
+    let has_classes = classes.is_some();
+    let classes = classes.cloned();
+    let schema = move |input: &Schema| tally::schema(input, has_classes);
+    let tallied = rows
         .filter(
             col("application_id")
                 .is_not_null()
@@ -308,32 +307,18 @@ pub(crate) fn queries(
             [col("score")],
             JoinArgs::new(JoinType::Inner),
         )
-        // Assessors as categoricals of the global categories: every
-        // grouping on them (here, the differentials, the slices' running
-        // sums) keys on a number, not on text.
+        // Assessors as categoricals of the global categories: the tally
+        // and the slices' running sums key on a number, not on text.
         .with_column(hashed::categorical("assessor_id"))
-        .group_by([col("application_id"), col("stage_rank"), col("assessor_id")])
-        .agg(
-            [
-                col("value").min_by(col("row")),
-                len().cast(DataType::UInt64).alias("copies"),
-            ]
-            .into_iter()
-            .chain(first_aggs)
-            .collect::<Vec<_>>(),
-        )
         .join(
             apps,
             [col("application_id")],
             [col("application_id")],
             JoinArgs::new(JoinType::Left),
-        );
-    let on_panel = match panel_pairs {
-        Some(pairs) => pairs.holds(panels::pair_key("vacancy_id", "assessor_id")),
-        None => lit(true),
-    };
-    // Dates are parsed only for scored applications, after the join.
-    let scored = scored
+        )
+        // Each row's status as its application and panel give it; a
+        // repeated score is unknown if any of its rows is (the tally).
+        // Dates are parsed only for scored applications, after the join.
         .with_columns([
             quarter_key(col("dated_on")).alias("period"),
             when(unknown)
@@ -345,21 +330,20 @@ pub(crate) fn queries(
                 .otherwise(lit(USED))
                 .alias("status"),
         ])
+        .select(tally::INPUT.map(col))
+        .map(
+            move |df| tally::tally(df, classes.as_deref()),
+            OptFlags::empty(),
+            Some(Arc::new(schema)),
+            Some("score tally"),
+        )
         .cache();
-
-    let keys = || {
-        vec![
-            col("stage_rank"),
-            col("ethnicity"),
-            col("sex"),
-            col("period"),
-            col("value"),
-        ]
+    let part = |which: i32, columns: &[&str]| {
+        tallied
+            .clone()
+            .filter(col(tally::PART).eq(lit(which)))
+            .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
     };
-    // The assessor-level histogram, by status too: its unused rows give the
-    // exclusion counts, so one query serves both.
-    let mut status_keys = keys();
-    status_keys.insert(0, col("status"));
     // Labels leave as text (the hashed plan's frame holds categoricals).
     let as_text = |names: &[&str]| -> Vec<Expr> {
         names
@@ -367,76 +351,44 @@ pub(crate) fn queries(
             .map(|n| col(*n).cast(DataType::String))
             .collect()
     };
-    let assessor_level = scored
-        .clone()
-        .group_by(status_keys)
-        .agg([
-            len().cast(DataType::UInt64).alias("n"),
-            col("copies").sum().cast(DataType::UInt64).alias("rows"),
-        ])
-        .with_columns(as_text(&["ethnicity", "sex"]));
-    let used = scored.filter(col("status").eq(lit(USED)));
-    let per_application = used
-        .clone()
-        .group_by([col("application_id"), col("stage_rank")])
-        .agg([
-            col("value").mean().alias("value"),
-            col("value").sum().alias("total"),
-            len().cast(DataType::UInt64).alias("scorers"),
-            col("ethnicity").first(),
-            col("sex").first(),
-            col("period").first(),
-        ])
-        .cache();
-    let application_level = per_application
-        .clone()
-        .group_by(keys())
-        .agg([len().cast(DataType::UInt64).alias("n")])
-        .with_columns(as_text(&["ethnicity", "sex"]));
-    let differentials = used
-        .join(
-            per_application.select([
-                col("application_id"),
-                col("stage_rank"),
-                col("total"),
-                col("scorers"),
-            ]),
-            [col("application_id"), col("stage_rank")],
-            [col("application_id"), col("stage_rank")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(col("scorers").gt(lit(1u64)))
-        .with_columns([
-            // The differential d = value − (total − value) / (k − 1), for
-            // an application of k scorers, is summed as (k − 1)·d =
-            // k·value − total, by k, and divided by k − 1 when read: whole
-            // numbers when the scores are (or halves, or any binary
-            // fraction), so their sums are exact and the same in whatever
-            // order the rows arrive. Summing d itself made two runs of one
-            // audit differ in the last digits, and slices differ from one
-            // pass.
-            (col("value") * col("scorers").cast(DataType::Float64) - col("total")).alias("e"),
-            match classes {
-                Some(taxonomy) => class_code(col("ethnicity"), Arc::clone(taxonomy)),
-                None => col("ethnicity"),
-            }
-            .alias(APPLICANTS),
-        ])
-        .group_by([
-            col("assessor_id"),
-            col("stage_rank"),
-            col(APPLICANTS),
-            col("scorers"),
-        ])
-        .agg([
-            len().cast(DataType::UInt64).alias("n"),
-            col("e").sum().alias("sum_e"),
-            (col("e") * col("e")).sum().alias("sum_e2"),
-        ])
-        .with_columns(match classes {
-            Some(_) => vec![],
-            None => as_text(&[APPLICANTS]),
-        });
+    // The assessor-level histogram, by status too: its unused rows give the
+    // exclusion counts, so one query serves both.
+    let assessor_level = part(
+        tally::ASSESSOR_LEVEL,
+        &[
+            "status",
+            "stage_rank",
+            "ethnicity",
+            "sex",
+            "period",
+            "value",
+            "n",
+            "rows",
+        ],
+    )
+    .with_columns(as_text(&["ethnicity", "sex"]));
+    let application_level = part(
+        tally::APPLICATION_LEVEL,
+        &["stage_rank", "ethnicity", "sex", "period", "value", "n"],
+    )
+    .with_columns(as_text(&["ethnicity", "sex"]));
+    let differentials = part(
+        tally::DIFFERENTIALS,
+        &[
+            "assessor_id",
+            "stage_rank",
+            APPLICANTS,
+            "scorers",
+            "n",
+            "sum_e",
+            "sum_e2",
+        ],
+    )
+    .with_columns(if has_classes {
+        vec![]
+    } else {
+        as_text(&[APPLICANTS])
+    });
     vec![
         assessor_level.into(),
         application_level.into(),
@@ -461,22 +413,7 @@ pub(crate) fn queries(
 /// their class's code (Int32).
 const APPLICANTS: &str = "applicants";
 
-/// Each label's [`Class::code`] under `taxonomy`: worked out as the rows
-/// stream past, each distinct label once (the taxonomy remembers them).
-fn class_code(label: Expr, taxonomy: Arc<Taxonomy>) -> Expr {
-    label.cast(DataType::String).map(
-        move |c: Column| {
-            let codes: Int32Chunked = c
-                .str()?
-                .iter()
-                .map(|l| Some(taxonomy.classify(l).code()))
-                .collect();
-            Ok(codes.with_name(c.name().clone()).into_column())
-        },
-        |_: &Schema, field: &Field| Ok(Field::new(field.name().clone(), DataType::Int32)),
-    )
-}
-
 mod read;
+mod tally;
 
 pub(crate) use read::read;
