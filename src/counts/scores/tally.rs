@@ -477,17 +477,18 @@ fn value_key(v: f64) -> u64 {
 }
 
 /// An application key column's values as numbers, equal where the
-/// values are: the ids' hash as it is, or a text id's number in order of
-/// appearance.
+/// values are: the ids' hash as it is, or a text id's number.
 fn codes64(c: &Column) -> PolarsResult<Vec<u64>> {
     let s = c.as_materialized_series();
     if let Ok(text) = s.str() {
-        let mut numbers: PlHashMap<&str, u64> = PlHashMap::new();
-        return Ok(text
-            .iter()
-            .map(|t| {
-                let next = numbers.len() as u64;
-                *numbers.entry(t.unwrap_or_default()).or_insert(next)
+        return Ok(numbered(text)
+            .into_iter()
+            .map(|n| {
+                if n == u32::MAX {
+                    u64::MAX
+                } else {
+                    u64::from(n)
+                }
             })
             .collect());
     }
@@ -496,22 +497,11 @@ fn codes64(c: &Column) -> PolarsResult<Vec<u64>> {
 }
 
 /// A key column's values as numbers, equal where the values are: a
-/// categorical's codes, or a text's numbers in order of appearance; null
-/// as `u32::MAX`.
+/// categorical's codes, or a text's numbers; null as `u32::MAX`.
 fn codes32(c: &Column) -> PolarsResult<Vec<u32>> {
     let s = c.as_materialized_series();
     if let Ok(text) = s.str() {
-        let mut numbers: PlHashMap<&str, u32> = PlHashMap::new();
-        return Ok(text
-            .iter()
-            .map(|t| match t {
-                None => u32::MAX,
-                Some(t) => {
-                    let next = numbers.len() as u32;
-                    *numbers.entry(t).or_insert(next)
-                }
-            })
-            .collect());
+        return Ok(numbered(text));
     }
     let physical = s.to_physical_repr().cast(&DataType::UInt32)?;
     Ok(physical
@@ -519,6 +509,20 @@ fn codes32(c: &Column) -> PolarsResult<Vec<u32>> {
         .iter()
         .map(|v| v.unwrap_or(u32::MAX))
         .collect())
+}
+
+/// Each text's number in order of first appearance; null as `u32::MAX`.
+fn numbered(text: &StringChunked) -> Vec<u32> {
+    let mut numbers: PlHashMap<&str, u32> = PlHashMap::new();
+    text.iter()
+        .map(|t| match t {
+            None => u32::MAX,
+            Some(t) => {
+                let next = numbers.len() as u32;
+                *numbers.entry(t).or_insert(next)
+            }
+        })
+        .collect()
 }
 
 fn i32s(c: &Column) -> PolarsResult<Vec<i32>> {
@@ -538,42 +542,27 @@ mod tests {
     /// Score rows as the tally reads them (text keys, as the exact plan
     /// gives them): application, stage, assessor, score, row in the file,
     /// status, label.
-    fn rows(rows: &[(&str, i32, &str, f64, u32, i32, &str)]) -> DataFrame {
-        let column = |name: &str, values: Column| values.with_name(name.into());
+    type Row<'a> = (&'a str, i32, &'a str, f64, u32, i32, &'a str);
+
+    fn rows(rows: &[Row]) -> DataFrame {
+        let n = rows.len();
+        let text = |pick: fn(&Row) -> String| rows.iter().map(pick).collect::<Vec<_>>();
         DataFrame::new_infer_height(vec![
-            column(
-                "application_id",
-                Column::new("".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+            Column::new("application_id".into(), text(|r| r.0.to_string())),
+            Column::new(
+                "stage_rank".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
             ),
-            column(
-                "stage_rank",
-                Column::new("".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            Column::new("assessor_id".into(), text(|r| r.2.to_string())),
+            Column::new("value".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+            Column::new("row".into(), rows.iter().map(|r| r.4).collect::<Vec<_>>()),
+            Column::new(
+                "status".into(),
+                rows.iter().map(|r| r.5).collect::<Vec<_>>(),
             ),
-            column(
-                "assessor_id",
-                Column::new("".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
-            ),
-            column(
-                "value",
-                Column::new("".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
-            ),
-            column(
-                "row",
-                Column::new("".into(), rows.iter().map(|r| r.4).collect::<Vec<_>>()),
-            ),
-            column(
-                "status",
-                Column::new("".into(), rows.iter().map(|r| r.5).collect::<Vec<_>>()),
-            ),
-            column(
-                "ethnicity",
-                Column::new("".into(), rows.iter().map(|r| r.6).collect::<Vec<_>>()),
-            ),
-            column("sex", Column::new("".into(), vec!["F"; rows.len()])),
-            column(
-                "period",
-                Column::new("".into(), vec![Some(20251i32); rows.len()]),
-            ),
+            Column::new("ethnicity".into(), text(|r| r.6.to_string())),
+            Column::new("sex".into(), vec!["F"; n]),
+            Column::new("period".into(), vec![Some(20251i32); n]),
         ])
         .unwrap()
     }
