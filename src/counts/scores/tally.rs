@@ -8,8 +8,8 @@
 //! spent most of their time hashing and comparing row-encoded keys: here
 //! the rows are grouped once, by application and stage, and every table
 //! is added up from the groups. On a 10M national extract this takes
-//! 7–10% less CPU for the same bytes of output, and the scores counted in
-//! one slice 10–15% less time (benches/RESULTS.md, seventh round).
+//! 4–13% less CPU for the same bytes of output, and the scores counted in
+//! one slice 9–16% less time (benches/RESULTS.md, seventh round).
 
 use std::sync::Arc;
 
