@@ -231,24 +231,91 @@ impl Groups {
     }
 }
 
-/// The three tables' cells.
-#[derive(Default)]
+/// The three tables' cells (the differentials' still to add up).
 struct Sweep {
     level: PlHashMap<LevelKey, Counted>,
     means: PlHashMap<MeanKey, Counted>,
-    differentials: PlHashMap<DiffKey, Summed>,
+    differentials: Filed,
+}
+
+/// The differentials' scores, filed by assessor into partitions as they
+/// come, and added up one partition at a time. On a national extract a
+/// slice has a cell for nearly every other score (an assessor scores few
+/// applications), and one table of all the cells cost a miss in the cache
+/// for each score; a partition's table stays in the cache.
+struct Filed {
+    parts: Vec<Vec<(DiffKey, u32, f64)>>,
+}
+
+impl Filed {
+    /// Partitions for about `scores` scores: a few thousand each.
+    fn for_scores(scores: usize) -> Filed {
+        let parts = (scores / 4096).next_power_of_two().clamp(1, 1024);
+        Filed {
+            parts: (0..parts).map(|_| Vec::new()).collect(),
+        }
+    }
+
+    /// Files one score's (k − 1)·d, `e`, from input row `row`.
+    fn push(&mut self, key: DiffKey, row: u32, e: f64) {
+        // A multiplicative hash of the assessor: its top bits pick the
+        // partition, whatever pattern the codes follow.
+        let bits = self.parts.len().trailing_zeros();
+        let part = match bits {
+            0 => 0,
+            _ => (key.0.wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize,
+        };
+        self.parts[part].push((key, row, e));
+    }
+
+    /// Scores filed.
+    fn scores(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    /// The cells, partition by partition; within a cell the scores are
+    /// added in the order they were filed.
+    fn cells(self) -> impl Iterator<Item = (DiffKey, Summed)> {
+        self.parts.into_iter().flat_map(|part| {
+            let mut cells: PlHashMap<DiffKey, Summed> = PlHashMap::with_capacity(part.len());
+            for (key, row, e) in part {
+                let cell = cells.entry(key).or_insert(Summed {
+                    row,
+                    n: 0,
+                    sum_e: 0.0,
+                    sum_e2: 0.0,
+                });
+                cell.n += 1;
+                cell.sum_e += e;
+                cell.sum_e2 += e * e;
+            }
+            cells
+        })
+    }
 }
 
 /// Reduces the rows (columns [`INPUT`]) to the tables of [`schema`].
 pub(super) fn tally(df: DataFrame, classes: Option<&Taxonomy>) -> PolarsResult<DataFrame> {
-    let rows = Rows::read(&df, classes)?;
+    let mut rows = Rows::read(&df, classes)?;
     let groups = Groups::of(&rows);
-    output(&df, sweep(&rows, &groups), classes.is_some())
+    let sweep = sweep(&rows, &groups);
+    // What the output does not read is freed before it is built: the
+    // tally runs as the slice's other queries finish, at its peak.
+    drop(groups);
+    let values = std::mem::take(&mut rows.value);
+    drop(rows);
+    let keys = df.select(["stage_rank", "ethnicity", "sex", "period", "assessor_id"])?;
+    drop(df);
+    output(&keys, &values, sweep, classes.is_some())
 }
 
 /// The tables added up, group by group.
 fn sweep(rows: &Rows, groups: &Groups) -> Sweep {
-    let mut out = Sweep::default();
+    let mut out = Sweep {
+        level: PlHashMap::new(),
+        means: PlHashMap::new(),
+        differentials: Filed::for_scores(rows.value.len()),
+    };
     let mut scores: Vec<Score> = Vec::new();
     let mut used: Vec<u32> = Vec::new();
     for g in 0..groups.len() {
@@ -340,25 +407,16 @@ fn sweep(rows: &Rows, groups: &Groups) -> Sweep {
                 rows.stage[i],
                 k as u32,
             );
-            let cell = out.differentials.entry(key).or_insert(Summed {
-                row: r,
-                n: 0,
-                sum_e: 0.0,
-                sum_e2: 0.0,
-            });
-            cell.n += 1;
-            cell.sum_e += e;
-            cell.sum_e2 += e * e;
+            out.differentials.push(key, r, e);
         }
     }
     out
 }
 
 /// The three tables' cells as one frame of [`schema`].
-fn output(df: &DataFrame, sweep: Sweep, classes: bool) -> PolarsResult<DataFrame> {
-    let height = sweep.level.len() + sweep.means.len() + sweep.differentials.len();
+fn output(df: &DataFrame, values: &[f64], sweep: Sweep, classes: bool) -> PolarsResult<DataFrame> {
+    let height = sweep.level.len() + sweep.means.len() + sweep.differentials.scores();
     let mut out = Columns::with_capacity(height);
-    let values = f64s(df.column("value")?)?;
     for ((status, ..), c) in sweep.level {
         let own = Own {
             status: Some(status),
@@ -375,7 +433,7 @@ fn output(df: &DataFrame, sweep: Sweep, classes: bool) -> PolarsResult<DataFrame
         };
         out.push(APPLICATION_LEVEL, c.row, c.n, own);
     }
-    for ((_, applicants, _, scorers), c) in sweep.differentials {
+    for ((_, applicants, _, scorers), c) in sweep.differentials.cells() {
         let own = Own {
             scorers: Some(u64::from(scorers)),
             sums: Some((c.sum_e, c.sum_e2)),
@@ -537,6 +595,8 @@ fn f64s(c: &Column) -> PolarsResult<Vec<f64>> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     /// Score rows as the tally reads them (text keys, as the exact plan
@@ -673,6 +733,59 @@ mod tests {
             ),
             strings(&[&["\"A\"", "2", "1", "1.0"], &["\"B\"", "2", "1", "-1.0"]])
         );
+    }
+
+    /// Enough scores to file the differentials in several partitions
+    /// (20,000 scores: four), checked against each assessor's sums worked
+    /// out here from the definition: with two scorers, (k − 1)·d is the
+    /// assessor's score minus the other's.
+    #[test]
+    fn differentials_filed_in_partitions_add_up_as_one_table() {
+        let assessors = 300;
+        let mut scores = Vec::new();
+        let mut expected: BTreeMap<String, (u64, f64, f64)> = BTreeMap::new();
+        let names: Vec<String> = (0..assessors).map(|a| format!("A{a}")).collect();
+        let ids: Vec<String> = (0..10_000).map(|i| format!("app{i}")).collect();
+        for i in 0..10_000usize {
+            let a = i % assessors;
+            let b = match (i * 7 + 1) % assessors {
+                b if b == a => (a + 1) % assessors,
+                b => b,
+            };
+            let (va, vb) = ((i % 5 + 1) as f64, ((i / 5) % 5 + 1) as f64);
+            for (me, mine, theirs) in [(a, va, vb), (b, vb, va)] {
+                let cell = expected.entry(format!("\"{}\"", names[me])).or_default();
+                cell.0 += 1;
+                cell.1 += mine - theirs;
+                cell.2 += (mine - theirs) * (mine - theirs);
+            }
+            scores.push((i, a, va));
+            scores.push((i, b, vb));
+        }
+        let rows_in: Vec<Row> = scores
+            .iter()
+            .enumerate()
+            .map(|(row, &(i, a, v))| (&*ids[i], 3, &*names[a], v, row as u32, USED, "Indian"))
+            .collect();
+        assert!(Filed::for_scores(rows_in.len()).parts.len() > 1);
+        let out = tally(rows(&rows_in), None).unwrap();
+        let got = part(
+            &out,
+            DIFFERENTIALS,
+            &["assessor_id", "scorers", "n", "sum_e", "sum_e2"],
+        );
+        let want: Vec<Vec<String>> = {
+            let mut want: Vec<Vec<String>> = expected
+                .iter()
+                .map(|(a, (n, e, e2))| {
+                    let f = |x: f64| AnyValue::Float64(x).to_string();
+                    vec![a.clone(), "2".into(), n.to_string(), f(*e), f(*e2)]
+                })
+                .collect();
+            want.sort();
+            want
+        };
+        assert_eq!(got, want);
     }
 
     /// With a taxonomy the differentials are added up by the class of the
