@@ -106,10 +106,21 @@ fn audit(ds: &Dataset) -> Value {
 }
 
 /// Every known group's counts, rates and ratios, keyed by step, breakdown
-/// and group.
+/// and group. A step no known applicant entered has no rate or ratio to
+/// compare: a breakdown row (an organisation) whose applicants are all of
+/// unknown ethnicity is in the audit with them and absent without them.
 fn known_figures(doc: &Value) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for t in doc["transitions"].as_array().unwrap() {
+        let entered: u64 = t["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["entered"].as_u64().unwrap())
+            .sum();
+        if entered == 0 {
+            continue;
+        }
         let key = format!("{}→{} {}", t["from"], t["to"], t["breakdown"]);
         out.insert(format!("{key} groups"), t["groups"].clone());
         let mut comparisons = t["comparisons"].clone();
