@@ -1,7 +1,9 @@
 //! Stage-by-stage progression by group: rates, impact ratios and the
 //! relative likelihood of the reference group against each other group.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use polars::prelude::{InitHashMaps, PlHashMap};
 
 use serde::Serialize;
 
@@ -150,14 +152,14 @@ pub struct TransitionResult {
 /// Steps looked up by stage pair and breakdown row without a scan: with
 /// tens of thousands of breakdown values a scan per look-up is quadratic.
 pub struct Steps<'a>(
-    HashMap<(&'a str, &'a str, &'a BTreeMap<String, String>), &'a TransitionResult>,
+    PlHashMap<(&'a str, &'a str, &'a BTreeMap<String, String>), &'a TransitionResult>,
 );
 
 impl<'a> Steps<'a> {
     /// Indexes `transitions`; where two share a key the first is kept, as a
     /// scan would find it.
     pub fn new(transitions: &'a [TransitionResult]) -> Self {
-        let mut index = HashMap::with_capacity(transitions.len());
+        let mut index = PlHashMap::with_capacity(transitions.len());
         for t in transitions {
             index
                 .entry((t.from.as_str(), t.to.as_str(), &t.breakdown))
@@ -186,26 +188,59 @@ pub fn funnel(
     taxonomy: &Taxonomy,
     settings: &FunnelSettings,
 ) -> Vec<TransitionResult> {
-    let classes: HashMap<Option<&str>, Class> = counts
-        .cells
-        .iter()
-        .map(|c| c.label.as_deref())
-        .map(|l| (l, taxonomy.classify(l)))
-        .collect();
+    // Each label classified once (cells of one breakdown row come sorted
+    // by label, so a label mostly repeats the cell before's).
+    let mut classes: PlHashMap<Option<&str>, Class> = PlHashMap::new();
+    let cell_classes: Vec<Class> = {
+        let mut last: Option<(Option<&str>, Class)> = None;
+        counts
+            .cells
+            .iter()
+            .map(|c| {
+                let label = c.label.as_deref();
+                match last {
+                    Some((l, class)) if l == label => class,
+                    _ => {
+                        let class = *classes
+                            .entry(label)
+                            .or_insert_with(|| taxonomy.classify(label));
+                        last = Some((label, class));
+                        class
+                    }
+                }
+            })
+            .collect()
+    };
     let stages = counts.ladder.len();
     let mut out = Vec::new();
     let whole: Vec<usize> = Vec::new();
     for dims in std::iter::once(&whole).chain(settings.breakdowns.iter()) {
-        // breakdown values → class → applications by reached rank
-        let mut table: BTreeMap<Vec<Option<&str>>, BTreeMap<Class, Vec<u64>>> = BTreeMap::new();
-        for cell in &counts.cells {
-            let key: Vec<Option<&str>> = dims.iter().map(|&d| cell.keys[d].as_deref()).collect();
-            let class = classes[&cell.label.as_deref()];
-            table
-                .entry(key)
-                .or_default()
-                .entry(class)
-                .or_insert_with(|| vec![0; stages])[cell.reached as usize] += cell.applications;
+        // breakdown values → class → applications by reached rank. Cells
+        // come sorted by their keys, so a breakdown row's cells mostly
+        // come in one run: added up as a run, and the run added to the
+        // table when the row changes.
+        let mut table: BTreeMap<Vec<Option<&str>>, ByClass> = BTreeMap::new();
+        let mut run: Option<(Vec<Option<&str>>, ByClass)> = None;
+        for (cell, class) in counts.cells.iter().zip(&cell_classes) {
+            let same = run.as_ref().is_some_and(|(key, _)| {
+                dims.iter()
+                    .zip(key)
+                    .all(|(&d, k)| cell.keys[d].as_deref() == *k)
+            });
+            if !same {
+                if let Some(done) = run.take() {
+                    add_run(&mut table, done);
+                }
+                let key = dims.iter().map(|&d| cell.keys[d].as_deref()).collect();
+                run = Some((key, BTreeMap::new()));
+            }
+            if let Some((_, by_class)) = run.as_mut() {
+                by_class.entry(*class).or_insert_with(|| vec![0; stages])[cell.reached as usize] +=
+                    cell.applications;
+            }
+        }
+        if let Some(done) = run.take() {
+            add_run(&mut table, done);
         }
         for (key, by_class) in &table {
             let breakdown: BTreeMap<String, String> = dims
@@ -233,6 +268,30 @@ pub fn funnel(
         }
     }
     out
+}
+
+/// A breakdown row's applications by class and by the rank they reached.
+type ByClass = BTreeMap<Class, Vec<u64>>;
+
+/// A breakdown row's run of cells, added to the row's counts (the row may
+/// come in several runs when the cells are not sorted by its columns).
+fn add_run<'a>(
+    table: &mut BTreeMap<Vec<Option<&'a str>>, ByClass>,
+    (key, by_class): (Vec<Option<&'a str>>, ByClass),
+) {
+    let row = table.entry(key).or_default();
+    for (class, reached) in by_class {
+        match row.get_mut(&class) {
+            None => {
+                row.insert(class, reached);
+            }
+            Some(counts) => {
+                for (total, n) in counts.iter_mut().zip(reached) {
+                    *total += n;
+                }
+            }
+        }
+    }
 }
 
 fn transition(

@@ -5,7 +5,9 @@
 //! Who sits on panels is here; `outcomes` compares outcomes by panel type
 //! and `policy` checks panels against the employer's policy.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use polars::prelude::{PlHashMap, PlHashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -162,7 +164,7 @@ pub fn panels(
     let types = panel_types(&counts.cells, counts.panel_stage, taxonomy);
     // Looked up once or more per vacancy: hashed, not searched by text (a
     // national extract has a million vacancies).
-    let types: HashMap<&str, PanelType> = types.iter().map(|(v, t)| (&**v, *t)).collect();
+    let types: PlHashMap<&str, PanelType> = types.iter().map(|(v, t)| (&**v, *t)).collect();
 
     // Compositions, one per vacancy × stage, in that order: the cells
     // sorted (counting leaves them so, and a sorted slice sorts in one
@@ -282,7 +284,7 @@ pub fn panels(
             settings,
         )
     });
-    let known: HashSet<&str> = counts
+    let known: PlHashSet<&str> = counts
         .vacancies
         .iter()
         .map(|v| v.vacancy.as_str())
