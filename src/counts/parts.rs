@@ -35,6 +35,20 @@ fn row_group_rows(of: u64) -> usize {
     (SPLIT_BUFFER_ROWS / of.max(1) as usize).clamp(16_384, 122_880)
 }
 
+/// Parts one pass over a table writes at most: a split into more parts
+/// reads each table again for each further pass, a pass writing the parts
+/// p, p + passes, … The split's memory grows as a pass runs: at 50M
+/// national applications (41 parts) the split peaked at 1,944–2,068 MiB
+/// in one pass, 1,853 in two and 1,811 in three, and the audit took
+/// 115–118 s in each (benches/RESULTS.md, seventh round). At 10M (9
+/// parts) a second pass cost a second and saved 56 MB, so it takes one.
+const PARTS_PER_PASS: u64 = 16;
+
+/// Passes over each table for a split into `of` parts.
+fn passes_for(of: u64) -> u64 {
+    of.div_ceil(PARTS_PER_PASS).max(1)
+}
+
 /// The column a written row's slice is decided by (the partition key);
 /// not kept in the files.
 const PART: &str = "__rung_part";
@@ -93,6 +107,7 @@ impl Parts {
             "splitting the rows into {of} slices, in {}",
             parts_dir.display()
         ));
+        let passes = passes_for(of);
         let mut schemas = Vec::new();
         let mut sinks = Vec::new();
         for (table, mut rows) in tables {
@@ -100,44 +115,56 @@ impl Parts {
                 .collect_schema()
                 .map_err(|e| Error::Internal(format!("the columns of the {table:?} parts: {e}")))?;
             schemas.push((table, schema));
-            let destination = SinkDestination::Partitioned {
-                base_path: PlRefPath::new(table_dir(dir.path(), table).to_string_lossy().as_ref()),
-                file_path_provider: None,
-                partition_strategy: PartitionStrategy::Keyed {
-                    keys: vec![(col(key) % lit(of)).fill_null(lit(0u64)).alias(PART)],
-                    include_keys: false,
-                    keys_pre_grouped: false,
-                },
-                max_rows_per_file: IdxSize::MAX,
-                approximate_bytes_per_file: u64::MAX,
-            };
-            // Uncompressed: the files live for one run, and the slices read
-            // them back at once (the system's cache mostly still holds
-            // them). Text is dictionary-encoded anyway: LZ4 took the 10M
-            // national extract's parts from 750 to 640 MB, and the split
-            // from 5.5 to 7.1 s.
-            let format = FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
-                compression: ParquetCompression::Uncompressed,
-                statistics: StatisticsOptions::empty(),
-                row_group_size: Some(row_group_rows(of)),
-                ..ParquetWriteOptions::default()
-            }));
-            let args = UnifiedSinkArgs {
-                mkdir: true,
-                // Order within a part does not matter: every query groups,
-                // and scores carry their row in the file (only sums of
-                // scores such as 3.3 depend on the order rows arrive in,
-                // in their last digits, as in any run: docs/scale.md).
-                maintain_order: false,
-                ..UnifiedSinkArgs::default()
-            };
-            let sink = rows
-                .sink(destination, format, args)
-                .map_err(|e| Error::Internal(format!("splitting the {table:?} rows: {e}")))?;
-            sinks.push(sink);
+            let part = || (col(key) % lit(of)).fill_null(lit(0u64));
+            for pass in 0..passes {
+                let destination = SinkDestination::Partitioned {
+                    base_path: PlRefPath::new(
+                        table_dir(dir.path(), table).to_string_lossy().as_ref(),
+                    ),
+                    file_path_provider: None,
+                    partition_strategy: PartitionStrategy::Keyed {
+                        keys: vec![part().alias(PART)],
+                        include_keys: false,
+                        keys_pre_grouped: false,
+                    },
+                    max_rows_per_file: IdxSize::MAX,
+                    approximate_bytes_per_file: u64::MAX,
+                };
+                // Uncompressed: the files live for one run, and the slices
+                // read them back at once (the system's cache mostly still
+                // holds them). Text is dictionary-encoded anyway: LZ4 took
+                // the 10M national extract's parts from 750 to 640 MB, and
+                // the split from 5.5 to 7.1 s.
+                let format = FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
+                    compression: ParquetCompression::Uncompressed,
+                    statistics: StatisticsOptions::empty(),
+                    row_group_size: Some(row_group_rows(of)),
+                    ..ParquetWriteOptions::default()
+                }));
+                let args = UnifiedSinkArgs {
+                    mkdir: true,
+                    // Order within a part does not matter: every query
+                    // groups, and scores carry their row in the file (only
+                    // sums of scores such as 3.3 depend on the order rows
+                    // arrive in, in their last digits, as in any run:
+                    // docs/scale.md).
+                    maintain_order: false,
+                    ..UnifiedSinkArgs::default()
+                };
+                let rows = match passes {
+                    1 => rows.clone(),
+                    _ => rows.clone().filter((part() % lit(passes)).eq(lit(pass))),
+                };
+                let sink = rows
+                    .sink(destination, format, args)
+                    .map_err(|e| Error::Internal(format!("splitting the {table:?} rows: {e}")))?;
+                sinks.push(sink);
+            }
         }
-        // One table at a time: written together, the three held 3.8 GB at
-        // 50M applications, one by one 2.7 GB, in about the same time.
+        // One table (and one pass) at a time: written together, the three
+        // tables held 3.8 GB at 50M applications, one by one 2.7 GB, in
+        // about the same time. What each frees is handed back before the
+        // next.
         for sink in sinks {
             collect_all(vec![sink], sources, profile).map_err(|e| {
                 match written_error(&parts_dir) {
@@ -145,6 +172,7 @@ impl Parts {
                     None => e,
                 }
             })?;
+            super::plan::release_freed_memory();
         }
         let mut scans = HashMap::new();
         for (table, schema) in schemas {
@@ -357,6 +385,42 @@ mod tests {
         assert!(folder.is_dir());
         drop(parts);
         assert!(!folder.exists());
+    }
+
+    /// Split into more parts than one pass writes, every row still lands
+    /// in its own part once: 40 parts are written in three passes.
+    #[test]
+    fn parts_written_in_several_passes_hold_every_row_once() {
+        let _alone = one_at_a_time();
+        assert_eq!(passes_for(40), 3);
+        assert_eq!(passes_for(9), 1);
+        let keys: Vec<Option<u64>> = (0..200u64)
+            .map(|k| (k % 17 != 5).then_some(k * 7919))
+            .collect();
+        let parent = tempfile::tempdir().unwrap();
+        let parts = Parts::write(
+            parent.path(),
+            vec![(TableKind::Scores, rows(&keys))],
+            "key",
+            40,
+            &[],
+            &Profile::canonical(),
+        )
+        .unwrap();
+        for part in 0..40u64 {
+            let mut expected: Vec<String> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.map_or(0, |k| k % 40) == part)
+                .map(|(i, _)| format!("row {i}"))
+                .collect();
+            expected.sort();
+            assert_eq!(
+                sorted_labels(parts.scan(TableKind::Scores, part)),
+                expected,
+                "part {part}"
+            );
+        }
     }
 
     /// An interrupted run's parts are removed by its handler, and parts
