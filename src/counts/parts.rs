@@ -3,8 +3,9 @@
 //!
 //! Without them every slice reads every table whole and keeps 1/k of it,
 //! so the reading grows with the square of the extract (k slices of N
-//! rows each). Written once, the tables cost one read and one write, and
-//! each slice reads 1/k of them: the 50M national audit went from 339 s
+//! rows each). Written once, the tables cost one read (one per pass of
+//! at most 16 parts, see `PARTS_PER_PASS`) and one write, and each slice
+//! reads 1/k of them: the 50M national audit went from 339 s
 //! to 272 s. At 10M in 9 slices it is a wash (the split costs about what
 //! the reads saved: a slice's time is mostly its grouping, not its
 //! reading), so the split is taken only from `plan::SPLIT_FROM` slices.
@@ -39,8 +40,8 @@ fn row_group_rows(of: u64) -> usize {
 /// reads each table again for each further pass, a pass writing the parts
 /// p, p + passes, … The split's memory grows as a pass runs: at 50M
 /// national applications (41 parts) the split peaked at 1,944–2,068 MiB
-/// in one pass, 1,853 in two and 1,811 in three, and the audit took
-/// 115–118 s in each (benches/RESULTS.md, seventh round). At 10M (9
+/// in one pass, 1,853 in two and 1,811–1,864 in three, and the audit took
+/// 114–118 s in each (benches/RESULTS.md, seventh round). At 10M (9
 /// parts) a second pass cost a second and saved 56 MB, so it takes one.
 const PARTS_PER_PASS: u64 = 16;
 
