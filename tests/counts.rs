@@ -279,6 +279,44 @@ fn the_hashed_and_the_exact_plan_count_alike() {
     assert_eq!(without_provenance(hashed), without_provenance(exact));
 }
 
+/// The exact plan (an applications row repeats) reads score rows keyed by
+/// the id's text, where the hashed plan keys them by its hash: both must
+/// give the same panels and scoring sections (repeats, statuses,
+/// histograms and every assessor's differentials), on the national shape
+/// with all four tables.
+#[test]
+fn the_exact_plan_scores_as_the_hashed_plan_does() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let status = rung()
+        .args(["generate", "--applications", "20000", "--seed", "11"])
+        .args(["--shape", "national", "--format", "csv"])
+        .args(["--out", data.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let hashed = audit(&[data.to_str().unwrap()], &["organisation"]);
+    let apps = data.join("applications.csv");
+    let text = std::fs::read_to_string(&apps).unwrap();
+    let repeat = text.lines().nth(500).unwrap().to_string();
+    std::fs::write(&apps, format!("{text}{repeat}\n")).unwrap();
+    let exact = audit(&[data.to_str().unwrap()], &["organisation"]);
+    assert_eq!(
+        exact["data_quality"]["tables"][0]["excluded"][0]["reason"],
+        "duplicate application_id (first row kept)"
+    );
+    assert!(
+        !hashed["scoring"]["assessors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the extract has assessors to compare"
+    );
+    for section in ["panels", "scoring"] {
+        assert_eq!(hashed[section], exact[section], "{section}");
+    }
+}
+
 /// Under a small memory budget the counting pass takes the applications in
 /// slices by their id's hash, reading the files once per slice; the slices'
 /// counts must add up to exactly the counts of one pass: cells, row
