@@ -165,7 +165,9 @@ impl Parts {
         // One table (and one pass) at a time: written together, the three
         // tables held 3.8 GB at 50M applications, one by one 2.7 GB, in
         // about the same time. What each frees is handed back before the
-        // next.
+        // next, and the last's before the first slice: kept, it came on
+        // top of that slice (which also runs the candidate check) and made
+        // it the audit's peak.
         for sink in sinks {
             collect_all(vec![sink], sources, profile).map_err(|e| {
                 match written_error(&parts_dir) {

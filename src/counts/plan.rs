@@ -179,12 +179,7 @@ pub(super) fn run_plan(
                     .iter()
                     .map(|(table, rows)| (*table, hashed::keyed(rows.clone()))),
             );
-            let parts = hashed::write_parts(tables, slices, &sources, profile)?;
-            // What the split's buffers freed, handed back before the first
-            // slice: kept, it came on top of that slice (which also runs
-            // the candidate check) and made it the audit's peak.
-            release_freed_memory();
-            Some(parts)
+            Some(hashed::write_parts(tables, slices, &sources, profile)?)
         } else {
             None
         };
