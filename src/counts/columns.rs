@@ -103,9 +103,10 @@ pub(crate) fn bool_column(df: &DataFrame, name: &str) -> Result<Vec<bool>> {
 /// Texts shared rather than copied: a national extract's millions of
 /// panel cells name a few hundred labels, and with a `String` of each the
 /// 50M audit held ~460 MB more from the panels' pre-pass to its end
-/// (benches/RESULTS.md, sixth round).
+/// (benches/RESULTS.md, sixth round). Hashed with polars' fast hasher,
+/// as the other per-cell maps are (SipHash was a quarter of the measures).
 #[derive(Default)]
-pub(crate) struct Interner(std::collections::HashSet<Arc<str>>);
+pub(crate) struct Interner(PlHashSet<Arc<str>>);
 
 impl Interner {
     /// The shared copy of `text`.
