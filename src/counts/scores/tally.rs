@@ -28,8 +28,9 @@ pub(super) const DIFFERENTIALS: i32 = 2;
 
 /// The columns the tally reads, in this order: the application (its id, or
 /// the id's hash), the scored stage's rank, the assessor, the score, the
-/// row's number in the file, the row's status (as `status_of_row` says),
-/// and the application's label, sex and period.
+/// row's number in the file, the row's status (as the score queries give
+/// it from its application and panel), and the application's label, sex
+/// and period.
 pub(super) const INPUT: [&str; 9] = [
     "application_id",
     "stage_rank",
@@ -90,13 +91,20 @@ type MeanKey = (i32, u32, u32, i32, u64);
 /// A differentials cell: assessor, applicants, stage, scorers.
 type DiffKey = (u32, u32, i32, u32);
 
-/// A histogram cell: how many, and the input row that names its keys.
-struct Counted {
+/// An assessor-level cell: scores, score rows (repeats included), and the
+/// input row that names its keys.
+struct Scored {
     row: u32,
     n: u64,
-    /// Score rows, repeats included (assessor level), or the mean score
-    /// (application level, as its bits).
-    extra: u64,
+    rows: u64,
+}
+
+/// An application-level cell: applications, their mean score, and the
+/// input row that names its keys.
+struct Averaged {
+    row: u32,
+    n: u64,
+    mean: f64,
 }
 
 /// A differentials cell: n, Σe, Σe², and the input row that names its
@@ -122,8 +130,8 @@ struct Score {
 
 /// The three tables' cells (the differentials' still to add up).
 struct Sweep {
-    level: PlHashMap<LevelKey, Counted>,
-    means: PlHashMap<MeanKey, Counted>,
+    level: PlHashMap<LevelKey, Scored>,
+    means: PlHashMap<MeanKey, Averaged>,
     differentials: Filed,
 }
 
@@ -155,11 +163,6 @@ impl Filed {
             _ => (key.0.wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize,
         };
         self.parts[part].push((key, row, e));
-    }
-
-    /// Scores filed.
-    fn scores(&self) -> usize {
-        self.parts.iter().map(Vec::len).sum()
     }
 
     /// The cells, partition by partition; within a cell the scores are
@@ -249,13 +252,13 @@ fn sweep(rows: &Rows, groups: &Groups) -> Sweep {
                 rows.period[i],
                 value_key(rows.value[i]),
             );
-            let cell = out.level.entry(key).or_insert(Counted {
+            let cell = out.level.entry(key).or_insert(Scored {
                 row: s.row,
                 n: 0,
-                extra: 0,
+                rows: 0,
             });
             cell.n += 1;
-            cell.extra += s.copies;
+            cell.rows += s.copies;
             if code == USED {
                 used.push(s.row);
                 total += rows.value[i];
@@ -274,10 +277,10 @@ fn sweep(rows: &Rows, groups: &Groups) -> Sweep {
             rows.period[i],
             value_key(mean),
         );
-        let cell = out.means.entry(key).or_insert(Counted {
+        let cell = out.means.entry(key).or_insert(Averaged {
             row: first,
             n: 0,
-            extra: mean.to_bits(),
+            mean,
         });
         cell.n += 1;
         if k < 2 {

@@ -6,9 +6,9 @@
 //! and `policy` checks panels against the employer's policy.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use polars::prelude::{PlHashMap, PlHashSet};
-use std::sync::Arc;
 
 use serde::Serialize;
 

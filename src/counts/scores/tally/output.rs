@@ -11,20 +11,19 @@ pub(super) fn output(
     sweep: Sweep,
     classes: bool,
 ) -> PolarsResult<DataFrame> {
-    let height = sweep.level.len() + sweep.means.len() + sweep.differentials.scores();
-    let mut out = Columns::with_capacity(height);
+    let mut out = Columns::default();
     for ((status, ..), c) in sweep.level {
         let own = Own {
             status: Some(status),
             value: Some(values[c.row as usize]),
-            rows: Some(c.extra),
+            rows: Some(c.rows),
             ..Own::default()
         };
         out.push(ASSESSOR_LEVEL, c.row, c.n, own);
     }
     for c in sweep.means.into_values() {
         let own = Own {
-            value: Some(f64::from_bits(c.extra)),
+            value: Some(c.mean),
             ..Own::default()
         };
         out.push(APPLICATION_LEVEL, c.row, c.n, own);
@@ -98,12 +97,6 @@ struct Own {
 }
 
 impl Columns {
-    fn with_capacity(height: usize) -> Columns {
-        let mut out = Columns::default();
-        out.part.reserve(height);
-        out
-    }
-
     /// A cell of `part` named by input row `row`, with the columns of its
     /// own table.
     fn push(&mut self, part: i32, row: u32, n: u64, own: Own) {
