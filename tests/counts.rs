@@ -261,9 +261,7 @@ fn the_hashed_and_the_exact_plan_count_alike() {
     drop(writer);
     let hashed = audit(&[data.to_str().unwrap()], &by);
 
-    let text = std::fs::read_to_string(&apps).unwrap();
-    let repeat = text.lines().nth(500).unwrap().to_string();
-    std::fs::write(&apps, format!("{text}{repeat}\n")).unwrap();
+    repeat_a_row(&apps);
     let exact = audit(&[data.to_str().unwrap()], &by);
 
     let accounts = &exact["data_quality"]["tables"][0];
@@ -277,6 +275,14 @@ fn the_hashed_and_the_exact_plan_count_alike() {
         1
     );
     assert_eq!(without_provenance(hashed), without_provenance(exact));
+}
+
+/// Appends a copy of the 500th record of the applications file, so its id
+/// repeats and the counting pass takes the exact plan.
+fn repeat_a_row(apps: &std::path::Path) {
+    let text = std::fs::read_to_string(apps).unwrap();
+    let repeat = text.lines().nth(500).unwrap().to_string();
+    std::fs::write(apps, format!("{text}{repeat}\n")).unwrap();
 }
 
 /// The exact plan (an applications row repeats) reads score rows keyed by
@@ -296,10 +302,7 @@ fn the_exact_plan_scores_as_the_hashed_plan_does() {
         .unwrap();
     assert!(status.success());
     let hashed = audit(&[data.to_str().unwrap()], &["organisation"]);
-    let apps = data.join("applications.csv");
-    let text = std::fs::read_to_string(&apps).unwrap();
-    let repeat = text.lines().nth(500).unwrap().to_string();
-    std::fs::write(&apps, format!("{text}{repeat}\n")).unwrap();
+    repeat_a_row(&data.join("applications.csv"));
     let exact = audit(&[data.to_str().unwrap()], &["organisation"]);
     assert_eq!(
         exact["data_quality"]["tables"][0]["excluded"][0]["reason"],
