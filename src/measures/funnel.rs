@@ -227,17 +227,15 @@ pub fn funnel(
                     .zip(key)
                     .all(|(&d, k)| cell.keys[d].as_deref() == *k)
             });
-            if !same {
-                if let Some(done) = run.take() {
-                    add_run(&mut table, done);
-                }
+            if !same && let Some(done) = run.take() {
+                add_run(&mut table, done);
+            }
+            let (_, by_class) = run.get_or_insert_with(|| {
                 let key = dims.iter().map(|&d| cell.keys[d].as_deref()).collect();
-                run = Some((key, BTreeMap::new()));
-            }
-            if let Some((_, by_class)) = run.as_mut() {
-                by_class.entry(*class).or_insert_with(|| vec![0; stages])[cell.reached as usize] +=
-                    cell.applications;
-            }
+                (key, BTreeMap::new())
+            });
+            by_class.entry(*class).or_insert_with(|| vec![0; stages])[cell.reached as usize] +=
+                cell.applications;
         }
         if let Some(done) = run.take() {
             add_run(&mut table, done);
