@@ -118,6 +118,9 @@ impl AppFrame {
 struct Finish {
     absent: Vec<Expr>,
     panel_types: Option<LazyFrame>,
+    /// The panel type of a vacancy without a panel (of the same type as
+    /// the panel types').
+    no_panel: Expr,
 }
 
 impl Finish {
@@ -133,7 +136,7 @@ impl Finish {
                     [col("vacancy_id")],
                     JoinArgs::new(JoinType::Left),
                 )
-                .with_column(col("panel_type").fill_null(lit("no_panel")));
+                .with_column(col("panel_type").fill_null(self.no_panel.clone()));
         }
         with_reach(joined)
     }
@@ -388,18 +391,26 @@ pub(crate) fn application_frame(
             .collect(),
         // Under the hashed plan vacancy_id is categorical, and joins as one:
         // the vacancies' text made categorical once, not in every slice.
+        // The panel type too, so the funnel's running sums add on numbers.
         panel_types: match (&extras.panel_types, hashed_plan) {
             (Some(types), true) => Some(
                 types
                     .clone()
                     .lazy()
-                    .with_column(hashed::categorical("vacancy_id"))
+                    .with_columns([
+                        hashed::categorical("vacancy_id"),
+                        hashed::categorical("panel_type"),
+                    ])
                     .collect()
                     .map_err(|e| Error::Internal(format!("panel types: {e}")))?
                     .lazy(),
             ),
             (Some(types), false) => Some(types.clone().lazy()),
             (None, _) => None,
+        },
+        no_panel: match hashed_plan {
+            true => lit("no_panel").cast(DataType::from_categories(Categories::global())),
+            false => lit("no_panel"),
         },
     };
 

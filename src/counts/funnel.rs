@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Profile, Source};
 
 /// The funnel query: applications by [flags…, by…, raw label, reached].
+/// Under the hashed plan the labels and breakdown values stay categoricals
+/// (numbers) until read, so the slices' running sums add on numbers.
 pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     let mut keys = vec![col("in_apps"), col("id_missing"), col("has_stage")];
     keys.extend(by.iter().map(|b| col(b.as_str())));
@@ -22,33 +24,22 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     } else {
         lit(0u64)
     };
-    // Keys back to text (the hashed plan carries them as categoricals).
-    let as_text: Vec<Expr> = by
-        .iter()
-        .map(String::as_str)
-        .chain(["ethnicity"])
-        .map(|c| col(c).cast(DataType::String))
-        .collect();
-    app.frame
-        .clone()
-        .group_by(keys)
-        .agg([
-            collided.alias("collided"),
-            len().cast(DataType::UInt64).alias("applications"),
-            col("app_rows")
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("app_rows"),
-            col("n_events")
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("n_events"),
-            col("n_distinct")
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("n_distinct"),
-        ])
-        .with_columns(as_text)
+    app.frame.clone().group_by(keys).agg([
+        collided.alias("collided"),
+        len().cast(DataType::UInt64).alias("applications"),
+        col("app_rows")
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("app_rows"),
+        col("n_events")
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("n_events"),
+        col("n_distinct")
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("n_distinct"),
+    ])
 }
 
 /// Reads the funnel query's result into counts, with the row accounting.

@@ -36,6 +36,7 @@ pub mod scores;
 pub mod sql;
 mod staff;
 mod stage_values;
+mod totals;
 mod types;
 
 use accounting::split_empty_rows;

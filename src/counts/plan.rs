@@ -5,6 +5,7 @@
 use polars::prelude::*;
 
 use super::hashed::{self, Slice};
+use super::totals::{RunningSums, Total, is_key};
 use super::{
     AppFrame, FrameExtras, FunnelCounts, PANEL_TYPE, application_frame, collect_all, funnel_counts,
     repeated_application_rows, u64_column,
@@ -108,6 +109,18 @@ pub(crate) enum Combine {
     /// applications fall in several slices: the largest stage reached of
     /// the slices' largest).
     By { keys: Vec<Expr>, aggs: Vec<Expr> },
+    /// Every column but `keys` (UInt64 or Float64) added up by the keys.
+    SumBy { keys: Vec<String> },
+}
+
+impl Combine {
+    /// The keys a `SumBy` names (`None`: the columns that are not counts).
+    fn sum_keys(&self) -> Option<&[String]> {
+        match self {
+            Combine::SumBy { keys } => Some(keys),
+            _ => None,
+        }
+    }
 }
 
 impl From<LazyFrame> for Query {
@@ -168,7 +181,7 @@ pub(super) fn run_plan(
         // holds one slice's results and their running sum, not every
         // slice's (a national extract's funnel cells by organisation and
         // panel type are a million rows a slice).
-        let mut total: Option<Vec<DataFrame>> = None;
+        let mut total: Option<Vec<Total>> = None;
         // In many slices the per-application tables are split once, so
         // each slice reads its part, not every table again.
         let parts = if slices >= SPLIT_FROM {
@@ -208,7 +221,7 @@ pub(super) fn run_plan(
                 continue 'plans;
             }
             total = Some(match total.take() {
-                None => results,
+                None => start_totals(results, &how),
                 Some(sum) => {
                     // The slice's query has freed its working memory:
                     // handed back before the addition, whose own
@@ -220,54 +233,91 @@ pub(super) fn run_plan(
             });
             release_freed_memory();
         }
-        let results = total.unwrap_or_default();
+        let results = total
+            .unwrap_or_default()
+            .into_iter()
+            .map(Total::into_frame)
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(|e| Error::Internal(format!("adding up slices: {e}")))?;
         let funnel = funnel_counts(&app, &results[0], keys)?;
         return Ok((results, funnel));
     }
 }
 
-/// Each query's results over two sets of slices, as one: stacked, then
-/// put together as the query's [`Combine`] says (by default its UInt64
-/// count columns added up by the other columns: the slices hold different
-/// applications, so their counts add). All queries' in one run of the
-/// streaming engine: one by one in the default engine this took 0.7–0.9 s
-/// a slice of the 10M national audit, a fifth of its time; now ~0.3 s.
+/// The running sums of the first slice's results: of rung's own where
+/// the query's sums can be (see [`RunningSums`]), else the frame.
+fn start_totals(results: Vec<DataFrame>, combine: &[Combine]) -> Vec<Total> {
+    results
+        .into_iter()
+        .zip(combine)
+        .map(|(df, how)| {
+            let own = match how {
+                Combine::By { .. } => None,
+                _ => RunningSums::start(&df, how.sum_keys()),
+            };
+            own.map_or(Total::Frame(df), Total::Sums)
+        })
+        .collect()
+}
+
+/// Each query's running sum with one more slice's results added. Sums of
+/// rung's own add the slice in place; the others (and any whose slice no
+/// longer fits them) are stacked with it and put together as the query's
+/// [`Combine`] says: its UInt64 count columns (for `SumBy`, all but the
+/// keys) added up by the other columns, since the slices hold different
+/// applications. All of polars' in one run of the streaming engine: one by
+/// one in the default engine this took 0.7–0.9 s a slice of the 10M
+/// national audit, a fifth of its time; then ~0.3 s.
 pub(super) fn add_slices(
-    sum: Vec<DataFrame>,
+    sum: Vec<Total>,
     part: Vec<DataFrame>,
     combine: &[Combine],
-) -> Result<Vec<DataFrame>> {
+) -> Result<Vec<Total>> {
     let internal = |e: PolarsError| Error::Internal(format!("adding up slices: {e}"));
-    let plans = sum
+    let mut added: Vec<Option<Total>> = Vec::with_capacity(sum.len());
+    let mut plans = Vec::new();
+    for ((total, part), how) in sum.into_iter().zip(part).zip(combine) {
+        let mut stacked = match total {
+            Total::Sums(mut sums) => {
+                if sums.add(&part) {
+                    added.push(Some(Total::Sums(sums)));
+                    continue;
+                }
+                sums.into_frame().map_err(internal)?
+            }
+            Total::Frame(frame) => frame,
+        };
+        stacked.vstack_mut(&part).map_err(internal)?;
+        let plan = match how {
+            Combine::By { keys, aggs } => stacked.lazy().group_by(keys.clone()).agg(aggs.clone()),
+            Combine::AddCounts | Combine::SumBy { .. } => {
+                let (keys, sums): (Vec<&Column>, Vec<&Column>) = stacked
+                    .columns()
+                    .iter()
+                    .partition(|c| is_key(how.sum_keys(), c));
+                let sums: Vec<Expr> = sums.iter().map(|c| col(c.name().clone()).sum()).collect();
+                let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
+                if keys.is_empty() {
+                    stacked.lazy().select(sums)
+                } else {
+                    stacked.lazy().group_by(keys).agg(sums)
+                }
+            }
+        };
+        plans.push(plan.logical_plan);
+        added.push(None);
+    }
+    let mut frames =
+        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
+            .map_err(internal)?
+            .into_iter();
+    Ok(added
         .into_iter()
-        .zip(part)
-        .zip(combine)
-        .map(|((mut stacked, part), how)| {
-            stacked.vstack_mut(&part).map_err(internal)?;
-            let added = match how {
-                Combine::By { keys, aggs } => {
-                    stacked.lazy().group_by(keys.clone()).agg(aggs.clone())
-                }
-                Combine::AddCounts => {
-                    let (sums, keys): (Vec<&Column>, Vec<&Column>) = stacked
-                        .columns()
-                        .iter()
-                        .partition(|c| c.dtype() == &DataType::UInt64);
-                    let sums: Vec<Expr> =
-                        sums.iter().map(|c| col(c.name().clone()).sum()).collect();
-                    let keys: Vec<Expr> = keys.iter().map(|c| col(c.name().clone())).collect();
-                    if keys.is_empty() {
-                        stacked.lazy().select(sums)
-                    } else {
-                        stacked.lazy().group_by(keys).agg(sums)
-                    }
-                }
-            };
-            Ok(added.logical_plan)
+        .map(|total| match total {
+            Some(own) => own,
+            None => Total::Frame(frames.next().expect("one frame a plan")),
         })
-        .collect::<Result<Vec<_>>>()?;
-    LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
-        .map_err(internal)
+        .collect())
 }
 
 /// Whether one slice's counts from the hashed plan stand: no applications

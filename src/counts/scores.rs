@@ -396,14 +396,10 @@ pub(crate) fn queries(
         // add.
         Query {
             frame: differentials,
-            combine: Combine::By {
-                keys: vec![
-                    col("assessor_id"),
-                    col("stage_rank"),
-                    col(APPLICANTS),
-                    col("scorers"),
-                ],
-                aggs: vec![col("n").sum(), col("sum_e").sum(), col("sum_e2").sum()],
+            combine: Combine::SumBy {
+                keys: ["assessor_id", "stage_rank", APPLICANTS, "scorers"]
+                    .map(String::from)
+                    .to_vec(),
             },
         },
     ]
