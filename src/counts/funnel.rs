@@ -6,7 +6,8 @@ use polars::prelude::*;
 
 use super::{
     AppFrame, DUPLICATE_APPLICATION, ExitCell, FunnelCell, FunnelCounts, account, bool_column,
-    collect, i32_column, push_exclusion, split_empty_rows, str_column, u64_column,
+    collect, i32_column, push_exclusion, ranked_str_column, split_empty_rows, str_column,
+    u64_column,
 };
 use crate::error::{Error, Result};
 use crate::ingest::{self, Profile, Source};
@@ -222,11 +223,13 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
     let in_apps = bool_column(df, "in_apps")?;
     let id_missing = bool_column(df, "id_missing")?;
     let has_stage = bool_column(df, "has_stage")?;
-    let keys: Vec<Vec<Option<String>>> = by
+    // The breakdown values, then the label: ranks to sort by, and texts.
+    let ranked: Vec<(Vec<u32>, Vec<Option<String>>)> = by
         .iter()
-        .map(|b| str_column(df, b))
+        .map(String::as_str)
+        .chain(["ethnicity"])
+        .map(|c| ranked_str_column(df, c))
         .collect::<Result<_>>()?;
-    let labels = str_column(df, "ethnicity")?;
     let reached = df
         .column("reached")
         .and_then(|c| c.i32().cloned())
@@ -244,6 +247,7 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
         event_duplicates: 0,
         without_stage: 0,
     };
+    let mut counted: Vec<usize> = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         if !in_apps[i] {
             t.events_unknown_app += n_events[i];
@@ -258,15 +262,31 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
         if !has_stage[i] {
             t.without_stage += applications[i];
         }
-        t.cells.push(FunnelCell {
-            keys: keys.iter().map(|k| k[i].clone()).collect(),
-            label: labels[i].clone(),
-            reached: reached.get(i).unwrap_or(0) as u8,
-            applications: applications[i],
-        });
+        counted.push(i);
     }
-    // A stable order, whatever order the engine produced groups in.
-    t.cells
-        .sort_by(|a, b| (&a.keys, &a.label, a.reached).cmp(&(&b.keys, &b.label, b.reached)));
+    // A stable order, whatever order the engine produced groups in: by
+    // breakdown values, label and stage, compared by their ranks.
+    let reached_of = |i: usize| reached.get(i).unwrap_or(0) as u8;
+    counted.sort_by(|&a, &b| {
+        ranked
+            .iter()
+            .map(|(ranks, _)| ranks[a].cmp(&ranks[b]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(reached_of(a).cmp(&reached_of(b)))
+    });
+    let (label, keys) = ranked.split_last().expect("the label is ranked");
+    let text = |(ranks, texts): &(Vec<u32>, Vec<Option<String>>), i: usize| {
+        texts[ranks[i] as usize].clone()
+    };
+    t.cells = counted
+        .into_iter()
+        .map(|i| FunnelCell {
+            keys: keys.iter().map(|k| text(k, i)).collect(),
+            label: text(label, i),
+            reached: reached_of(i),
+            applications: applications[i],
+        })
+        .collect();
     Ok(t)
 }

@@ -43,7 +43,7 @@ use accounting::split_empty_rows;
 pub(crate) use accounting::{account, push_exclusion, unknown_values};
 use columns::collect;
 pub(crate) use columns::{
-    bool_column, collect_all, f64_column, i32_column, str_column, u64_column,
+    bool_column, collect_all, f64_column, i32_column, ranked_str_column, str_column, u64_column,
 };
 use frame::DUPLICATE_APPLICATION;
 pub(crate) use frame::{AppFrame, FrameExtras, application_frame, ranked_events};
