@@ -3,11 +3,14 @@
 //!
 //! polars adds two slices' results by stacking them and grouping the stack
 //! again: every slice regroups the whole running sum, so the adding grows
-//! with the slices times the sum's rows. The 10M national audit's funnel
-//! cells (0.4M rows) and assessor differentials (1M rows) took about 0.18 s
-//! a slice that way. Here each slice's rows are looked up in a hash table
-//! of the cells so far and added in place: the work is the slice's rows,
-//! whatever the sum has grown to.
+//! with the slices times the sum's rows. Here each slice's rows are looked
+//! up in a hash table of the cells so far and added in place: the work is
+//! the slice's rows, whatever the sum has grown to. At 10M national
+//! applications (9 slices) that is no faster: the funnel cells' 0.23M rows
+//! a slice take 60–70 ms and the differentials' 0.5M rows 80–110 ms on
+//! one core, about what polars took for both on two (0.18 s a slice). At
+//! 50M (41 slices, millions of differentials) the audit went from 122 to
+//! 117 s (benches/RESULTS.md, eighth round).
 //!
 //! Only keys whose values are numbers (booleans, integers, categoricals'
 //! codes) are held so; text keys keep polars' way. Sums are added in the
@@ -107,9 +110,9 @@ pub(super) fn is_key(keys: Option<&[String]>, column: &Column) -> bool {
 }
 
 /// Splits `df`'s columns into keys and sums: the keys `keys` names, or
-/// else every column but the UInt64 ones. `None` when a key is not a
-/// number, a sum is not UInt64 or Float64 or has nulls, or there are more
-/// than 64 keys.
+/// else every column but the UInt64 ones. `None` when a sum is not UInt64
+/// or Float64 or has nulls, or there are more than 32 keys (one null bit
+/// each in a word); keys that are not numbers are found by [`words_of`].
 fn layout(df: &DataFrame, keys: Option<&[String]>) -> Option<(Vec<usize>, Vec<usize>)> {
     let (mut key_columns, mut sums) = (Vec::new(), Vec::new());
     for (i, c) in df.columns().iter().enumerate() {
@@ -388,14 +391,24 @@ mod tests {
         out
     }
 
-    /// The slices stacked and grouped once by polars: what adding them up
-    /// slice by slice must give.
-    fn grouped_once(frames: &[DataFrame]) -> DataFrame {
+    /// `out` and `expected` hold the same rows, in any order.
+    fn assert_same_rows(out: &DataFrame, expected: &DataFrame) {
+        let names = out.get_column_names().into_iter().cloned();
+        assert_eq!(rows(out), rows(&expected.select(names).unwrap()));
+    }
+
+    fn stacked(frames: &[DataFrame]) -> DataFrame {
         let mut stacked = frames[0].clone();
         for f in &frames[1..] {
             stacked.vstack_mut(f).unwrap();
         }
         stacked
+    }
+
+    /// The slices stacked and grouped once by polars: what adding them up
+    /// slice by slice must give.
+    fn grouped_once(frames: &[DataFrame]) -> DataFrame {
+        stacked(frames)
             .lazy()
             .group_by(KEYS.map(col))
             .agg([col("n").sum(), col("sum_e").sum()])
@@ -421,14 +434,7 @@ mod tests {
         assert_eq!(out.schema(), frames[0].schema());
         let expected = grouped_once(&frames);
         assert_eq!(out.height(), 7);
-        assert_eq!(
-            rows(&out),
-            rows(
-                &expected
-                    .select(out.get_column_names().into_iter().cloned())
-                    .unwrap()
-            )
-        );
+        assert_same_rows(&out, &expected);
     }
 
     /// Text keys, or a key too large for a word, are left to polars: the
@@ -463,14 +469,7 @@ mod tests {
         assert!(matches!(total[0], Total::Frame(_)));
         let out = total.pop().unwrap().into_frame().unwrap();
         let expected = grouped_once(&frames);
-        assert_eq!(
-            rows(&out),
-            rows(
-                &expected
-                    .select(out.get_column_names().into_iter().cloned())
-                    .unwrap()
-            )
-        );
+        assert_same_rows(&out, &expected);
     }
 
     /// Under `AddCounts` the keys are every column but the UInt64 counts;
@@ -492,25 +491,14 @@ mod tests {
         let out = total.pop().unwrap().into_frame().unwrap();
         // scorers is UInt64: a count here, added, not a key.
         let expected = {
-            let mut stacked = frames[0].clone();
-            for f in &frames[1..] {
-                stacked.vstack_mut(f).unwrap();
-            }
-            stacked
+            stacked(&frames)
                 .lazy()
                 .group_by([col("flag"), col("label"), col("stage")])
                 .agg([col("scorers").sum(), col("n").sum()])
                 .collect()
                 .unwrap()
         };
-        assert_eq!(
-            rows(&out),
-            rows(
-                &expected
-                    .select(out.get_column_names().into_iter().cloned())
-                    .unwrap()
-            )
-        );
+        assert_same_rows(&out, &expected);
         assert!(RunningSums::start(&slices()[0], None).is_none());
     }
 }
