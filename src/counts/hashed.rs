@@ -313,7 +313,7 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
 /// the applications rows: under this plan no row repeats, so rows are
 /// applications, and the per-application frame need not be kept for a
 /// second reader. Candidates by the hash of their id, labels by their
-/// categorical code.
+/// categorical code, counted by [`super::candidates`].
 ///
 /// Sliced by the candidate's hash, so a candidate's applications are all
 /// in one slice whatever their application ids.
@@ -329,15 +329,22 @@ pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
         .keep(candidates, "candidate")
         .select([
             col("candidate"),
-            categorical("ethnicity").to_physical().alias("label"),
+            categorical("ethnicity")
+                .to_physical()
+                .cast(DataType::UInt32)
+                .alias("label"),
         ])
-        .group_by([col("candidate")])
-        .agg([
-            col("label").min().alias("lowest"),
-            col("label").max().alias("highest"),
-        ])
-        .filter(col("lowest").neq(col("highest")))
-        .select([len().cast(DataType::UInt64).alias("n")])
+        .map(
+            super::candidates::count_frame,
+            OptFlags::empty(),
+            Some(Arc::new(|_: &Schema| -> PolarsResult<SchemaRef> {
+                Ok(Arc::new(Schema::from_iter([Field::new(
+                    "n".into(),
+                    DataType::UInt64,
+                )])))
+            })),
+            Some("candidate check"),
+        )
 }
 
 /// The candidate query's result where it does not run: none counted.

@@ -22,6 +22,7 @@
 //! reduction written as SQL.
 
 mod accounting;
+mod candidates;
 mod columns;
 pub(crate) use columns::shared_text;
 mod dates;

@@ -31,8 +31,10 @@ pub(super) const BASE_MEMORY: u64 = 256 << 20;
 /// one slice, 610 at 10M in two; rounded up.
 pub(super) const BYTES_PER_SCORED_APPLICATION: u64 = 650;
 
-/// Memory the candidate check holds per application: a candidate's hash
-/// and its lowest and highest label in a grouping table. Far less than the
+/// Memory the candidate check holds per application: its candidate's hash
+/// and label's code, twice (as read, and dealt into partitions, see
+/// `candidates`), about 30 bytes; 64 is what the grouping table it
+/// replaced held, kept as the margin. Far less than the
 /// pass's per application, so the check runs in fewer slices than the
 /// pass, each beside one of the pass's.
 pub(super) const BYTES_PER_CANDIDATE: u64 = 64;
