@@ -160,18 +160,17 @@ impl RunningSums {
     }
 
     /// Adds one slice's result; false (and nothing added) when its columns
-    /// are not those of the first slice or it no longer fits
-    /// [`layout`].
+    /// are not those of the first slice, a sum has nulls, or a key does
+    /// not fit a word.
     pub(super) fn add(&mut self, df: &DataFrame) -> bool {
-        if df.schema() != self.template.schema() {
+        // The same columns, so the same keys and sums as the first slice's
+        // `layout`; only the values can stop fitting.
+        if df.schema() != self.template.schema()
+            || self.sums.iter().any(|&i| df.columns()[i].null_count() > 0)
+        {
             return false;
         }
-        let Some((keys, sums)) = layout(df, Some(&self.key_names())) else {
-            return false;
-        };
-        if keys != self.keys || sums != self.sums {
-            return false;
-        }
+        let (keys, sums) = (&self.keys, &self.sums);
         let Some(key_words) = keys
             .iter()
             .map(|&i| words_of(&df.columns()[i]))
@@ -248,13 +247,6 @@ impl RunningSums {
         self.records.shrink_to_fit();
         self.totals.shrink_to_fit();
         true
-    }
-
-    fn key_names(&self) -> Vec<String> {
-        self.keys
-            .iter()
-            .map(|&i| self.template.columns()[i].name().to_string())
-            .collect()
     }
 
     /// The cells as a frame of the first slice's columns, in the order the
