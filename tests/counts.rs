@@ -619,13 +619,7 @@ fn panels_and_scores_in_slices_of(shape: &str) {
 /// organisation.
 #[test]
 fn a_sliced_audit_is_byte_identical_to_one_pass() {
-    use rung::audit::{self, AuditSpec};
-    use rung::counts::{DEFAULT_MEMORY, PeriodFrom};
-    use rung::ingest::{Dataset as Files, Profile};
-    use rung::measures::funnel::Direction;
-    use rung::stats::Confidence;
-    use rung::stats::pooling::Adjust;
-    use rung::taxonomy::{Taxonomy, grouping::Scheme};
+    use rung::counts::DEFAULT_MEMORY;
 
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
@@ -635,36 +629,7 @@ fn a_sliced_audit_is_byte_identical_to_one_pass() {
         .status()
         .unwrap();
     assert!(status.success());
-    let audit_json = |memory: u64| {
-        let spec = AuditSpec {
-            dataset: Files::locate(Some(&data), &[]).unwrap(),
-            profile: Profile::canonical(),
-            profile_path: None,
-            taxonomy: Taxonomy::plain(Scheme::wres()),
-            by: vec![vec!["organisation".to_string()]],
-            confidence: Confidence::new(0.95).unwrap(),
-            direction: Direction::NhsWres,
-            policy: None,
-            period_from: PeriodFrom::Applied,
-            min_assessor_candidates: 10,
-            publish: false,
-            title: None,
-            suppress_below: 5,
-            adjust: Adjust::Bh,
-            command: vec!["rung".into(), "audit".into()],
-            generated_at: Some(STAMP.into()),
-            previous: None,
-            availability: None,
-            intersect: None,
-            scorecard: None,
-            ll144: None,
-            memory,
-        };
-        let audit = audit::run(&spec).unwrap();
-        let mut out = Vec::new();
-        rung::report::json::write(&audit, &mut out).unwrap();
-        (audit, out)
-    };
+    let audit_json = |memory: u64| audit_json_with_memory(&data, memory);
     let (audit, whole) = audit_json(DEFAULT_MEMORY);
     assert!(audit.scoring.is_some() && audit.panels.is_some());
     // 7 and 15 slices (as counted in the test above): the files read whole

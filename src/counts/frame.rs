@@ -40,6 +40,8 @@ pub(crate) struct AppFrame {
     /// What the hashed plan's frame is built from, to build it again for
     /// one slice of the applications.
     hashed_inputs: Option<hashed::HashedInputs>,
+    /// The same for the exact plan.
+    exact_inputs: Option<ExactInputs>,
     /// What is added to it after grouping (again for each slice).
     finish: Finish,
 }
@@ -55,8 +57,7 @@ impl AppFrame {
         }
     }
 
-    /// The frame of one slice of the applications (hashed plan only; the
-    /// exact plan is never sliced).
+    /// The frame of one slice of the applications.
     pub(super) fn slice(&self, slice: &Slice) -> AppFrame {
         let mut inputs = self.hashed_inputs.clone();
         let frame = match &mut inputs {
@@ -72,7 +73,10 @@ impl AppFrame {
                 }
                 self.finish.apply(hashed::frame(inputs.clone(), slice))
             }
-            None => self.frame.clone(),
+            None => match &self.exact_inputs {
+                Some(exact) if slice.of > 1 => self.finish.apply(exact_frame(exact, slice)),
+                _ => self.frame.clone(),
+            },
         };
         AppFrame {
             frame,
@@ -85,6 +89,7 @@ impl AppFrame {
             profile: self.profile.clone(),
             hashed: self.hashed,
             hashed_inputs: inputs,
+            exact_inputs: self.exact_inputs.clone(),
         }
     }
 
@@ -264,6 +269,7 @@ pub(crate) fn application_frame(
         && !by.iter().any(|b| b == "candidate_id" || b == "ethnicity")
         && codes <= hashed::MAX_CODES;
     let mut hashed_inputs = None;
+    let mut exact_inputs = None;
     let joined = if hashed_plan {
         let mut carry: Vec<String> = by.to_vec();
         // Panels and scores (which ask for optional columns) need each
@@ -331,57 +337,26 @@ pub(crate) fn application_frame(
         if apps.has("exit_reason") {
             app_aggs.push(col("exit_reason").first());
         }
-        let applications = apps
-            .frame
-            .clone()
-            .group_by([col("application_id")])
-            .agg(app_aggs);
-        let applications = with_stage_rank(
-            applications,
-            furthest_map.as_ref(),
-            "furthest_stage",
-            "app_rank",
-        );
-        let applications = with_stage_rank(
-            applications,
-            outcome_map.as_ref(),
-            "outcome",
-            "outcome_rank",
-        );
-
-        // Stage events, reduced to the highest rank per application.
-        if let Some((ev, map)) = &stage_frame {
-            let per_app = ranked_events(ev.frame.clone(), map)
-                .group_by([col("application_id")])
-                .agg([
-                    col("rank").max().alias("event_rank"),
-                    len().cast(DataType::UInt64).alias("n_events"),
-                    col("code")
-                        .n_unique()
-                        .cast(DataType::UInt64)
-                        .alias("n_distinct"),
-                    match extras.stage_date {
-                        Some(r) if ev.has("entered_at") => col("entered_at")
-                            .filter(col("rank").eq(lit(r as i32)))
-                            .min()
-                            .alias("stage_on"),
-                        _ => lit(NULL).cast(DataType::String).alias("stage_on"),
-                    },
-                ]);
-            applications.join(
-                per_app,
-                [col("application_id")],
-                [col("application_id")],
-                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-            )
-        } else {
-            applications.with_columns([
-                lit(NULL).cast(DataType::Int32).alias("event_rank"),
-                lit(NULL).cast(DataType::UInt64).alias("n_events"),
-                lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
-                lit(NULL).cast(DataType::String).alias("stage_on"),
-            ])
-        }
+        let stage_on = match (extras.stage_date, &events) {
+            (Some(r), Some(ev)) if ev.has("entered_at") => col("entered_at")
+                .filter(col("rank").eq(lit(r as i32)))
+                .min()
+                .alias("stage_on"),
+            _ => lit(NULL).cast(DataType::String).alias("stage_on"),
+        };
+        let inputs = ExactInputs {
+            apps: apps.frame.clone(),
+            app_aggs,
+            furthest_map: furthest_map.clone(),
+            outcome_map: outcome_map.clone(),
+            events: stage_frame
+                .as_ref()
+                .map(|(ev, map)| (ev.frame.clone(), map.clone())),
+            stage_on,
+        };
+        let joined = exact_frame(&inputs, &Slice::WHOLE);
+        exact_inputs = Some(inputs);
+        joined
     };
     let finish = Finish {
         absent: optional
@@ -425,7 +400,73 @@ pub(crate) fn application_frame(
         profile: profile.clone(),
         hashed: hashed_plan,
         hashed_inputs,
+        exact_inputs,
     })
+}
+
+/// What the exact plan's per-application frame is built from: the rows
+/// as read (ids as their text), to build it again for one slice.
+#[derive(Clone)]
+struct ExactInputs {
+    apps: LazyFrame,
+    /// The applications' aggregations by id (the first row's values).
+    app_aggs: Vec<Expr>,
+    furthest_map: Option<DataFrame>,
+    outcome_map: Option<DataFrame>,
+    /// Stage events and the stage map that ranks them.
+    events: Option<(LazyFrame, DataFrame)>,
+    /// The aggregation giving each application's `stage_on`.
+    stage_on: Expr,
+}
+
+/// The exact plan's per-application frame of one slice: applications
+/// grouped by their id's text (a repeated row counted, the first kept),
+/// full-joined with their events reduced to the highest rank. A slice
+/// keeps the ids the hashed plan would put in it, so every row of one id
+/// (repeats, events) is in the same slice.
+fn exact_frame(inputs: &ExactInputs, slice: &Slice) -> LazyFrame {
+    let applications = slice
+        .keep_ids(inputs.apps.clone())
+        .group_by([col("application_id")])
+        .agg(inputs.app_aggs.clone());
+    let applications = with_stage_rank(
+        applications,
+        inputs.furthest_map.as_ref(),
+        "furthest_stage",
+        "app_rank",
+    );
+    let applications = with_stage_rank(
+        applications,
+        inputs.outcome_map.as_ref(),
+        "outcome",
+        "outcome_rank",
+    );
+    let Some((events, map)) = &inputs.events else {
+        return applications.with_columns([
+            lit(NULL).cast(DataType::Int32).alias("event_rank"),
+            lit(NULL).cast(DataType::UInt64).alias("n_events"),
+            lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
+            lit(NULL).cast(DataType::String).alias("stage_on"),
+        ]);
+    };
+    // Stage events, reduced to the highest rank per application.
+    let per_app = ranked_events(slice.keep_ids(events.clone()), map)
+        .group_by([col("application_id")])
+        .agg([
+            col("rank").max().alias("event_rank"),
+            len().cast(DataType::UInt64).alias("n_events"),
+            col("code")
+                .n_unique()
+                .cast(DataType::UInt64)
+                .alias("n_distinct"),
+            inputs.stage_on.clone(),
+        ]);
+    applications.join(
+        per_app,
+        [col("application_id")],
+        [col("application_id")],
+        JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+    )
 }
 
 /// The flags and reached stage every query reads, on the joined

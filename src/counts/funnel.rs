@@ -173,28 +173,6 @@ pub(super) fn read_exits(df: &DataFrame) -> Result<Vec<ExitCell>> {
     Ok(cells)
 }
 
-/// Candidates whose applications do not agree on their ethnicity: one row,
-/// `n`. Each application is counted under its own label; this only says
-/// how often the labels disagree.
-pub(crate) fn candidate_query(app: &AppFrame) -> LazyFrame {
-    app.frame
-        .clone()
-        .filter(
-            col("in_apps")
-                .and(col("id_missing").not())
-                .and(col("candidate_id").is_not_null()),
-        )
-        .group_by([col("candidate_id")])
-        // Lowest and highest label differ exactly when there are two
-        // (nulls are skipped); cheaper than counting distinct strings.
-        .agg([
-            col("ethnicity").min().alias("lowest"),
-            col("ethnicity").max().alias("highest"),
-        ])
-        .filter(col("lowest").neq(col("highest")))
-        .select([len().cast(DataType::UInt64).alias("n")])
-}
-
 pub(super) struct Tally {
     pub(super) cells: Vec<FunnelCell>,
     pub(super) app_rows: u64,

@@ -113,16 +113,23 @@ impl Slice {
         }
     }
 
-    /// Keeps the rows of this slice, by a hashed key column.
-    fn keep(&self, frame: LazyFrame, key: &str) -> LazyFrame {
+    /// Keeps the rows of this slice, by a hashed key.
+    fn keep(&self, frame: LazyFrame, key: Expr) -> LazyFrame {
         if self.of <= 1 {
             return frame;
         }
         frame.filter(
-            (col(key) % lit(self.of))
+            (key % lit(self.of))
                 .fill_null(lit(0u64))
                 .eq(lit(self.index)),
         )
+    }
+
+    /// Keeps the rows of this slice by the hash of their application_id
+    /// as read: the exact plan's rows, whose ids stay text, fall in the
+    /// slices the hashed plan would put them in.
+    pub(crate) fn keep_ids(&self, rows: LazyFrame) -> LazyFrame {
+        self.keep(rows, hashed(col("application_id"), KEY_SEEDS))
     }
 
     /// This slice's rows of `table` (`rows`, its rows as read), keyed as
@@ -135,7 +142,7 @@ impl Slice {
     pub(crate) fn rows_of(&self, table: TableKind, rows: LazyFrame) -> LazyFrame {
         match &self.parts {
             Some(parts) => parts.scan(table, self.index),
-            None => with_check(self.keep(with_key(rows), KEY)),
+            None => with_check(self.keep(with_key(rows), col(KEY))),
         }
     }
 }
@@ -310,9 +317,12 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
 }
 
 /// Candidates whose applications carry different labels, straight from
-/// the applications rows: under this plan no row repeats, so rows are
-/// applications, and the per-application frame need not be kept for a
-/// second reader. Candidates by the hash of their id, labels by their
+/// the applications rows (so the per-application frame need not be kept
+/// for a second reader): under the hashed plan no row repeats, so rows
+/// are applications; under the exact plan a repeated row with another
+/// label (or another candidate) is a disagreement in the records too, and
+/// counting rows gives the same answer however the applications are
+/// sliced. Candidates by the hash of their id, labels by their
 /// categorical code, counted by [`super::candidates`].
 ///
 /// Sliced by the candidate's hash, so a candidate's applications are all
@@ -326,7 +336,7 @@ pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
         )
         .with_column(hashed(col("candidate_id"), KEY_SEEDS).alias("candidate"));
     slice
-        .keep(candidates, "candidate")
+        .keep(candidates, col("candidate"))
         .select([
             col("candidate"),
             categorical("ethnicity")

@@ -48,8 +48,8 @@ pub(crate) use columns::{
 };
 use frame::DUPLICATE_APPLICATION;
 pub(crate) use frame::{AppFrame, FrameExtras, application_frame, ranked_events};
-pub(crate) use funnel::{candidate_query, funnel_counts, funnel_query};
 use funnel::{exit_query, read_exits, repeated_application_rows};
+pub(crate) use funnel::{funnel_counts, funnel_query};
 use hashed::Slice;
 pub use plan::{DEFAULT_MEMORY, MAX_SLICES, MIN_MEMORY, memory_for_applications};
 use plan::{OtherTables, Query, run_plan};
@@ -190,13 +190,12 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 // the pass's first slices, and the rest run none.
                 let of = candidate_slices.min(slice.of);
                 queries.push(
-                    match app.hashed {
-                        true if slice.index < of => hashed::candidate_query(
+                    match slice.index < of {
+                        true => hashed::candidate_query(
                             app.application_rows(),
                             &Slice::new(slice.index, of),
                         ),
-                        true => hashed::no_candidates(),
-                        false => candidate_query(app),
+                        false => hashed::no_candidates(),
                     }
                     .into(),
                 );

@@ -268,15 +268,18 @@ pub(crate) fn queries(
         date.alias("dated_on"),
     ];
     let mut rows = prep.rows();
-    // Under the hashed plan the frame is keyed by the ids' hash, and holds
-    // one slice of the applications: the scores are keyed and sliced alike,
+    // The frame holds one slice of the applications. Under the hashed plan
+    // it is keyed by the ids' hash: the scores are keyed and sliced alike,
     // and a score whose second hash differs from its application's is not
-    // that application's.
+    // that application's. Under the exact plan the ids stay text, and the
+    // scores are sliced by the same hash of it.
     let mut unknown = col("in_apps").fill_null(lit(false)).not();
     if app.hashed {
         rows = slice.rows_of(TableKind::Scores, rows);
         app_columns.push(col("check"));
         unknown = unknown.or(col("id_check").neq(col("check")).fill_null(lit(true)));
+    } else {
+        rows = slice.keep_ids(rows);
     }
     let apps = app.frame.clone().select(app_columns);
     let on_panel = match panel_pairs {

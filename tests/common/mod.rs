@@ -259,3 +259,46 @@ pub fn generate_funnel(dir: &Path, n: u64, format: &str) {
         .unwrap();
     assert!(status.success(), "rung generate failed");
 }
+
+/// The audit of the dataset folder `data` (by organisation, its report
+/// dated `2026-01-01T00:00:00Z`) counted under the memory budget `memory`
+/// (bytes: below what `--memory` accepts, to count small extracts in
+/// slices), and its JSON.
+pub fn audit_json_with_memory(data: &Path, memory: u64) -> (rung::audit::Audit, Vec<u8>) {
+    use rung::audit::{self, AuditSpec};
+    use rung::counts::PeriodFrom;
+    use rung::ingest::{Dataset as Files, Profile};
+    use rung::measures::funnel::Direction;
+    use rung::stats::Confidence;
+    use rung::stats::pooling::Adjust;
+    use rung::taxonomy::{Taxonomy, grouping::Scheme};
+
+    let spec = AuditSpec {
+        dataset: Files::locate(Some(data), &[]).unwrap(),
+        profile: Profile::canonical(),
+        profile_path: None,
+        taxonomy: Taxonomy::plain(Scheme::wres()),
+        by: vec![vec!["organisation".to_string()]],
+        confidence: Confidence::new(0.95).unwrap(),
+        direction: Direction::NhsWres,
+        policy: None,
+        period_from: PeriodFrom::Applied,
+        min_assessor_candidates: 10,
+        publish: false,
+        title: None,
+        suppress_below: 5,
+        adjust: Adjust::Bh,
+        command: vec!["rung".into(), "audit".into()],
+        generated_at: Some("2026-01-01T00:00:00Z".into()),
+        previous: None,
+        availability: None,
+        intersect: None,
+        scorecard: None,
+        ll144: None,
+        memory,
+    };
+    let audit = audit::run(&spec).unwrap();
+    let mut out = Vec::new();
+    rung::report::json::write(&audit, &mut out).unwrap();
+    (audit, out)
+}

@@ -1,0 +1,78 @@
+//! The exact plan, which the counting pass takes when an applications row
+//! repeats an id, counts under the memory budget too: in slices by the
+//! same hash of the id as the hashed plan, each reading the files whole.
+//!
+//! One test alone in this file: it tells the slices happened by the rows
+//! the process read (a count shared by every test running beside it).
+
+mod common;
+
+use common::*;
+
+/// A national extract with two repeated applications rows (one exact,
+/// one giving its application another label) audits byte for byte alike
+/// in one pass and in slices: panels, scoring, the funnel, the row
+/// accounts and the differing-label check.
+#[test]
+fn the_exact_plan_in_slices_gives_the_audit_of_one_pass() {
+    use rung::counts::{DEFAULT_MEMORY, memory_for_applications};
+    use rung::progress::snapshot;
+
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let status = rung()
+        .args(["generate", "--applications", "20000", "--seed", "13"])
+        .args(["--shape", "national", "--format", "csv"])
+        .args(["--out", data.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let apps = data.join("applications.csv");
+    let mut reader = csv::Reader::from_path(&apps).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let eth = header.iter().position(|h| h == "ethnicity").unwrap();
+    let mut relabelled: Vec<String> = rows[900].iter().map(String::from).collect();
+    relabelled[eth] = match relabelled[eth].as_str() {
+        "Chinese" => "Arab".into(),
+        _ => "Chinese".into(),
+    };
+    rows.push(rows[500].clone());
+    rows.push(csv::StringRecord::from(relabelled));
+    let mut writer = csv::Writer::from_path(&apps).unwrap();
+    writer.write_record(&header).unwrap();
+    for r in &rows {
+        writer.write_record(r).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+
+    let read_before = snapshot().1;
+    let (audit, whole) = audit_json_with_memory(&data, DEFAULT_MEMORY);
+    let read_whole = snapshot().1 - read_before;
+    let doc: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+    let apps_account = &doc["data_quality"]["tables"][0];
+    assert_eq!(apps_account["rows_read"], 20002);
+    assert_eq!(
+        apps_account["excluded"][0],
+        serde_json::json!({"reason": "duplicate application_id (first row kept)", "rows": 2})
+    );
+    // The relabelled repeat is a second label in its candidate's records.
+    assert!(u(&doc["data_quality"]["candidates_with_differing_ethnicity"]) >= 1);
+    assert!(audit.scoring.is_some() && audit.panels.is_some());
+
+    // Room for 20,000 funnel applications: 10 slices of the exact plan's
+    // (1,400 bytes each), after up to 5 of the hashed plan's. Each slice
+    // reads the tables whole: more than three times the rows of one pass
+    // (which reads them twice, the hashed plan's and the exact plan's,
+    // after the pre-passes), where an exact plan in one slice after 5 of
+    // the hashed would read less than three times.
+    let read_before = snapshot().1;
+    let (_, sliced) = audit_json_with_memory(&data, memory_for_applications(20_000));
+    let read_sliced = snapshot().1 - read_before;
+    assert!(
+        read_sliced > 3 * read_whole,
+        "{read_sliced} rows read in slices, {read_whole} in one pass: not sliced"
+    );
+    assert!(whole == sliced, "the exact plan's audit in slices differs");
+}
