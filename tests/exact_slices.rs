@@ -10,9 +10,9 @@ mod common;
 use common::*;
 
 /// A national extract with two repeated applications rows (one exact,
-/// one giving its application another label) audits byte for byte alike
-/// in one pass and in slices: panels, scoring, the funnel, the row
-/// accounts and the differing-label check.
+/// one giving its application another label and vacancy) audits byte for
+/// byte alike in one pass and in slices: panels, scoring, the funnel, the
+/// row accounts, the differing-label check and the ids across vacancies.
 #[test]
 fn the_exact_plan_in_slices_gives_the_audit_of_one_pass() {
     use rung::counts::{DEFAULT_MEMORY, memory_for_applications};
@@ -32,11 +32,14 @@ fn the_exact_plan_in_slices_gives_the_audit_of_one_pass() {
     let header = reader.headers().unwrap().clone();
     let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let eth = header.iter().position(|h| h == "ethnicity").unwrap();
+    let vacancy = header.iter().position(|h| h == "vacancy_id").unwrap();
     let mut relabelled: Vec<String> = rows[900].iter().map(String::from).collect();
     relabelled[eth] = match relabelled[eth].as_str() {
         "Chinese" => "Arab".into(),
         _ => "Chinese".into(),
     };
+    relabelled[vacancy] = rows[0][vacancy].to_string();
+    assert_ne!(relabelled[vacancy], rows[900][vacancy]);
     rows.push(rows[500].clone());
     rows.push(csv::StringRecord::from(relabelled));
     let mut writer = csv::Writer::from_path(&apps).unwrap();
@@ -57,8 +60,10 @@ fn the_exact_plan_in_slices_gives_the_audit_of_one_pass() {
         apps_account["excluded"][0],
         serde_json::json!({"reason": "duplicate application_id (first row kept)", "rows": 2})
     );
-    // The relabelled repeat is a second label in its candidate's records.
+    // The relabelled repeat is a second label in its candidate's records,
+    // and names a second vacancy for its id.
     assert!(u(&doc["data_quality"]["candidates_with_differing_ethnicity"]) >= 1);
+    assert_eq!(doc["data_quality"]["ids_across_vacancies"], 1);
     assert!(audit.scoring.is_some() && audit.panels.is_some());
 
     // Room for 20,000 funnel applications: 10 slices of the exact plan's

@@ -314,6 +314,15 @@ pub(crate) fn application_frame(
             len().cast(DataType::UInt64).alias("app_rows"),
         ];
         app_aggs.push(col("vacancy_id").first());
+        // How many vacancies an id's rows name (a missing one counted as
+        // one): more than one marks an applicant id exported where an
+        // application id belongs (`ids_across_vacancies`).
+        app_aggs.push(
+            col("vacancy_id")
+                .n_unique()
+                .cast(DataType::UInt64)
+                .alias("vacancies"),
+        );
         if apps.has("candidate_id") && !by.iter().any(|b| b == "candidate_id") {
             app_aggs.push(col("candidate_id").first());
         }

@@ -6,11 +6,9 @@ use polars::prelude::*;
 
 use super::{
     AppFrame, DUPLICATE_APPLICATION, ExitCell, FunnelCell, FunnelCounts, account, bool_column,
-    collect, i32_column, push_exclusion, ranked_str_column, split_empty_rows, str_column,
-    u64_column,
+    i32_column, push_exclusion, ranked_str_column, split_empty_rows, str_column, u64_column,
 };
 use crate::error::{Error, Result};
-use crate::ingest::{self, Profile, Source};
 
 /// The funnel query: applications by [flags…, by…, raw label, reached].
 /// Under the hashed plan the labels and breakdown values stay categoricals
@@ -25,7 +23,7 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     } else {
         lit(0u64)
     };
-    app.frame.clone().group_by(keys).agg([
+    let mut aggs = vec![
         collided.alias("collided"),
         len().cast(DataType::UInt64).alias("applications"),
         col("app_rows")
@@ -40,8 +38,25 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
             .sum()
             .cast(DataType::UInt64)
             .alias("n_distinct"),
-    ])
+    ];
+    // Under the exact plan (ids repeat), the ids whose rows name more than
+    // one vacancy, counted in the pass (and its slices) rather than by a
+    // further read of every id.
+    if !app.hashed {
+        aggs.push(
+            col("vacancies")
+                .gt(lit(1u64))
+                .and(col("id_missing").not())
+                .cast(DataType::UInt64)
+                .sum()
+                .alias(IDS_ACROSS_VACANCIES),
+        );
+    }
+    app.frame.clone().group_by(keys).agg(aggs)
 }
+
+/// The funnel query's count of ids whose rows name several vacancies.
+const IDS_ACROSS_VACANCIES: &str = "ids_across_vacancies";
 
 /// Reads the funnel query's result into counts, with the row accounting.
 pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Result<FunnelCounts> {
@@ -116,31 +131,9 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
         unrated: Vec::new(),
         applied_between: None,
         candidates_with_differing_ethnicity: None,
-        ids_across_vacancies: if tally.app_duplicates > 0 {
-            Some(ids_across_vacancies(apps_source, &app.profile)?).filter(|n| *n > 0)
-        } else {
-            None
-        },
+        ids_across_vacancies: Some(tally.ids_across_vacancies).filter(|n| *n > 0),
         exits: None,
     })
-}
-
-/// Application ids that recur with a different vacancy_id: the mark of an
-/// applicant id exported where an application id belongs. A second read of
-/// the ids, made only when some repeat.
-pub(super) fn ids_across_vacancies(source: &Source, profile: &Profile) -> Result<u64> {
-    let scan = ingest::scan(source, profile, &[])?;
-    let query = scan
-        .frame
-        .select([col("application_id"), col("vacancy_id")])
-        .filter(col("application_id").is_not_null())
-        .unique(None, UniqueKeepStrategy::Any)
-        .group_by([col("application_id")])
-        .agg([len().alias("n")])
-        .filter(col("n").gt(lit(1)))
-        .select([len().cast(DataType::UInt64).alias("ids")]);
-    let df = collect(query, &[source], profile)?;
-    Ok(u64_column(&df, "ids")?.first().copied().unwrap_or(0))
 }
 
 /// Applications by raw label, reached stage and raw exit value.
@@ -181,6 +174,9 @@ pub(super) struct Tally {
     pub(super) events_unknown_app: u64,
     pub(super) event_duplicates: u64,
     pub(super) without_stage: u64,
+    /// Application ids whose rows name more than one vacancy (counted by
+    /// the exact plan only: under the hashed plan no id repeats).
+    pub(super) ids_across_vacancies: u64,
 }
 
 /// Applications rows beyond one per application, among the rows with an
@@ -216,6 +212,10 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
     let app_rows = u64_column(df, "app_rows")?;
     let n_events = u64_column(df, "n_events")?;
     let n_distinct = u64_column(df, "n_distinct")?;
+    let across = match df.column(IDS_ACROSS_VACANCIES) {
+        Ok(_) => u64_column(df, IDS_ACROSS_VACANCIES)?,
+        Err(_) => vec![0; df.height()],
+    };
     let mut t = Tally {
         cells: Vec::with_capacity(df.height()),
         app_rows: 0,
@@ -224,6 +224,7 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
         events_unknown_app: 0,
         event_duplicates: 0,
         without_stage: 0,
+        ids_across_vacancies: across.iter().sum(),
     };
     let mut counted: Vec<usize> = Vec::with_capacity(df.height());
     for i in 0..df.height() {

@@ -32,12 +32,14 @@ pub(super) const BASE_MEMORY: u64 = 256 << 20;
 pub(super) const BYTES_PER_SCORED_APPLICATION: u64 = 650;
 
 /// The same under the exact plan (an applications row repeats), whose
-/// groupings key on the ids' text: measured on 1M generated applications
-/// of the national shape with one row repeated, in one slice (the whole
-/// audit's peak ~1,490 MiB against ~420 under the hashed plan); rounded
-/// up.
-pub(super) const BYTES_PER_EXACT_APPLICATION: u64 = 500;
-pub(super) const BYTES_PER_EXACT_SCORED_APPLICATION: u64 = 1400;
+/// groupings key on the ids' text: polars' grouping by text holds about
+/// 400 bytes a group, and the plan groups applications and events apart.
+/// Measured on 10M generated applications of the national shape with one
+/// row repeated, under the default budget: 1.43M applications a slice
+/// peaked at 1,466 MiB (applications and events only), 555,000 a slice
+/// at 1,479 MiB (with panels and scores); rounded up.
+pub(super) const BYTES_PER_EXACT_APPLICATION: u64 = 900;
+pub(super) const BYTES_PER_EXACT_SCORED_APPLICATION: u64 = 2300;
 
 /// Memory the candidate check holds per application: its candidate's hash
 /// and label's code, twice (as read, and dealt into partitions, see
