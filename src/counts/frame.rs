@@ -93,16 +93,27 @@ impl AppFrame {
         }
     }
 
-    /// The per-application tables of the hashed plan, keyed as its slices
-    /// read them ([`hashed::keyed`]), to be split into the slices once.
-    pub(super) fn keyed_tables(&self) -> Vec<(TableKind, LazyFrame)> {
-        let Some(inputs) = &self.hashed_inputs else {
-            return Vec::new();
+    /// The per-application tables, and `others` (scores, as read), as the
+    /// slices read them (under the hashed plan keyed by [`hashed::keyed`],
+    /// under the exact plan as read), to be split into the slices once.
+    pub(super) fn split_tables(
+        &self,
+        others: &[(TableKind, LazyFrame)],
+    ) -> Vec<(TableKind, LazyFrame)> {
+        let (apps, events) = match (&self.hashed_inputs, &self.exact_inputs) {
+            (Some(inputs), _) => (&inputs.apps, &inputs.events),
+            (None, Some(inputs)) => (&inputs.apps, &inputs.events),
+            (None, None) => return Vec::new(),
         };
-        let mut tables = vec![(TableKind::Applications, hashed::keyed(inputs.apps.clone()))];
-        if let Some((events, _)) = &inputs.events {
-            tables.push((TableKind::StageEvents, hashed::keyed(events.clone())));
+        let keyed = |rows: &LazyFrame| match self.hashed {
+            true => hashed::keyed(rows.clone()),
+            false => rows.clone(),
+        };
+        let mut tables = vec![(TableKind::Applications, keyed(apps))];
+        if let Some((events, _)) = events {
+            tables.push((TableKind::StageEvents, keyed(events)));
         }
+        tables.extend(others.iter().map(|(table, rows)| (*table, keyed(rows))));
         tables
     }
 
@@ -435,7 +446,7 @@ struct ExactInputs {
 /// (repeats, events) is in the same slice.
 fn exact_frame(inputs: &ExactInputs, slice: &Slice) -> LazyFrame {
     let applications = slice
-        .keep_ids(inputs.apps.clone())
+        .keep_ids(TableKind::Applications, inputs.apps.clone())
         .group_by([col("application_id")])
         .agg(inputs.app_aggs.clone());
     let applications = with_stage_rank(
@@ -459,7 +470,7 @@ fn exact_frame(inputs: &ExactInputs, slice: &Slice) -> LazyFrame {
         ]);
     };
     // Stage events, reduced to the highest rank per application.
-    let per_app = ranked_events(slice.keep_ids(events.clone()), map)
+    let per_app = ranked_events(slice.keep_ids(TableKind::StageEvents, events.clone()), map)
         .group_by([col("application_id")])
         .agg([
             col("rank").max().alias("event_rank"),

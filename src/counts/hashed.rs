@@ -125,11 +125,15 @@ impl Slice {
         )
     }
 
-    /// Keeps the rows of this slice by the hash of their application_id
-    /// as read: the exact plan's rows, whose ids stay text, fall in the
-    /// slices the hashed plan would put them in.
-    pub(crate) fn keep_ids(&self, rows: LazyFrame) -> LazyFrame {
-        self.keep(rows, hashed(col("application_id"), KEY_SEEDS))
+    /// This slice's rows of `table` (`rows`, as read) by the hash of
+    /// their application_id: the exact plan's rows, whose ids stay text,
+    /// fall in the slices the hashed plan would put them in. From its part
+    /// when the tables were split, else kept from `rows`.
+    pub(crate) fn keep_ids(&self, table: TableKind, rows: LazyFrame) -> LazyFrame {
+        match &self.parts {
+            Some(parts) => parts.scan(table, self.index),
+            None => self.keep(rows, hashed(col("application_id"), KEY_SEEDS)),
+        }
     }
 
     /// This slice's rows of `table` (`rows`, its rows as read), keyed as
@@ -174,18 +178,27 @@ pub(crate) fn keyed(rows: LazyFrame) -> LazyFrame {
     with_check(with_key(rows))
 }
 
-/// Writes `tables` (each with its rows as [`keyed`] gives them) split
-/// into `of` slices by their key.
+/// Writes `tables` split into `of` slices: under the hashed plan each
+/// with its rows as [`keyed`] gives them, split by that key; under the
+/// exact plan with its rows as read, split by the same hash of the id's
+/// text ([`Slice::keep_ids`]) and in the order read (the plan keeps each
+/// id's first row).
 pub(crate) fn write_parts(
     tables: Vec<(TableKind, LazyFrame)>,
+    hashed_plan: bool,
     of: u64,
     sources: &[&Source],
     profile: &Profile,
 ) -> Result<Arc<Parts>> {
+    let key = match hashed_plan {
+        true => col("application_id"),
+        false => hashed(col("application_id"), KEY_SEEDS),
+    };
     Parts::write(
         &super::parts::folder_for_parts(),
         tables,
-        "application_id",
+        key,
+        !hashed_plan,
         of,
         sources,
         profile,

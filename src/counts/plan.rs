@@ -195,17 +195,11 @@ pub(super) fn run_plan(
         let mut total: Option<Vec<Total>> = None;
         // In many slices the per-application tables are split once, so
         // each slice reads its part, not every table again.
-        // (The exact plan's rows keep their ids' text, which the parts do
-        // not: each of its slices reads the files whole.)
-        let parts = if app.hashed && slices >= SPLIT_FROM {
-            let mut tables = app.keyed_tables();
-            tables.extend(
-                others
-                    .per_application
-                    .iter()
-                    .map(|(table, rows)| (*table, hashed::keyed(rows.clone()))),
-            );
-            Some(hashed::write_parts(tables, slices, &sources, profile)?)
+        let parts = if slices >= SPLIT_FROM {
+            let tables = app.split_tables(&others.per_application);
+            Some(hashed::write_parts(
+                tables, app.hashed, slices, &sources, profile,
+            )?)
         } else {
             None
         };

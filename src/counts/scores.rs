@@ -279,7 +279,7 @@ pub(crate) fn queries(
         app_columns.push(col("check"));
         unknown = unknown.or(col("id_check").neq(col("check")).fill_null(lit(true)));
     } else {
-        rows = slice.keep_ids(rows);
+        rows = slice.keep_ids(TableKind::Scores, rows);
     }
     let apps = app.frame.clone().select(app_columns);
     let on_panel = match panel_pairs {
