@@ -94,26 +94,30 @@ impl AppFrame {
     }
 
     /// The per-application tables, and `others` (scores, as read), as the
-    /// slices read them (under the hashed plan keyed by [`hashed::keyed`],
-    /// under the exact plan as read), to be split into the slices once.
+    /// slices read them (under the hashed plan see
+    /// [`hashed::HashedInputs::split_tables`], under the exact plan as
+    /// read), to be split into the slices once.
     pub(super) fn split_tables(
         &self,
         others: &[(TableKind, LazyFrame)],
     ) -> Vec<(TableKind, LazyFrame)> {
-        let (apps, events) = match (&self.hashed_inputs, &self.exact_inputs) {
-            (Some(inputs), _) => (&inputs.apps, &inputs.events),
-            (None, Some(inputs)) => (&inputs.apps, &inputs.events),
-            (None, None) => return Vec::new(),
-        };
-        let keyed = |rows: &LazyFrame| match self.hashed {
-            true => hashed::keyed(rows.clone()),
-            false => rows.clone(),
-        };
-        let mut tables = vec![(TableKind::Applications, keyed(apps))];
-        if let Some((events, _)) = events {
-            tables.push((TableKind::StageEvents, keyed(events)));
-        }
-        tables.extend(others.iter().map(|(table, rows)| (*table, keyed(rows))));
+        let (mut tables, keyed): (_, fn(LazyFrame) -> LazyFrame) =
+            match (&self.hashed_inputs, &self.exact_inputs) {
+                (Some(inputs), _) => (inputs.split_tables(), hashed::keyed),
+                (None, Some(inputs)) => {
+                    let mut tables = vec![(TableKind::Applications, inputs.apps.clone())];
+                    if let Some((events, _)) = &inputs.events {
+                        tables.push((TableKind::StageEvents, events.clone()));
+                    }
+                    (tables, |rows| rows)
+                }
+                (None, None) => return Vec::new(),
+            };
+        tables.extend(
+            others
+                .iter()
+                .map(|(table, rows)| (*table, keyed(rows.clone()))),
+        );
         tables
     }
 
@@ -287,8 +291,9 @@ pub(crate) fn application_frame(
         // application's vacancy, as the exact plan always carries it.
         let vacancy =
             (!optional.is_empty() || extras.panel_types.is_some()).then_some("vacancy_id");
-        let wanted = ["candidate_id", "exit_reason"]
-            .into_iter()
+        // (Not candidate_id: the candidate check reads the applications
+        // rows itself.)
+        let wanted = std::iter::once("exit_reason")
             .chain(vacancy)
             .chain(optional.iter().copied());
         for c in wanted {
@@ -334,9 +339,6 @@ pub(crate) fn application_frame(
                 .cast(DataType::UInt64)
                 .alias("vacancies"),
         );
-        if apps.has("candidate_id") && !by.iter().any(|b| b == "candidate_id") {
-            app_aggs.push(col("candidate_id").first());
-        }
         // Columns aggregated already (vacancy_id) are not taken twice.
         app_aggs.extend(
             by.iter()

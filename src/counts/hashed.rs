@@ -55,13 +55,47 @@ pub(crate) fn categorical(name: &str) -> Expr {
         .alias(name)
 }
 
+impl HashedInputs {
+    /// The applications and stage events as the slices read them, to be
+    /// split into parts: keyed by [`keyed`], the events ranked already,
+    /// and only the columns the slices read. The rest (candidate ids,
+    /// which the candidate check reads from the files; the stage text the
+    /// ranks come from; event dates unless scores are dated by interview)
+    /// would only be written and read back.
+    pub(crate) fn split_tables(&self) -> Vec<(TableKind, LazyFrame)> {
+        let mut columns = vec![col("application_id"), col("id_check"), col("ethnicity")];
+        columns.extend(self.carry.iter().map(|c| col(c.as_str())));
+        columns.extend(self.app_rank.iter().cloned());
+        columns.extend(self.outcome_rank.iter().cloned());
+        let mut tables = vec![(
+            TableKind::Applications,
+            keyed(self.apps.clone()).select(columns),
+        )];
+        if let Some((events, map)) = &self.events {
+            let mut columns = vec![
+                col("application_id"),
+                col("id_check"),
+                col("rank"),
+                col("code"),
+            ];
+            if self.stage_date.is_some() {
+                columns.push(col("entered_at"));
+            }
+            let ranked = super::ranked_events(keyed(events.clone()), map).select(columns);
+            tables.push((TableKind::StageEvents, ranked));
+        }
+        tables
+    }
+}
+
 /// What the per-application frame is built from.
 #[derive(Clone)]
 pub(crate) struct HashedInputs {
     /// Applications with canonical text columns.
     pub apps: LazyFrame,
-    /// Applications columns to carry (breakdowns, candidate_id,
-    /// exit_reason), present in `apps`.
+    /// Applications columns to carry (breakdowns, exit_reason, and for
+    /// panels and scores the vacancy and optional columns), present in
+    /// `apps`.
     pub carry: Vec<String>,
     /// Stage events and the stage map (value, rank, code) that ranks
     /// them, or `None` when stages come from furthest_stage.
@@ -206,8 +240,8 @@ pub(crate) fn write_parts(
 }
 
 /// The per-application frame: application_id (the hash), app_rows (null
-/// for an id only the events have), the carried columns (categorical;
-/// candidate_id as its hash), app_rank, outcome_rank, event_rank,
+/// for an id only the events have), the carried columns (categorical),
+/// app_rank, outcome_rank, event_rank,
 /// n_events, n_distinct, and `collided`.
 pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
     let check = || col("id_check").alias("check");
@@ -225,17 +259,10 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
         (categorical("ethnicity"), cat_null().alias("ethnicity")),
     ];
     for c in &inputs.carry {
-        columns.push(if c == "candidate_id" {
-            (
-                hashed(col(c.as_str()), KEY_SEEDS).alias(c.as_str()),
-                lit(NULL).cast(DataType::UInt64).alias(c.as_str()),
-            )
-        } else {
-            (
-                categorical(c).alias(c.as_str()),
-                cat_null().alias(c.as_str()),
-            )
-        });
+        columns.push((
+            categorical(c).alias(c.as_str()),
+            cat_null().alias(c.as_str()),
+        ));
     }
     let int_null = |name: &str| lit(NULL).cast(DataType::Int32).alias(name);
     let mut absent = Vec::new();
@@ -275,8 +302,12 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
         Some((events, map)) => concat(
             [
                 apps,
-                super::ranked_events(keyed(TableKind::StageEvents, events), &map)
-                    .select(event_side),
+                match slice.parts {
+                    // The parts hold the events ranked.
+                    Some(_) => keyed(TableKind::StageEvents, events),
+                    None => super::ranked_events(keyed(TableKind::StageEvents, events), &map),
+                }
+                .select(event_side),
             ],
             UnionArgs::default(),
         )
