@@ -71,24 +71,25 @@ pub(super) struct Groups {
 }
 
 impl Groups {
-    /// A counting sort on each pair's number, numbered in order of first
-    /// appearance. A row of the same pair as the row before it (the usual
-    /// case: exports list an application's scores together) skips the
-    /// look-up.
-    pub(super) fn of(rows: &Rows) -> Groups {
-        let height = rows.application.len();
+    /// The rows `of` (row numbers, rising) grouped: a counting sort on
+    /// each pair's number, numbered in order of first appearance. A row
+    /// of the same pair as the row before it (the usual case: exports list
+    /// an application's scores together) skips the look-up.
+    pub(super) fn of(rows: &Rows, of: &[u32]) -> Groups {
+        let height = of.len();
         let mut numbers: PlHashMap<(u64, i32), u32> = PlHashMap::with_capacity(height / 2);
         let mut group = Vec::with_capacity(height);
-        for r in 0..height {
-            let key = (rows.application[r], rows.stage[r]);
-            let same = r > 0 && (rows.application[r - 1], rows.stage[r - 1]) == key;
-            let g = match group.last() {
-                Some(&g) if same => g,
+        let mut before = None;
+        for &r in of {
+            let key = (rows.application[r as usize], rows.stage[r as usize]);
+            let g = match (group.last(), before) {
+                (Some(&g), Some(last)) if last == key => g,
                 _ => {
                     let next = numbers.len() as u32;
                     *numbers.entry(key).or_insert(next)
                 }
             };
+            before = Some(key);
             group.push(g);
         }
         let groups = numbers.len();
@@ -102,8 +103,8 @@ impl Groups {
         }
         let mut fill = starts.clone();
         let mut sorted = vec![0u32; height];
-        for (r, &g) in group.iter().enumerate() {
-            sorted[fill[g as usize] as usize] = r as u32;
+        for (&r, &g) in of.iter().zip(&group) {
+            sorted[fill[g as usize] as usize] = r;
             fill[g as usize] += 1;
         }
         Groups { sorted, starts }

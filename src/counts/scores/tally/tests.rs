@@ -223,3 +223,50 @@ fn differentials_by_class_add_labels_of_one_class() {
 }
 
 const APPLICANTS_COLUMN: &str = super::super::APPLICANTS;
+
+/// The applications are swept in two halves (by a bit of their key) on two
+/// threads: cells both halves fill are added up. 1,000 applications, each
+/// scored 3 by A and 5 by B (B's row first in the file for the odd ones):
+/// every cell counts all of them, whichever half each fell in.
+#[test]
+fn cells_of_both_halves_are_added_up() {
+    let ids: Vec<String> = (0..1000).map(|i| format!("app{i}")).collect();
+    let mut rows_in: Vec<Row> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (a, b) = (2 * i as u32, 2 * i as u32 + 1);
+        let (a, b) = if i % 2 == 1 { (b, a) } else { (a, b) };
+        rows_in.push((id, 3, "A", 3.0, a, USED, "Indian"));
+        rows_in.push((id, 3, "B", 5.0, b, USED, "Indian"));
+    }
+    let numbers = input::Rows::read(&rows(&rows_in), None).unwrap();
+    let halves: Vec<bool> = numbers
+        .application
+        .iter()
+        .map(|&a| in_second_half(a))
+        .collect();
+    assert!(
+        halves.contains(&false) && halves.contains(&true),
+        "one half empty"
+    );
+    let out = tally(rows(&rows_in), None).unwrap();
+    assert_eq!(
+        part(&out, ASSESSOR_LEVEL, &["value", "n", "rows"]),
+        strings(&[&["3.0", "1000", "1000"], &["5.0", "1000", "1000"]])
+    );
+    assert_eq!(
+        part(&out, APPLICATION_LEVEL, &["value", "n"]),
+        strings(&[&["4.0", "1000"]])
+    );
+    // A: 2·3 − 8 = −2 each time; B: +2.
+    assert_eq!(
+        part(
+            &out,
+            DIFFERENTIALS,
+            &["assessor_id", "n", "sum_e", "sum_e2"]
+        ),
+        strings(&[
+            &["\"A\"", "1000", "-2000.0", "4000.0"],
+            &["\"B\"", "1000", "2000.0", "4000.0"],
+        ])
+    );
+}
