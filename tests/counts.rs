@@ -234,31 +234,23 @@ fn the_hashed_and_the_exact_plan_count_alike() {
     let apps = data.join("applications.csv");
     // Give one candidate with two applications a second label, so the
     // differing-ethnicity check has something to find.
-    let mut reader = csv::Reader::from_path(&apps).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let cand = header.iter().position(|h| h == "candidate_id").unwrap();
-    let eth = header.iter().position(|h| h == "ethnicity").unwrap();
-    let mut seen = std::collections::HashMap::new();
-    let twice = rows
-        .iter()
-        .enumerate()
-        .find_map(|(i, r)| seen.insert(r[cand].to_string(), i).map(|_| i))
-        .expect("a candidate with two applications");
-    let mut changed: Vec<String> = rows[twice].iter().map(String::from).collect();
-    changed[eth] = if changed[eth] == "Chinese" {
-        "Arab".into()
-    } else {
-        "Chinese".into()
-    };
-    rows[twice] = csv::StringRecord::from(changed);
-    let mut writer = csv::Writer::from_path(&apps).unwrap();
-    writer.write_record(&header).unwrap();
-    for r in &rows {
-        writer.write_record(r).unwrap();
-    }
-    writer.flush().unwrap();
-    drop(writer);
+    edit_csv(&apps, |header, rows| {
+        let cand = header.iter().position(|h| h == "candidate_id").unwrap();
+        let eth = header.iter().position(|h| h == "ethnicity").unwrap();
+        let mut seen = std::collections::HashMap::new();
+        let twice = rows
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| seen.insert(r[cand].to_string(), i).map(|_| i))
+            .expect("a candidate with two applications");
+        let mut changed: Vec<String> = rows[twice].iter().map(String::from).collect();
+        changed[eth] = if changed[eth] == "Chinese" {
+            "Arab".into()
+        } else {
+            "Chinese".into()
+        };
+        rows[twice] = csv::StringRecord::from(changed);
+    });
     let hashed = audit(&[data.to_str().unwrap()], &by);
 
     repeat_a_row(&apps);
@@ -294,13 +286,7 @@ fn repeat_a_row(apps: &std::path::Path) {
 fn the_exact_plan_scores_as_the_hashed_plan_does() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let status = rung()
-        .args(["generate", "--applications", "20000", "--seed", "11"])
-        .args(["--shape", "national", "--format", "csv"])
-        .args(["--out", data.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    generate_national(&data, 20000, 11, "csv");
     let hashed = audit(&[data.to_str().unwrap()], &["organisation"]);
     repeat_a_row(&data.join("applications.csv"));
     let exact = audit(&[data.to_str().unwrap()], &["organisation"]);

@@ -21,35 +21,20 @@ fn the_exact_plan_in_slices_gives_the_audit_of_one_pass() {
 
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let status = rung()
-        .args(["generate", "--applications", "20000", "--seed", "13"])
-        .args(["--shape", "national", "--format", "csv"])
-        .args(["--out", data.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let apps = data.join("applications.csv");
-    let mut reader = csv::Reader::from_path(&apps).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let eth = header.iter().position(|h| h == "ethnicity").unwrap();
-    let vacancy = header.iter().position(|h| h == "vacancy_id").unwrap();
-    let mut relabelled: Vec<String> = rows[900].iter().map(String::from).collect();
-    relabelled[eth] = match relabelled[eth].as_str() {
-        "Chinese" => "Arab".into(),
-        _ => "Chinese".into(),
-    };
-    relabelled[vacancy] = rows[0][vacancy].to_string();
-    assert_ne!(relabelled[vacancy], rows[900][vacancy]);
-    rows.push(rows[500].clone());
-    rows.push(csv::StringRecord::from(relabelled));
-    let mut writer = csv::Writer::from_path(&apps).unwrap();
-    writer.write_record(&header).unwrap();
-    for r in &rows {
-        writer.write_record(r).unwrap();
-    }
-    writer.flush().unwrap();
-    drop(writer);
+    generate_national(&data, 20000, 13, "csv");
+    edit_csv(&data.join("applications.csv"), |header, rows| {
+        let eth = header.iter().position(|h| h == "ethnicity").unwrap();
+        let vacancy = header.iter().position(|h| h == "vacancy_id").unwrap();
+        let mut relabelled: Vec<String> = rows[900].iter().map(String::from).collect();
+        relabelled[eth] = match relabelled[eth].as_str() {
+            "Chinese" => "Arab".into(),
+            _ => "Chinese".into(),
+        };
+        relabelled[vacancy] = rows[0][vacancy].to_string();
+        assert_ne!(relabelled[vacancy], rows[900][vacancy]);
+        rows.push(rows[500].clone());
+        rows.push(csv::StringRecord::from(relabelled));
+    });
 
     let read_before = snapshot().1;
     let (audit, whole) = audit_json_with_memory(&data, DEFAULT_MEMORY);

@@ -159,8 +159,8 @@ pub(super) struct OtherTables<'a> {
 /// frame; the first must be the funnel query (by `keys`). The hashed plan
 /// goes first, in slices when the extract is larger than the memory budget
 /// holds; if it does not stand (a repeated applications row, a collision)
-/// the exact plan counts again, in slices too. Slices' results are stacked and
-/// their counts added. Returns the results and the funnel counts.
+/// the exact plan counts again, in slices too. Slices' results are stacked
+/// and their counts added. Returns the results and the funnel counts.
 pub(super) fn run_plan(
     dataset: &Dataset,
     profile: &Profile,

@@ -302,3 +302,31 @@ pub fn audit_json_with_memory(data: &Path, memory: u64) -> (rung::audit::Audit, 
     rung::report::json::write(&audit, &mut out).unwrap();
     (audit, out)
 }
+
+/// A synthetic extract of the national shape with all four tables
+/// (`rung generate --shape national`): `n` applications from `seed`, as
+/// CSV or Parquet, in `dir`.
+pub fn generate_national(dir: &Path, n: u64, seed: u64, format: &str) {
+    let status = rung()
+        .args(["generate", "--applications", &n.to_string()])
+        .args(["--seed", &seed.to_string(), "--shape", "national"])
+        .args(["--format", format, "--out", dir.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "rung generate failed");
+}
+
+/// Rewrites the CSV file `path` through `edit`, which is given its header
+/// and may change, add or remove records.
+pub fn edit_csv(path: &Path, edit: impl FnOnce(&csv::StringRecord, &mut Vec<csv::StringRecord>)) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    edit(&header, &mut rows);
+    let mut writer = csv::Writer::from_path(path).unwrap();
+    writer.write_record(&header).unwrap();
+    for r in &rows {
+        writer.write_record(r).unwrap();
+    }
+    writer.flush().unwrap();
+}
