@@ -254,6 +254,12 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         Some(prep) => Some(scores::read(prep, &results[next..], request.period_from)?),
         None => None,
     };
+    // The frames read are handed back before the measures are computed:
+    // polars' threads allocated them, and memory one thread frees is not
+    // reused by another's allocations (the main thread's, from here on)
+    // until it is returned.
+    drop(results);
+    plan::release_freed_memory();
     crate::progress::step("reading the dates applied");
     funnel.applied_between = applied_between(dataset, profile)?;
     Ok(Counts {
