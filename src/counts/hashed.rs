@@ -55,6 +55,31 @@ pub(crate) fn categorical(name: &str) -> Expr {
         .alias(name)
 }
 
+/// What the per-application frame is built from.
+#[derive(Clone)]
+pub(crate) struct HashedInputs {
+    /// Applications with canonical text columns.
+    pub apps: LazyFrame,
+    /// Applications columns to carry (breakdowns, exit_reason, and for
+    /// panels and scores the vacancy and optional columns), present in
+    /// `apps`.
+    pub carry: Vec<String>,
+    /// Stage events and the stage map (value, rank, code) that ranks
+    /// them, or `None` when stages come from furthest_stage.
+    pub events: Option<(LazyFrame, DataFrame)>,
+    /// Distinct stage codes among the events.
+    pub codes: u32,
+    /// Carry `stage_on`, the first entered_at of the events at this rank
+    /// (events with an entered_at column only).
+    pub stage_date: Option<u8>,
+    /// The furthest_stage rank column's expression on `apps`, when stages
+    /// come from it, and the outcome's, when there is one (leaving out what
+    /// is absent keeps the grouped state small).
+    pub app_rank: Option<Expr>,
+    /// See `app_rank`.
+    pub outcome_rank: Option<Expr>,
+}
+
 impl HashedInputs {
     /// The applications and stage events as the slices read them, to be
     /// split into parts: keyed by [`keyed`], the events ranked already,
@@ -86,31 +111,6 @@ impl HashedInputs {
         }
         tables
     }
-}
-
-/// What the per-application frame is built from.
-#[derive(Clone)]
-pub(crate) struct HashedInputs {
-    /// Applications with canonical text columns.
-    pub apps: LazyFrame,
-    /// Applications columns to carry (breakdowns, exit_reason, and for
-    /// panels and scores the vacancy and optional columns), present in
-    /// `apps`.
-    pub carry: Vec<String>,
-    /// Stage events and the stage map (value, rank, code) that ranks
-    /// them, or `None` when stages come from furthest_stage.
-    pub events: Option<(LazyFrame, DataFrame)>,
-    /// Distinct stage codes among the events.
-    pub codes: u32,
-    /// Carry `stage_on`, the first entered_at of the events at this rank
-    /// (events with an entered_at column only).
-    pub stage_date: Option<u8>,
-    /// The furthest_stage rank column's expression on `apps`, when stages
-    /// come from it, and the outcome's, when there is one (leaving out what
-    /// is absent keeps the grouped state small).
-    pub app_rank: Option<Expr>,
-    /// See `app_rank`.
-    pub outcome_rank: Option<Expr>,
 }
 
 /// One of `of` slices of the applications, by their id's hash: counting
@@ -241,8 +241,8 @@ pub(crate) fn write_parts(
 
 /// The per-application frame: application_id (the hash), app_rows (null
 /// for an id only the events have), the carried columns (categorical),
-/// app_rank, outcome_rank, event_rank,
-/// n_events, n_distinct, and `collided`.
+/// app_rank, outcome_rank, event_rank, n_events, n_distinct, and
+/// `collided`.
 pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
     let check = || col("id_check").alias("check");
     let cat_null = || {
