@@ -166,7 +166,7 @@ impl Slice {
     pub(crate) fn keep_ids(&self, table: TableKind, rows: LazyFrame) -> LazyFrame {
         match &self.parts {
             Some(parts) => parts.scan(table, self.index),
-            None => self.keep(rows, hashed(col("application_id"), KEY_SEEDS)),
+            None => self.keep(rows, text_id_key()),
         }
     }
 
@@ -206,6 +206,13 @@ fn with_check(keyed: LazyFrame) -> LazyFrame {
         .drop(cols([KEY]))
 }
 
+/// The key the exact plan's rows (ids as text) are sliced by, the same
+/// hash the hashed plan keys its rows by: one definition for the split
+/// and for the slices that read without it.
+fn text_id_key() -> Expr {
+    hashed(col("application_id"), KEY_SEEDS)
+}
+
 /// A table's rows (each with an application_id) keyed as its slices read
 /// them: what [`Parts`] are written from.
 pub(crate) fn keyed(rows: LazyFrame) -> LazyFrame {
@@ -226,7 +233,7 @@ pub(crate) fn write_parts(
 ) -> Result<Arc<Parts>> {
     let key = match hashed_plan {
         true => col("application_id"),
-        false => hashed(col("application_id"), KEY_SEEDS),
+        false => text_id_key(),
     };
     Parts::write(
         &super::parts::folder_for_parts(),
