@@ -212,9 +212,10 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
     let app_rows = u64_column(df, "app_rows")?;
     let n_events = u64_column(df, "n_events")?;
     let n_distinct = u64_column(df, "n_distinct")?;
-    let across = match df.column(IDS_ACROSS_VACANCIES) {
-        Ok(_) => u64_column(df, IDS_ACROSS_VACANCIES)?,
-        Err(_) => vec![0; df.height()],
+    // Only the exact plan's result has the column.
+    let ids_across_vacancies = match df.column(IDS_ACROSS_VACANCIES) {
+        Ok(_) => u64_column(df, IDS_ACROSS_VACANCIES)?.iter().sum(),
+        Err(_) => 0,
     };
     let mut t = Tally {
         cells: Vec::with_capacity(df.height()),
@@ -224,7 +225,7 @@ pub(super) fn read_cells(df: &DataFrame, by: &[String]) -> Result<Tally> {
         events_unknown_app: 0,
         event_duplicates: 0,
         without_stage: 0,
-        ids_across_vacancies: across.iter().sum(),
+        ids_across_vacancies,
     };
     let mut counted: Vec<usize> = Vec::with_capacity(df.height());
     for i in 0..df.height() {
