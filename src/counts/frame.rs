@@ -8,7 +8,7 @@ use super::hashed::{self, Slice};
 use super::stage_values::stage_value_pass;
 use super::{PERIODS, StageSource, TableAccount, period_name};
 use crate::error::{Error, Result};
-use crate::ingest::{self, Dataset, Format, Profile, Scan, Source, TableKind};
+use crate::ingest::{self, Dataset, Profile, Scan, Source, TableKind};
 use crate::taxonomy::ladder::Ladder;
 
 /// The row-accounting reason for a repeated applications row.
@@ -57,28 +57,19 @@ impl AppFrame {
         }
     }
 
-    /// The frame of one slice of the applications.
-    pub(super) fn slice(&self, slice: &Slice) -> AppFrame {
-        let mut inputs = self.hashed_inputs.clone();
-        let frame = match &mut inputs {
-            Some(inputs) => {
-                // CSV is costly to parse twice: in one slice the candidate
-                // check shares the per-application frame's read of the
-                // applications (one cache, two readers). Measured on the
-                // 10M-row bench extract: 15.7 s → 12.7 s, and no more
-                // memory; in several slices the cache's buffers took 10%
-                // more than the budget, so there each reads for itself.
-                if slice.of == 1 && self.apps.source.format == Format::Csv {
-                    inputs.apps = inputs.apps.clone().cache();
-                }
-                self.finish.apply(hashed::frame(inputs.clone(), slice))
-            }
-            None => match &self.exact_inputs {
-                Some(exact) if slice.of > 1 => self.finish.apply(exact_frame(exact, slice)),
-                _ => self.frame.clone(),
-            },
+    /// The frame of one slice of the applications. Under the hashed plan
+    /// the slice's applications and events are read from `sources` here
+    /// and grouped by rung's kernel (see [`super::by_application`]); the
+    /// exact plan's stays a lazy polars plan.
+    pub(super) fn slice(&self, slice: &Slice, sources: &[&Source]) -> Result<AppFrame> {
+        let frame = match (&self.hashed_inputs, &self.exact_inputs) {
+            (Some(inputs), _) => self
+                .finish
+                .apply(super::by_application::frame(inputs, slice, sources, &self.profile)?.lazy()),
+            (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact_frame(exact, slice)),
+            _ => self.frame.clone(),
         };
-        AppFrame {
+        Ok(AppFrame {
             frame,
             finish: self.finish.clone(),
             apps: self.apps.clone(),
@@ -88,9 +79,9 @@ impl AppFrame {
             ladder: self.ladder.clone(),
             profile: self.profile.clone(),
             hashed: self.hashed,
-            hashed_inputs: inputs,
+            hashed_inputs: self.hashed_inputs.clone(),
             exact_inputs: self.exact_inputs.clone(),
-        }
+        })
     }
 
     /// The per-application tables, and `others` (scores, as read), as the

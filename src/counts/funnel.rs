@@ -23,20 +23,21 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     } else {
         lit(0u64)
     };
+    // (Summed as 64-bit: the kernel's frame counts in 32.)
     let mut aggs = vec![
         collided.alias("collided"),
         len().cast(DataType::UInt64).alias("applications"),
         col("app_rows")
-            .sum()
             .cast(DataType::UInt64)
+            .sum()
             .alias("app_rows"),
         col("n_events")
-            .sum()
             .cast(DataType::UInt64)
+            .sum()
             .alias("n_events"),
         col("n_distinct")
-            .sum()
             .cast(DataType::UInt64)
+            .sum()
             .alias("n_distinct"),
     ];
     // Under the exact plan (ids repeat), the ids whose rows name more than

@@ -12,7 +12,8 @@
 //! Layout: this module runs the pass ([`count`], [`count_funnel`]): every
 //! reducing query together (one `collect_all`, so the files are scanned once
 //! for them all). `types` holds what it returns; `plan` the slicing under the
-//! memory budget (`hashed` the sliced per-application frame); `frame` the
+//! memory budget (`hashed` the sliced per-application frame, grouped in
+//! each slice by rung's own kernel in `by_application`); `frame` the
 //! per-application frame every measure shares; `funnel` the funnel, exit and
 //! candidate queries and their readers; `accounting` the row accounting;
 //! `columns` typed reads of results; `dates` the dates exports write, read
@@ -22,6 +23,7 @@
 //! reduction written as SQL.
 
 mod accounting;
+mod by_application;
 mod candidates;
 mod columns;
 pub(crate) use columns::shared_text;

@@ -217,7 +217,7 @@ pub(super) fn run_plan(
                 1 => format!("counting{again}"),
                 _ => format!("counting{again}, slice {} of {slices}", index + 1),
             });
-            let part = app.slice(&slice);
+            let part = app.slice(&slice, &sources)?;
             let (frames, how): (Vec<LazyFrame>, Vec<Combine>) = queries(&part, &slice)
                 .into_iter()
                 .map(|q| (q.frame, q.combine))

@@ -1,0 +1,280 @@
+//! The hashed plan's per-application frame of one slice, grouped by
+//! rung's own kernel ([`partitioned`]): polars reads the slice's
+//! applications rows and ranked stage events, keyed by the hash of their
+//! ids; the kernel adds each application's events up; the frame is the
+//! applications rows with what their events add, and a row for each id
+//! only the events have.
+//!
+//! It gives the frame [`super::hashed::frame`] plans in polars, with two
+//! differences that change no count: applications rows without an id each
+//! stay a row (polars groups them in one), and so do repeated ids (which
+//! send the count to the exact plan, so their frame is not read). The
+//! tests hold the two to each other.
+
+mod partitioned;
+#[cfg(test)]
+mod tests;
+
+use polars::prelude::*;
+
+use super::collect_all;
+use super::hashed::{HashedInputs, MAX_CODES, Slice, categorical};
+use crate::error::{Error, Result};
+use crate::ingest::{Profile, Source, TableKind};
+use partitioned::{
+    AppRows, Applications, DateOf, EventRows, Grouped, State, deal_events, group, partition_bits,
+};
+
+/// The per-application frame of `slice`, as [`super::hashed::frame`]
+/// gives it (see the module's note), read from `sources`.
+pub(crate) fn frame(
+    inputs: &HashedInputs,
+    slice: &Slice,
+    sources: &[&Source],
+    profile: &Profile,
+) -> Result<DataFrame> {
+    let (apps, events) = read(inputs, slice);
+    let mut read = collect_all(vec![apps, events], sources, profile)?.into_iter();
+    let (mut apps, mut events) = (
+        read.next().expect("two frames"),
+        read.next().expect("two frames"),
+    );
+    apps.align_chunks_par();
+    events.align_chunks_par();
+    let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
+    let (grouped, dates) = grouped(&apps, events).map_err(internal)?;
+    assemble(apps, dates, grouped, inputs).map_err(internal)
+}
+
+/// The slice's applications rows (key, check, ethnicity, carried columns
+/// and ranks) and ranked events (key, check, rank, code, and the dated
+/// rank's date), as the kernel reads them.
+fn read(inputs: &HashedInputs, slice: &Slice) -> (LazyFrame, LazyFrame) {
+    let mut columns = vec![
+        col("application_id"),
+        col("id_check").alias("check"),
+        categorical("ethnicity"),
+    ];
+    columns.extend(inputs.carry.iter().map(|c| categorical(c)));
+    for (name, rank) in [
+        ("app_rank", &inputs.app_rank),
+        ("outcome_rank", &inputs.outcome_rank),
+    ] {
+        if let Some(rank) = rank {
+            columns.push(rank.clone().cast(DataType::Int32).alias(name));
+        }
+    }
+    let apps = slice
+        .rows_of(TableKind::Applications, inputs.apps.clone())
+        .select(columns);
+    let mut columns = vec![
+        col("application_id"),
+        col("id_check"),
+        // Rank and code in one number (codes are below 16 here).
+        (col("rank").cast(DataType::UInt32) * lit(16u32) + col("code").cast(DataType::UInt32))
+            .alias("stage"),
+    ];
+    if let Some(rank) = inputs.stage_date {
+        columns.push(
+            when(col("rank").eq(lit(i32::from(rank))))
+                .then(col("entered_at").cast(DataType::String))
+                .otherwise(lit(NULL).cast(DataType::String))
+                .alias("stage_on"),
+        );
+    }
+    let events = match &inputs.events {
+        Some((events, map)) => {
+            let keyed = slice.rows_of(TableKind::StageEvents, events.clone());
+            match slice.parts {
+                // The parts hold the events ranked.
+                Some(_) => keyed,
+                None => super::ranked_events(keyed, map),
+            }
+            .select(columns)
+        }
+        // Stages from furthest_stage: no events.
+        None => DataFrame::new_infer_height(vec![
+            Column::new_empty("application_id".into(), &DataType::UInt64),
+            Column::new_empty("id_check".into(), &DataType::UInt32),
+            Column::new_empty("stage".into(), &DataType::UInt32),
+        ])
+        .expect("columns of one length")
+        .lazy(),
+    };
+    debug_assert!(inputs.codes <= MAX_CODES);
+    (apps, events)
+}
+
+/// A numeric column's chunks' values (the frame's chunks aligned).
+fn pieces<'a, T: PolarsNumericType>(
+    df: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Vec<&'a [T::Native]>> {
+    let column = df.column(name)?.as_materialized_series();
+    Ok(column
+        .unpack::<T>()?
+        .downcast_iter()
+        .map(|a| a.values().as_slice())
+        .collect())
+}
+
+/// The kernel run on the read frames (their chunks aligned). The events'
+/// frame is let go of once they are dealt, unless their dates are read.
+fn grouped(apps: &DataFrame, events: DataFrame) -> PolarsResult<(Grouped, Option<Series>)> {
+    let app_keys = apps.column("application_id")?.as_materialized_series();
+    let has_key = app_keys.u64()?.downcast_iter().map(|a| {
+        a.validity()
+            .filter(|v| v.unset_bits() > 0)
+            .map(|v| v.iter().collect::<Vec<bool>>())
+    });
+    let applications = Applications {
+        pieces: pieces::<UInt64Type>(apps, "application_id")?
+            .into_iter()
+            .zip(pieces::<UInt32Type>(apps, "check")?)
+            .zip(has_key)
+            .map(|((keys, checks), has_key)| AppRows {
+                keys,
+                checks,
+                has_key,
+            })
+            .collect(),
+    };
+    if events.column("application_id")?.null_count() > 0 {
+        polars_bail!(ComputeError: "a ranked event without an id");
+    }
+    let dates = match events.column("stage_on") {
+        Ok(c) => Some(c.as_materialized_series().rechunk()),
+        Err(_) => None,
+    };
+    let pieces: Vec<EventRows> = pieces::<UInt64Type>(&events, "application_id")?
+        .into_iter()
+        .zip(pieces::<UInt32Type>(&events, "id_check")?)
+        .zip(pieces::<UInt32Type>(&events, "stage")?)
+        .map(|((keys, checks), stages)| EventRows {
+            keys,
+            checks,
+            stages,
+        })
+        .collect();
+    let bits = partition_bits(apps.height());
+    let text = |e: String| polars_err!(ComputeError: "{e}");
+    let dealt = deal_events(&pieces, bits, dates.is_some()).map_err(text)?;
+    drop(pieces);
+    drop(events);
+    let text_of = dates.as_ref().map(|d| d.str()).transpose()?;
+    let text_of = text_of.map(|d| d.downcast_as_array());
+    let date = |row: usize| text_of.and_then(|d| d.get(row));
+    let grouped = group(&applications, dealt, Some(date_reader(&date))).map_err(text)?;
+    Ok((grouped, dates))
+}
+
+/// `date` as the kernel takes it.
+fn date_reader<'a>(date: &'a (impl Fn(usize) -> Option<&'a str> + Sync)) -> &'a DateOf<'a> {
+    date
+}
+
+/// The frame: the applications rows with their states' columns, then the
+/// orphans' rows (nulls where the applications table would have spoken).
+fn assemble(
+    apps: DataFrame,
+    dates: Option<Series>,
+    grouped: Grouped,
+    inputs: &HashedInputs,
+) -> PolarsResult<DataFrame> {
+    let Grouped {
+        applications,
+        orphans,
+    } = grouped;
+    let state_columns = |states: &mut dyn Iterator<Item = &State>| -> PolarsResult<Vec<Column>> {
+        let states: Vec<&State> = states.collect();
+        let mut columns = vec![
+            states
+                .iter()
+                .map(|s| (s.n_events > 0).then_some(i32::from(s.rank)))
+                .collect::<Int32Chunked>()
+                .with_name("event_rank".into())
+                .into_column(),
+            UInt32Chunked::from_vec(
+                "n_events".into(),
+                states.iter().map(|s| s.n_events).collect(),
+            )
+            .into_column(),
+            UInt32Chunked::from_vec(
+                "n_distinct".into(),
+                states.iter().map(|s| s.distinct_codes()).collect(),
+            )
+            .into_column(),
+            states
+                .iter()
+                .map(|s| s.collided)
+                .collect::<BooleanChunked>()
+                .with_name("collided".into())
+                .into_column(),
+        ];
+        columns.push(match &dates {
+            Some(dates) => {
+                let rows: IdxCa = states
+                    .iter()
+                    .map(|s| s.first_dated().map(|r| r as IdxSize))
+                    .collect();
+                dates
+                    .take(&rows)?
+                    .with_name("stage_on".into())
+                    .into_column()
+            }
+            None => Column::full_null("stage_on".into(), states.len(), &DataType::String),
+        });
+        Ok(columns)
+    };
+    let height = apps.height();
+    let mut frame = apps;
+    let app_rows = UInt32Chunked::from_vec(
+        "app_rows".into(),
+        applications
+            .iter()
+            .map(|s| if s.repeated { 2 } else { 1 })
+            .collect(),
+    );
+    frame.with_column(app_rows.into_column())?;
+    for column in state_columns(&mut applications.iter())? {
+        frame.with_column(column)?;
+    }
+    drop(applications);
+    if !orphans.is_empty() {
+        let n = orphans.len();
+        let mut columns = Vec::with_capacity(frame.width());
+        for column in frame.columns() {
+            let name = column.name().clone();
+            columns.push(match name.as_str() {
+                "application_id" => {
+                    UInt64Chunked::from_vec(name, orphans.iter().map(|o| o.key).collect())
+                        .into_column()
+                }
+                "check" => UInt32Chunked::from_vec(name, orphans.iter().map(|o| o.check).collect())
+                    .into_column(),
+                _ => Column::full_null(name, n, column.dtype()),
+            });
+        }
+        let mut rest = DataFrame::new(n, columns)?;
+        for column in state_columns(&mut orphans.iter().map(|o| &o.state))? {
+            rest.with_column(column)?;
+        }
+        frame.vstack_mut(&rest)?;
+    }
+    debug_assert!(frame.height() >= height);
+    // Ranks the applications table has no column for: null, as the
+    // polars plan leaves them.
+    for (name, rank) in [
+        ("app_rank", &inputs.app_rank),
+        ("outcome_rank", &inputs.outcome_rank),
+    ] {
+        if rank.is_none() {
+            frame.with_column(Column::full_null(
+                name.into(),
+                frame.height(),
+                &DataType::Int32,
+            ))?;
+        }
+    }
+    Ok(frame)
+}

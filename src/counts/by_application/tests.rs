@@ -1,0 +1,271 @@
+//! The kernel against an independent reduction (maps of every key, row by
+//! row) and the frame against the polars plan it replaces.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use proptest::prelude::*;
+
+use super::partitioned::{AppRows, Applications, EventRows, State, deal_events, group};
+use crate::counts::hashed::{self, HashedInputs, Slice};
+use crate::ingest::Profile;
+
+/// An applications row: key (`None`: no id), check.
+type AppRow = (Option<u64>, u32);
+/// An event: key, check, rank, code, date.
+type EventRow = (u64, u32, u8, u8, Option<&'static str>);
+
+/// The states row by row: each event goes to the first applications row
+/// of its key, else to its key's orphan.
+fn reference(apps: &[AppRow], events: &[EventRow]) -> (Vec<State>, HashMap<u64, (u32, State)>) {
+    let mut states = vec![State::default(); apps.len()];
+    let mut first: HashMap<u64, usize> = HashMap::new();
+    for (row, (key, _)) in apps.iter().enumerate() {
+        let Some(key) = key else { continue };
+        match first.get(key) {
+            Some(&f) => {
+                states[f].repeated = true;
+                states[row].repeated = true;
+            }
+            None => {
+                first.insert(*key, row);
+            }
+        }
+    }
+    let mut orphans: HashMap<u64, (u32, u32, State)> = HashMap::new();
+    let add = |state: &mut State, row: usize, (_, _, rank, code, date): &EventRow| {
+        state.rank = if state.n_events == 0 {
+            *rank
+        } else {
+            state.rank.max(*rank)
+        };
+        state.n_events += 1;
+        state.codes |= 1 << code;
+        let earlier = date.is_some_and(|d| {
+            state
+                .first_dated()
+                .is_none_or(|f| events[f].4.is_none_or(|e| d < e))
+        });
+        if earlier {
+            state.first_on = row as u32;
+        }
+    };
+    for (row, event) in events.iter().enumerate() {
+        match first.get(&event.0) {
+            Some(&app) => {
+                states[app].collided |= event.1 != apps[app].1;
+                add(&mut states[app], row, event);
+            }
+            None => {
+                let entry = orphans
+                    .entry(event.0)
+                    .or_insert((event.1, event.1, State::default()));
+                entry.0 = entry.0.min(event.1);
+                entry.1 = entry.1.max(event.1);
+                add(&mut entry.2, row, event);
+            }
+        }
+    }
+    let orphans = orphans
+        .into_iter()
+        .map(|(key, (min, max, mut state))| {
+            state.collided = min != max;
+            (key, (min, state))
+        })
+        .collect();
+    (states, orphans)
+}
+
+/// The kernel on `apps` and `events` cut into pieces at `cuts`, with
+/// 2^`bits` partitions.
+fn kernel(
+    apps: &[AppRow],
+    events: &[EventRow],
+    cuts: (usize, usize),
+    bits: u32,
+) -> (Vec<State>, HashMap<u64, (u32, State)>) {
+    let keys: Vec<u64> = apps.iter().map(|a| a.0.unwrap_or(7)).collect();
+    let checks: Vec<u32> = apps.iter().map(|a| a.1).collect();
+    let has: Vec<bool> = apps.iter().map(|a| a.0.is_some()).collect();
+    let cut = cuts.0.min(apps.len());
+    let app_pieces = [(0, cut), (cut, apps.len())]
+        .into_iter()
+        .map(|(from, to)| AppRows {
+            keys: &keys[from..to],
+            checks: &checks[from..to],
+            has_key: Some(has[from..to].to_vec()),
+        })
+        .collect();
+    let ek: Vec<u64> = events.iter().map(|e| e.0).collect();
+    let ec: Vec<u32> = events.iter().map(|e| e.1).collect();
+    let es: Vec<u32> = events
+        .iter()
+        .map(|e| u32::from(e.2) * 16 + u32::from(e.3))
+        .collect();
+    let cut = cuts.1.min(events.len());
+    let event_pieces = [(0, cut), (cut, events.len())]
+        .into_iter()
+        .map(|(from, to)| EventRows {
+            keys: &ek[from..to],
+            checks: &ec[from..to],
+            stages: &es[from..to],
+        })
+        .collect::<Vec<_>>();
+    let date = |row: usize| events[row].4;
+    let dealt = deal_events(&event_pieces, bits, true).expect("in range");
+    let grouped =
+        group(&Applications { pieces: app_pieces }, dealt, Some(&date)).expect("in range");
+    let orphans = grouped
+        .orphans
+        .iter()
+        .map(|o| (o.key, (o.check, o.state)))
+        .collect();
+    (grouped.applications, orphans)
+}
+
+/// Keys from a small set (so ids repeat, and events miss), spread over
+/// the whole 64 bits (so they fall in every partition).
+fn key() -> impl Strategy<Value = u64> {
+    (0u64..40).prop_map(|k| k.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn the_kernel_adds_up_what_the_rows_do(
+        apps in proptest::collection::vec((proptest::option::weighted(0.9, key()), 0u32..2), 0..60),
+        events in proptest::collection::vec(
+            (key(), 0u32..2, 0u8..8, 0u8..16, proptest::option::of(prop_oneof![
+                Just("2025-01-02"), Just("2025-01-01"), Just("2024-12-31")
+            ])),
+            0..200,
+        ),
+        cuts in (0usize..60, 0usize..200),
+        bits in 0u32..4,
+    ) {
+        // Checks mostly agree with the key's (else every key collides).
+        let apps: Vec<AppRow> = apps
+            .into_iter()
+            .map(|(k, c)| (k, if c == 0 { k.unwrap_or(0) as u32 } else { 1 }))
+            .collect();
+        let events: Vec<EventRow> = events
+            .into_iter()
+            .map(|(k, c, r, o, d)| (k, if c == 0 { k as u32 } else { 1 }, r, o, d))
+            .collect();
+        let (states, orphans) = kernel(&apps, &events, cuts, bits);
+        let (want_states, want_orphans) = reference(&apps, &events);
+        prop_assert_eq!(states, want_states);
+        prop_assert_eq!(orphans, want_orphans);
+    }
+}
+
+#[test]
+fn ranks_out_of_range_are_refused() {
+    let (keys, checks) = ([1u64], [1u32]);
+    for (stage, fits) in [(255 * 16 + 15, true), (256 * 16, false)] {
+        let events = [EventRows {
+            keys: &keys,
+            checks: &checks,
+            stages: &[stage],
+        }];
+        assert_eq!(deal_events(&events, 0, false).is_ok(), fits);
+    }
+}
+
+/// A small extract with everything the frame meets: an id without
+/// events, events without an application, an application without an id,
+/// events out of the ladder's order, repeated stages, two dates at the
+/// dated rank.
+fn inputs() -> HashedInputs {
+    let apps = df! {
+        "application_id" => [Some("a1"), Some("a2"), Some("a3"), None, Some("a5")],
+        "ethnicity" => ["White British", "Indian", "Black African", "Chinese", "Indian"],
+        "organisation" => ["Trust A", "Trust B", "Trust A", "Trust B", "Trust B"],
+    }
+    .expect("columns of one length");
+    let events = df! {
+        "application_id" => ["a1", "a1", "a1", "a2", "a9", "a9", "a5", "a5"],
+        "stage" => ["applied", "interviewed", "shortlisted", "applied", "applied", "offered", "interviewed", "interviewed"],
+        "entered_at" => ["2025-01-01", "2025-02-03", "2025-01-20", "2025-01-02", "2025-01-05", "2025-03-01", "2025-02-10", "2025-02-09"],
+    }
+    .expect("columns of one length");
+    let map = df! {
+        "value" => ["applied", "shortlisted", "interviewed", "offered"],
+        "rank" => [0i32, 1, 2, 3],
+        "code" => [0u32, 1, 2, 3],
+    }
+    .expect("columns of one length");
+    HashedInputs {
+        apps: apps.lazy(),
+        carry: vec!["organisation".to_string()],
+        events: Some((events.lazy(), map)),
+        codes: 4,
+        stage_date: Some(2),
+        app_rank: None,
+        outcome_rank: None,
+    }
+}
+
+/// The frame's rows with an id, sorted by it, in the columns both give.
+fn with_ids(frame: DataFrame) -> DataFrame {
+    let columns = [
+        "application_id",
+        "check",
+        "app_rows",
+        "ethnicity",
+        "organisation",
+        "event_rank",
+        "n_events",
+        "n_distinct",
+        "collided",
+        "stage_on",
+        "app_rank",
+        "outcome_rank",
+    ];
+    frame
+        .lazy()
+        .filter(col("application_id").is_not_null())
+        .select(columns.map(|c| match c {
+            // Categoricals compared by their text.
+            "ethnicity" | "organisation" => col(c).cast(DataType::String),
+            // The kernel counts in 32 bits, the plan in 64.
+            "app_rows" | "n_events" | "n_distinct" => col(c).cast(DataType::UInt64),
+            _ => col(c),
+        }))
+        .sort(["application_id"], SortMultipleOptions::default())
+        .collect()
+        .expect("the frame has these columns")
+}
+
+#[test]
+fn the_kernel_frame_is_the_polars_plan_frame() {
+    let profile = Profile::default();
+    let kernel = super::frame(&inputs(), &Slice::WHOLE, &[], &profile).expect("it runs");
+    let polars = hashed::frame(inputs(), &Slice::WHOLE)
+        .collect()
+        .expect("it runs");
+    // The application without an id is a row of its own in both.
+    let missing = |df: &DataFrame| df.column("application_id").expect("a key").null_count();
+    assert_eq!((missing(&kernel), missing(&polars)), (1, 1));
+    let (kernel, polars) = (with_ids(kernel), with_ids(polars));
+    assert_eq!(kernel.height(), 5, "a1 a2 a3 a5 and the events' a9");
+    assert!(kernel.equals_missing(&polars), "{kernel}\n{polars}");
+    // The values themselves, from the rows above.
+    let stage_on = kernel.column("stage_on").expect("dated");
+    let n_events = kernel.column("n_events").expect("counted");
+    let rank = kernel.column("event_rank").expect("ranked");
+    let app_rows = kernel.column("app_rows").expect("counted");
+    assert_eq!(
+        n_events.u64().expect("u64").iter().flatten().sum::<u64>(),
+        8
+    );
+    assert_eq!(rank.null_count(), 1, "a3 has no events");
+    assert_eq!(app_rows.null_count(), 1, "a9 has no applications row");
+    let mut dates: Vec<&str> = stage_on.str().expect("text").iter().flatten().collect();
+    dates.sort();
+    assert_eq!(
+        dates,
+        ["2025-02-03", "2025-02-09"],
+        "the first date at the interview stage, of a1 and a5"
+    );
+}
