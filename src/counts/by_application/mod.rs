@@ -185,8 +185,7 @@ fn assemble(
         applications,
         orphans,
     } = grouped;
-    let state_columns = |states: &mut dyn Iterator<Item = &State>| -> PolarsResult<Vec<Column>> {
-        let states: Vec<&State> = states.collect();
+    let state_columns = |states: &[State]| -> PolarsResult<Vec<Column>> {
         let mut columns = vec![
             states
                 .iter()
@@ -226,7 +225,6 @@ fn assemble(
         });
         Ok(columns)
     };
-    let height = apps.height();
     let mut frame = apps;
     let app_rows = UInt32Chunked::from_vec(
         "app_rows".into(),
@@ -236,7 +234,7 @@ fn assemble(
             .collect(),
     );
     frame.with_column(app_rows.into_column())?;
-    for column in state_columns(&mut applications.iter())? {
+    for column in state_columns(&applications)? {
         frame.with_column(column)?;
     }
     drop(applications);
@@ -256,12 +254,12 @@ fn assemble(
             });
         }
         let mut rest = DataFrame::new(n, columns)?;
-        for column in state_columns(&mut orphans.iter().map(|o| &o.state))? {
+        let states: Vec<State> = orphans.iter().map(|o| o.state).collect();
+        for column in state_columns(&states)? {
             rest.with_column(column)?;
         }
         frame.vstack_mut(&rest)?;
     }
-    debug_assert!(frame.height() >= height);
     // Ranks the applications table has no column for: null, as the
     // polars plan leaves them.
     for (name, rank) in [
