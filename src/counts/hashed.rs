@@ -249,6 +249,15 @@ pub(crate) fn write_parts(
     )
 }
 
+/// An event's `stage_on`: its entered_at (as text) when it is at the
+/// dated `rank`, else null (the frame keeps the smallest).
+pub(crate) fn stage_on(rank: u8) -> Expr {
+    when(col("rank").eq(lit(i32::from(rank))))
+        .then(col("entered_at").cast(DataType::String))
+        .otherwise(lit(NULL).cast(DataType::String))
+        .alias("stage_on")
+}
+
 /// The per-application frame as one lazy polars plan: application_id
 /// (the hash), app_rows (null for an id only the events have), the
 /// carried columns (categorical), app_rank, outcome_rank, event_rank,
@@ -299,10 +308,7 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
     if let Some(rank) = inputs.stage_date {
         columns.push((
             lit(NULL).cast(DataType::String).alias("stage_on"),
-            when(col("rank").eq(lit(i32::from(rank))))
-                .then(col("entered_at").cast(DataType::String))
-                .otherwise(lit(NULL).cast(DataType::String))
-                .alias("stage_on"),
+            stage_on(rank),
         ));
     } else {
         absent.push(lit(NULL).cast(DataType::String).alias("stage_on"));

@@ -18,12 +18,17 @@ mod tests;
 use polars::prelude::*;
 
 use super::collect_all;
-use super::hashed::{HashedInputs, MAX_CODES, Slice, categorical};
+use super::hashed::{HashedInputs, MAX_CODES, Slice, categorical, stage_on};
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
 use partitioned::{
-    AppRows, Applications, DateOf, EventRows, Grouped, State, deal_events, group, partition_bits,
+    AppRows, Applications, CODE_BITS, DateOf, EventRows, Grouped, State, deal_events, group,
+    partition_bits,
 };
+
+// The hashed plan's codes (at most MAX_CODES) fit the bits the kernel
+// packs a code in, and its bit per code.
+const _: () = assert!(MAX_CODES <= 1 << CODE_BITS);
 
 /// The per-application frame of `slice`, as [`super::hashed::frame`]
 /// gives it (see the module's note), read from `sources`.
@@ -70,18 +75,12 @@ fn read(inputs: &HashedInputs, slice: &Slice) -> (LazyFrame, LazyFrame) {
     let mut columns = vec![
         col("application_id"),
         col("id_check"),
-        // Rank and code in one number (codes are below 16 here).
-        (col("rank").cast(DataType::UInt32) * lit(16u32) + col("code").cast(DataType::UInt32))
-            .alias("stage"),
+        // Rank and code in one number, as the kernel unpacks it.
+        ((col("rank").cast(DataType::UInt32) * lit(1u32 << CODE_BITS))
+            + col("code").cast(DataType::UInt32))
+        .alias("stage"),
     ];
-    if let Some(rank) = inputs.stage_date {
-        columns.push(
-            when(col("rank").eq(lit(i32::from(rank))))
-                .then(col("entered_at").cast(DataType::String))
-                .otherwise(lit(NULL).cast(DataType::String))
-                .alias("stage_on"),
-        );
-    }
+    columns.extend(inputs.stage_date.map(stage_on));
     let events = match &inputs.events {
         Some((events, map)) => {
             let keyed = slice.rows_of(TableKind::StageEvents, events.clone());
@@ -101,7 +100,6 @@ fn read(inputs: &HashedInputs, slice: &Slice) -> (LazyFrame, LazyFrame) {
         .expect("columns of one length")
         .lazy(),
     };
-    debug_assert!(inputs.codes <= MAX_CODES);
     (apps, events)
 }
 

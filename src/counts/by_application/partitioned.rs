@@ -12,6 +12,11 @@
 
 use std::thread;
 
+/// An event's stage comes as its rank shifted by this many bits, plus
+/// its code: codes are below 2^CODE_BITS (a bit each in the state's
+/// `codes`); more take the exact plan.
+pub(crate) const CODE_BITS: u32 = 4;
+
 /// No row: the state's `first_on` before an event with a date is met.
 const NONE: u32 = u32::MAX;
 
@@ -49,8 +54,8 @@ pub(crate) type DateOf<'a> = dyn Fn(usize) -> Option<&'a str> + Sync + 'a;
 pub(crate) struct EventRows<'a> {
     pub keys: &'a [u64],
     pub checks: &'a [u32],
-    /// The stage's ladder rank × 16 + its code (codes are below 16: more
-    /// take the exact plan).
+    /// The stage's ladder rank shifted left by [`CODE_BITS`], plus its
+    /// code.
     pub stages: &'a [u32],
 }
 
@@ -163,7 +168,7 @@ pub(crate) struct DealtEvents {
 
 /// Deals the events into 2^`bits` partitions (the events' frame can be
 /// let go of after), with their row numbers when `dated`. Errors (as
-/// text) when a code is out of the range the state holds, or there are
+/// text) when a rank is out of the range the state holds, or there are
 /// more rows than 32-bit row numbers reach.
 pub(crate) fn deal_events(
     pieces: &[EventRows],
@@ -175,8 +180,8 @@ pub(crate) fn deal_events(
         return Err(TOO_MANY_ROWS.to_string());
     }
     for piece in pieces {
-        if let Some(stage) = piece.stages.iter().find(|s| **s >> 4 > 255) {
-            return Err(format!("stage rank {} out of range", stage >> 4));
+        if let Some(stage) = piece.stages.iter().find(|s| **s >> CODE_BITS > 255) {
+            return Err(format!("stage rank {} out of range", stage >> CODE_BITS));
         }
     }
     let partition = |p: usize, i: usize| partition_of(pieces[p].keys[i], bits);
@@ -191,8 +196,8 @@ pub(crate) fn deal_events(
                 key: piece.keys[i],
                 check: piece.checks[i],
                 // In range: checked above.
-                rank: (piece.stages[i] >> 4) as u8,
-                code: (piece.stages[i] & 15) as u8,
+                rank: (piece.stages[i] >> CODE_BITS) as u8,
+                code: (piece.stages[i] & ((1 << CODE_BITS) - 1)) as u8,
             }
         },
     );

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 use proptest::prelude::*;
 
-use super::partitioned::{AppRows, Applications, EventRows, State, deal_events, group};
+use super::partitioned::{AppRows, Applications, CODE_BITS, EventRows, State, deal_events, group};
 use crate::counts::hashed::{self, HashedInputs, Slice};
 use crate::ingest::Profile;
 
@@ -100,7 +100,7 @@ fn kernel(
     let ec: Vec<u32> = events.iter().map(|e| e.1).collect();
     let es: Vec<u32> = events
         .iter()
-        .map(|e| u32::from(e.2) * 16 + u32::from(e.3))
+        .map(|e| (u32::from(e.2) << CODE_BITS) + u32::from(e.3))
         .collect();
     let cut = cuts.1.min(events.len());
     let event_pieces = [(0, cut), (cut, events.len())]
