@@ -222,7 +222,8 @@ pub(crate) fn application_frame(
     let mut events_account = None;
     let (stage_source, stage_frame) = match &events {
         Some(ev) => {
-            let (map, account, _) = stage_value_pass(ev, &stage_map, "stage", &["application_id"])?;
+            let (map, account, _) =
+                stage_value_pass(ev, &stage_map, "stage", &["application_id"], profile)?;
             events_account = Some(account);
             (StageSource::StageEvents, Some((ev, map)))
         }
@@ -236,7 +237,7 @@ pub(crate) fn application_frame(
         }
     };
     let furthest_map = if stage_source == StageSource::FurthestStage {
-        let (map, _, exits) = stage_value_pass(&apps, &stage_map, "furthest_stage", &[])?;
+        let (map, _, exits) = stage_value_pass(&apps, &stage_map, "furthest_stage", &[], profile)?;
         // One status column feeding the stage and the exit reason: only
         // the values the profile marks "exit" are exits; a stage is not.
         let same_column = profile.source_column(TableKind::Applications, "exit_reason")
@@ -258,7 +259,7 @@ pub(crate) fn application_frame(
     // reason "Hired") can raise the stage the events or furthest_stage give:
     // a hired application was appointed wherever its stage history stops.
     let outcome_map = if apps.has("outcome") {
-        Some(stage_value_pass(&apps, &stage_map, "outcome", &[])?.0)
+        Some(stage_value_pass(&apps, &stage_map, "outcome", &[], profile)?.0)
     } else {
         None
     };

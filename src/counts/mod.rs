@@ -112,7 +112,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
             if let Some(staff) = &staff {
                 scan.frame = staff::join(scan.frame, staff);
             }
-            Some(panels::prepare(scan, &stage_map)?)
+            Some(panels::prepare(scan, &stage_map, profile)?)
         }
         _ => None,
     };

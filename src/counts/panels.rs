@@ -148,9 +148,14 @@ pub(crate) struct PanelPrep {
 }
 
 /// Pre-pass: the panel stages must be on the ladder (or ignored).
-pub(crate) fn prepare(scan: Scan, stage_map: &StageMap) -> Result<PanelPrep> {
-    let (stages, account, _) =
-        stage_value_pass(&scan, stage_map, "stage", &["vacancy_id", "member_id"])?;
+pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Result<PanelPrep> {
+    let (stages, account, _) = stage_value_pass(
+        &scan,
+        stage_map,
+        "stage",
+        &["vacancy_id", "member_id"],
+        profile,
+    )?;
     Ok(PanelPrep {
         scan,
         stages,

@@ -28,7 +28,7 @@ use super::stage_values::stage_value_pass;
 use super::unknown_values;
 use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
-use crate::ingest::{Profile, Scan, TableKind};
+use crate::ingest::{self, Profile, Scan, TableKind};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 use crate::taxonomy::ladder::StageMap;
@@ -137,20 +137,15 @@ impl ScorePrep {
 /// Pre-passes over the scores table: stage values onto the ladder, score
 /// values to numbers. Unknown values of either stop with a list.
 pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Result<ScorePrep> {
-    let (stages, mut account, _) = stage_value_pass(
-        &scan,
-        stage_map,
-        "stage",
-        &["application_id", "assessor_id"],
-    )?;
-    let query = scan
-        .frame
-        .clone()
-        .filter(
-            col("application_id")
-                .is_not_null()
-                .and(col("assessor_id").is_not_null()),
-        )
+    let ids = ["application_id", "assessor_id"];
+    let (stages, mut account, _) = stage_value_pass(&scan, stage_map, "stage", &ids, profile)?;
+    let mut rows = scan.frame.clone();
+    // Filtering on the ids reads them: not when the files say none lacks
+    // one (see `stage_value_pass`).
+    if !ingest::never_missing(&scan.source, profile, &ids) {
+        rows = rows.filter(col(ids[0]).is_not_null().and(col(ids[1]).is_not_null()));
+    }
+    let query = rows
         .join(
             stages
                 .clone()

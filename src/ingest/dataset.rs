@@ -460,6 +460,46 @@ pub fn estimated_rows(source: &Source) -> Result<u64> {
     Ok(total)
 }
 
+/// Whether the Parquet files of `source` say, in their footers'
+/// statistics, that none of their rows lacks any of the `columns`
+/// (canonical names) — so a pre-pass need not read those columns to count
+/// the rows missing them. `false` when it cannot tell: a CSV, a column
+/// made of several (a composite key) or from folder names, a file without
+/// a null count for the column in every row group.
+pub fn never_missing(source: &Source, profile: &Profile, columns: &[&str]) -> bool {
+    if source.format != Format::Parquet {
+        return false;
+    }
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|c| profile.source_column(source.table, c))
+        .collect();
+    if names.iter().any(|n| super::profile::key_parts(n).len() > 1) {
+        return false;
+    }
+    source.files.iter().all(|file| {
+        let Ok(handle) = std::fs::File::open(file) else {
+            return false;
+        };
+        let mut reader = ParquetReader::new(handle);
+        let Ok(metadata) = reader.get_metadata() else {
+            return false;
+        };
+        metadata.row_groups.iter().all(|group| {
+            names.iter().all(|name| {
+                let mut chunks = group.columns_under_root_iter(name).into_iter().flatten();
+                chunks.next().is_some_and(|chunk| {
+                    chunk
+                        .statistics(&metadata.footer_buf)
+                        .and_then(|s| s.ok())
+                        .and_then(|s| s.null_count())
+                        == Some(0)
+                }) && chunks.next().is_none()
+            })
+        })
+    })
+}
+
 pub(super) fn estimated_csv_rows(path: &Path) -> std::io::Result<u64> {
     const SAMPLE: usize = 4 << 20;
     let size = std::fs::metadata(path)?.len();

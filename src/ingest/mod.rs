@@ -22,7 +22,7 @@ pub mod profile;
 mod scan;
 mod table;
 
-pub use dataset::{CountsShape, Dataset, Source, estimated_rows, scores_path};
+pub use dataset::{CountsShape, Dataset, Source, estimated_rows, never_missing, scores_path};
 pub use fingerprint::{beside_fingerprints, fingerprint};
 pub use scan::{Scan, empty_rows, scan, scan_requiring};
 pub use table::{Format, TableKind};
@@ -130,5 +130,56 @@ mod tests {
             let error = (estimate - rows as f64).abs() / rows as f64;
             assert!(error < 0.1, "{}: {estimate} for {rows}", path.display());
         }
+    }
+
+    /// The footers' null counts tell when no row lacks an id; anything
+    /// they cannot vouch for (a null, a file written without statistics, a
+    /// CSV, a composite key) reads the ids.
+    #[test]
+    fn parquet_statistics_vouch_for_ids_only_when_they_can() {
+        use polars::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, ids: Vec<Option<&str>>, stats: StatisticsOptions| {
+            let rows = ids.len();
+            let mut df = DataFrame::new_infer_height(vec![
+                Column::new("application_id".into(), ids),
+                Column::new("stage".into(), vec!["applied"; rows]),
+            ])
+            .unwrap();
+            let path = dir.path().join(name);
+            ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                .with_statistics(stats)
+                .with_row_group_size(Some(2))
+                .finish(&mut df)
+                .unwrap();
+            Source::new(TableKind::StageEvents, &path).unwrap()
+        };
+        let canonical = Profile::canonical();
+        let ids = &["application_id"];
+        let full = StatisticsOptions::full();
+        let whole = write(
+            "whole.parquet",
+            vec![Some("A1"), Some("A2"), Some("A3")],
+            full,
+        );
+        assert!(never_missing(&whole, &canonical, ids));
+        // The null is in the second row group only.
+        let gap = write("gap.parquet", vec![Some("A1"), Some("A2"), None], full);
+        assert!(!never_missing(&gap, &canonical, ids));
+        let bare = write(
+            "bare.parquet",
+            vec![Some("A1"), Some("A2"), Some("A3")],
+            StatisticsOptions::empty(),
+        );
+        assert!(!never_missing(&bare, &canonical, ids));
+
+        let csv = dir.path().join("events.csv");
+        std::fs::write(&csv, "application_id,stage\nA1,applied\n").unwrap();
+        let csv = Source::new(TableKind::StageEvents, &csv).unwrap();
+        assert!(!never_missing(&csv, &canonical, ids));
+
+        let composite =
+            Profile::canonical().with_application_key(&["application_id".into(), "stage".into()]);
+        assert!(!never_missing(&whole, &composite, ids));
     }
 }
