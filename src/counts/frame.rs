@@ -44,6 +44,9 @@ pub(crate) struct AppFrame {
     exact_inputs: Option<ExactInputs>,
     /// What is added to it after grouping (again for each slice).
     finish: Finish,
+    /// The candidate check's result (one row, `n`), when the slice's read
+    /// of the applications counted it (see [`super::by_application`]).
+    pub candidates: Option<DataFrame>,
 }
 
 impl AppFrame {
@@ -62,10 +65,22 @@ impl AppFrame {
     /// and grouped by rung's kernel (see [`super::by_application`]); the
     /// exact plan's stays a lazy polars plan.
     pub(super) fn slice(&self, slice: &Slice, sources: &[&Source]) -> Result<AppFrame> {
+        // In one slice the check's rows are all the applications: it is
+        // counted from the kernel's read, not from a read of its own.
+        let check_candidates = slice.of == 1 && self.apps.has("candidate_id");
+        let mut candidates = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
-            (Some(inputs), _) => self
-                .finish
-                .apply(super::by_application::frame(inputs, slice, sources, &self.profile)?.lazy()),
+            (Some(inputs), _) => {
+                let read = super::by_application::frame(
+                    inputs,
+                    slice,
+                    check_candidates,
+                    sources,
+                    &self.profile,
+                )?;
+                candidates = read.candidates;
+                self.finish.apply(read.frame.lazy())
+            }
             (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact_frame(exact, slice)),
             _ => self.frame.clone(),
         };
@@ -81,6 +96,7 @@ impl AppFrame {
             hashed: self.hashed,
             hashed_inputs: self.hashed_inputs.clone(),
             exact_inputs: self.exact_inputs.clone(),
+            candidates,
         })
     }
 
@@ -406,6 +422,7 @@ pub(crate) fn application_frame(
     Ok(AppFrame {
         frame: finish.apply(joined),
         finish,
+        candidates: None,
         apps,
         events,
         stage_source,

@@ -391,13 +391,7 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
 /// Sliced by the candidate's hash, so a candidate's applications are all
 /// in one slice whatever their application ids.
 pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
-    let candidates = apps
-        .filter(
-            col("application_id")
-                .is_not_null()
-                .and(col("candidate_id").is_not_null()),
-        )
-        .with_column(hashed(col("candidate_id"), KEY_SEEDS).alias("candidate"));
+    let candidates = apps.with_column(candidate());
     slice
         .keep(candidates, col("candidate"))
         .select([
@@ -418,6 +412,16 @@ pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
             })),
             Some("candidate check"),
         )
+}
+
+/// An application's candidate for the check: the hash of its
+/// candidate_id, null for an application without an id (the check counts
+/// candidates with a label and an id).
+pub(crate) fn candidate() -> Expr {
+    when(col("application_id").is_not_null())
+        .then(hashed(col("candidate_id"), KEY_SEEDS))
+        .otherwise(lit(NULL).cast(DataType::UInt64))
+        .alias("candidate")
 }
 
 /// The candidate query's result where it does not run: none counted.

@@ -192,12 +192,15 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 // the pass's first slices, and the rest run none.
                 let of = candidate_slices.min(slice.of);
                 queries.push(
-                    match slice.index < of {
-                        true => hashed::candidate_query(
+                    match (&app.candidates, slice.index < of) {
+                        // Counted from the slice's read (a pass of one
+                        // slice).
+                        (Some(counted), _) => counted.clone().lazy(),
+                        (None, true) => hashed::candidate_query(
                             app.application_rows(),
                             &Slice::new(slice.index, of),
                         ),
-                        false => hashed::no_candidates(),
+                        (None, false) => hashed::no_candidates(),
                     }
                     .into(),
                 );

@@ -18,7 +18,7 @@ mod tests;
 use polars::prelude::*;
 
 use super::collect_all;
-use super::hashed::{HashedInputs, MAX_CODES, Slice, categorical, stage_on};
+use super::hashed::{HashedInputs, MAX_CODES, Slice, candidate, categorical, stage_on};
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
 use partitioned::{
@@ -30,36 +30,86 @@ use partitioned::{
 // packs a code in, and its bit per code.
 const _: () = assert!(MAX_CODES <= 1 << CODE_BITS);
 
+/// The per-application frame of one slice, and the candidate check's
+/// result when it was counted from the same read.
+pub(crate) struct SliceFrame {
+    pub frame: DataFrame,
+    /// One row, `n` (see [`super::candidates::count_frame`]).
+    pub candidates: Option<DataFrame>,
+}
+
 /// The per-application frame of `slice`, as [`super::hashed::frame`]
-/// gives it (see the module's note), read from `sources`.
+/// gives it (see the module's note), read from `sources`. With
+/// `check_candidates` (in a pass of one slice, whose applications are all
+/// the check's) the candidate check is counted from the same read of the
+/// applications: a CSV is parsed once, not twice.
 pub(crate) fn frame(
     inputs: &HashedInputs,
     slice: &Slice,
+    check_candidates: bool,
     sources: &[&Source],
     profile: &Profile,
-) -> Result<DataFrame> {
-    let (apps, events) = read(inputs, slice);
+) -> Result<SliceFrame> {
+    let (apps, events) = read(inputs, slice, check_candidates);
     let mut read = collect_all(vec![apps, events], sources, profile)?.into_iter();
     let (mut apps, mut events) = (
         read.next().expect("two frames"),
         read.next().expect("two frames"),
     );
+    let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
+    // The check's candidates are taken out of the applications, and
+    // counted once the kernel is done and the events let go of (beside
+    // them the check's tables raised a 10M slice's peak by 150 MB).
+    let candidates = match check_candidates {
+        true => Some(apps.drop_in_place("candidate").map_err(internal)?),
+        false => None,
+    };
+    let applications = apps.height();
     apps.align_chunks_par();
     events.align_chunks_par();
-    let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
     let (grouped, dates) = grouped(&apps, events).map_err(internal)?;
-    assemble(apps, dates, grouped, inputs).map_err(internal)
+    let frame = assemble(apps, dates, grouped, inputs).map_err(internal)?;
+    if candidates.is_some() {
+        // What the kernel freed, handed back before the check's tables
+        // are allocated (on another thread's arena they came on top).
+        super::plan::release_freed_memory();
+    }
+    let candidates = candidates
+        .map(|candidate| count_candidates(candidate, &frame, applications))
+        .transpose()
+        .map_err(internal)?;
+    Ok(SliceFrame { frame, candidates })
 }
 
-/// The slice's applications rows (key, check, ethnicity, carried columns
-/// and ranks) and ranked events (key, check, rank, code, and the dated
+/// The candidate check of the applications (the first `applications`
+/// rows of `frame`) whose candidates are `candidate`: labels by their
+/// categorical code, as the check's own query reads them.
+fn count_candidates(
+    candidate: Column,
+    frame: &DataFrame,
+    applications: usize,
+) -> PolarsResult<DataFrame> {
+    let label = frame
+        .column("ethnicity")?
+        .slice(0, applications)
+        .to_physical_repr()
+        .cast(&DataType::UInt32)?
+        .with_name("label".into());
+    super::candidates::count_frame(DataFrame::new(applications, vec![candidate, label])?)
+}
+
+/// The slice's applications rows (key, check, ethnicity, carried columns,
+/// ranks, and with `candidates` the candidate's hash) and ranked events (key, check, rank, code, and the dated
 /// rank's date), as the kernel reads them.
-fn read(inputs: &HashedInputs, slice: &Slice) -> (LazyFrame, LazyFrame) {
+fn read(inputs: &HashedInputs, slice: &Slice, candidates: bool) -> (LazyFrame, LazyFrame) {
     let mut columns = vec![
         col("application_id"),
         col("id_check").alias("check"),
         categorical("ethnicity"),
     ];
+    if candidates {
+        columns.push(candidate());
+    }
     columns.extend(inputs.carry.iter().map(|c| categorical(c)));
     for (name, rank) in [
         ("app_rank", &inputs.app_rank),

@@ -240,7 +240,9 @@ fn with_ids(frame: DataFrame) -> DataFrame {
 #[test]
 fn the_kernel_frame_is_the_polars_plan_frame() {
     let profile = Profile::default();
-    let kernel = super::frame(&inputs(), &Slice::WHOLE, &[], &profile).expect("it runs");
+    let kernel = super::frame(&inputs(), &Slice::WHOLE, false, &[], &profile)
+        .expect("it runs")
+        .frame;
     let polars = hashed::frame(inputs(), &Slice::WHOLE)
         .collect()
         .expect("it runs");
