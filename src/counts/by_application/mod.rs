@@ -69,11 +69,6 @@ pub(crate) fn frame(
     events.align_chunks_par();
     let (grouped, dates) = grouped(&apps, events).map_err(internal)?;
     let frame = assemble(apps, dates, grouped, inputs).map_err(internal)?;
-    if candidates.is_some() {
-        // What the kernel freed, handed back before the check's tables
-        // are allocated (on another thread's arena they came on top).
-        super::plan::release_freed_memory();
-    }
     let candidates = candidates
         .map(|candidate| count_candidates(candidate, &frame, applications))
         .transpose()
@@ -99,8 +94,9 @@ fn count_candidates(
 }
 
 /// The slice's applications rows (key, check, ethnicity, carried columns,
-/// ranks, and with `candidates` the candidate's hash) and ranked events (key, check, rank, code, and the dated
-/// rank's date), as the kernel reads them.
+/// ranks, and with `candidates` the candidate's hash) and ranked events
+/// (key, check, rank, code, and the dated rank's date), as the kernel
+/// reads them.
 fn read(inputs: &HashedInputs, slice: &Slice, candidates: bool) -> (LazyFrame, LazyFrame) {
     let mut columns = vec![
         col("application_id"),

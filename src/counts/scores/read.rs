@@ -111,8 +111,9 @@ fn assessor_cells(df: &DataFrame) -> Result<Vec<AssessorCell>> {
     // that order as the values do: each such key is one row, so there is
     // no order to keep among equals, and the rows of one assessor, stage
     // and applicants are added in order of their number of scorers, the
-    // same every run. (Sorted by their text, a national audit's 1.2M rows
-    // took 0.4 s in polars on both cores, 1.8 s in Rust on one.)
+    // same every run. (Sorted by their text, the 10M national audit's
+    // differentials took 0.4 s in polars on both cores; about a million
+    // rows took 1.8 s in Rust on one.)
     let mut order: Vec<(u32, i32, u32, u64, u32)> = (0..df.height())
         .filter(|&i| assessors[assessor[i] as usize].is_some())
         .filter_map(|i| {
