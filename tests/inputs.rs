@@ -267,17 +267,16 @@ fn read_csv_text(path: &Path) -> DataFrame {
         .unwrap()
 }
 
+/// A text column's values.
+fn texts(df: &DataFrame, column: &str) -> Vec<Option<String>> {
+    let values = df.column(column).unwrap().str().unwrap();
+    values.iter().map(|v| v.map(str::to_string)).collect()
+}
+
 /// `df` with `column` null in rows `rows`.
 fn without(df: &DataFrame, column: &str, rows: std::ops::Range<usize>) -> DataFrame {
-    let values: Vec<Option<String>> = df
-        .column(column)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (!rows.contains(&i)).then(|| v.unwrap().to_string()))
-        .collect();
+    let mut values = texts(df, column);
+    values[rows].fill(None);
     let mut out = df.clone();
     out.with_column(Column::new(column.into(), values)).unwrap();
     out
@@ -298,15 +297,8 @@ fn rows_missing_ids_count_alike_from_parquet_statistics_and_csv() {
         .map(|t| read_csv_text(&Path::new(SAMPLE).join(format!("{t}.csv"))))
         .collect();
     let mut events = without(&clean[1], "application_id", 0..5);
-    let mut stages: Vec<String> = events
-        .column("stage")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap().to_string())
-        .collect();
-    stages[0] = "Not a stage".into();
+    let mut stages = texts(&events, "stage");
+    stages[0] = Some("Not a stage".into());
     events
         .with_column(Column::new("stage".into(), stages))
         .unwrap();
