@@ -127,10 +127,39 @@ pub(crate) struct ScorePrep {
 }
 
 impl ScorePrep {
-    /// The scores rows, numbered: the numbers keep "first" meaning first
-    /// in the file, as joins (and the slices' parts) may reorder rows.
+    /// The scores rows with both ids, a stage on the ladder and a score
+    /// that is a number, numbered in the file's order (the numbers keep
+    /// "first" meaning first in the file, as joins and the slices' parts
+    /// may reorder rows), their stage as its rank (`stage_rank`) and their
+    /// score as its number (`value`) in place of the text. The slices'
+    /// parts hold them so: numbers to write and read back, not text, and
+    /// no joins in every slice.
     pub(crate) fn rows(&self) -> LazyFrame {
-        self.scan.frame.clone().with_row_index("row", None)
+        self.scan
+            .frame
+            .clone()
+            .with_row_index("row", None)
+            .filter(
+                col("application_id")
+                    .is_not_null()
+                    .and(col("assessor_id").is_not_null()),
+            )
+            .join(
+                self.stages
+                    .clone()
+                    .lazy()
+                    .select([col("value").alias("stage"), col("rank").alias("stage_rank")]),
+                [col("stage")],
+                [col("stage")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .join(
+                self.values.clone().lazy(),
+                [col("score")],
+                [col("score")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .drop(cols(["stage", "score"]))
     }
 }
 
@@ -285,26 +314,6 @@ pub(crate) fn queries(
     let classes = classes.cloned();
     let schema = move |input: &Schema| tally::schema(input, has_classes);
     let tallied = rows
-        .filter(
-            col("application_id")
-                .is_not_null()
-                .and(col("assessor_id").is_not_null()),
-        )
-        .join(
-            prep.stages
-                .clone()
-                .lazy()
-                .select([col("value").alias("stage"), col("rank").alias("stage_rank")]),
-            [col("stage")],
-            [col("stage")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            prep.values.clone().lazy(),
-            [col("score")],
-            [col("score")],
-            JoinArgs::new(JoinType::Inner),
-        )
         // Assessors as categoricals of the global categories: the tally
         // and the slices' running sums key on a number, not on text.
         .with_column(hashed::categorical("assessor_id"))
