@@ -100,7 +100,8 @@ impl AppFrame {
         })
     }
 
-    /// The per-application tables, and `others` (scores, as read), as the
+    /// The per-application tables, and `others` (scores, as the queries
+    /// take them: see `ScorePrep::rows`), as the
     /// slices read them (under the hashed plan see
     /// [`hashed::HashedInputs::split_tables`], under the exact plan as
     /// read), to be split into the slices once.
