@@ -47,6 +47,9 @@ pub(crate) struct AppFrame {
     /// The candidate check's result (one row, `n`), when the slice's read
     /// of the applications counted it (see [`super::by_application`]).
     pub candidates: Option<DataFrame>,
+    /// Whether the pass runs the candidate check (and the applications
+    /// have candidate ids).
+    check_candidates: bool,
 }
 
 impl AppFrame {
@@ -67,7 +70,7 @@ impl AppFrame {
     pub(super) fn slice(&self, slice: &Slice, sources: &[&Source]) -> Result<AppFrame> {
         // In one slice the check's rows are all the applications: it is
         // counted from the kernel's read, not from a read of its own.
-        let check_candidates = slice.of == 1 && self.apps.has("candidate_id");
+        let check_candidates = self.check_candidates && slice.of == 1;
         let mut candidates = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
             (Some(inputs), _) => {
@@ -97,6 +100,7 @@ impl AppFrame {
             hashed_inputs: self.hashed_inputs.clone(),
             exact_inputs: self.exact_inputs.clone(),
             candidates,
+            check_candidates: self.check_candidates,
         })
     }
 
@@ -183,6 +187,9 @@ pub(crate) struct FrameExtras<'a> {
     pub panel_types: Option<DataFrame>,
     /// Allow the hashed plan (funnel counts only).
     pub hashed: bool,
+    /// The pass runs the candidate check: in one slice it is counted from
+    /// the frame's read (see [`AppFrame::candidates`]).
+    pub candidates: bool,
 }
 
 /// Builds the per-application frame. `by` columns must exist.
@@ -423,6 +430,7 @@ pub(crate) fn application_frame(
         frame: finish.apply(joined),
         finish,
         candidates: None,
+        check_candidates: extras.candidates && apps.has("candidate_id"),
         apps,
         events,
         stage_source,

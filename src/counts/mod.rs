@@ -169,6 +169,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         stage_date,
         panel_types: composition.as_ref().map(|c| c.3.clone()),
         hashed: true,
+        candidates: true,
     };
     // The assessor check needs each applicant's class only.
     let classes =
