@@ -53,9 +53,8 @@ pub(crate) struct AppFrame {
 }
 
 impl AppFrame {
-    /// The applications rows the frame is built from: under the hashed
-    /// plan the same rows, so other queries on them can share its read of
-    /// the files.
+    /// The applications rows the frame is built from, for queries that
+    /// read them apart (the candidate check in a pass of several slices).
     pub(super) fn application_rows(&self) -> LazyFrame {
         match &self.hashed_inputs {
             Some(inputs) => inputs.apps.clone(),

@@ -341,7 +341,7 @@ pub(super) fn hashed_slice_holds(df: &DataFrame) -> Result<bool> {
 /// Hands memory freed by a slice back to the system. glibc's allocator
 /// keeps what polars' short-lived buffers free from two threads, and the
 /// resident memory of a sliced audit climbed slice after slice.
-pub(crate) fn release_freed_memory() {
+pub(super) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages to the system; it takes
     // no pointer and is safe to call at any time.

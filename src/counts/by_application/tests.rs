@@ -76,6 +76,12 @@ fn reference(apps: &[AppRow], events: &[EventRow]) -> (Vec<State>, HashMap<u64, 
     (states, orphans)
 }
 
+/// The rows 0..`len` as two pieces, cut at `at` (at most `len`).
+fn two_pieces(len: usize, at: usize) -> [(usize, usize); 2] {
+    let cut = at.min(len);
+    [(0, cut), (cut, len)]
+}
+
 /// The kernel on `apps` and `events` cut into pieces at `cuts`, with
 /// 2^`bits` partitions.
 fn kernel(
@@ -87,8 +93,7 @@ fn kernel(
     let keys: Vec<u64> = apps.iter().map(|a| a.0.unwrap_or(7)).collect();
     let checks: Vec<u32> = apps.iter().map(|a| a.1).collect();
     let has: Vec<bool> = apps.iter().map(|a| a.0.is_some()).collect();
-    let cut = cuts.0.min(apps.len());
-    let app_pieces = [(0, cut), (cut, apps.len())]
+    let app_pieces = two_pieces(apps.len(), cuts.0)
         .into_iter()
         .map(|(from, to)| AppRows {
             keys: &keys[from..to],
@@ -102,8 +107,7 @@ fn kernel(
         .iter()
         .map(|e| (u32::from(e.2) << CODE_BITS) + u32::from(e.3))
         .collect();
-    let cut = cuts.1.min(events.len());
-    let event_pieces = [(0, cut), (cut, events.len())]
+    let event_pieces = two_pieces(events.len(), cuts.1)
         .into_iter()
         .map(|(from, to)| EventRows {
             keys: &ek[from..to],
