@@ -28,3 +28,12 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// jemalloc, as polars' own builds use: under glibc's allocator the
+/// resident memory of a sliced audit climbed slice after slice (polars
+/// frees short-lived buffers from several threads). The 10M national
+/// audit peaked at 918–988 MiB under glibc, 783–794 under jemalloc
+/// (benches/RESULTS.md, twelfth round).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
