@@ -49,11 +49,12 @@ fn hashed(id: Expr, seeds: (u64, u64, u64, u64)) -> Expr {
         .alias("application_id")
 }
 
-/// A column as a categorical of the global categories (text first, so a
-/// date or number column reads as it is written).
+/// A text column as a categorical of the global categories. A column
+/// that is one already stays as it is: the slices' parts hold the text the
+/// slices read as categoricals so (see [`super::parts`]). The tables'
+/// scans give every column as text.
 pub(crate) fn categorical(name: &str) -> Expr {
     col(name)
-        .cast(DataType::String)
         .cast(DataType::from_categories(Categories::global()))
         .alias(name)
 }
@@ -91,8 +92,14 @@ impl HashedInputs {
     /// ranks come from; event dates unless scores are dated by interview)
     /// would only be written and read back.
     pub(crate) fn split_tables(&self) -> Vec<(TableKind, LazyFrame)> {
-        let mut columns = vec![col("application_id"), col("id_check"), col("ethnicity")];
-        columns.extend(self.carry.iter().map(|c| col(c.as_str())));
+        // The text the slices read as categoricals is made so once, here:
+        // the parts hold their codes (see `Parts`).
+        let mut columns = vec![
+            col("application_id"),
+            col("id_check"),
+            categorical("ethnicity"),
+        ];
+        columns.extend(self.carry.iter().map(|c| categorical(c)));
         columns.extend(self.app_rank.iter().cloned());
         columns.extend(self.outcome_rank.iter().cloned());
         let mut tables = vec![(

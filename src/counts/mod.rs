@@ -158,7 +158,7 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         // applications.
         others
             .per_application
-            .push((TableKind::Scores, prep.rows()));
+            .push((TableKind::Scores, prep.rows_to_split()));
     }
     let panel_pairs = match (&panel_prep, &score_prep) {
         (Some(panels), Some(_)) => Some(panels.pairs(profile)?),

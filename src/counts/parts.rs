@@ -9,6 +9,11 @@
 //! to 272 s. At 10M in 9 slices it is a wash (the split costs about what
 //! the reads saved: a slice's time is mostly its grouping, not its
 //! reading), so the split is taken only from `plan::SPLIT_FROM` slices.
+//!
+//! Categorical columns (the text the slices read as categoricals) are
+//! written as their codes in the global categories and read back as the
+//! same categoricals: the split makes the text categorical once, not
+//! every slice, and neither the writer nor the reader handles text.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -116,7 +121,13 @@ impl Parts {
             let schema = rows
                 .collect_schema()
                 .map_err(|e| Error::Internal(format!("the columns of the {table:?} parts: {e}")))?;
-            schemas.push((table, schema));
+            let coded = Coded::of(&schema).map_err(|e| {
+                Error::Internal(format!(
+                    "the categorical columns of the {table:?} parts: {e}"
+                ))
+            })?;
+            let rows = rows.with_columns(coded.to_codes());
+            schemas.push((table, coded));
             let part = || (key.clone() % lit(of)).fill_null(lit(0u64));
             for pass in 0..passes {
                 let destination = SinkDestination::Partitioned {
@@ -180,10 +191,10 @@ impl Parts {
             super::plan::release_freed_memory();
         }
         let mut scans = HashMap::new();
-        for (table, schema) in schemas {
+        for (table, coded) in schemas {
             let folder = table_dir(&parts_dir, table);
             let parts = (0..of)
-                .map(|index| scan_part(&folder, index, &schema))
+                .map(|index| scan_part(&folder, index, &coded))
                 .collect::<Result<Vec<_>>>()?;
             scans.insert(table, parts);
         }
@@ -200,8 +211,79 @@ impl Parts {
     }
 }
 
+/// A table's columns as the split writes them: its categorical columns
+/// as their codes.
+struct Coded {
+    /// The columns as written.
+    written: SchemaRef,
+    /// The categorical columns, and their type (the global categories:
+    /// holding it keeps their codes, see [`from_codes`]).
+    categorical: Vec<(PlSmallStr, DataType)>,
+}
+
+impl Coded {
+    fn of(schema: &Schema) -> PolarsResult<Coded> {
+        let mut written = schema.clone();
+        let mut categorical = Vec::new();
+        for (name, dtype) in schema.iter() {
+            if let DataType::Categorical(categories, _) = dtype {
+                // Only the global categories' codes mean the same text in
+                // every slice.
+                polars_ensure!(
+                    categories.is_global(),
+                    ComputeError: "column {name} is not of the global categories"
+                );
+                written.set_dtype(name, dtype.to_physical());
+                categorical.push((name.clone(), dtype.clone()));
+            }
+        }
+        Ok(Coded {
+            written: Arc::new(written),
+            categorical,
+        })
+    }
+
+    /// The categorical columns as their codes.
+    fn to_codes(&self) -> Vec<Expr> {
+        self.categorical
+            .iter()
+            .map(|(name, _)| col(name.clone()).to_physical())
+            .collect()
+    }
+
+    /// The codes as the categorical columns again.
+    fn to_categoricals(&self) -> Vec<Expr> {
+        self.categorical
+            .iter()
+            .map(|(name, dtype)| from_codes(name, dtype.clone()))
+            .collect()
+    }
+}
+
+/// Column `name`, codes of the categories of `dtype` (a categorical), as
+/// that categorical. The codes were written by this process from the
+/// same categories, whose mapping lives while a type naming it does (the
+/// closure holds one); a code the mapping lacks stops the count.
+fn from_codes(name: &PlSmallStr, dtype: DataType) -> Expr {
+    let output = Field::new(name.clone(), dtype.clone());
+    col(name.clone()).map(
+        move |codes: Column| {
+            let codes = codes.as_materialized_series();
+            let categorical =
+                Categorical32Chunked::from_cats_and_dtype(codes.u32()?.clone(), dtype.clone());
+            polars_ensure!(
+                categorical.null_count() == codes.null_count(),
+                ComputeError: "a part holds a code its categories lack"
+            );
+            Ok(categorical.into_series().into_column())
+        },
+        move |_, _| Ok(output.clone()),
+    )
+}
+
 /// The scan of part `index` of the table written to `folder`.
-fn scan_part(folder: &Path, index: u64, schema: &SchemaRef) -> Result<LazyFrame> {
+fn scan_part(folder: &Path, index: u64, coded: &Coded) -> Result<LazyFrame> {
+    let schema = &coded.written;
     let folder = folder.join(format!("{PART}={index}"));
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&folder) {
         Ok(entries) => entries
@@ -220,7 +302,8 @@ fn scan_part(folder: &Path, index: u64, schema: &SchemaRef) -> Result<LazyFrame>
     files.retain(|p| p.extension().is_some_and(|x| x == "parquet"));
     files.sort();
     if files.is_empty() {
-        return Ok(DataFrame::empty_with_schema(schema).lazy());
+        let empty = DataFrame::empty_with_schema(schema).lazy();
+        return Ok(empty.with_columns(coded.to_categoricals()));
     }
     let paths: Vec<PlRefPath> = files
         .iter()
@@ -235,6 +318,7 @@ fn scan_part(folder: &Path, index: u64, schema: &SchemaRef) -> Result<LazyFrame>
         ..ScanArgsParquet::default()
     };
     LazyFrame::scan_parquet_files(paths.into(), args)
+        .map(|scan| scan.with_columns(coded.to_categoricals()))
         .map_err(|e| Error::Internal(format!("reading {}: {e}", folder.display())))
 }
 
@@ -391,6 +475,77 @@ mod tests {
         assert!(folder.is_dir());
         drop(parts);
         assert!(!folder.exists());
+    }
+
+    /// A categorical column is written as its codes (the files hold
+    /// numbers, not text) and read back as the same categorical, nulls
+    /// kept, in a part with rows and in one without.
+    #[test]
+    fn categoricals_are_written_as_codes_and_read_back() {
+        let _alone = one_at_a_time();
+        let global = DataType::from_categories(Categories::global());
+        let labels = [
+            Some("Black African"),
+            None,
+            Some("White"),
+            Some("Black African"),
+        ];
+        let table = df!("key" => [0u64, 2, 4, 1], "label" => labels)
+            .unwrap()
+            .lazy()
+            .with_column(col("label").cast(global.clone()));
+        let parent = tempfile::tempdir().unwrap();
+        let parts = Parts::write(
+            parent.path(),
+            vec![(TableKind::Scores, table)],
+            col("key"),
+            false,
+            3,
+            &[],
+            &Profile::canonical(),
+        )
+        .unwrap();
+        // Keys mod 3: 0, 2, 1, 1.
+        let part = |index| parts.scan(TableKind::Scores, index).collect().unwrap();
+        let read = part(1).sort(["key"], Default::default()).unwrap();
+        assert_eq!(read.column("label").unwrap().dtype(), &global);
+        let texts: Vec<Option<String>> = read
+            .column("label")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(String::from))
+            .collect();
+        assert_eq!(
+            texts,
+            [Some("Black African".to_string()), Some("White".to_string())]
+        );
+        assert_eq!(part(2).column("label").unwrap().null_count(), 1);
+        let folder = table_dir(parts.dir.path(), TableKind::Scores).join(format!("{PART}=1"));
+        let file = std::fs::read_dir(folder).unwrap().next().unwrap().unwrap();
+        let written = LazyFrame::scan_parquet(
+            PlRefPath::new(file.path().to_string_lossy().as_ref()),
+            ScanArgsParquet::default(),
+        )
+        .unwrap()
+        .collect_schema()
+        .unwrap();
+        assert_eq!(written.get("label"), Some(&DataType::UInt32));
+        let empty = Parts::write(
+            parent.path(),
+            vec![(TableKind::Scores, part(0).lazy().filter(lit(false)))],
+            col("key"),
+            false,
+            2,
+            &[],
+            &Profile::canonical(),
+        )
+        .unwrap();
+        let none = empty.scan(TableKind::Scores, 1).collect().unwrap();
+        assert_eq!(none.column("label").unwrap().dtype(), &global);
     }
 
     /// In order, each part holds its rows in the order they were read

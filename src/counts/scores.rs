@@ -161,6 +161,13 @@ impl ScorePrep {
             )
             .drop(cols(["stage", "score"]))
     }
+
+    /// [`Self::rows`] as the slices' parts hold them: assessors as
+    /// categoricals, made so once for all the slices (the parts hold their
+    /// codes).
+    pub(crate) fn rows_to_split(&self) -> LazyFrame {
+        self.rows().with_column(hashed::categorical("assessor_id"))
+    }
 }
 
 /// Pre-passes over the scores table: stage values onto the ladder, score
@@ -315,7 +322,8 @@ pub(crate) fn queries(
     let schema = move |input: &Schema| tally::schema(input, has_classes);
     let tallied = rows
         // Assessors as categoricals of the global categories: the tally
-        // and the slices' running sums key on a number, not on text.
+        // and the slices' running sums key on a number, not on text. (The
+        // parts hold them so already.)
         .with_column(hashed::categorical("assessor_id"))
         .join(
             apps,
