@@ -13,7 +13,15 @@
 //! Categorical columns (the text the slices read as categoricals) are
 //! written as their codes in the global categories and read back as the
 //! same categoricals: the split makes the text categorical once, not
-//! every slice, and neither the writer nor the reader handles text.
+//! every slice, and the parts hold numbers only.
+//!
+//! The parts are Arrow IPC files, uncompressed: written and read back as
+//! the columns are in memory. Parquet's writer tried a dictionary on every
+//! integer column and run-length encoded the result (a quarter of the
+//! split's CPU), and its reader decoded them again. At 10M national
+//! applications the parts take 1.0 GB of disk (Parquet's: about 0.75),
+//! and the audit 13.9–15.5 s against 15.8–16.7 (benches/RESULTS.md,
+//! twelfth round).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,22 +32,6 @@ use polars::prelude::*;
 use super::collect_all;
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
-
-/// Rows the split holds back in all its parts at once: each part's
-/// writer gathers a row group before writing it, so part of the split's
-/// memory is the parts times their row groups. With polars' default
-/// (~123,000 rows a group) the 50M national audit's split (41 parts)
-/// peaked at 2.2 GB; with 16,384 rows, 2.0 GB, no slower. The rest of the
-/// split's memory grows with the table, not the parts (benches/RESULTS.md,
-/// sixth round).
-const SPLIT_BUFFER_ROWS: usize = 1 << 19;
-
-/// The row group size of `of` parts: [`SPLIT_BUFFER_ROWS`] among them,
-/// within 16,384 rows (smaller groups cost more to read back) and polars'
-/// default.
-fn row_group_rows(of: u64) -> usize {
-    (SPLIT_BUFFER_ROWS / of.max(1) as usize).clamp(16_384, 122_880)
-}
 
 /// Parts one pass over a table writes at most: a split into more parts
 /// reads each table again for each further pass, a pass writing the parts
@@ -145,15 +137,13 @@ impl Parts {
                 };
                 // Uncompressed: the files live for one run, and the slices
                 // read them back at once (the system's cache mostly still
-                // holds them). Text is dictionary-encoded anyway: LZ4 took
-                // the 10M national extract's parts from 750 to 640 MB, and
-                // the split from 5.5 to 7.1 s.
-                let format = FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
-                    compression: ParquetCompression::Uncompressed,
-                    statistics: StatisticsOptions::empty(),
-                    row_group_size: Some(row_group_rows(of)),
-                    ..ParquetWriteOptions::default()
-                }));
+                // holds them). Batches of polars' default size: the 50M
+                // national audit's split peaked at 1,289 MiB, against
+                // 1,267 for Parquet in row groups of 16,384 rows.
+                let format = FileWriteFormat::Ipc(IpcWriterOptions {
+                    compression: None,
+                    ..IpcWriterOptions::default()
+                });
                 let args = UnifiedSinkArgs {
                     mkdir: true,
                     // Under the hashed plan order within a part does not
@@ -299,7 +289,7 @@ fn scan_part(folder: &Path, index: u64, coded: &Coded) -> Result<LazyFrame> {
             )));
         }
     };
-    files.retain(|p| p.extension().is_some_and(|x| x == "parquet"));
+    files.retain(|p| p.extension().is_some_and(|x| x == "ipc"));
     files.sort();
     if files.is_empty() {
         let empty = DataFrame::empty_with_schema(schema).lazy();
@@ -309,17 +299,21 @@ fn scan_part(folder: &Path, index: u64, coded: &Coded) -> Result<LazyFrame> {
         .iter()
         .map(|f| PlRefPath::new(f.to_string_lossy().as_ref()))
         .collect();
-    let args = ScanArgsParquet {
+    let args = UnifiedScanArgs {
         schema: Some(schema.clone()),
         hive_options: HiveOptions {
             enabled: Some(false),
             ..HiveOptions::default()
         },
-        ..ScanArgsParquet::default()
+        ..UnifiedScanArgs::default()
     };
-    LazyFrame::scan_parquet_files(paths.into(), args)
-        .map(|scan| scan.with_columns(coded.to_categoricals()))
-        .map_err(|e| Error::Internal(format!("reading {}: {e}", folder.display())))
+    LazyFrame::scan_ipc_sources(
+        ScanSources::Paths(paths.into()),
+        IpcScanOptions::default(),
+        args,
+    )
+    .map(|scan| scan.with_columns(coded.to_categoricals()))
+    .map_err(|e| Error::Internal(format!("reading {}: {e}", folder.display())))
 }
 
 /// The folders of parts in use. A run stopped by Ctrl-C (or SIGTERM,
@@ -526,9 +520,10 @@ mod tests {
         assert_eq!(part(2).column("label").unwrap().null_count(), 1);
         let folder = table_dir(parts.dir.path(), TableKind::Scores).join(format!("{PART}=1"));
         let file = std::fs::read_dir(folder).unwrap().next().unwrap().unwrap();
-        let written = LazyFrame::scan_parquet(
+        let written = LazyFrame::scan_ipc(
             PlRefPath::new(file.path().to_string_lossy().as_ref()),
-            ScanArgsParquet::default(),
+            IpcScanOptions::default(),
+            UnifiedScanArgs::default(),
         )
         .unwrap()
         .collect_schema()
