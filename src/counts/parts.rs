@@ -370,7 +370,7 @@ pub(crate) fn folder_for_parts() -> PathBuf {
     std::env::temp_dir()
 }
 
-const TEMP_HINT: &str = "the slices need room for about the input files again: set TMPDIR to a folder on a disk with room, or give --memory enough for one slice";
+const TEMP_HINT: &str = "the slices need room on disk for about 100 bytes an application (1 GB for 10 million, with stage events and scores): set TMPDIR to a folder on a disk with room, or give --memory enough for one slice";
 
 fn table_dir(dir: &Path, table: TableKind) -> PathBuf {
     dir.join(format!("{table:?}").to_lowercase())
