@@ -42,7 +42,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// four, so memory one of polars' threads frees is there for the others'
 /// allocations. The 10M national audit peaked at 657–737 MiB, against
 /// 834–869 with jemalloc's default of four arenas a processor
-/// (benches/RESULTS.md, twelfth round). (Linux: other systems lack the processor lookup it needs.)
+/// (benches/RESULTS.md, twelfth round). Linux only: other systems lack
+/// the processor lookup it needs.
 #[cfg(all(target_os = "linux", not(target_env = "msvc")))]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static JEMALLOC_OPTIONS: &[u8; 20] = b"percpu_arena:percpu\0";

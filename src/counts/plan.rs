@@ -237,7 +237,7 @@ pub(super) fn run_plan(
             // What a slice frees is not handed back: the next slice
             // reuses it. Handed back, every slice faulted its pages in
             // again (2.5M page faults in the 10M national audit against
-            // 1.7M, 1.5 s more of the system's time), and the peak was no
+            // 1.8M, 1.5 s more of the system's time), and the peak was no
             // lower.
         }
         let results = total
