@@ -103,10 +103,11 @@ impl AppFrame {
         })
     }
 
-    /// The per-application tables, and `others` (scores, as the queries
-    /// take them: see `ScorePrep::rows`), as the slices read them (under
-    /// the hashed plan see [`hashed::HashedInputs::split_tables`], under
-    /// the exact plan as read), to be split into the slices once.
+    /// The per-application tables, and `others` (scores, as the split
+    /// writes them: see `ScorePrep::rows_to_split`), as the slices read
+    /// them (under the hashed plan see
+    /// [`hashed::HashedInputs::split_tables`], under the exact plan as
+    /// read), to be split into the slices once.
     pub(super) fn split_tables(
         &self,
         others: &[(TableKind, LazyFrame)],

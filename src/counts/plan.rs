@@ -150,8 +150,9 @@ impl From<LazyFrame> for Query {
 pub(super) struct OtherTables<'a> {
     /// Their files (named if reading fails).
     pub sources: Vec<&'a Source>,
-    /// Those of them with a row per application (scores, as the queries
-    /// take them): split into the slices with the applications.
+    /// Those of them with a row per application (scores, as the split
+    /// writes them: `ScorePrep::rows_to_split`), split into the slices
+    /// with the applications.
     pub per_application: Vec<(TableKind, LazyFrame)>,
 }
 
