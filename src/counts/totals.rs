@@ -10,7 +10,9 @@
 //! a slice take 60–70 ms and the differentials' 0.5M rows 80–110 ms on
 //! one core, about what polars took for both on two (0.18 s a slice). At
 //! 50M (41 slices, millions of differentials) the audit went from 122 to
-//! 117 s (benches/RESULTS.md, eighth round).
+//! 117 s (benches/RESULTS.md, eighth round). Dealt into partitions that
+//! stay in the cache (see [`RunningSums`]), the 10M audit's adding took
+//! 0.90–0.95 s in all against 1.36–1.77.
 //!
 //! Only keys whose values are numbers (booleans, integers, categoricals'
 //! codes) are held so; text keys keep polars' way. Sums are added in the
@@ -38,12 +40,17 @@ impl Total {
     }
 }
 
-/// Cells keyed by the numbers of their key columns, with their sums.
+/// Cells keyed by the numbers of their key columns, with their sums,
+/// dealt into partitions by the top bits of their key's hash.
 ///
 /// A cell's key (and null bits) and its sums are each one record in one
 /// vector: a look-up touches the table, the key and the sums, three
-/// places in memory, not one per column (at 50M national applications the
-/// differentials are millions of cells, far larger than the cache).
+/// places in memory, not one per column. A slice's rows are dealt into
+/// the partitions first and added a partition at a time, so the places a
+/// look-up touches are a partition's, small enough to stay in the cache:
+/// at 10M national applications the funnel's cells are 0.24M and the
+/// differentials' millions, and one table of them cost about 200 ns a
+/// row (misses in the cache, one after another).
 pub(super) struct RunningSums {
     /// The first slice's result, emptied: the columns' names and types.
     template: DataFrame,
@@ -51,6 +58,13 @@ pub(super) struct RunningSums {
     sums: Vec<usize>,
     /// Which sums are Float64 (held as their bits), the others UInt64.
     floats: Vec<bool>,
+    /// The partitions: a power of two of them.
+    parts: Vec<Cells>,
+}
+
+/// One partition's cells.
+#[derive(Default)]
+struct Cells {
     /// Each cell's key words (a null is `NULL_WORD`) and then its null
     /// keys, one bit per key column: `keys.len() + 1` words a cell.
     records: Vec<u32>,
@@ -59,6 +73,14 @@ pub(super) struct RunningSums {
     /// Cell numbers by the hash of their key.
     table: HashTable<u32>,
 }
+
+/// About this many rows of the first slice to a partition (the cells grow
+/// as slices add new ones; the partitions do not).
+const ROWS_A_PARTITION: usize = 1024;
+
+/// At most this many partitions: dealing into more write streams than
+/// this thrashes the TLB.
+const MAX_PARTITIONS: usize = 1024;
 
 const NULL_WORD: u32 = 0;
 
@@ -147,14 +169,15 @@ impl RunningSums {
             .iter()
             .map(|&i| df.columns()[i].dtype() == &DataType::Float64)
             .collect();
+        let parts = (df.height() / ROWS_A_PARTITION)
+            .next_power_of_two()
+            .min(MAX_PARTITIONS);
         let mut total = RunningSums {
             template: df.clear(),
             keys,
             sums,
             floats,
-            records: Vec::new(),
-            totals: Vec::new(),
-            table: HashTable::new(),
+            parts: (0..parts).map(|_| Cells::default()).collect(),
         };
         total.add(df).then_some(total)
     }
@@ -170,8 +193,8 @@ impl RunningSums {
         {
             return false;
         }
-        let (keys, sums) = (&self.keys, &self.sums);
-        let Some(key_words) = keys
+        let Some(key_words) = self
+            .keys
             .iter()
             .map(|&i| words_of(&df.columns()[i]))
             .collect::<Option<Vec<_>>>()
@@ -180,7 +203,8 @@ impl RunningSums {
         };
         // Each sum column as 64-bit words: counts as they are, floats as
         // their bits.
-        let Some(values) = sums
+        let Some(values) = self
+            .sums
             .iter()
             .map(|&i| match df.columns()[i].dtype() {
                 DataType::Float64 => df.columns()[i]
@@ -196,10 +220,146 @@ impl RunningSums {
         else {
             return false;
         };
-        let width = keys.len() + 1;
-        let n_sums = sums.len();
-        let mut record = vec![0u32; width];
-        for row in 0..df.height() {
+        let dealt = Dealt::deal(&key_words, &values, df.height(), self.parts.len());
+        let (width, n_sums) = (self.keys.len() + 1, self.sums.len());
+        for (p, cells) in self.parts.iter_mut().enumerate() {
+            for row in dealt.starts[p]..dealt.starts[p + 1] {
+                let record = &dealt.records[row * width..(row + 1) * width];
+                let values = &dealt.values[row * n_sums..(row + 1) * n_sums];
+                cells.add(dealt.hashes[row], record, values, &self.floats);
+            }
+            // Held between slices: no room kept beyond the cells (a
+            // doubled vector is up to twice the cells; grown by an eighth
+            // at a time, they were no faster and the 10M audit's peak
+            // was 60–140 MB higher).
+            cells.records.shrink_to_fit();
+            cells.totals.shrink_to_fit();
+        }
+        true
+    }
+
+    /// The cells as a frame of the first slice's columns: partition by
+    /// partition, each in the order its cells were first seen.
+    pub(super) fn into_frame(self) -> PolarsResult<DataFrame> {
+        let width = self.keys.len() + 1;
+        let records: Vec<u32> = self
+            .parts
+            .iter()
+            .flat_map(|p| p.records.iter().copied())
+            .collect();
+        let totals: Vec<u64> = self
+            .parts
+            .iter()
+            .flat_map(|p| p.totals.iter().copied())
+            .collect();
+        let cells = records.len() / width;
+        let mut columns: Vec<Column> = Vec::with_capacity(self.template.width());
+        for (i, c) in self.template.columns().iter().enumerate() {
+            let name = c.name().clone();
+            if let Some(k) = self.keys.iter().position(|&key| key == i) {
+                let words: Vec<Option<u32>> = records
+                    .chunks_exact(width)
+                    .map(|r| (r[width - 1] & (1 << k) == 0).then_some(r[k]))
+                    .collect();
+                columns.push(key_column(name, c.dtype(), &words)?);
+            } else {
+                let s = self.sums.iter().position(|&sum| sum == i).expect("a sum");
+                let values = totals.iter().skip(s).step_by(self.sums.len());
+                columns.push(match self.floats[s] {
+                    true => {
+                        Column::new(name, values.map(|&v| f64::from_bits(v)).collect::<Vec<_>>())
+                    }
+                    false => Column::new(name, values.copied().collect::<Vec<_>>()),
+                });
+            }
+        }
+        DataFrame::new(cells, columns)
+    }
+}
+
+impl Cells {
+    /// Adds one row, of key `record` (its `hash_words` is `hash`) and sums `values`,
+    /// to its cell, a new one if it has none.
+    fn add(&mut self, hash: u64, record: &[u32], values: &[u64], floats: &[bool]) {
+        let (width, n_sums) = (record.len(), values.len());
+        let hash = in_partition(hash);
+        let records = &self.records;
+        let found = self.table.find(hash, |&cell| {
+            let at = cell as usize * width;
+            same(&records[at..at + width], record)
+        });
+        match found {
+            Some(&cell) => {
+                let at = cell as usize * n_sums;
+                let totals = &mut self.totals[at..at + n_sums];
+                for ((total, &value), &float) in totals.iter_mut().zip(values).zip(floats) {
+                    *total = match float {
+                        true => (f64::from_bits(*total) + f64::from_bits(value)).to_bits(),
+                        false => *total + value,
+                    };
+                }
+            }
+            None => {
+                let cell = (self.records.len() / width) as u32;
+                self.records.extend_from_slice(record);
+                self.totals.extend_from_slice(values);
+                let records = &self.records;
+                self.table.insert_unique(hash, cell, |&c| {
+                    let at = c as usize * width;
+                    in_partition(hash_words(&records[at..at + width]))
+                });
+            }
+        }
+    }
+}
+
+/// The hash a partition's table files a cell by. The partition is the
+/// hash's top bits, which the table would read too (hashbrown tags each
+/// slot with the top seven): turned so they are the middle bits, which
+/// neither reads.
+fn in_partition(hash: u64) -> u64 {
+    hash.rotate_left(32)
+}
+
+/// Whether two records are the same words: compared in a loop (a record
+/// is a few words; `==` on slices calls `memcmp`, a tenth of the adding's
+/// time).
+fn same(a: &[u32], b: &[u32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// One slice's rows dealt into partitions: each row's record (see
+/// [`Cells`]), its sums and its hash, partition after partition, rows in
+/// their order within each.
+struct Dealt {
+    records: Vec<u32>,
+    values: Vec<u64>,
+    hashes: Vec<u64>,
+    /// Where each partition's rows start, and the end.
+    starts: Vec<usize>,
+}
+
+impl Dealt {
+    /// Deals the `height` rows of `key_words` (a column's words each) and
+    /// `values` (a sum's each) into `parts` partitions, by the top bits of
+    /// their hash.
+    fn deal(
+        key_words: &[Vec<Option<u32>>],
+        values: &[Vec<u64>],
+        height: usize,
+        parts: usize,
+    ) -> Dealt {
+        let width = key_words.len() + 1;
+        let bits = parts.trailing_zeros();
+        let part_of = |hash: u64| match bits {
+            0 => 0,
+            _ => (hash >> (64 - bits)) as usize,
+        };
+        // The records in the rows' order, and the partitions' sizes.
+        let mut records = vec![0u32; height * width];
+        let mut hashes = Vec::with_capacity(height);
+        let mut starts = vec![0usize; parts + 1];
+        for (row, record) in records.chunks_exact_mut(width).enumerate() {
             let mut nulls = 0u32;
             for (k, column) in key_words.iter().enumerate() {
                 record[k] = match column[row] {
@@ -211,71 +371,34 @@ impl RunningSums {
                 };
             }
             record[width - 1] = nulls;
-            let hash = hash_words(&record);
-            let records = &self.records;
-            let found = self.table.find(hash, |&cell| {
-                let at = cell as usize * width;
-                records[at..at + width] == record[..]
-            });
-            match found {
-                Some(&cell) => {
-                    let at = cell as usize * n_sums;
-                    let totals = &mut self.totals[at..at + n_sums];
-                    for (s, total) in totals.iter_mut().enumerate() {
-                        *total = match self.floats[s] {
-                            true => {
-                                (f64::from_bits(*total) + f64::from_bits(values[s][row])).to_bits()
-                            }
-                            false => *total + values[s][row],
-                        };
-                    }
-                }
-                None => {
-                    let cell = (self.records.len() / width) as u32;
-                    self.records.extend_from_slice(&record);
-                    self.totals.extend(values.iter().map(|v| v[row]));
-                    let records = &self.records;
-                    self.table.insert_unique(hash, cell, |&c| {
-                        let at = c as usize * width;
-                        hash_words(&records[at..at + width])
-                    });
-                }
-            }
+            let hash = hash_words(record);
+            hashes.push(hash);
+            starts[part_of(hash) + 1] += 1;
         }
-        // Held between slices: no room kept beyond the cells (a doubled
-        // vector is up to twice the cells).
-        self.records.shrink_to_fit();
-        self.totals.shrink_to_fit();
-        true
-    }
-
-    /// The cells as a frame of the first slice's columns, in the order the
-    /// cells were first seen.
-    pub(super) fn into_frame(self) -> PolarsResult<DataFrame> {
-        let width = self.keys.len() + 1;
-        let cells = self.records.len() / width;
-        let mut columns: Vec<Column> = Vec::with_capacity(self.template.width());
-        for (i, c) in self.template.columns().iter().enumerate() {
-            let name = c.name().clone();
-            if let Some(k) = self.keys.iter().position(|&key| key == i) {
-                let words: Vec<Option<u32>> = self
-                    .records
-                    .chunks_exact(width)
-                    .map(|r| (r[width - 1] & (1 << k) == 0).then_some(r[k]))
-                    .collect();
-                columns.push(key_column(name, c.dtype(), &words)?);
-            } else {
-                let s = self.sums.iter().position(|&sum| sum == i).expect("a sum");
-                let values = self.totals.iter().skip(s).step_by(self.sums.len());
-                columns.push(match self.floats[s] {
-                    true => {
-                        Column::new(name, values.map(|&v| f64::from_bits(v)).collect::<Vec<_>>())
-                    }
-                    false => Column::new(name, values.copied().collect::<Vec<_>>()),
-                });
-            }
+        for p in 0..parts {
+            starts[p + 1] += starts[p];
         }
-        DataFrame::new(cells, columns)
+        // Then moved to their partitions' places.
+        let n_sums = values.len();
+        let mut dealt = Dealt {
+            records: vec![0u32; height * width],
+            values: vec![0u64; height * n_sums],
+            hashes: vec![0u64; height],
+            starts,
+        };
+        let mut next = dealt.starts.clone();
+        for (row, &hash) in hashes.iter().enumerate() {
+            let p = part_of(hash);
+            let to = next[p];
+            next[p] += 1;
+            dealt.records[to * width..(to + 1) * width]
+                .copy_from_slice(&records[row * width..(row + 1) * width]);
+            for (s, column) in values.iter().enumerate() {
+                dealt.values[to * n_sums + s] = column[row];
+            }
+            dealt.hashes[to] = hash;
+        }
+        dealt
     }
 }
 
@@ -426,6 +549,50 @@ mod tests {
         assert_eq!(out.schema(), frames[0].schema());
         let expected = grouped_once(&frames);
         assert_eq!(out.height(), 7);
+        assert_same_rows(&out, &expected);
+    }
+
+    /// Slices large enough to be dealt into many partitions, with keys
+    /// that repeat within and across slices (nulls and negative numbers
+    /// among them), add up as one grouping of them all.
+    #[test]
+    fn many_partitions_add_up_as_one_grouping() {
+        // A generator of numbers (64-bit LCG, Knuth's MMIX constants).
+        let mut state = 7u64;
+        let mut next = move |below: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % below
+        };
+        let labels = [Some("White"), Some("Asian"), Some("Black"), None];
+        let mut frames = Vec::new();
+        for _ in 0..3 {
+            let rows = 6000;
+            let (mut flag, mut label, mut stage, mut scorers, mut n, mut sum_e) =
+                (vec![], vec![], vec![], vec![], vec![], vec![]);
+            for _ in 0..rows {
+                flag.push(next(2) == 0);
+                label.push(labels[next(4) as usize]);
+                stage.push(match next(50) {
+                    0 => None,
+                    s => Some(s as i32 - 25),
+                });
+                scorers.push(next(40));
+                n.push(next(1000));
+                sum_e.push(next(64) as f64 / 8.0 - 4.0);
+            }
+            frames.push(slice(&flag, &label, &stage, &scorers, &n, &sum_e));
+        }
+        let mut sums = RunningSums::start(&frames[0], Some(&keys())).expect("numeric keys");
+        assert!(sums.parts.len() > 1, "{} partitions", sums.parts.len());
+        for f in &frames[1..] {
+            assert!(sums.add(f));
+        }
+        let out = sums.into_frame().unwrap();
+        let expected = grouped_once(&frames);
+        // Keys repeat: fewer cells than rows.
+        assert!(expected.height() < 18000, "{} cells", expected.height());
         assert_same_rows(&out, &expected);
     }
 
