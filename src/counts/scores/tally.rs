@@ -165,12 +165,11 @@ impl Filed {
         self.parts[part].push((key, row, e));
     }
 
-    /// The cells, partition by partition; within a cell the scores are
-    /// added in the order they were filed. (Adding half the partitions on
-    /// a second thread took longer: 33–45 ms a slice at 10M against
-    /// 13–20.)
-    fn cells(self) -> impl Iterator<Item = (DiffKey, Summed)> {
-        self.parts.into_iter().flat_map(add_up)
+    /// The cells, a table a partition; within a cell the scores are added
+    /// in the order they were filed. (Adding half the partitions on a
+    /// second thread took longer: 33–45 ms a slice at 10M against 13–20.)
+    fn cells(self) -> Vec<PlHashMap<DiffKey, Summed>> {
+        self.parts.into_iter().map(add_up).collect()
     }
 
     /// Another sweep's filed scores, after these (partition by partition).
