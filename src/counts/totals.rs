@@ -12,7 +12,7 @@
 //! 50M (41 slices, millions of differentials) the audit went from 122 to
 //! 117 s (benches/RESULTS.md, eighth round). Dealt into partitions that
 //! stay in the cache (see [`RunningSums`]), the 10M audit's adding took
-//! 0.90–0.95 s in all against 1.36–1.77.
+//! 0.85–1.04 s in all against 1.13–1.77.
 //!
 //! Only keys whose values are numbers (booleans, integers, categoricals'
 //! codes) are held so; text keys keep polars' way. Sums are added in the
@@ -62,17 +62,26 @@ pub(super) struct RunningSums {
     parts: Vec<Cells>,
 }
 
-/// One partition's cells.
+/// One partition's cells, in blocks of [`BLOCK`] cells that are filled
+/// and never moved: a partition's vectors grown and shrunk as slices
+/// added cells left the memory they moved from to the allocator, which
+/// kept it, and the 10M audit's resident memory grew 150 MB by its last
+/// slice.
 #[derive(Default)]
 struct Cells {
     /// Each cell's key words (a null is `NULL_WORD`) and then its null
     /// keys, one bit per key column: `keys.len() + 1` words a cell.
-    records: Vec<u32>,
+    records: Vec<Vec<u32>>,
     /// Each cell's sums, `sums.len()` a cell.
-    totals: Vec<u64>,
+    totals: Vec<Vec<u64>>,
+    /// How many cells.
+    len: usize,
     /// Cell numbers by the hash of their key.
     table: HashTable<u32>,
 }
+
+/// Cells to a block: a block's records and sums are a few kilobytes each.
+const BLOCK: usize = 256;
 
 /// About this many rows of the first slice to a partition (the cells grow
 /// as slices add new ones; the partitions do not).
@@ -228,48 +237,44 @@ impl RunningSums {
                 let values = &dealt.values[row * n_sums..(row + 1) * n_sums];
                 cells.add(dealt.hashes[row], record, values, &self.floats);
             }
-            // Held between slices: no room kept beyond the cells (a
-            // doubled vector is up to twice the cells; grown by an eighth
-            // at a time, they were no faster and the 10M audit's peak
-            // was 60–140 MB higher).
-            cells.records.shrink_to_fit();
-            cells.totals.shrink_to_fit();
         }
         true
     }
 
     /// The cells as a frame of the first slice's columns: partition by
     /// partition, each in the order its cells were first seen.
-    pub(super) fn into_frame(self) -> PolarsResult<DataFrame> {
+    pub(super) fn into_frame(mut self) -> PolarsResult<DataFrame> {
+        // The tables first: only the records are read from here on.
+        for part in &mut self.parts {
+            part.table = HashTable::new();
+        }
         let width = self.keys.len() + 1;
-        let records: Vec<u32> = self
-            .parts
-            .iter()
-            .flat_map(|p| p.records.iter().copied())
-            .collect();
-        let totals: Vec<u64> = self
-            .parts
-            .iter()
-            .flat_map(|p| p.totals.iter().copied())
-            .collect();
-        let cells = records.len() / width;
+        let n_sums = self.sums.len();
+        let records = || {
+            self.parts
+                .iter()
+                .flat_map(|p| p.records.iter().flat_map(|b| b.chunks_exact(width)))
+        };
+        let totals = || {
+            self.parts
+                .iter()
+                .flat_map(|p| p.totals.iter().flat_map(|b| b.chunks_exact(n_sums)))
+        };
+        let cells = self.parts.iter().map(|p| p.len).sum();
         let mut columns: Vec<Column> = Vec::with_capacity(self.template.width());
         for (i, c) in self.template.columns().iter().enumerate() {
             let name = c.name().clone();
             if let Some(k) = self.keys.iter().position(|&key| key == i) {
-                let words: Vec<Option<u32>> = records
-                    .chunks_exact(width)
+                let words: Vec<Option<u32>> = records()
                     .map(|r| (r[width - 1] & (1 << k) == 0).then_some(r[k]))
                     .collect();
                 columns.push(key_column(name, c.dtype(), &words)?);
             } else {
                 let s = self.sums.iter().position(|&sum| sum == i).expect("a sum");
-                let values = totals.iter().skip(s).step_by(self.sums.len());
+                let values = totals().map(|t| t[s]);
                 columns.push(match self.floats[s] {
-                    true => {
-                        Column::new(name, values.map(|&v| f64::from_bits(v)).collect::<Vec<_>>())
-                    }
-                    false => Column::new(name, values.copied().collect::<Vec<_>>()),
+                    true => Column::new(name, values.map(f64::from_bits).collect::<Vec<_>>()),
+                    false => Column::new(name, values.collect::<Vec<_>>()),
                 });
             }
         }
@@ -278,20 +283,24 @@ impl RunningSums {
 }
 
 impl Cells {
-    /// Adds one row, of key `record` (its `hash_words` is `hash`) and sums `values`,
-    /// to its cell, a new one if it has none.
+    /// Cell `cell`'s key record, of `width` words.
+    fn record(&self, cell: usize, width: usize) -> &[u32] {
+        let at = (cell % BLOCK) * width;
+        &self.records[cell / BLOCK][at..at + width]
+    }
+
+    /// Adds one row, of key `record` (its `hash_words` is `hash`) and sums
+    /// `values`, to its cell, a new one if it has none.
     fn add(&mut self, hash: u64, record: &[u32], values: &[u64], floats: &[bool]) {
         let (width, n_sums) = (record.len(), values.len());
         let hash = in_partition(hash);
-        let records = &self.records;
         let found = self.table.find(hash, |&cell| {
-            let at = cell as usize * width;
-            same(&records[at..at + width], record)
+            same(self.record(cell as usize, width), record)
         });
         match found {
             Some(&cell) => {
-                let at = cell as usize * n_sums;
-                let totals = &mut self.totals[at..at + n_sums];
+                let (cell, at) = (cell as usize, (cell as usize % BLOCK) * n_sums);
+                let totals = &mut self.totals[cell / BLOCK][at..at + n_sums];
                 for ((total, &value), &float) in totals.iter_mut().zip(values).zip(floats) {
                     *total = match float {
                         true => (f64::from_bits(*total) + f64::from_bits(value)).to_bits(),
@@ -300,13 +309,19 @@ impl Cells {
                 }
             }
             None => {
-                let cell = (self.records.len() / width) as u32;
-                self.records.extend_from_slice(record);
-                self.totals.extend_from_slice(values);
-                let records = &self.records;
-                self.table.insert_unique(hash, cell, |&c| {
-                    let at = c as usize * width;
-                    in_partition(hash_words(&records[at..at + width]))
+                if self.len.is_multiple_of(BLOCK) {
+                    self.records.push(Vec::with_capacity(BLOCK * width));
+                    self.totals.push(Vec::with_capacity(BLOCK * n_sums));
+                }
+                let block = self.len / BLOCK;
+                self.records[block].extend_from_slice(record);
+                self.totals[block].extend_from_slice(values);
+                let cell = self.len as u32;
+                self.len += 1;
+                let (records, table) = (&self.records, &mut self.table);
+                table.insert_unique(hash, cell, |&c| {
+                    let at = (c as usize % BLOCK) * width;
+                    in_partition(hash_words(&records[c as usize / BLOCK][at..at + width]))
                 });
             }
         }
