@@ -241,6 +241,9 @@ pub(super) fn run_plan(
             // 1.8M, 1.5 s more of the system's time), and the peak was no
             // lower.
         }
+        // What the slices freed: the reading of the sums does not reuse
+        // it, and stacked on it came the 10M audit's peak.
+        release_freed_memory();
         let results = total
             .unwrap_or_default()
             .into_iter()
@@ -337,7 +340,8 @@ pub(super) fn hashed_slice_holds(df: &DataFrame) -> Result<bool> {
 }
 
 /// Hands freed memory back to the system between steps that allocate
-/// differently (the pre-passes, each table of the split, the measures):
+/// differently (the pre-passes, each table of the split, the slices, the
+/// measures):
 /// jemalloc keeps freed pages for some seconds before it returns them,
 /// and the next step's peak would stack on them. Not between slices,
 /// which reuse them. (The binary's allocator; in tests, which keep the
