@@ -14,6 +14,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::columns::{Interner, column, shared_str_column, shared_text};
+use super::hashed;
 use super::plan::{Combine, Query};
 use super::stage_values::stage_value_pass;
 use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
@@ -199,7 +200,10 @@ impl PanelPrep {
         let keys = super::columns::column(&df, "pair")?
             .u64()
             .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(PanelPairs(Arc::new(keys.iter().flatten().collect())))
+        Ok(PanelPairs {
+            pairs: Arc::new(keys.iter().flatten().collect()),
+            categories: global_categorical(),
+        })
     }
 }
 
@@ -208,18 +212,25 @@ impl PanelPrep {
 /// in it as they stream past, where a join to the pairs built a table of
 /// all of them again in every slice (the 10M national audit's whole time
 /// did not move measurably either way: benches/RESULTS.md, fifth round).
-/// The numbers are hashes already: polars' fast hasher, not SipHash, which
-/// was 1.5% of a national audit's time.
 #[derive(Clone)]
-pub(crate) struct PanelPairs(Arc<PlHashSet<u64>>);
+pub(crate) struct PanelPairs {
+    pairs: Arc<PlHashSet<u64>>,
+    /// The global categories' type, held so their codes, which the pairs
+    /// are made of, mean the same ids until the last slice is counted (a
+    /// mapping no type names is let go of, and its codes with it).
+    categories: DataType,
+}
 
 impl PanelPairs {
     /// Whether each row's `pair` (a [`pair_key`]) is a panel's; a null pair
     /// (an id missing) is not.
     pub(crate) fn holds(&self, pair: Expr) -> Expr {
-        let pairs = Arc::clone(&self.0);
+        let pairs = Arc::clone(&self.pairs);
+        let _categories = self.categories.clone();
         pair.map(
             move |c: Column| {
+                // Named here so the closure holds the categories too.
+                let _ = &_categories;
                 let found: BooleanChunked = c
                     .u64()?
                     .iter()
@@ -232,28 +243,21 @@ impl PanelPairs {
     }
 }
 
-/// A (vacancy, member) pair as one number, `pair`: the 64-bit hashes of
-/// the two ids (each with its own seeds) combined by exclusive or, looked
-/// up instead of the text (see [`PanelPairs`]).
-///
-/// A score is taken for a panel member's wrongly only if its pair's number
-/// equals a panel pair's without being that pair: with a million panel
-/// pairs and a million scored pairs a slice, odds of about 5 in 10^8
-/// (n·m/2^64) that it happens at all. Null when either id is null (polars
-/// hashes null to a number, so nulls are kept apart).
+/// The type of a categorical of the global categories.
+fn global_categorical() -> DataType {
+    DataType::from_categories(Categories::global())
+}
+
+/// A (vacancy, member) pair as one number, `pair`: the two ids' codes in
+/// the global categories, the vacancy's in the high 32 bits and the
+/// member's in the low, looked up instead of the text (see
+/// [`PanelPairs`]). Exact: two pairs share a number only if they are the
+/// same ids. The ids may be text or categoricals of the global categories
+/// already (the slices' frames carry them so), whose codes are taken as
+/// they are. Null when either id is null.
 pub(crate) fn pair_key(vacancy: &str, member: &str) -> Expr {
-    let hashed = |c: &str, seed: u64| {
-        when(col(c).is_null())
-            .then(lit(NULL).cast(DataType::UInt64))
-            .otherwise(
-                col(c)
-                    .cast(DataType::String)
-                    .hash(seed, seed + 1, seed + 2, seed + 3),
-            )
-    };
-    hashed(vacancy, 0x7a11_0001)
-        .xor(hashed(member, 0x7a11_0011))
-        .alias("pair")
+    let code = |c: &str| hashed::categorical(c).to_physical().cast(DataType::UInt64);
+    (code(vacancy) * lit(1u64 << 32) + code(member)).alias("pair")
 }
 
 /// Counts panel members (a member listed twice for the same vacancy and
@@ -498,6 +502,80 @@ mod tests {
         .map(|(v, t)| (Arc::from(v), t))
         .collect();
         assert_eq!(shuffled, expected);
+    }
+
+    /// A (vacancy, member) pair's number is the same whether the ids come
+    /// as text (the panels' file) or as categoricals (a slice's frame and
+    /// scores), differs when the ids swap or change, and is null when an
+    /// id is; the panel's pairs hold only its own.
+    #[test]
+    fn pair_numbers_are_exact_and_the_same_from_text_or_categoricals() {
+        let frame = |vacancy: &[Option<&str>], member: &[Option<&str>]| {
+            df!("vacancy_id" => vacancy, "member_id" => member).unwrap()
+        };
+        let vacancies = [Some("V1"), Some("V2"), Some("V1"), None, Some("V2")];
+        let members = [Some("V2"), Some("V1"), Some("A1"), Some("A1"), None];
+        let text = frame(&vacancies, &members);
+        let categorical = text
+            .clone()
+            .lazy()
+            .with_columns([
+                hashed::categorical("vacancy_id"),
+                hashed::categorical("member_id"),
+            ])
+            .collect()
+            .unwrap();
+        assert!(
+            categorical
+                .column("member_id")
+                .unwrap()
+                .dtype()
+                .is_categorical()
+        );
+        let pairs = |df: &DataFrame| -> Vec<Option<u64>> {
+            let out = df
+                .clone()
+                .lazy()
+                .select([pair_key("vacancy_id", "member_id")])
+                .collect()
+                .unwrap();
+            out.column("pair").unwrap().u64().unwrap().iter().collect()
+        };
+        let from_text = pairs(&text);
+        assert_eq!(from_text, pairs(&categorical));
+        // (V1, V2) and (V2, V1): the same two ids, swapped.
+        assert_ne!(from_text[0], from_text[1]);
+        assert_ne!(from_text[0], from_text[2]);
+        assert_eq!(from_text[3], None);
+        assert_eq!(from_text[4], None);
+
+        // The panel holds (V1, A1) only.
+        let panel = PanelPairs {
+            pairs: Arc::new(from_text[2].into_iter().collect()),
+            categories: global_categorical(),
+        };
+        let held = categorical
+            .lazy()
+            .select([panel.holds(pair_key("vacancy_id", "member_id"))])
+            .collect()
+            .unwrap();
+        let held: Vec<Option<bool>> = held
+            .column("pair")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            held,
+            [
+                Some(false),
+                Some(false),
+                Some(true),
+                Some(false),
+                Some(false)
+            ]
+        );
     }
 
     #[test]
