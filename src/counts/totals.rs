@@ -19,8 +19,9 @@
 //! order the slices come, as polars adds them (the running sum plus the
 //! slice's), so float sums keep their bits.
 
-use hashbrown::HashTable;
 use polars::prelude::*;
+
+use partitions::{Cells, Dealt};
 
 /// One query's running sum.
 pub(super) enum Total {
@@ -62,27 +63,6 @@ pub(super) struct RunningSums {
     parts: Vec<Cells>,
 }
 
-/// One partition's cells, in blocks of [`BLOCK`] cells that are filled
-/// and never moved: a partition's vectors grown and shrunk as slices
-/// added cells left the memory they moved from to the allocator, which
-/// kept it, and the 10M audit's resident memory grew 150 MB by its last
-/// slice.
-#[derive(Default)]
-struct Cells {
-    /// Each cell's key words (a null is `NULL_WORD`) and then its null
-    /// keys, one bit per key column: `keys.len() + 1` words a cell.
-    records: Vec<Vec<u32>>,
-    /// Each cell's sums, `sums.len()` a cell.
-    totals: Vec<Vec<u64>>,
-    /// How many cells.
-    len: usize,
-    /// Cell numbers by the hash of their key.
-    table: HashTable<u32>,
-}
-
-/// Cells to a block: a block's records and sums are a few kilobytes each.
-const BLOCK: usize = 256;
-
 /// About this many rows of the first slice to a partition (the cells grow
 /// as slices add new ones; the partitions do not).
 const ROWS_A_PARTITION: usize = 1024;
@@ -90,8 +70,6 @@ const ROWS_A_PARTITION: usize = 1024;
 /// At most this many partitions: dealing into more write streams than
 /// this thrashes the TLB.
 const MAX_PARTITIONS: usize = 1024;
-
-const NULL_WORD: u32 = 0;
 
 /// A key column's values as 32-bit words, if they are numbers that fit:
 /// booleans, integers of up to 32 bits and categoricals' codes, and 64-bit
@@ -158,17 +136,6 @@ fn layout(df: &DataFrame, keys: Option<&[String]>) -> Option<(Vec<usize>, Vec<us
     (key_columns.len() <= 32).then_some((key_columns, sums))
 }
 
-/// The hash of a cell's record (key words and null bits).
-fn hash_words(words: &[u32]) -> u64 {
-    let mut h = 0u64;
-    for &w in words {
-        h = (h ^ u64::from(w))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29);
-    }
-    h ^ (h >> 32)
-}
-
 impl RunningSums {
     /// The running sum of one slice's result `df`, if its keys are numbers
     /// (see [`layout`]).
@@ -230,12 +197,9 @@ impl RunningSums {
             return false;
         };
         let dealt = Dealt::deal(&key_words, &values, df.height(), self.parts.len());
-        let (width, n_sums) = (self.keys.len() + 1, self.sums.len());
         for (p, cells) in self.parts.iter_mut().enumerate() {
-            for row in dealt.starts[p]..dealt.starts[p + 1] {
-                let record = &dealt.records[row * width..(row + 1) * width];
-                let values = &dealt.values[row * n_sums..(row + 1) * n_sums];
-                cells.add(dealt.hashes[row], record, values, &self.floats);
+            for (hash, record, values) in dealt.rows(p) {
+                cells.add(hash, record, values, &self.floats);
             }
         }
         true
@@ -246,21 +210,13 @@ impl RunningSums {
     pub(super) fn into_frame(mut self) -> PolarsResult<DataFrame> {
         // The tables first: only the records are read from here on.
         for part in &mut self.parts {
-            part.table = HashTable::new();
+            part.drop_table();
         }
         let width = self.keys.len() + 1;
         let n_sums = self.sums.len();
-        let records = || {
-            self.parts
-                .iter()
-                .flat_map(|p| p.records.iter().flat_map(|b| b.chunks_exact(width)))
-        };
-        let totals = || {
-            self.parts
-                .iter()
-                .flat_map(|p| p.totals.iter().flat_map(|b| b.chunks_exact(n_sums)))
-        };
-        let cells = self.parts.iter().map(|p| p.len).sum();
+        let records = || self.parts.iter().flat_map(|p| p.records(width));
+        let totals = || self.parts.iter().flat_map(|p| p.totals(n_sums));
+        let cells = self.parts.iter().map(Cells::len).sum();
         let mut columns: Vec<Column> = Vec::with_capacity(self.template.width());
         for (i, c) in self.template.columns().iter().enumerate() {
             let name = c.name().clone();
@@ -279,141 +235,6 @@ impl RunningSums {
             }
         }
         DataFrame::new(cells, columns)
-    }
-}
-
-impl Cells {
-    /// Cell `cell`'s key record, of `width` words.
-    fn record(&self, cell: usize, width: usize) -> &[u32] {
-        let at = (cell % BLOCK) * width;
-        &self.records[cell / BLOCK][at..at + width]
-    }
-
-    /// Adds one row, of key `record` (its `hash_words` is `hash`) and sums
-    /// `values`, to its cell, a new one if it has none.
-    fn add(&mut self, hash: u64, record: &[u32], values: &[u64], floats: &[bool]) {
-        let (width, n_sums) = (record.len(), values.len());
-        let hash = in_partition(hash);
-        let found = self.table.find(hash, |&cell| {
-            same(self.record(cell as usize, width), record)
-        });
-        match found {
-            Some(&cell) => {
-                let (cell, at) = (cell as usize, (cell as usize % BLOCK) * n_sums);
-                let totals = &mut self.totals[cell / BLOCK][at..at + n_sums];
-                for ((total, &value), &float) in totals.iter_mut().zip(values).zip(floats) {
-                    *total = match float {
-                        true => (f64::from_bits(*total) + f64::from_bits(value)).to_bits(),
-                        false => *total + value,
-                    };
-                }
-            }
-            None => {
-                if self.len.is_multiple_of(BLOCK) {
-                    self.records.push(Vec::with_capacity(BLOCK * width));
-                    self.totals.push(Vec::with_capacity(BLOCK * n_sums));
-                }
-                let block = self.len / BLOCK;
-                self.records[block].extend_from_slice(record);
-                self.totals[block].extend_from_slice(values);
-                let cell = self.len as u32;
-                self.len += 1;
-                let (records, table) = (&self.records, &mut self.table);
-                table.insert_unique(hash, cell, |&c| {
-                    let at = (c as usize % BLOCK) * width;
-                    in_partition(hash_words(&records[c as usize / BLOCK][at..at + width]))
-                });
-            }
-        }
-    }
-}
-
-/// The hash a partition's table files a cell by. The partition is the
-/// hash's top bits, which the table would read too (hashbrown tags each
-/// slot with the top seven): turned so they are the middle bits, which
-/// neither reads.
-fn in_partition(hash: u64) -> u64 {
-    hash.rotate_left(32)
-}
-
-/// Whether two records are the same words: compared in a loop (a record
-/// is a few words; `==` on slices calls `memcmp`, a tenth of the adding's
-/// time).
-fn same(a: &[u32], b: &[u32]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-/// One slice's rows dealt into partitions: each row's record (see
-/// [`Cells`]), its sums and its hash, partition after partition, rows in
-/// their order within each.
-struct Dealt {
-    records: Vec<u32>,
-    values: Vec<u64>,
-    hashes: Vec<u64>,
-    /// Where each partition's rows start, and the end.
-    starts: Vec<usize>,
-}
-
-impl Dealt {
-    /// Deals the `height` rows of `key_words` (a column's words each) and
-    /// `values` (a sum's each) into `parts` partitions, by the top bits of
-    /// their hash.
-    fn deal(
-        key_words: &[Vec<Option<u32>>],
-        values: &[Vec<u64>],
-        height: usize,
-        parts: usize,
-    ) -> Dealt {
-        let width = key_words.len() + 1;
-        let bits = parts.trailing_zeros();
-        let part_of = |hash: u64| match bits {
-            0 => 0,
-            _ => (hash >> (64 - bits)) as usize,
-        };
-        // The records in the rows' order, and the partitions' sizes.
-        let mut records = vec![0u32; height * width];
-        let mut hashes = Vec::with_capacity(height);
-        let mut starts = vec![0usize; parts + 1];
-        for (row, record) in records.chunks_exact_mut(width).enumerate() {
-            let mut nulls = 0u32;
-            for (k, column) in key_words.iter().enumerate() {
-                record[k] = match column[row] {
-                    Some(w) => w,
-                    None => {
-                        nulls |= 1 << k;
-                        NULL_WORD
-                    }
-                };
-            }
-            record[width - 1] = nulls;
-            let hash = hash_words(record);
-            hashes.push(hash);
-            starts[part_of(hash) + 1] += 1;
-        }
-        for p in 0..parts {
-            starts[p + 1] += starts[p];
-        }
-        // Then moved to their partitions' places.
-        let n_sums = values.len();
-        let mut dealt = Dealt {
-            records: vec![0u32; height * width],
-            values: vec![0u64; height * n_sums],
-            hashes: vec![0u64; height],
-            starts,
-        };
-        let mut next = dealt.starts.clone();
-        for (row, &hash) in hashes.iter().enumerate() {
-            let p = part_of(hash);
-            let to = next[p];
-            next[p] += 1;
-            dealt.records[to * width..(to + 1) * width]
-                .copy_from_slice(&records[row * width..(row + 1) * width]);
-            for (s, column) in values.iter().enumerate() {
-                dealt.values[to * n_sums + s] = column[row];
-            }
-            dealt.hashes[to] = hash;
-        }
-        dealt
     }
 }
 
@@ -449,230 +270,6 @@ fn key_column(name: PlSmallStr, dtype: &DataType, words: &[Option<u32>]) -> Pola
     Ok(series.into_column())
 }
 
+mod partitions;
 #[cfg(test)]
-mod tests {
-    use super::super::plan::{Combine, add_slices};
-    use super::*;
-
-    fn label(values: &[Option<&str>]) -> Column {
-        Column::new("label".into(), values)
-            .cast(&DataType::from_categories(Categories::global()))
-            .unwrap()
-    }
-
-    /// A slice's result: keys (flag, label, stage, scorers) and sums.
-    fn slice(
-        flag: &[bool],
-        labels: &[Option<&str>],
-        stage: &[Option<i32>],
-        scorers: &[u64],
-        n: &[u64],
-        sum_e: &[f64],
-    ) -> DataFrame {
-        DataFrame::new_infer_height(vec![
-            Column::new("flag".into(), flag),
-            label(labels),
-            Column::new("stage".into(), stage),
-            Column::new("scorers".into(), scorers),
-            Column::new("n".into(), n),
-            Column::new("sum_e".into(), sum_e),
-        ])
-        .unwrap()
-    }
-
-    fn slices() -> Vec<DataFrame> {
-        vec![
-            slice(
-                &[true, true, false, true],
-                &[Some("White"), Some("Asian"), Some("White"), None],
-                &[Some(1), Some(1), Some(2), None],
-                &[2, 3, 2, 2],
-                &[1, 2, 3, 4],
-                &[0.5, -1.25, 2.0, 0.1],
-            ),
-            slice(
-                &[true, true, true],
-                &[Some("Asian"), None, Some("Black")],
-                &[Some(1), None, Some(-3)],
-                &[3, 2, 2],
-                &[10, 20, 30],
-                &[0.25, 0.2, 1.5],
-            ),
-            // A stage 0 beside the null stage: two cells.
-            slice(
-                &[false, true, true],
-                &[Some("White"), Some("Asian"), None],
-                &[Some(2), Some(1), Some(0)],
-                &[2, 4, 2],
-                &[100, 200, 300],
-                &[-2.0, 3.0, 0.5],
-            ),
-        ]
-    }
-
-    const KEYS: [&str; 4] = ["flag", "label", "stage", "scorers"];
-
-    /// Rows as text, sorted, to compare frames whatever their row order.
-    fn rows(df: &DataFrame) -> Vec<String> {
-        let mut out: Vec<String> = (0..df.height())
-            .map(|i| format!("{:?}", df.get_row(i).unwrap().0))
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// `out` and `expected` hold the same rows, in any order.
-    fn assert_same_rows(out: &DataFrame, expected: &DataFrame) {
-        let names = out.get_column_names().into_iter().cloned();
-        assert_eq!(rows(out), rows(&expected.select(names).unwrap()));
-    }
-
-    fn stacked(frames: &[DataFrame]) -> DataFrame {
-        let mut stacked = frames[0].clone();
-        for f in &frames[1..] {
-            stacked.vstack_mut(f).unwrap();
-        }
-        stacked
-    }
-
-    /// The slices stacked and grouped once by polars: what adding them up
-    /// slice by slice must give.
-    fn grouped_once(frames: &[DataFrame]) -> DataFrame {
-        stacked(frames)
-            .lazy()
-            .group_by(KEYS.map(col))
-            .agg([col("n").sum(), col("sum_e").sum()])
-            .collect()
-            .unwrap()
-    }
-
-    fn keys() -> Vec<String> {
-        KEYS.map(String::from).to_vec()
-    }
-
-    /// Cells with the same keys in several slices add up, null keys
-    /// included, and the keys come back with their types (a categorical's
-    /// text, a negative stage).
-    #[test]
-    fn running_sums_equal_one_grouping_of_every_slice() {
-        let frames = slices();
-        let mut sums = RunningSums::start(&frames[0], Some(&keys())).expect("numeric keys");
-        for f in &frames[1..] {
-            assert!(sums.add(f));
-        }
-        let out = sums.into_frame().unwrap();
-        assert_eq!(out.schema(), frames[0].schema());
-        let expected = grouped_once(&frames);
-        assert_eq!(out.height(), 7);
-        assert_same_rows(&out, &expected);
-    }
-
-    /// Slices large enough to be dealt into many partitions, with keys
-    /// that repeat within and across slices (nulls and negative numbers
-    /// among them), add up as one grouping of them all.
-    #[test]
-    fn many_partitions_add_up_as_one_grouping() {
-        // A generator of numbers (64-bit LCG, Knuth's MMIX constants).
-        let mut state = 7u64;
-        let mut next = move |below: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % below
-        };
-        let labels = [Some("White"), Some("Asian"), Some("Black"), None];
-        let mut frames = Vec::new();
-        for _ in 0..3 {
-            let rows = 6000;
-            let (mut flag, mut label, mut stage, mut scorers, mut n, mut sum_e) =
-                (vec![], vec![], vec![], vec![], vec![], vec![]);
-            for _ in 0..rows {
-                flag.push(next(2) == 0);
-                label.push(labels[next(4) as usize]);
-                stage.push(match next(50) {
-                    0 => None,
-                    s => Some(s as i32 - 25),
-                });
-                scorers.push(next(40));
-                n.push(next(1000));
-                sum_e.push(next(64) as f64 / 8.0 - 4.0);
-            }
-            frames.push(slice(&flag, &label, &stage, &scorers, &n, &sum_e));
-        }
-        let mut sums = RunningSums::start(&frames[0], Some(&keys())).expect("numeric keys");
-        assert!(sums.parts.len() > 1, "{} partitions", sums.parts.len());
-        for f in &frames[1..] {
-            assert!(sums.add(f));
-        }
-        let out = sums.into_frame().unwrap();
-        let expected = grouped_once(&frames);
-        // Keys repeat: fewer cells than rows.
-        assert!(expected.height() < 18000, "{} cells", expected.height());
-        assert_same_rows(&out, &expected);
-    }
-
-    /// Text keys, or a key too large for a word, are left to polars: the
-    /// plan's addition still gives the one grouping's sums.
-    #[test]
-    fn what_does_not_fit_is_added_by_polars() {
-        let text = DataFrame::new_infer_height(vec![
-            Column::new("label".into(), ["a", "b"]),
-            Column::new("n".into(), [1u64, 2]),
-        ])
-        .unwrap();
-        assert!(RunningSums::start(&text, None).is_none());
-
-        let mut frames = slices();
-        let big = slice(
-            &[true],
-            &[Some("White")],
-            &[Some(1)],
-            &[1 << 40],
-            &[7],
-            &[1.0],
-        );
-        frames.push(big);
-        let how = [Combine::SumBy { keys: keys() }];
-        let mut sums = RunningSums::start(&frames[0], Some(&keys())).unwrap();
-        // Refused whole: nothing of the slice added.
-        assert!(!sums.add(&frames[3]));
-        let mut total = vec![Total::Sums(sums)];
-        for f in &frames[1..] {
-            total = add_slices(total, vec![f.clone()], &how).unwrap();
-        }
-        assert!(matches!(total[0], Total::Frame(_)));
-        let out = total.pop().unwrap().into_frame().unwrap();
-        let expected = grouped_once(&frames);
-        assert_same_rows(&out, &expected);
-    }
-
-    /// Under `AddCounts` the keys are every column but the UInt64 counts;
-    /// a Float64 column is then a key, which is not a number word: polars.
-    #[test]
-    fn add_counts_sums_the_uint64_columns() {
-        let frames: Vec<DataFrame> = slices()
-            .into_iter()
-            .map(|f| f.drop("sum_e").unwrap())
-            .collect();
-        let how = [Combine::AddCounts];
-        let mut total = vec![Total::Sums(
-            RunningSums::start(&frames[0], None).expect("numeric keys"),
-        )];
-        for f in &frames[1..] {
-            total = add_slices(total, vec![f.clone()], &how).unwrap();
-        }
-        assert!(matches!(total[0], Total::Sums(_)));
-        let out = total.pop().unwrap().into_frame().unwrap();
-        // scorers is UInt64: a count here, added, not a key.
-        let expected = {
-            stacked(&frames)
-                .lazy()
-                .group_by([col("flag"), col("label"), col("stage")])
-                .agg([col("scorers").sum(), col("n").sum()])
-                .collect()
-                .unwrap()
-        };
-        assert_same_rows(&out, &expected);
-        assert!(RunningSums::start(&slices()[0], None).is_none());
-    }
-}
+mod tests;
