@@ -19,6 +19,21 @@ fn rows(keys: &[Option<u64>]) -> LazyFrame {
     df!("key" => keys, "label" => labels).unwrap().lazy()
 }
 
+/// `rows` of `table` split into `of` parts (in their order with
+/// `in_order`), keyed by their column `key`, in a folder in `parent`.
+fn split(parent: &Path, table: TableKind, rows: LazyFrame, in_order: bool, of: u64) -> Arc<Parts> {
+    Parts::write(
+        parent,
+        vec![(table, rows)],
+        col("key"),
+        in_order,
+        of,
+        &[],
+        &Profile::canonical(),
+    )
+    .unwrap()
+}
+
 fn sorted_labels(frame: LazyFrame) -> Vec<String> {
     let df = frame.collect().unwrap();
     let mut out: Vec<String> = df
@@ -41,16 +56,7 @@ fn each_row_is_in_the_part_its_key_gives() {
     let _alone = one_at_a_time();
     let keys = [Some(0), Some(4), Some(7), None, Some(12), Some(3), Some(8)];
     let parent = tempfile::tempdir().unwrap();
-    let parts = Parts::write(
-        parent.path(),
-        vec![(TableKind::Scores, rows(&keys))],
-        col("key"),
-        false,
-        4,
-        &[],
-        &Profile::canonical(),
-    )
-    .unwrap();
+    let parts = split(parent.path(), TableKind::Scores, rows(&keys), false, 4);
     let expect = |wanted: &[usize]| -> Vec<String> {
         let mut v: Vec<String> = wanted.iter().map(|i| format!("row {i}")).collect();
         v.sort();
@@ -97,16 +103,7 @@ fn categoricals_are_written_as_codes_and_read_back() {
         .lazy()
         .with_column(col("label").cast(global.clone()));
     let parent = tempfile::tempdir().unwrap();
-    let parts = Parts::write(
-        parent.path(),
-        vec![(TableKind::Scores, table)],
-        col("key"),
-        false,
-        3,
-        &[],
-        &Profile::canonical(),
-    )
-    .unwrap();
+    let parts = split(parent.path(), TableKind::Scores, table, false, 3);
     // Keys mod 3: 0, 2, 1, 1.
     let part = |index| parts.scan(TableKind::Scores, index).collect().unwrap();
     let read = part(1).sort(["key"], Default::default()).unwrap();
@@ -137,16 +134,13 @@ fn categoricals_are_written_as_codes_and_read_back() {
     .collect_schema()
     .unwrap();
     assert_eq!(written.get("label"), Some(&DataType::UInt32));
-    let empty = Parts::write(
+    let empty = split(
         parent.path(),
-        vec![(TableKind::Scores, part(0).lazy().filter(lit(false)))],
-        col("key"),
+        TableKind::Scores,
+        part(0).lazy().filter(lit(false)),
         false,
         2,
-        &[],
-        &Profile::canonical(),
-    )
-    .unwrap();
+    );
     let none = empty.scan(TableKind::Scores, 1).collect().unwrap();
     assert_eq!(none.column("label").unwrap().dtype(), &global);
 }
@@ -181,16 +175,13 @@ fn parts_written_in_order_keep_the_order_read() {
     .unwrap();
     for of in [8, 20] {
         let parent = tempfile::tempdir().unwrap();
-        let parts = Parts::write(
+        let parts = split(
             parent.path(),
-            vec![(TableKind::Applications, rows.clone())],
-            col("key"),
+            TableKind::Applications,
+            rows.clone(),
             true,
             of,
-            &[],
-            &Profile::canonical(),
-        )
-        .unwrap();
+        );
         let mut total = 0;
         for index in 0..of {
             let df = parts
@@ -226,16 +217,7 @@ fn parts_written_in_several_passes_hold_every_row_once() {
         .map(|k| (k % 17 != 5).then_some(k * 7919))
         .collect();
     let parent = tempfile::tempdir().unwrap();
-    let parts = Parts::write(
-        parent.path(),
-        vec![(TableKind::Scores, rows(&keys))],
-        col("key"),
-        false,
-        40,
-        &[],
-        &Profile::canonical(),
-    )
-    .unwrap();
+    let parts = split(parent.path(), TableKind::Scores, rows(&keys), false, 40);
     for part in 0..40u64 {
         let mut expected: Vec<String> = keys
             .iter()
@@ -259,16 +241,13 @@ fn interrupted_parts_are_removed() {
     let _alone = one_at_a_time();
     let parent = tempfile::tempdir().unwrap();
     let write = || {
-        Parts::write(
+        split(
             parent.path(),
-            vec![(TableKind::Scores, rows(&[Some(1), Some(2)]))],
-            col("key"),
+            TableKind::Scores,
+            rows(&[Some(1), Some(2)]),
             false,
             2,
-            &[],
-            &Profile::canonical(),
         )
-        .unwrap()
     };
     let (kept, dropped) = (write(), write());
     let dropped_folder = dropped.dir.path().to_path_buf();
