@@ -421,7 +421,7 @@ pub(crate) fn application_frame(
             (None, _) => None,
         },
         no_panel: match hashed_plan {
-            true => lit("no_panel").cast(DataType::from_categories(Categories::global())),
+            true => lit("no_panel").cast(hashed::global_categorical()),
             false => lit("no_panel"),
         },
     };

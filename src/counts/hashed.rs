@@ -54,9 +54,13 @@ fn hashed(id: Expr, seeds: (u64, u64, u64, u64)) -> Expr {
 /// slices read as categoricals so (see [`super::parts`]). The tables'
 /// scans give every column as text.
 pub(crate) fn categorical(name: &str) -> Expr {
-    col(name)
-        .cast(DataType::from_categories(Categories::global()))
-        .alias(name)
+    col(name).cast(global_categorical()).alias(name)
+}
+
+/// The type of a categorical of the global categories. (A value of it
+/// holds the categories' mapping, so their codes keep their meaning.)
+pub(crate) fn global_categorical() -> DataType {
+    DataType::from_categories(Categories::global())
 }
 
 /// What the per-application frame is built from.
@@ -274,11 +278,7 @@ pub(crate) fn stage_on(rank: u8) -> Expr {
 /// before slicing, and as what the kernel is tested against.
 pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
     let check = || col("id_check").alias("check");
-    let cat_null = || {
-        lit(NULL)
-            .cast(DataType::String)
-            .cast(DataType::from_categories(Categories::global()))
-    };
+    let cat_null = || lit(NULL).cast(DataType::String).cast(global_categorical());
     let key = || col("application_id");
     // (applications side, events side) of every stacked column.
     let mut columns: Vec<(Expr, Expr)> = vec![

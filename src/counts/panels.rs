@@ -202,7 +202,7 @@ impl PanelPrep {
             .map_err(|e| Error::Internal(e.to_string()))?;
         Ok(PanelPairs {
             pairs: Arc::new(keys.iter().flatten().collect()),
-            categories: global_categorical(),
+            categories: hashed::global_categorical(),
         })
     }
 }
@@ -241,11 +241,6 @@ impl PanelPairs {
             |_: &Schema, field: &Field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
         )
     }
-}
-
-/// The type of a categorical of the global categories.
-fn global_categorical() -> DataType {
-    DataType::from_categories(Categories::global())
 }
 
 /// A (vacancy, member) pair as one number, `pair`: the two ids' codes in
@@ -552,7 +547,7 @@ mod tests {
         // The panel holds (V1, A1) only.
         let panel = PanelPairs {
             pairs: Arc::new(from_text[2].into_iter().collect()),
-            categories: global_categorical(),
+            categories: hashed::global_categorical(),
         };
         let held = categorical
             .lazy()
