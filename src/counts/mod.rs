@@ -227,39 +227,55 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         },
     )?;
     crate::progress::step("reading the counts");
+    // The results in the queries' order: the funnel, then each of these
+    // the pass had.
     let mut next = 1;
-    if check_candidates {
-        funnel.candidates_with_differing_ethnicity = Some(
-            u64_column(&results[next], "n")?
-                .first()
-                .copied()
-                .unwrap_or(0),
-        );
-        next += 1;
-    }
-    if count_exits {
-        funnel.exits = Some(read_exits(&results[next])?);
-        next += 1;
-    }
-    let panels = match composition {
-        Some((cells, account, panel_stage, _)) => {
-            let vacancies = panels::read_vacancies(&results[next], request.by)?;
-            next += 1;
-            Some(PanelCounts {
+    let mut take = |had: bool| {
+        let at = next;
+        next += usize::from(had);
+        had.then_some(at)
+    };
+    let candidates_at = take(check_candidates);
+    let exits_at = take(count_exits);
+    let vacancies_at = take(composition.is_some());
+    let scores_at = next;
+    // The scores' cells (the assessors' most of all) are read on a thread
+    // of their own while this one reads the rest.
+    let (scores, rest) = std::thread::scope(|scope| {
+        let scores = score_prep.as_ref().map(|prep| {
+            let results = &results[scores_at..];
+            scope.spawn(move || scores::read(prep, results, request.period_from))
+        });
+        let rest = (|| -> Result<_> {
+            if let Some(at) = candidates_at {
+                funnel.candidates_with_differing_ethnicity =
+                    Some(u64_column(&results[at], "n")?.first().copied().unwrap_or(0));
+            }
+            if let Some(at) = exits_at {
+                funnel.exits = Some(read_exits(&results[at])?);
+            }
+            vacancies_at
+                .map(|at| panels::read_vacancies(&results[at], request.by))
+                .transpose()
+        })();
+        let scores = scores
+            .map(|read| read.join().expect("reading the scores' cells"))
+            .transpose();
+        (scores, rest)
+    });
+    let (scores, vacancies) = (scores?, rest?);
+    let panels = composition
+        .zip(vacancies)
+        .map(
+            |((cells, account, panel_stage, _), vacancies)| PanelCounts {
                 cells,
                 vacancies,
                 panel_stage,
                 account,
                 staff_account: staff.map(|s| s.account),
                 members_not_in_staff,
-            })
-        }
-        None => None,
-    };
-    let scores = match &score_prep {
-        Some(prep) => Some(scores::read(prep, &results[next..], request.period_from)?),
-        None => None,
-    };
+            },
+        );
     // The frames read are handed back before the measures are computed:
     // polars' threads allocated them, and memory one thread frees is not
     // reused by another's allocations (the main thread's, from here on)

@@ -189,11 +189,6 @@ pub(super) fn run_plan(
         let slices = slices_for(dataset, memory, per_application)?;
         let mut sources = app.sources();
         sources.extend_from_slice(&others.sources);
-        // The slices' results so far, added up as each slice ends: memory
-        // holds one slice's results and their running sum, not every
-        // slice's (a national extract's funnel cells by organisation and
-        // panel type are a million rows a slice).
-        let mut total: Option<Vec<Total>> = None;
         // In many slices the per-application tables are split once, so
         // each slice reads its part, not every table again.
         let parts = if slices >= SPLIT_FROM {
@@ -204,55 +199,100 @@ pub(super) fn run_plan(
         } else {
             None
         };
-        for index in 0..slices {
-            let slice = Slice {
-                index,
-                of: slices,
-                parts: parts.clone(),
-            };
-            let again = match retried {
-                true => " again, exactly (an application id repeats)",
-                false => "",
-            };
-            crate::progress::step(match slices {
-                1 => format!("counting{again}"),
-                _ => format!("counting{again}, slice {} of {slices}", index + 1),
-            });
-            let part = app.slice(&slice, &sources)?;
-            let (frames, how): (Vec<LazyFrame>, Vec<Combine>) = queries(&part, &slice)
-                .into_iter()
-                .map(|q| (q.frame, q.combine))
-                .unzip();
-            let results = collect_all(frames, &sources, profile)?;
-            if app.hashed && !hashed_slice_holds(&results[0])? {
-                // A repeated applications row or a hash collision: count
-                // again, exactly.
-                extras.hashed = false;
-                retried = true;
-                continue 'plans;
+        let counted = std::thread::scope(|scope| {
+            // The slices' results are added up on a thread of their own,
+            // each while the next slice is counted: added on this one
+            // they left a core idle for about 1 s of the 10M national
+            // audit's 14 (benches/RESULTS.md, fourteenth round). Memory
+            // holds the running sums and at most two slices' results
+            // (the one being added, the one waiting), not every slice's:
+            // a national extract's funnel cells by organisation and panel
+            // type are a million rows a slice.
+            let (send, received) = std::sync::mpsc::sync_channel(0);
+            let adder = scope.spawn(move || add_as_they_come(received));
+            for index in 0..slices {
+                let slice = Slice {
+                    index,
+                    of: slices,
+                    parts: parts.clone(),
+                };
+                let again = match retried {
+                    true => " again, exactly (an application id repeats)",
+                    false => "",
+                };
+                crate::progress::step(match slices {
+                    1 => format!("counting{again}"),
+                    _ => format!("counting{again}, slice {} of {slices}", index + 1),
+                });
+                let part = app.slice(&slice, &sources)?;
+                let (frames, how): (Vec<LazyFrame>, Vec<Combine>) = queries(&part, &slice)
+                    .into_iter()
+                    .map(|q| (q.frame, q.combine))
+                    .unzip();
+                let results = collect_all(frames, &sources, profile)?;
+                if app.hashed && !hashed_slice_holds(&results[0])? {
+                    // A repeated applications row or a hash collision:
+                    // count again, exactly (the adder stops as `send`
+                    // goes).
+                    return Ok(None);
+                }
+                if send.send((results, how)).is_err() {
+                    // The adder stopped on an error, which its result
+                    // gives.
+                    break;
+                }
+                // What a slice frees is not handed back: the next slice
+                // reuses it. Handed back, every slice faulted its pages
+                // in again (2.5M page faults in the 10M national audit
+                // against 1.8M, 1.5 s more of the system's time), and the
+                // peak was no lower.
             }
-            total = Some(match total.take() {
-                None => start_totals(results, &how),
-                Some(sum) => add_slices(sum, results, &how)?,
-            });
-            // What a slice frees is not handed back: the next slice
-            // reuses it. Handed back, every slice faulted its pages in
-            // again (2.5M page faults in the 10M national audit against
-            // 1.8M, 1.5 s more of the system's time), and the peak was no
-            // lower.
-        }
+            drop(send);
+            adder.join().expect("the thread adding up slices").map(Some)
+        })?;
+        let Some(total) = counted else {
+            extras.hashed = false;
+            retried = true;
+            continue 'plans;
+        };
         // What the slices freed: the reading of the sums does not reuse
         // it, and stacked on it came the 10M audit's peak.
         release_freed_memory();
-        let results = total
-            .unwrap_or_default()
-            .into_iter()
-            .map(Total::into_frame)
-            .collect::<PolarsResult<Vec<_>>>()
-            .map_err(|e| Error::Internal(format!("adding up slices: {e}")))?;
-        let funnel = funnel_counts(&app, &results[0], keys)?;
+        let internal = |e: PolarsError| Error::Internal(format!("adding up slices: {e}"));
+        let mut totals = total.into_iter();
+        let first = totals
+            .next()
+            .expect("the funnel query's total")
+            .into_frame()
+            .map_err(internal)?;
+        // The funnel's cells are read while the other queries' sums become
+        // frames.
+        let (funnel, rest) = std::thread::scope(|scope| {
+            let funnel = scope.spawn(|| funnel_counts(&app, &first, keys));
+            let rest = totals
+                .map(Total::into_frame)
+                .collect::<PolarsResult<Vec<_>>>()
+                .map_err(internal);
+            (funnel.join().expect("reading the funnel's cells"), rest)
+        });
+        let (funnel, mut results) = (funnel?, rest?);
+        results.insert(0, first);
         return Ok((results, funnel));
     }
+}
+
+/// The slices' results, as they come, added up.
+fn add_as_they_come(
+    slices: std::sync::mpsc::Receiver<(Vec<DataFrame>, Vec<Combine>)>,
+) -> Result<Vec<Total>> {
+    let mut total: Option<Vec<Total>> = None;
+    for (results, how) in slices {
+        total = Some(match total.take() {
+            None => start_totals(results, &how),
+            Some(sum) => add_slices(sum, results, &how)?,
+        });
+    }
+    Ok(total.unwrap_or_default())
 }
 
 /// The running sums of the first slice's results: of rung's own where
