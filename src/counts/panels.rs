@@ -192,6 +192,11 @@ impl PanelPrep {
     /// against all of them; read again per slice they cost a national
     /// audit a second a slice).
     pub(crate) fn pairs(&self, profile: &Profile) -> Result<PanelPairs> {
+        // Taken before the query casts the ids: the global categories'
+        // mapping lives while a type names it, and one taken after the
+        // query could be a new, empty one, in which the pairs' codes mean
+        // other ids.
+        let categories = hashed::global_categorical();
         let query = self
             .seats()
             .select([pair_key("vacancy_id", "member_id")])
@@ -202,7 +207,7 @@ impl PanelPrep {
             .map_err(|e| Error::Internal(e.to_string()))?;
         Ok(PanelPairs {
             pairs: Arc::new(keys.iter().flatten().collect()),
-            categories: hashed::global_categorical(),
+            categories,
         })
     }
 }
