@@ -23,44 +23,66 @@ pub(super) struct Rows {
 }
 
 impl Rows {
+    /// The columns read on two threads (polars waits while the tally
+    /// runs): the labels, classified, on one; the rest on the other.
     pub(super) fn read(df: &DataFrame, classes: Option<&Taxonomy>) -> PolarsResult<Rows> {
-        let label = codes32(df.column("ethnicity")?)?;
-        let applicants = match classes {
-            None => label.clone(),
-            Some(taxonomy) => {
-                // Each label classified once (the text read from its first
-                // row).
-                let ethnicity = df.column("ethnicity")?;
-                let mut class_of: PlHashMap<u32, u32> = PlHashMap::new();
-                let mut applicants = Vec::with_capacity(label.len());
-                for (row, code) in label.iter().enumerate() {
-                    let class = match class_of.get(code) {
-                        Some(class) => *class,
-                        None => {
-                            let text = ethnicity.get(row)?;
-                            let class = taxonomy.classify(text.get_str()).code() as u32;
-                            class_of.insert(*code, class);
-                            class
-                        }
-                    };
-                    applicants.push(class);
-                }
-                applicants
-            }
-        };
+        let (labels, rest) = std::thread::scope(|scope| {
+            let labels = scope.spawn(|| labels(df, classes));
+            let rest = (|| -> PolarsResult<_> {
+                Ok((
+                    codes64(df.column("application_id")?)?,
+                    i32s(df.column("stage_rank")?)?,
+                    codes32(df.column("assessor_id")?)?,
+                    f64s(df.column("value")?)?,
+                    codes64(df.column("row")?)?,
+                    i32s(df.column("status")?)?,
+                    codes32(df.column("sex")?)?,
+                    i32s(df.column("period")?)?,
+                ))
+            })();
+            (labels.join().expect("reading the labels"), rest)
+        });
+        let (label, applicants) = labels?;
+        let (application, stage, assessor, value, order, status, sex, period) = rest?;
         Ok(Rows {
-            application: codes64(df.column("application_id")?)?,
-            stage: i32s(df.column("stage_rank")?)?,
-            assessor: codes32(df.column("assessor_id")?)?,
-            value: f64s(df.column("value")?)?,
-            order: codes64(df.column("row")?)?,
-            status: i32s(df.column("status")?)?,
-            sex: codes32(df.column("sex")?)?,
-            period: i32s(df.column("period")?)?,
+            application,
+            stage,
+            assessor,
+            value,
+            order,
+            status,
             label,
+            sex,
+            period,
             applicants,
         })
     }
+}
+
+/// The labels' codes, and the differentials' applicants: with `classes`
+/// each label's class (classified once, from the text of its first row),
+/// else the label's code again.
+fn labels(df: &DataFrame, classes: Option<&Taxonomy>) -> PolarsResult<(Vec<u32>, Vec<u32>)> {
+    let ethnicity = df.column("ethnicity")?;
+    let label = codes32(ethnicity)?;
+    let Some(taxonomy) = classes else {
+        return Ok((label.clone(), label));
+    };
+    let mut class_of: PlHashMap<u32, u32> = PlHashMap::new();
+    let mut applicants = Vec::with_capacity(label.len());
+    for (row, code) in label.iter().enumerate() {
+        let class = match class_of.get(code) {
+            Some(class) => *class,
+            None => {
+                let text = ethnicity.get(row)?;
+                let class = taxonomy.classify(text.get_str()).code() as u32;
+                class_of.insert(*code, class);
+                class
+            }
+        };
+        applicants.push(class);
+    }
+    Ok((label, applicants))
 }
 
 /// The rows grouped by application and stage: row numbers in group order

@@ -4,70 +4,65 @@ use polars::prelude::*;
 
 use super::{APPLICATION_LEVEL, ASSESSOR_LEVEL, DIFFERENTIALS, PART, Sweep};
 
-/// The three tables' cells as one frame of [`schema`].
+/// The three tables' cells as one frame of [`schema`]: the histograms'
+/// and the differentials' written on two threads (polars waits while the
+/// tally runs, and this was most of its time on one core), stacked in
+/// that order.
 pub(super) fn output(
     df: &DataFrame,
     values: &[f64],
     sweep: Sweep,
     classes: bool,
 ) -> PolarsResult<DataFrame> {
-    let differentials = sweep.differentials.cells();
-    // Every column's room taken at once: grown a push at a time, they were
-    // copied over and over, a third of this function's time.
-    let cells = sweep.level.len()
-        + sweep.means.len()
-        + differentials.iter().map(|part| part.len()).sum::<usize>();
-    let mut out = Columns::with_capacity(cells);
-    for ((status, ..), c) in sweep.level {
-        let own = Own {
-            status: Some(status),
-            value: Some(values[c.row as usize]),
-            rows: Some(c.rows),
-            ..Own::default()
-        };
-        out.push(ASSESSOR_LEVEL, c.row, c.n, own);
-    }
-    for c in sweep.means.into_values() {
-        let own = Own {
-            value: Some(c.mean),
-            ..Own::default()
-        };
-        out.push(APPLICATION_LEVEL, c.row, c.n, own);
-    }
-    for ((_, applicants, _, scorers), c) in differentials.into_iter().flatten() {
-        let own = Own {
-            scorers: Some(u64::from(scorers)),
-            sums: Some((c.sum_e, c.sum_e2)),
-            class: Some(applicants as i32),
-            ..Own::default()
-        };
-        out.push(DIFFERENTIALS, c.row, c.n, own);
-    }
-    let take = |name: &str, rows: &[Option<IdxSize>]| -> PolarsResult<Column> {
-        let idx: IdxCa = rows.iter().copied().collect();
-        df.column(name)?.take(&idx)
-    };
-    let applicants = if classes {
-        Column::new(super::super::APPLICANTS.into(), out.class)
-    } else {
-        take("ethnicity", &out.assessed)?.with_name(super::super::APPLICANTS.into())
-    };
-    DataFrame::new_infer_height(vec![
-        Column::new(PART.into(), out.part),
-        Column::new("status".into(), out.status),
-        take("stage_rank", &out.any)?,
-        take("ethnicity", &out.labelled)?,
-        take("sex", &out.labelled)?,
-        take("period", &out.labelled)?,
-        Column::new("value".into(), out.value),
-        Column::new("n".into(), out.n),
-        Column::new("rows".into(), out.rows),
-        take("assessor_id", &out.assessed)?,
-        applicants,
-        Column::new("scorers".into(), out.scorers),
-        Column::new("sum_e".into(), out.sum_e),
-        Column::new("sum_e2".into(), out.sum_e2),
-    ])
+    let Sweep {
+        level,
+        means,
+        differentials,
+    } = sweep;
+    let (histograms, differentials) = std::thread::scope(|scope| {
+        let differentials = scope.spawn(move || {
+            let differentials = differentials.cells();
+            // Every column's room taken at once: grown a push at a time,
+            // they were copied over and over, a third of this function's
+            // time.
+            let mut out = Columns::with_capacity(differentials.iter().map(|p| p.len()).sum());
+            for ((_, applicants, _, scorers), c) in differentials.into_iter().flatten() {
+                let own = Own {
+                    scorers: Some(u64::from(scorers)),
+                    sums: Some((c.sum_e, c.sum_e2)),
+                    class: Some(applicants as i32),
+                    ..Own::default()
+                };
+                out.push(DIFFERENTIALS, c.row, c.n, own);
+            }
+            out.frame(df, classes)
+        });
+        let mut out = Columns::with_capacity(level.len() + means.len());
+        for ((status, ..), c) in level {
+            let own = Own {
+                status: Some(status),
+                value: Some(values[c.row as usize]),
+                rows: Some(c.rows),
+                ..Own::default()
+            };
+            out.push(ASSESSOR_LEVEL, c.row, c.n, own);
+        }
+        for c in means.into_values() {
+            let own = Own {
+                value: Some(c.mean),
+                ..Own::default()
+            };
+            out.push(APPLICATION_LEVEL, c.row, c.n, own);
+        }
+        let histograms = out.frame(df, classes);
+        let differentials = differentials
+            .join()
+            .expect("writing the differentials' cells");
+        (histograms, differentials)
+    });
+    let mut histograms = histograms?;
+    histograms.vstack_mut(&differentials?)?;
+    Ok(histograms)
 }
 
 /// The result's columns as they are filled, cell by cell; a cell's key
@@ -117,6 +112,36 @@ impl Columns {
             assessed: Vec::with_capacity(cells),
             any: Vec::with_capacity(cells),
         }
+    }
+
+    /// The cells as a frame of [`schema`], their key columns taken from
+    /// `df`'s rows that named them.
+    fn frame(self, df: &DataFrame, classes: bool) -> PolarsResult<DataFrame> {
+        let take = |name: &str, rows: &[Option<IdxSize>]| -> PolarsResult<Column> {
+            let idx: IdxCa = rows.iter().copied().collect();
+            df.column(name)?.take(&idx)
+        };
+        let applicants = if classes {
+            Column::new(super::super::APPLICANTS.into(), self.class)
+        } else {
+            take("ethnicity", &self.assessed)?.with_name(super::super::APPLICANTS.into())
+        };
+        DataFrame::new_infer_height(vec![
+            Column::new(PART.into(), self.part),
+            Column::new("status".into(), self.status),
+            take("stage_rank", &self.any)?,
+            take("ethnicity", &self.labelled)?,
+            take("sex", &self.labelled)?,
+            take("period", &self.labelled)?,
+            Column::new("value".into(), self.value),
+            Column::new("n".into(), self.n),
+            Column::new("rows".into(), self.rows),
+            take("assessor_id", &self.assessed)?,
+            applicants,
+            Column::new("scorers".into(), self.scorers),
+            Column::new("sum_e".into(), self.sum_e),
+            Column::new("sum_e2".into(), self.sum_e2),
+        ])
     }
 
     /// A cell of `part` named by input row `row`, with the columns of its
