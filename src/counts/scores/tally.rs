@@ -172,6 +172,13 @@ impl Filed {
         self.parts.into_iter().map(add_up).collect()
     }
 
+    /// The first half of the partitions and the second, to be added up
+    /// apart (their cells are different cells).
+    fn halves(mut self) -> (Filed, Filed) {
+        let second = self.parts.split_off(self.parts.len() / 2);
+        (self, Filed { parts: second })
+    }
+
     /// Another sweep's filed scores, after these (partition by partition).
     fn absorb(&mut self, other: Filed) {
         for (mine, theirs) in self.parts.iter_mut().zip(other.parts) {

@@ -2,12 +2,12 @@
 
 use polars::prelude::*;
 
-use super::{APPLICATION_LEVEL, ASSESSOR_LEVEL, DIFFERENTIALS, PART, Sweep};
+use super::{APPLICATION_LEVEL, ASSESSOR_LEVEL, DIFFERENTIALS, Filed, PART, Sweep};
 
 /// The three tables' cells as one frame of [`schema`]: the histograms'
-/// and the differentials' written on two threads (polars waits while the
-/// tally runs, and this was most of its time on one core), stacked in
-/// that order.
+/// on this thread, the differentials' (their partitions' two halves) on
+/// two more (polars waits while the tally runs, and this was most of its
+/// time on one core), stacked in that order.
 pub(super) fn output(
     df: &DataFrame,
     values: &[f64],
@@ -19,24 +19,12 @@ pub(super) fn output(
         means,
         differentials,
     } = sweep;
+    let (first, second) = differentials.halves();
     let (histograms, differentials) = std::thread::scope(|scope| {
-        let differentials = scope.spawn(move || {
-            let differentials = differentials.cells();
-            // Every column's room taken at once: grown a push at a time,
-            // they were copied over and over, a third of this function's
-            // time.
-            let mut out = Columns::with_capacity(differentials.iter().map(|p| p.len()).sum());
-            for ((_, applicants, _, scorers), c) in differentials.into_iter().flatten() {
-                let own = Own {
-                    scorers: Some(u64::from(scorers)),
-                    sums: Some((c.sum_e, c.sum_e2)),
-                    class: Some(applicants as i32),
-                    ..Own::default()
-                };
-                out.push(DIFFERENTIALS, c.row, c.n, own);
-            }
-            out.frame(df, classes)
-        });
+        let half = |filed: Filed| scope.spawn(move || differentials_frame(df, filed, classes));
+        let halves = [half(first), half(second)];
+        // Every column's room taken at once: grown a push at a time, they
+        // were copied over and over, a third of this function's time.
         let mut out = Columns::with_capacity(level.len() + means.len());
         for ((status, ..), c) in level {
             let own = Own {
@@ -55,14 +43,32 @@ pub(super) fn output(
             out.push(APPLICATION_LEVEL, c.row, c.n, own);
         }
         let histograms = out.frame(df, classes);
-        let differentials = differentials
-            .join()
-            .expect("writing the differentials' cells");
+        let differentials =
+            halves.map(|half| half.join().expect("writing the differentials' cells"));
         (histograms, differentials)
     });
-    let mut histograms = histograms?;
-    histograms.vstack_mut(&differentials?)?;
-    Ok(histograms)
+    let mut frame = histograms?;
+    for half in differentials {
+        frame.vstack_mut(&half?)?;
+    }
+    Ok(frame)
+}
+
+/// The differentials' cells filed in `filed`, added up, as a frame of
+/// [`schema`].
+fn differentials_frame(df: &DataFrame, filed: Filed, classes: bool) -> PolarsResult<DataFrame> {
+    let differentials = filed.cells();
+    let mut out = Columns::with_capacity(differentials.iter().map(|p| p.len()).sum());
+    for ((_, applicants, _, scorers), c) in differentials.into_iter().flatten() {
+        let own = Own {
+            scorers: Some(u64::from(scorers)),
+            sums: Some((c.sum_e, c.sum_e2)),
+            class: Some(applicants as i32),
+            ..Own::default()
+        };
+        out.push(DIFFERENTIALS, c.row, c.n, own);
+    }
+    out.frame(df, classes)
 }
 
 /// The result's columns as they are filled, cell by cell; a cell's key
