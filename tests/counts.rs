@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/quarterly");
 const STAMP: &str = "2026-01-01T00:00:00Z";
@@ -320,22 +321,48 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
     let data = work.path().join("data");
     generate_funnel(&data, 20000, "csv");
     // Exit reasons on the applications, a row without an id, an event for
-    // an application that is not there.
+    // an application that is not there, and every ninth application's
+    // label another (so returning candidates' labels differ, whichever
+    // slices their applications fall in).
     let apps = data.join("applications.csv");
     let mut reader = csv::Reader::from_path(&apps).unwrap();
     let mut header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (candidate, ethnicity) = (column("candidate_id"), column("ethnicity"));
     header.push_field("exit_reason");
     let mut writer = csv::Writer::from_path(data.join("with_exits.csv")).unwrap();
     writer.write_record(&header).unwrap();
+    let mut labels: HashMap<String, HashSet<String>> = HashMap::new();
     for (i, r) in reader.records().enumerate() {
-        let mut r = r.unwrap();
+        let r = r.unwrap();
+        let mut r: csv::StringRecord = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| match c == ethnicity && i % 9 == 0 {
+                true => "Any other ethnic group",
+                false => v,
+            })
+            .collect();
         r.push_field(["rejected", "withdrew", ""][i % 3]);
         if i == 7 {
             let blank_id: Vec<&str> = std::iter::once("").chain(r.iter().skip(1)).collect();
             writer.write_record(&blank_id).unwrap();
         }
+        // The check leaves out a missing label (it differs from none).
+        if !r[ethnicity].is_empty() {
+            labels
+                .entry(r[candidate].to_string())
+                .or_default()
+                .insert(r[ethnicity].to_string());
+        }
         writer.write_record(&r).unwrap();
     }
+    // The candidates the check should find, counted here from the rows.
+    let differing = labels.values().filter(|l| l.len() > 1).count() as u64;
+    assert!(
+        differing > 10,
+        "{differing} candidates with differing labels"
+    );
     writer.flush().unwrap();
     drop(writer);
     std::fs::rename(data.join("with_exits.csv"), &apps).unwrap();
@@ -351,7 +378,7 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
     let whole = count_with(DEFAULT_MEMORY);
     assert_eq!(whole.applications(), 20000);
     assert!(whole.exits.as_ref().is_some_and(|e| !e.is_empty()));
-    assert!(whole.candidates_with_differing_ethnicity.is_some());
+    assert_eq!(whole.candidates_with_differing_ethnicity, Some(differing));
     let reasons: Vec<&str> = whole
         .tables
         .iter()
@@ -362,9 +389,11 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
         reasons.contains(&"event for an application not in the applications table"),
         "{reasons:?}"
     );
-    // Room for about 3,000 applications a slice: 7 slices, each reading
-    // the files whole; for 1,500: 14, from the tables split once.
-    for room in [3000, 1500] {
+    // Room for about 10,000 applications a slice: 2 slices, whose reads
+    // give the candidate check its pairs (all of them fit the room); for
+    // 3,000: 7 slices, each reading the files whole, beside 3 of the
+    // check's own; for 1,500: 14, from the tables split once.
+    for room in [10000, 3000, 1500] {
         let sliced = count_with(counts::memory_for_applications(room));
         assert_eq!(sliced.cells, whole.cells, "{room}");
         assert_eq!(sliced.tables, whole.tables, "{room}");

@@ -66,11 +66,16 @@ where
 }
 
 /// [`differing_candidates`] of a frame with the columns `candidate`
-/// (UInt64) and `label` (UInt32), as a frame of one row, `n`. Rows
-/// missing either are left out: a missing label differs from none.
+/// (UInt64) and `label` (UInt32, or a categorical's codes), as a frame of
+/// one row, `n`. Rows missing either are left out: a missing label
+/// differs from none.
 pub(crate) fn count_frame(df: DataFrame) -> PolarsResult<DataFrame> {
     let candidate = df.column("candidate")?.u64()?;
-    let label = df.column("label")?.u32()?;
+    let label = df
+        .column("label")?
+        .to_physical_repr()
+        .cast(&DataType::UInt32)?;
+    let label = label.u32()?;
     let n = differing_candidates(|| {
         candidate
             .iter()

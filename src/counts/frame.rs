@@ -44,8 +44,9 @@ pub(crate) struct AppFrame {
     exact_inputs: Option<ExactInputs>,
     /// What is added to it after grouping (again for each slice).
     finish: Finish,
-    /// The candidate check's result (one row, `n`), when the slice's read
-    /// of the applications counted it (see [`super::by_application`]).
+    /// The candidate check's pairs of the slice's applications (columns
+    /// `candidate`, `label`), when the slice's read of the applications
+    /// took them (see [`super::by_application`]).
     pub candidates: Option<DataFrame>,
     /// Whether the pass runs the candidate check (and the applications
     /// have candidate ids).
@@ -67,9 +68,10 @@ impl AppFrame {
     /// and grouped by rung's kernel (see [`super::by_application`]); the
     /// exact plan's stays a lazy polars plan.
     pub(super) fn slice(&self, slice: &Slice, sources: &[&Source]) -> Result<AppFrame> {
-        // In one slice the check's rows are all the applications: it is
-        // counted from the kernel's read, not from a read of its own.
-        let check_candidates = self.check_candidates && slice.of == 1;
+        // The check's pairs are taken from the kernel's read, not from a
+        // read of their own (see `FrameExtras::candidates`); the parts of
+        // a split hold no candidates, whose check then reads the files.
+        let check_candidates = self.check_candidates && slice.parts.is_none();
         let mut candidates = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
             (Some(inputs), _) => {
@@ -187,8 +189,10 @@ pub(crate) struct FrameExtras<'a> {
     pub panel_types: Option<DataFrame>,
     /// Allow the hashed plan (funnel counts only).
     pub hashed: bool,
-    /// The pass runs the candidate check: in one slice it is counted from
-    /// the frame's read (see [`AppFrame::candidates`]).
+    /// The hashed plan's slices take the candidate check's pairs from
+    /// their reads of the applications (see [`AppFrame::candidates`]), to
+    /// be counted once all are in: for a pass whose pairs, all of them,
+    /// fit its memory budget.
     pub candidates: bool,
 }
 

@@ -399,26 +399,31 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
 /// in one slice whatever their application ids.
 pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
     let candidates = apps.with_column(candidate());
-    slice
-        .keep(candidates, col("candidate"))
-        .select([
+    counted_candidates(
+        slice.keep(candidates, col("candidate")).select([
             col("candidate"),
             categorical("ethnicity")
                 .to_physical()
                 .cast(DataType::UInt32)
                 .alias("label"),
-        ])
-        .map(
-            super::candidates::count_frame,
-            OptFlags::empty(),
-            Some(Arc::new(|_: &Schema| -> PolarsResult<SchemaRef> {
-                Ok(Arc::new(Schema::from_iter([Field::new(
-                    "n".into(),
-                    DataType::UInt64,
-                )])))
-            })),
-            Some("candidate check"),
-        )
+        ]),
+    )
+}
+
+/// The candidate check of `pairs` (columns `candidate` and `label`, see
+/// [`super::candidates::count_frame`]): one row, `n`.
+pub(crate) fn counted_candidates(pairs: LazyFrame) -> LazyFrame {
+    pairs.map(
+        super::candidates::count_frame,
+        OptFlags::empty(),
+        Some(Arc::new(|_: &Schema| -> PolarsResult<SchemaRef> {
+            Ok(Arc::new(Schema::from_iter([Field::new(
+                "n".into(),
+                DataType::UInt64,
+            )])))
+        })),
+        Some("candidate check"),
+    )
 }
 
 /// An application's candidate for the check: the hash of its

@@ -164,18 +164,20 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         (Some(panels), Some(_)) => Some(panels.pairs(profile)?),
         _ => None,
     };
+    let candidate_slices = plan::slices_for(dataset, request.memory, plan::BYTES_PER_CANDIDATE)?;
     let extras = FrameExtras {
         optional,
         stage_date,
         panel_types: composition.as_ref().map(|c| c.3.clone()),
         hashed: true,
-        candidates: true,
+        candidates: candidate_slices == 1,
     };
     // The assessor check needs each applicant's class only.
     let classes =
         (!request.assessors_by_label).then(|| std::sync::Arc::new(request.taxonomy.clone()));
-    let candidate_slices = plan::slices_for(dataset, request.memory, plan::BYTES_PER_CANDIDATE)?;
     let mut check_candidates = false;
+    // The check's pairs as the hashed plan's slices take them.
+    let mut candidate_pairs: Vec<DataFrame> = Vec::new();
     let mut count_exits = false;
     let (results, mut funnel) = run_plan(
         dataset,
@@ -187,6 +189,11 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         |app, slice| {
             let mut queries: Vec<Query> = vec![funnel_query(app, &keys).into()];
             check_candidates = app.apps.has("candidate_id");
+            if slice.index == 0 {
+                // A first slice: of the pass, or of the pass again,
+                // exactly.
+                candidate_pairs.clear();
+            }
             if check_candidates {
                 // The check's own slices are fewer than the pass's (it
                 // holds a few words per candidate): each runs beside one of
@@ -194,9 +201,24 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 let of = candidate_slices.min(slice.of);
                 queries.push(
                     match (&app.candidates, slice.index < of) {
-                        // Counted from the slice's read (a pass of one
-                        // slice).
-                        (Some(counted), _) => counted.clone().lazy(),
+                        // Taken from each slice's read, and counted with
+                        // the last slice's queries, once all are in.
+                        (Some(pairs), _) => {
+                            candidate_pairs.push(pairs.clone());
+                            match slice.index + 1 == slice.of {
+                                true => hashed::counted_candidates(
+                                    concat(
+                                        candidate_pairs
+                                            .drain(..)
+                                            .map(DataFrame::lazy)
+                                            .collect::<Vec<_>>(),
+                                        UnionArgs::default(),
+                                    )
+                                    .expect("frames of the same columns"),
+                                ),
+                                false => hashed::no_candidates(),
+                            }
+                        }
                         (None, true) => hashed::candidate_query(
                             app.application_rows(),
                             &Slice::new(slice.index, of),

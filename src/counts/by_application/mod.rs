@@ -31,18 +31,18 @@ use partitioned::{
 const _: () = assert!(MAX_CODES <= 1 << CODE_BITS);
 
 /// The per-application frame of one slice, and the candidate check's
-/// result when it was counted from the same read.
+/// pairs when they were taken from the same read.
 pub(crate) struct SliceFrame {
     pub frame: DataFrame,
-    /// One row, `n` (see [`super::candidates::count_frame`]).
+    /// The candidate check's pairs (see [`candidate_pairs`]).
     pub candidates: Option<DataFrame>,
 }
 
 /// The per-application frame of `slice`, as [`super::hashed::frame`]
 /// gives it (see the module's note), read from `sources`. With
-/// `check_candidates` (in a pass of one slice, whose applications are all
-/// the check's) the candidate check is counted from the same read of the
-/// applications: a CSV is parsed once, not twice.
+/// `check_candidates` the candidate check's pairs (each application's
+/// candidate and label) are taken from the same read of the applications:
+/// a file is read, and a CSV parsed, once, not twice.
 pub(crate) fn frame(
     inputs: &HashedInputs,
     slice: &Slice,
@@ -58,8 +58,8 @@ pub(crate) fn frame(
     );
     let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
     // The check's candidates are taken out of the applications, and
-    // counted once the kernel is done and the events let go of (beside
-    // them the check's tables raised a 10M slice's peak by 150 MB).
+    // paired with their labels once the kernel is done and the events let
+    // go of.
     let candidates = match check_candidates {
         true => Some(apps.drop_in_place("candidate").map_err(internal)?),
         false => None,
@@ -70,16 +70,17 @@ pub(crate) fn frame(
     let (grouped, dates) = grouped(&apps, events).map_err(internal)?;
     let frame = assemble(apps, dates, grouped, inputs).map_err(internal)?;
     let candidates = candidates
-        .map(|candidate| count_candidates(candidate, &frame, applications))
+        .map(|candidate| candidate_pairs(candidate, &frame, applications))
         .transpose()
         .map_err(internal)?;
     Ok(SliceFrame { frame, candidates })
 }
 
-/// The candidate check of the applications (the first `applications`
-/// rows of `frame`) whose candidates are `candidate`: labels by their
-/// categorical code, as the check's own query reads them.
-fn count_candidates(
+/// The candidate check's pairs of the applications (the first
+/// `applications` rows of `frame`) whose candidates are `candidate`: the
+/// columns `candidate` and `label` (the frame's categorical, whose type
+/// keeps the codes' mapping alive while the pairs wait to be counted).
+fn candidate_pairs(
     candidate: Column,
     frame: &DataFrame,
     applications: usize,
@@ -87,10 +88,8 @@ fn count_candidates(
     let label = frame
         .column("ethnicity")?
         .slice(0, applications)
-        .to_physical_repr()
-        .cast(&DataType::UInt32)?
         .with_name("label".into());
-    super::candidates::count_frame(DataFrame::new(applications, vec![candidate, label])?)
+    DataFrame::new(applications, vec![candidate, label])
 }
 
 /// The slice's applications rows (key, check, ethnicity, carried columns,
