@@ -48,8 +48,9 @@ pub(crate) struct AppFrame {
     /// `candidate`, `label`), when the slice's read of the applications
     /// took them (see [`super::by_application`]).
     pub candidates: Option<DataFrame>,
-    /// Whether the pass runs the candidate check (and the applications
-    /// have candidate ids).
+    /// Whether the slices take the candidate check's pairs from their
+    /// reads (see [`FrameExtras::candidates`]; the applications have
+    /// candidate ids). Without, a check that runs reads the files itself.
     check_candidates: bool,
 }
 

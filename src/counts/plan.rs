@@ -202,8 +202,9 @@ pub(super) fn run_plan(
         let counted = std::thread::scope(|scope| {
             // The slices' results are added up on a thread of their own,
             // each while the next slice is counted: added on this one
-            // they left a core idle for about 1 s of the 10M national
-            // audit's 14 (benches/RESULTS.md, fourteenth round). Memory
+            // they left a core idle for 0.85–1.04 s of the 10M national
+            // audit (benches/RESULTS.md, thirteenth round), whose nine
+            // slices then took 7.7–8.3 s against 6.8–7.8 (fourteenth). Memory
             // holds the running sums and at most two slices' results
             // (the one being added, the one waiting), not every slice's:
             // a national extract's funnel cells by organisation and panel
