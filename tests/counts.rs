@@ -392,7 +392,8 @@ fn counting_in_slices_gives_the_counts_of_one_pass() {
     // Room for about 10,000 applications a slice: 2 slices, whose reads
     // give the candidate check its pairs (all of them fit the room); for
     // 3,000: 7 slices, each reading the files whole, beside 3 of the
-    // check's own; for 1,500: 14, from the tables split once.
+    // check's own; for 1,500: 14, from the tables split once, the check's
+    // pairs with them (split by candidate), a part counted in each.
     for room in [10000, 3000, 1500] {
         let sliced = count_with(counts::memory_for_applications(room));
         assert_eq!(sliced.cells, whole.cells, "{room}");

@@ -70,8 +70,8 @@ impl AppFrame {
     /// exact plan's stays a lazy polars plan.
     pub(super) fn slice(&self, slice: &Slice, sources: &[&Source]) -> Result<AppFrame> {
         // The check's pairs are taken from the kernel's read, not from a
-        // read of their own (see `FrameExtras::candidates`); the parts of
-        // a split hold no candidates, whose check then reads the files.
+        // read of their own (see `FrameExtras::candidates`); a split
+        // writes the pairs apart, by candidate (see `hashed::write_parts`).
         let check_candidates = self.check_candidates && slice.parts.is_none();
         let mut candidates = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::parts::Parts;
+use super::parts::{Parts, ToSplit, Written};
 use crate::error::Result;
 use crate::ingest::{Profile, Source, TableKind};
 
@@ -92,7 +92,7 @@ impl HashedInputs {
     /// The applications and stage events as the slices read them, to be
     /// split into parts: keyed by [`keyed`], the events ranked already,
     /// and only the columns the slices read. The rest (candidate ids,
-    /// which the candidate check reads from the files; the stage text the
+    /// which the candidate check's pairs carry, split apart; the stage text the
     /// ranks come from; event dates unless scores are dated by interview)
     /// would only be written and read back.
     pub(crate) fn split_tables(&self) -> Vec<(TableKind, LazyFrame)> {
@@ -173,6 +173,14 @@ impl Slice {
         )
     }
 
+    /// The candidate check's pairs of this slice's candidates, when the
+    /// tables were split with them (see [`write_parts`]).
+    pub(crate) fn candidate_pairs(&self) -> Option<LazyFrame> {
+        self.parts
+            .as_ref()?
+            .scan_if_written(Written::CandidatePairs, self.index)
+    }
+
     /// This slice's rows of `table` (`rows`, as read) by the hash of
     /// their application_id: the exact plan's rows, whose ids stay text,
     /// fall in the slices the hashed plan would put them in. From its part
@@ -237,9 +245,11 @@ pub(crate) fn keyed(rows: LazyFrame) -> LazyFrame {
 /// with its rows as [`keyed`] gives them, split by that key; under the
 /// exact plan with its rows as read, split by the same hash of the id's
 /// text ([`Slice::keep_ids`]) and in the order read (the plan keeps each
-/// id's first row).
+/// id's first row). `candidate_pairs` ([`candidate_pairs`]), if given,
+/// are split by the candidate's hash, the key the check slices by.
 pub(crate) fn write_parts(
     tables: Vec<(TableKind, LazyFrame)>,
+    candidate_pairs: Option<LazyFrame>,
     hashed_plan: bool,
     of: u64,
     sources: &[&Source],
@@ -249,10 +259,22 @@ pub(crate) fn write_parts(
         true => col("application_id"),
         false => text_id_key(),
     };
+    let mut split: Vec<ToSplit> = tables
+        .into_iter()
+        .map(|(table, rows)| ToSplit {
+            written: table.into(),
+            rows,
+            key: key.clone(),
+        })
+        .collect();
+    split.extend(candidate_pairs.map(|rows| ToSplit {
+        written: Written::CandidatePairs,
+        rows,
+        key: col("candidate"),
+    }));
     Parts::write(
         &super::parts::folder_for_parts(),
-        tables,
-        key,
+        split,
         !hashed_plan,
         of,
         sources,
@@ -392,22 +414,18 @@ pub(crate) fn frame(inputs: HashedInputs, slice: &Slice) -> LazyFrame {
 /// are applications; under the exact plan a repeated row with another
 /// label (or another candidate) is a disagreement in the records too, and
 /// counting rows gives the same answer however the applications are
-/// sliced. Candidates by the hash of their id, labels by their
-/// categorical code, counted by [`super::candidates`].
+/// sliced. Counted by [`super::candidates`].
 ///
 /// Sliced by the candidate's hash, so a candidate's applications are all
 /// in one slice whatever their application ids.
 pub(crate) fn candidate_query(apps: LazyFrame, slice: &Slice) -> LazyFrame {
-    let candidates = apps.with_column(candidate());
-    counted_candidates(
-        slice.keep(candidates, col("candidate")).select([
-            col("candidate"),
-            categorical("ethnicity")
-                .to_physical()
-                .cast(DataType::UInt32)
-                .alias("label"),
-        ]),
-    )
+    counted_candidates(slice.keep(candidate_pairs(apps), col("candidate")))
+}
+
+/// The candidate check's pair of each of `apps`' rows: the hash of its
+/// candidate ([`candidate`]) and its label (categorical).
+pub(crate) fn candidate_pairs(apps: LazyFrame) -> LazyFrame {
+    apps.select([candidate(), categorical("ethnicity").alias("label")])
 }
 
 /// The candidate check of `pairs` (columns `candidate` and `label`, see

@@ -145,7 +145,10 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
     if composition.is_some() {
         keys.push(PANEL_TYPE.to_string());
     }
-    let mut others = OtherTables::default();
+    let mut others = OtherTables {
+        candidate_pairs: true,
+        ..OtherTables::default()
+    };
     if let Some(s) = dataset
         .get(TableKind::PanelMembers)
         .filter(|_| panel_prep.is_some())
@@ -195,15 +198,20 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                 candidate_pairs.clear();
             }
             if check_candidates {
-                // The check's own slices are fewer than the pass's (it
-                // holds a few words per candidate): each runs beside one of
-                // the pass's first slices, and the rest run none.
+                // The check counts a split's part of its pairs in each
+                // slice; or the pairs the slices' reads gave, all with the
+                // last slice; or else reads the files itself, in slices
+                // fewer than the pass's (it holds a few words per
+                // candidate), each beside one of the pass's first.
                 let of = candidate_slices.min(slice.of);
                 queries.push(
-                    match (&app.candidates, slice.index < of) {
+                    match (&app.candidates, slice.candidate_pairs(), slice.index < of) {
+                        // Split with the tables by the candidate's hash:
+                        // each slice counts its part's candidates.
+                        (_, Some(part), _) => hashed::counted_candidates(part),
                         // Taken from each slice's read, and counted with
                         // the last slice's queries, once all are in.
-                        (Some(pairs), _) => {
+                        (Some(pairs), _, _) => {
                             candidate_pairs.push(pairs.clone());
                             match slice.index + 1 == slice.of {
                                 true => hashed::counted_candidates(
@@ -219,11 +227,11 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
                                 false => hashed::no_candidates(),
                             }
                         }
-                        (None, true) => hashed::candidate_query(
+                        (None, None, true) => hashed::candidate_query(
                             app.application_rows(),
                             &Slice::new(slice.index, of),
                         ),
-                        (None, false) => hashed::no_candidates(),
+                        (None, None, false) => hashed::no_candidates(),
                     }
                     .into(),
                 );

@@ -10,6 +10,14 @@
 //! the reads saved: a slice's time is mostly its grouping, not its
 //! reading), so the split is taken only from `plan::SPLIT_FROM` slices.
 //!
+//! The candidate check's pairs (candidate hash, label) are split beside
+//! the tables, by the candidate's hash rather than the application's, so
+//! each slice counts the candidates of its part: the check read the
+//! applications file again in slices of its own (four at 50M, each
+//! beside one of the pass's), which made the 50M audit's peak
+//! (1,752–1,777 MiB against 1,514–1,524 split; benches/RESULTS.md,
+//! fifteenth round).
+//!
 //! Categorical columns (the text the slices read as categoricals) are
 //! written as their codes in the global categories and read back as the
 //! same categoricals: the split makes the text categorical once, not
@@ -54,13 +62,46 @@ fn passes_for(of: u64) -> u64 {
 /// not kept in the files.
 const PART: &str = "__rung_part";
 
+/// What the split writes, each into a folder of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Written {
+    /// A table's rows.
+    Rows(TableKind),
+    /// The candidate check's pairs (candidate, label) of the
+    /// applications, split by the candidate's hash: all of a candidate's
+    /// applications are in one part, so each slice counts its part's.
+    CandidatePairs,
+}
+
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Written::Rows(table) => write!(f, "{table:?}"),
+            Written::CandidatePairs => write!(f, "candidate pairs"),
+        }
+    }
+}
+
+impl From<TableKind> for Written {
+    fn from(table: TableKind) -> Written {
+        Written::Rows(table)
+    }
+}
+
+/// Rows the split writes, and the hashed key column they are split by.
+pub(crate) struct ToSplit {
+    pub(crate) written: Written,
+    pub(crate) rows: LazyFrame,
+    pub(crate) key: Expr,
+}
+
 /// The tables of one counting pass, each split into `of` parts by a
 /// hashed key column, in a temporary folder removed when this is dropped.
 pub(crate) struct Parts {
     dir: tempfile::TempDir,
     of: u64,
     /// Each table's parts, as scans.
-    scans: HashMap<TableKind, Vec<LazyFrame>>,
+    scans: HashMap<Written, Vec<LazyFrame>>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -77,15 +118,14 @@ impl Drop for Parts {
 }
 
 impl Parts {
-    /// Writes each of `tables` (rows with a hashed key, `key`) in `of`
-    /// parts, the rows whose key is i mod `of` (null: 0) in part i: one
+    /// Writes each of `tables` (rows with a hashed key) in `of` parts,
+    /// the rows whose key is i mod `of` (null: 0) in part i: one
     /// streaming pass per table, into a new folder in `parent` (see
     /// [`folder_for_parts`]); `in_order`, each part's rows in the order
     /// read. `sources` are the files read, named if reading fails.
     pub(crate) fn write(
         parent: &Path,
-        tables: Vec<(TableKind, LazyFrame)>,
-        key: Expr,
+        tables: Vec<ToSplit>,
         in_order: bool,
         of: u64,
         sources: &[&Source],
@@ -109,17 +149,20 @@ impl Parts {
             "splitting the rows into {of} slices, in {}",
             parts_dir.display()
         ));
-        let passes = passes_for(of);
         let mut schemas = Vec::new();
         let mut sinks = Vec::new();
-        for (table, mut rows) in tables {
+        for ToSplit {
+            written: table,
+            mut rows,
+            key,
+        } in tables
+        {
+            let passes = passes_for(of);
             let schema = rows
                 .collect_schema()
-                .map_err(|e| Error::Internal(format!("the columns of the {table:?} parts: {e}")))?;
+                .map_err(|e| Error::Internal(format!("the columns of the {table} parts: {e}")))?;
             let coded = Coded::of(&schema).map_err(|e| {
-                Error::Internal(format!(
-                    "the categorical columns of the {table:?} parts: {e}"
-                ))
+                Error::Internal(format!("the categorical columns of the {table} parts: {e}"))
             })?;
             let rows = rows.with_columns(coded.to_codes());
             schemas.push((table, coded));
@@ -164,7 +207,7 @@ impl Parts {
                 };
                 let sink = rows
                     .sink(destination, format, args)
-                    .map_err(|e| Error::Internal(format!("splitting the {table:?} rows: {e}")))?;
+                    .map_err(|e| Error::Internal(format!("splitting the {table} rows: {e}")))?;
                 sinks.push(sink);
             }
         }
@@ -195,12 +238,16 @@ impl Parts {
     }
 
     /// The rows of `table` in part `index`.
-    pub(crate) fn scan(&self, table: TableKind, index: u64) -> LazyFrame {
-        let parts = self
-            .scans
-            .get(&table)
-            .unwrap_or_else(|| panic!("the {table:?} rows were not split into parts"));
-        parts[index as usize].clone()
+    pub(crate) fn scan(&self, table: impl Into<Written>, index: u64) -> LazyFrame {
+        let table = table.into();
+        self.scan_if_written(table, index)
+            .unwrap_or_else(|| panic!("the {table} rows were not split into parts"))
+    }
+
+    /// The rows of `table` in part `index`, if the split wrote them.
+    pub(crate) fn scan_if_written(&self, table: Written, index: u64) -> Option<LazyFrame> {
+        let parts = self.scans.get(&table)?;
+        Some(parts[index as usize].clone())
     }
 }
 
@@ -249,8 +296,11 @@ fn scan_part(folder: &Path, index: u64, coded: &Coded) -> Result<LazyFrame> {
     .map_err(|e| Error::Internal(format!("reading {}: {e}", folder.display())))
 }
 
-fn table_dir(dir: &Path, table: TableKind) -> PathBuf {
-    dir.join(format!("{table:?}").to_lowercase())
+fn table_dir(dir: &Path, table: impl Into<Written>) -> PathBuf {
+    dir.join(match table.into() {
+        Written::Rows(table) => format!("{table:?}").to_lowercase(),
+        Written::CandidatePairs => "candidate_pairs".to_string(),
+    })
 }
 
 mod codes;

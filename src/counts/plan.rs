@@ -154,6 +154,10 @@ pub(super) struct OtherTables<'a> {
     /// writes them: `ScorePrep::rows_to_split`), split into the slices
     /// with the applications.
     pub per_application: Vec<(TableKind, LazyFrame)>,
+    /// Whether a split writes the candidate check's pairs too (when the
+    /// applications have candidate ids), for the check to count a part
+    /// in each slice (see [`super::hashed::Slice::candidate_pairs`]).
+    pub candidate_pairs: bool,
 }
 
 /// Runs the reducing queries `queries` builds on the per-application
@@ -193,8 +197,10 @@ pub(super) fn run_plan(
         // each slice reads its part, not every table again.
         let parts = if slices >= SPLIT_FROM {
             let tables = app.split_tables(&others.per_application);
+            let pairs = (others.candidate_pairs && app.apps.has("candidate_id"))
+                .then(|| hashed::candidate_pairs(app.application_rows()));
             Some(hashed::write_parts(
-                tables, app.hashed, slices, &sources, profile,
+                tables, pairs, app.hashed, slices, &sources, profile,
             )?)
         } else {
             None

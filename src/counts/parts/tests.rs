@@ -24,8 +24,11 @@ fn rows(keys: &[Option<u64>]) -> LazyFrame {
 fn split(parent: &Path, table: TableKind, rows: LazyFrame, in_order: bool, of: u64) -> Arc<Parts> {
     Parts::write(
         parent,
-        vec![(table, rows)],
-        col("key"),
+        vec![ToSplit {
+            written: table.into(),
+            rows,
+            key: col("key"),
+        }],
         in_order,
         of,
         &[],
@@ -270,8 +273,11 @@ fn a_folder_that_cannot_be_made_is_named() {
     let missing = parent.path().join("not-there");
     let err = Parts::write(
         &missing,
-        vec![(TableKind::Scores, rows(&[Some(1)]))],
-        col("key"),
+        vec![ToSplit {
+            written: TableKind::Scores.into(),
+            rows: rows(&[Some(1)]),
+            key: col("key"),
+        }],
         false,
         2,
         &[],
