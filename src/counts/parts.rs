@@ -4,7 +4,7 @@
 //! Without them every slice reads every table whole and keeps 1/k of it,
 //! so the reading grows with the square of the extract (k slices of N
 //! rows each). Written once, the tables cost one read (one per pass of
-//! at most 16 parts, see `PARTS_PER_PASS`) and one write, and each slice
+//! at most 48 parts, see `PARTS_PER_PASS`) and one write, and each slice
 //! reads 1/k of them: the 50M national audit went from 339 s
 //! to 272 s. At 10M in 9 slices it is a wash (the split costs about what
 //! the reads saved: a slice's time is mostly its grouping, not its
@@ -46,12 +46,16 @@ use folders::{TEMP_HINT, live_folders, remove_if_interrupted, written_error};
 
 /// Parts one pass over a table writes at most: a split into more parts
 /// reads each table again for each further pass, a pass writing the parts
-/// p, p + passes, … The split's memory grows as a pass runs: at 50M
-/// national applications (41 parts) the split peaked at 1,944–2,068 MiB
-/// in one pass, 1,853 in two and 1,811–1,864 in three, and the audit took
-/// 114–118 s in each (benches/RESULTS.md, seventh round). At 10M (9
-/// parts) a second pass cost a second and saved 56 MB, so it takes one.
-const PARTS_PER_PASS: u64 = 16;
+/// p, p + passes, … The split's memory grows as a pass runs, with the
+/// rows it writes (a part holds the rows the budget gives a slice, so
+/// with the parts a pass writes). At 50M national applications (41
+/// parts), since the parts are uncompressed IPC files, one pass split in
+/// 19–21 s against 35–36 s in three, and peaked at 1,550 MiB (in the
+/// pairs' pass; the slices' at about 1,250), which is what three passes'
+/// audit peaked at too: the audit took 79–82 s against 93–106
+/// (benches/RESULTS.md, fifteenth round). In the seventh round, with
+/// Parquet parts, passes cost no time and one peaked at 2 GiB.
+const PARTS_PER_PASS: u64 = 48;
 
 /// Passes over each table for a split into `of` parts.
 fn passes_for(of: u64) -> u64 {

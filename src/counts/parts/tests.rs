@@ -150,7 +150,7 @@ fn categoricals_are_written_as_codes_and_read_back() {
 
 /// In order, each part holds its rows in the order they were read
 /// (the exact plan keeps each id's first row): 400,000 rows, many
-/// batches of the streaming engine, into 8 parts (and 20, two passes),
+/// batches of the streaming engine, into 8 parts (and 60, two passes),
 /// each read back with its row numbers rising. (polars 0.55 on two
 /// cores happened to keep the order here without being asked too; the
 /// sink's `maintain_order` is what it promises.)
@@ -176,7 +176,7 @@ fn parts_written_in_order_keep_the_order_read() {
         ScanArgsParquet::default(),
     )
     .unwrap();
-    for of in [8, 20] {
+    for of in [8, 60] {
         let parent = tempfile::tempdir().unwrap();
         let parts = split(
             parent.path(),
@@ -210,22 +210,22 @@ fn parts_written_in_order_keep_the_order_read() {
 }
 
 /// Split into more parts than one pass writes, every row still lands
-/// in its own part once: 40 parts are written in three passes.
+/// in its own part once: 120 parts are written in three passes.
 #[test]
 fn parts_written_in_several_passes_hold_every_row_once() {
     let _alone = one_at_a_time();
-    assert_eq!(passes_for(40), 3);
-    assert_eq!(passes_for(9), 1);
+    assert_eq!(passes_for(120), 3);
+    assert_eq!(passes_for(41), 1);
     let keys: Vec<Option<u64>> = (0..200u64)
         .map(|k| (k % 17 != 5).then_some(k * 7919))
         .collect();
     let parent = tempfile::tempdir().unwrap();
-    let parts = split(parent.path(), TableKind::Scores, rows(&keys), false, 40);
-    for part in 0..40u64 {
+    let parts = split(parent.path(), TableKind::Scores, rows(&keys), false, 120);
+    for part in 0..120u64 {
         let mut expected: Vec<String> = keys
             .iter()
             .enumerate()
-            .filter(|(_, k)| k.map_or(0, |k| k % 40) == part)
+            .filter(|(_, k)| k.map_or(0, |k| k % 120) == part)
             .map(|(i, _)| format!("row {i}"))
             .collect();
         expected.sort();
