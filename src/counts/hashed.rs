@@ -54,7 +54,14 @@ fn hashed(id: Expr, seeds: (u64, u64, u64, u64)) -> Expr {
 /// slices read as categoricals so (see [`super::parts`]). The tables'
 /// scans give every column as text.
 pub(crate) fn categorical(name: &str) -> Expr {
-    col(name).cast(global_categorical()).alias(name)
+    let dtype = global_categorical();
+    let output = Field::new(name.into(), dtype.clone());
+    col(name)
+        .map(
+            move |column| super::text_codes::to_categorical(column, &dtype),
+            move |_, _| Ok(output.clone()),
+        )
+        .alias(name)
 }
 
 /// The type of a categorical of the global categories. (A value of it

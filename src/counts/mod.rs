@@ -39,6 +39,7 @@ pub mod scores;
 pub mod sql;
 mod staff;
 mod stage_values;
+mod text_codes;
 mod totals;
 mod types;
 
