@@ -80,7 +80,7 @@ pub(crate) enum Written {
 impl std::fmt::Display for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Written::Rows(table) => write!(f, "{table:?}"),
+            Written::Rows(table) => write!(f, "{}", table.name()),
             Written::CandidatePairs => write!(f, "candidate pairs"),
         }
     }
@@ -153,6 +153,9 @@ impl Parts {
             "splitting the rows into {of} slices, in {}",
             parts_dir.display()
         ));
+        // Each table's passes named as they run: at 50M applications the
+        // split takes 15–20 s.
+        let steps = tables.len();
         let mut schemas = Vec::new();
         let mut sinks = Vec::new();
         for ToSplit {
@@ -212,7 +215,15 @@ impl Parts {
                 let sink = rows
                     .sink(destination, format, args)
                     .map_err(|e| Error::Internal(format!("splitting the {table} rows: {e}")))?;
-                sinks.push(sink);
+                let pass = match passes {
+                    1 => String::new(),
+                    _ => format!(", pass {} of {passes}", pass + 1),
+                };
+                let step = format!(
+                    "splitting the rows into {of} slices: {table} ({} of {steps}{pass})",
+                    schemas.len()
+                );
+                sinks.push((step, sink));
             }
         }
         // One table (and one pass) at a time: written together, the three
@@ -221,7 +232,8 @@ impl Parts {
         // next, and the last's before the first slice: kept, it came on
         // top of that slice (which also runs the candidate check) and made
         // it the audit's peak.
-        for sink in sinks {
+        for (step, sink) in sinks {
+            crate::progress::step(step);
             collect_all(vec![sink], sources, profile).map_err(|e| {
                 match written_error(&parts_dir) {
                     Some(found) => found,
