@@ -88,6 +88,62 @@ fn each_row_is_in_the_part_its_key_gives() {
     assert!(!folder.exists());
 }
 
+/// Tables written together are each split by their own key, into
+/// folders of their own: the candidate check's pairs by the candidate,
+/// beside rows by the application; a pass's scan of one is not the
+/// other's, and what was not written is not there.
+#[test]
+fn each_table_is_split_by_its_own_key() {
+    let _alone = one_at_a_time();
+    let parent = tempfile::tempdir().unwrap();
+    let keys = [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)];
+    // The pairs' key is the rows' reversed: 6, 5, 4, 3, 2, 1.
+    let pairs = rows(&keys).with_column((lit(7u64) - col("key")).alias("candidate"));
+    let parts = Parts::write(
+        parent.path(),
+        vec![
+            ToSplit {
+                written: TableKind::Applications.into(),
+                rows: rows(&keys),
+                key: col("key"),
+            },
+            ToSplit {
+                written: Written::CandidatePairs,
+                rows: pairs,
+                key: col("candidate"),
+            },
+        ],
+        false,
+        3,
+        &[],
+        &Profile::canonical(),
+    )
+    .unwrap();
+    let labels =
+        |rows: &[usize]| -> Vec<String> { rows.iter().map(|i| format!("row {i}")).collect() };
+    // Rows by key mod 3: part 0 holds keys 3 and 6 (rows 2 and 5);
+    // pairs by candidate mod 3: candidates 6 and 3 (rows 0 and 3).
+    assert_eq!(
+        sorted_labels(parts.scan(TableKind::Applications, 0)),
+        labels(&[2, 5])
+    );
+    assert_eq!(
+        sorted_labels(parts.scan(Written::CandidatePairs, 0)),
+        labels(&[0, 3])
+    );
+    // Candidates 5 and 2 mod 3 are 2: rows 1 and 4.
+    let pairs_2 = parts.scan_if_written(Written::CandidatePairs, 2).unwrap();
+    assert_eq!(sorted_labels(pairs_2), labels(&[1, 4]));
+    assert!(parts.scan_if_written(TableKind::Scores.into(), 0).is_none());
+    let folders: Vec<String> = std::fs::read_dir(parts.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(folders, ["applications", "candidate_pairs"]);
+}
+
 /// A categorical column is written as its codes (the files hold
 /// numbers, not text) and read back as the same categorical, nulls
 /// kept, in a part with rows and in one without.
