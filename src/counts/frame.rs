@@ -426,7 +426,17 @@ pub(crate) fn application_frame(
             (None, _) => None,
         },
         no_panel: match hashed_plan {
-            true => lit("no_panel").cast(hashed::global_categorical()),
+            true => {
+                // Made a category now, not when the query runs: the funnel
+                // packs its keys in the bits the categories had when it
+                // was planned (see `packed_key`).
+                if let DataType::Categorical(_, mapping) = hashed::global_categorical() {
+                    mapping
+                        .insert_cat("no_panel")
+                        .map_err(|e| Error::Internal(format!("panel types: {e}")))?;
+                }
+                lit("no_panel").cast(hashed::global_categorical())
+            }
             false => lit("no_panel"),
         },
     };

@@ -4,6 +4,7 @@
 
 use polars::prelude::*;
 
+use super::packed_key::PackedKey;
 use super::{
     AppFrame, DUPLICATE_APPLICATION, ExitCell, FunnelCell, FunnelCounts, account, bool_column,
     i32_column, push_exclusion, ranked_str_column, split_empty_rows, str_column, u64_column,
@@ -14,10 +15,9 @@ use crate::error::{Error, Result};
 /// Under the hashed plan the labels and breakdown values stay categoricals
 /// (numbers) until read, so the slices' running sums add on numbers.
 pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
-    let mut keys = vec![col("in_apps"), col("id_missing"), col("has_stage")];
-    keys.extend(by.iter().map(|b| col(b.as_str())));
-    keys.push(col("ethnicity"));
-    keys.push(col("reached"));
+    let mut names = vec!["in_apps", "id_missing", "has_stage"];
+    names.extend(by.iter().map(String::as_str));
+    names.extend(["ethnicity", "reached"]);
     let collided = if app.hashed {
         col("collided").cast(DataType::UInt64).sum()
     } else {
@@ -53,7 +53,23 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
                 .alias(IDS_ACROSS_VACANCIES),
         );
     }
-    app.frame.clone().group_by(keys).agg(aggs)
+    // Under the hashed plan the keys are flags, categoricals and the
+    // stage rank (a ladder's rank is a byte): grouped as one number.
+    if app.hashed {
+        let packed = app
+            .frame
+            .clone()
+            .collect_schema()
+            .ok()
+            .and_then(|schema| PackedKey::new(&schema, &names, &[("reached", 8)]));
+        if let Some(packed) = packed {
+            return packed.group_by(app.frame.clone(), aggs);
+        }
+    }
+    app.frame
+        .clone()
+        .group_by(names.into_iter().map(col).collect::<Vec<_>>())
+        .agg(aggs)
 }
 
 /// The funnel query's count of ids whose rows name several vacancies.

@@ -32,6 +32,7 @@ pub mod file;
 mod frame;
 mod funnel;
 mod hashed;
+mod packed_key;
 pub mod panels;
 mod parts;
 mod plan;
