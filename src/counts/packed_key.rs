@@ -86,25 +86,20 @@ impl PackedKey {
     /// `frame.group_by(keys).agg(aggs)` (rows in another order).
     pub(crate) fn group_by(&self, frame: LazyFrame, aggs: Vec<Expr>) -> LazyFrame {
         let keys: Vec<Expr> = self.fields.iter().map(|f| col(f.name.clone())).collect();
-        let schema = frame
-            .clone()
-            .group_by(keys)
-            .agg(aggs.clone())
-            .collect_schema();
+        let plain = frame.clone().group_by(keys).agg(aggs.clone());
+        // The plain plan reports what is wrong with it when run.
+        let Ok(schema) = plain.clone().collect_schema() else {
+            return plain;
+        };
         let mut all = aggs;
         all.push(self.outgrown().any(true).alias(OUTGROWN));
-        let grouped = frame.group_by([self.packed()]).agg(all);
         let unpack = self.clone();
-        match schema {
-            Ok(schema) => grouped.map(
-                move |df| unpack.unpack(df),
-                OptFlags::empty(),
-                Some(Arc::new(move |_: &Schema| Ok(schema.clone()))),
-                Some("unpack the keys"),
-            ),
-            // The plain plan reports what is wrong with it when run.
-            Err(_) => grouped,
-        }
+        frame.group_by([self.packed()]).agg(all).map(
+            move |df| unpack.unpack(df),
+            OptFlags::empty(),
+            Some(Arc::new(move |_: &Schema| Ok(schema.clone()))),
+            Some("unpack the keys"),
+        )
     }
 
     /// The keys packed into one UInt64.

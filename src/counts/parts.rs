@@ -156,6 +156,7 @@ impl Parts {
         // Each table's passes named as they run: at 50M applications the
         // split takes 15–20 s.
         let steps = tables.len();
+        let passes = passes_for(of);
         let mut schemas = Vec::new();
         let mut sinks = Vec::new();
         for ToSplit {
@@ -164,7 +165,6 @@ impl Parts {
             key,
         } in tables
         {
-            let passes = passes_for(of);
             let schema = rows
                 .collect_schema()
                 .map_err(|e| Error::Internal(format!("the columns of the {table} parts: {e}")))?;
