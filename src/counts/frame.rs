@@ -52,9 +52,29 @@ pub(crate) struct AppFrame {
     /// reads (see [`FrameExtras::candidates`]; the applications have
     /// candidate ids). Without, a check that runs reads the files itself.
     check_candidates: bool,
+    /// The breakdowns by which the hashed plan's kernel counts the
+    /// funnel's cells itself, when the funnel query is the only one over
+    /// the frame (see [`FrameExtras::funnel_only`]).
+    count_cells: Option<Vec<String>>,
+    /// Whether `frame` is the funnel query's result, counted by the
+    /// kernel, rather than the per-application rows.
+    pub counted: bool,
 }
 
 impl AppFrame {
+    /// The per-application rows, for a query over them.
+    ///
+    /// # Panics
+    /// When the kernel counted the funnel's cells in their place: it does
+    /// so only for a pass whose one query is the funnel's.
+    pub(super) fn rows(&self) -> LazyFrame {
+        assert!(
+            !self.counted,
+            "the per-application rows were counted into the funnel's cells"
+        );
+        self.frame.clone()
+    }
+
     /// The applications rows the frame is built from, for queries that
     /// read them apart (the candidate check in a pass of several slices).
     pub(super) fn application_rows(&self) -> LazyFrame {
@@ -74,17 +94,23 @@ impl AppFrame {
         // writes the pairs apart, by candidate (see `hashed::write_parts`).
         let check_candidates = self.check_candidates && slice.parts.is_none();
         let mut candidates = None;
+        let mut counted = false;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
             (Some(inputs), _) => {
                 let read = super::by_application::frame(
                     inputs,
                     slice,
                     check_candidates,
+                    self.count_cells.as_deref(),
                     sources,
                     &self.profile,
                 )?;
                 candidates = read.candidates;
-                self.finish.apply(read.frame.lazy())
+                counted = read.counted;
+                match counted {
+                    true => read.frame.lazy(),
+                    false => self.finish.apply(read.frame.lazy()),
+                }
             }
             (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact_frame(exact, slice)),
             _ => self.frame.clone(),
@@ -103,6 +129,8 @@ impl AppFrame {
             exact_inputs: self.exact_inputs.clone(),
             candidates,
             check_candidates: self.check_candidates,
+            count_cells: self.count_cells.clone(),
+            counted,
         })
     }
 
@@ -195,6 +223,10 @@ pub(crate) struct FrameExtras<'a> {
     /// be counted once all are in: for a pass whose pairs, all of them,
     /// fit its memory budget.
     pub candidates: bool,
+    /// The funnel query is the only query over the frame (no exits,
+    /// panels or scores): the hashed plan's kernel may count its cells
+    /// itself, without building the frame.
+    pub funnel_only: bool,
 }
 
 /// Builds the per-application frame. `by` columns must exist.
@@ -441,11 +473,24 @@ pub(crate) fn application_frame(
         },
     };
 
+    // Cells counted by the kernel need nothing the finish adds but the
+    // reach flags, which it computes itself.
+    let count_cells = (hashed_plan
+        && extras.funnel_only
+        && !apps.has("exit_reason")
+        && finish.absent.is_empty()
+        && finish.panel_types.is_none()
+        && hashed_inputs
+            .as_ref()
+            .is_some_and(|inputs| inputs.stage_date.is_none() && inputs.carry == by))
+    .then(|| by.to_vec());
     Ok(AppFrame {
         frame: finish.apply(joined),
         finish,
         candidates: None,
         check_candidates: extras.candidates && apps.has("candidate_id"),
+        count_cells,
+        counted: false,
         apps,
         events,
         stage_source,

@@ -15,15 +15,25 @@ use crate::error::{Error, Result};
 /// Under the hashed plan the labels and breakdown values stay categoricals
 /// (numbers) until read, so the slices' running sums add on numbers.
 pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
-    let mut names = vec!["in_apps", "id_missing", "has_stage"];
-    names.extend(by.iter().map(String::as_str));
-    names.extend(["ethnicity", "reached"]);
-    let collided = if app.hashed {
+    // The kernel counted the slice's cells itself (see
+    // `by_application::cells`).
+    if app.counted {
+        return app.frame.clone();
+    }
+    cells_of(app.frame.clone(), app.hashed, by)
+}
+
+/// The funnel query over a per-application `frame` (with its reach
+/// flags), of the hashed plan or not.
+pub(crate) fn cells_of(frame: LazyFrame, hashed: bool, by: &[String]) -> LazyFrame {
+    let names = funnel_keys(by);
+    let collided = if hashed {
         col("collided").cast(DataType::UInt64).sum()
     } else {
         lit(0u64)
     };
     // (Summed as 64-bit: the kernel's frame counts in 32.)
+    // (In the order of FUNNEL_VALUES.)
     let mut aggs = vec![
         collided.alias("collided"),
         len().cast(DataType::UInt64).alias("applications"),
@@ -43,7 +53,7 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     // Under the exact plan (ids repeat), the ids whose rows name more than
     // one vacancy, counted in the pass (and its slices) rather than by a
     // further read of every id.
-    if !app.hashed {
+    if !hashed {
         aggs.push(
             col("vacancies")
                 .gt(lit(1u64))
@@ -55,22 +65,39 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     }
     // Under the hashed plan the keys are flags, categoricals and the
     // stage rank (a ladder's rank is a byte): grouped as one number.
-    if app.hashed {
-        let packed = app
-            .frame
+    if hashed {
+        let packed = frame
             .clone()
             .collect_schema()
             .ok()
             .and_then(|schema| PackedKey::new(&schema, &names, &[("reached", 8)]));
         if let Some(packed) = packed {
-            return packed.group_by(app.frame.clone(), aggs);
+            return packed.group_by(frame, aggs);
         }
     }
-    app.frame
-        .clone()
+    frame
         .group_by(names.into_iter().map(col).collect::<Vec<_>>())
         .agg(aggs)
 }
+
+/// The funnel query's keys, in order: three flags, the breakdowns, the
+/// raw label and the stage reached.
+pub(crate) fn funnel_keys(by: &[String]) -> Vec<&str> {
+    let mut names = vec!["in_apps", "id_missing", "has_stage"];
+    names.extend(by.iter().map(String::as_str));
+    names.extend(["ethnicity", "reached"]);
+    names
+}
+
+/// The funnel query's values after its keys (UInt64 each), under the
+/// hashed plan.
+pub(crate) const FUNNEL_VALUES: [&str; 5] = [
+    "collided",
+    "applications",
+    "app_rows",
+    "n_events",
+    "n_distinct",
+];
 
 /// The funnel query's count of ids whose rows name several vacancies.
 const IDS_ACROSS_VACANCIES: &str = "ids_across_vacancies";
@@ -155,8 +182,7 @@ pub(crate) fn funnel_counts(app: &AppFrame, df: &DataFrame, by: &[String]) -> Re
 
 /// Applications by raw label, reached stage and raw exit value.
 pub(super) fn exit_query(app: &AppFrame) -> LazyFrame {
-    app.frame
-        .clone()
+    app.rows()
         .filter(col("in_apps").and(col("id_missing").not()))
         .group_by([col("ethnicity"), col("reached"), col("exit_reason")])
         .agg([len().cast(DataType::UInt64).alias("n")])

@@ -176,6 +176,8 @@ pub fn count(dataset: &Dataset, profile: &Profile, request: &CountRequest) -> Re
         panel_types: composition.as_ref().map(|c| c.3.clone()),
         hashed: true,
         candidates: candidate_slices == 1,
+        // Exits are not known yet: the frame asks the applications.
+        funnel_only: composition.is_none() && score_prep.is_none(),
     };
     // The assessor check needs each applicant's class only.
     let classes =
@@ -395,6 +397,7 @@ pub fn count_funnel(
     }
     let extras = FrameExtras {
         hashed: true,
+        funnel_only: true,
         ..FrameExtras::default()
     };
     let others = OtherTables::default();

@@ -140,6 +140,19 @@ impl PackedKey {
             .unwrap_or(lit(false))
     }
 
+    /// What key `field`'s `value` (a categorical's code, a flag as 0 or 1,
+    /// a small integer) adds to a packed key; `None` when it does not fit
+    /// the bits planned for it. For packing keys outside polars (see
+    /// [`PackedKey::unpacked`]).
+    pub(crate) fn part(&self, field: usize, value: Option<u64>) -> Option<u64> {
+        let f = &self.fields[field];
+        match value {
+            None => Some(1u64 << (f.shift + f.bits)),
+            Some(v) if v >> f.bits == 0 => Some(v << f.shift),
+            Some(_) => None,
+        }
+    }
+
     /// The grouped rows with their keys unpacked in place of the packed
     /// one (and of the check that every code fitted).
     fn unpack(&self, grouped: DataFrame) -> PolarsResult<DataFrame> {
@@ -147,7 +160,20 @@ impl PackedKey {
             polars_bail!(ComputeError: "a categorical's code outgrew the bits planned for it");
         }
         let packed: Vec<u64> = grouped.column(PACKED)?.u64()?.into_no_null_iter().collect();
-        let mut columns = Vec::with_capacity(grouped.width() + self.fields.len());
+        let rest = grouped
+            .columns()
+            .iter()
+            .filter(|c| c.name() != PACKED && c.name() != OUTGROWN)
+            .cloned()
+            .collect();
+        self.unpacked(&packed, rest)
+    }
+
+    /// Cells' keys, packed, unpacked into the key columns (as
+    /// `group_by` gives them), followed by `rest` (the cells' values, one
+    /// row per key).
+    pub(crate) fn unpacked(&self, packed: &[u64], rest: Vec<Column>) -> PolarsResult<DataFrame> {
+        let mut columns = Vec::with_capacity(rest.len() + self.fields.len());
         for f in &self.fields {
             let mask = (1u64 << f.bits) - 1;
             let values = packed.iter().map(|&key| {
@@ -170,14 +196,8 @@ impl PackedKey {
             };
             columns.push(series.into_column());
         }
-        columns.extend(
-            grouped
-                .columns()
-                .iter()
-                .filter(|c| c.name() != PACKED && c.name() != OUTGROWN)
-                .cloned(),
-        );
-        DataFrame::new(grouped.height(), columns)
+        columns.extend(rest);
+        DataFrame::new(packed.len(), columns)
     }
 }
 

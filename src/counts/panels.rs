@@ -412,8 +412,7 @@ pub(crate) fn vacancy_query(app: &AppFrame, by: &[String]) -> Query {
     again.extend(others.iter().map(|b| col(*b).min()));
     Query {
         frame: app
-            .frame
-            .clone()
+            .rows()
             .filter(col("in_apps").and(col("id_missing").not()))
             .group_by([col("vacancy_id")])
             .agg(aggs),

@@ -312,7 +312,7 @@ pub(crate) fn queries(
     } else {
         rows = slice.keep_ids(TableKind::Scores, rows);
     }
-    let apps = app.frame.clone().select(app_columns);
+    let apps = app.rows().select(app_columns);
     let on_panel = match panel_pairs {
         Some(pairs) => pairs.holds(panels::pair_key("vacancy_id", "assessor_id")),
         None => lit(true),

@@ -11,6 +11,7 @@
 //! send the count to the exact plan, so their frame is not read). The
 //! tests hold the two to each other.
 
+mod cells;
 mod partitioned;
 #[cfg(test)]
 mod tests;
@@ -30,10 +31,13 @@ use partitioned::{
 // packs a code in, and its bit per code.
 const _: () = assert!(MAX_CODES <= 1 << CODE_BITS);
 
-/// The per-application frame of one slice, and the candidate check's
-/// pairs when they were taken from the same read.
+/// The per-application frame of one slice (or the funnel's cells counted
+/// from it), and the candidate check's pairs when they were taken from the
+/// same read.
 pub(crate) struct SliceFrame {
     pub frame: DataFrame,
+    /// Whether `frame` is the funnel query's result (see [`cells`]).
+    pub counted: bool,
     /// The candidate check's pairs (see [`candidate_pairs`]).
     pub candidates: Option<DataFrame>,
 }
@@ -42,11 +46,14 @@ pub(crate) struct SliceFrame {
 /// gives it (see the module's note), read from `sources`. With
 /// `check_candidates` the candidate check's pairs (each application's
 /// candidate and label) are taken from the same read of the applications:
-/// a file is read, and a CSV parsed, once, not twice.
+/// a file is read, and a CSV parsed, once, not twice. With `count_cells`
+/// (the breakdowns) the funnel query's result is counted in place of the
+/// frame, when its keys pack into one number.
 pub(crate) fn frame(
     inputs: &HashedInputs,
     slice: &Slice,
     check_candidates: bool,
+    count_cells: Option<&[String]>,
     sources: &[&Source],
     profile: &Profile,
 ) -> Result<SliceFrame> {
@@ -68,16 +75,35 @@ pub(crate) fn frame(
     apps.align_chunks_par();
     events.align_chunks_par();
     let (grouped, dates) = grouped(&apps, events).map_err(internal)?;
-    let frame = assemble(apps, dates, grouped, inputs).map_err(internal)?;
+    let counting = count_cells
+        .filter(|_| dates.is_none())
+        .and_then(|by| Some((by, cells::packing(&apps, by)?)));
+    let (frame, counted) = match counting {
+        Some((by, packing)) => {
+            let counted = cells::funnel_cells(&apps, &grouped, by, &packing);
+            drop(grouped);
+            (counted.map_err(internal)?, true)
+        }
+        None => {
+            let frame = assemble(apps.clone(), dates, grouped, inputs).map_err(internal)?;
+            (frame, false)
+        }
+    };
+    // The applications' labels are the frame's first rows'.
     let candidates = candidates
-        .map(|candidate| candidate_pairs(candidate, &frame, applications))
+        .map(|candidate| candidate_pairs(candidate, &apps, applications))
         .transpose()
         .map_err(internal)?;
-    Ok(SliceFrame { frame, candidates })
+    Ok(SliceFrame {
+        frame,
+        counted,
+        candidates,
+    })
 }
 
 /// The candidate check's pairs of the applications (the first
-/// `applications` rows of `frame`) whose candidates are `candidate`: the
+/// `applications` rows of `frame`, or of their read) whose candidates are
+/// `candidate`: the
 /// columns `candidate` and `label` (the frame's categorical, whose type
 /// keeps the codes' mapping alive while the pairs wait to be counted).
 fn candidate_pairs(

@@ -7,6 +7,8 @@ use polars::prelude::*;
 use proptest::prelude::*;
 
 use super::partitioned::{AppRows, Applications, CODE_BITS, EventRows, State, deal_events, group};
+use crate::counts::frame::with_reach;
+use crate::counts::funnel::cells_of;
 use crate::counts::hashed::{self, HashedInputs, Slice};
 use crate::ingest::Profile;
 
@@ -244,7 +246,7 @@ fn with_ids(frame: DataFrame) -> DataFrame {
 #[test]
 fn the_kernel_frame_is_the_polars_plan_frame() {
     let profile = Profile::default();
-    let kernel = super::frame(&inputs(), &Slice::WHOLE, false, &[], &profile)
+    let kernel = super::frame(&inputs(), &Slice::WHOLE, false, None, &[], &profile)
         .expect("it runs")
         .frame;
     let polars = hashed::frame(inputs(), &Slice::WHOLE)
@@ -274,4 +276,145 @@ fn the_kernel_frame_is_the_polars_plan_frame() {
         ["2025-02-03", "2025-02-09"],
         "the first date at the interview stage, of a1 and a5"
     );
+}
+
+/// A generated extract: `n` applications rows whose ids (some missing)
+/// repeat when `repeats`; labels and organisations with nulls;
+/// furthest-stage and outcome ranks (some null) when `ranks`; about three
+/// events an application, a tenth of them for ids the applications lack.
+fn generated(seed: u64, n: usize, repeats: bool, ranks: bool) -> HashedInputs {
+    let mut x = seed;
+    let mut next = |below: usize| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((x >> 33) as usize) % below
+    };
+    let labels = [
+        "White British",
+        "Indian",
+        "Black African",
+        "Chinese",
+        "Not stated",
+    ];
+    let ids: Vec<Option<String>> = (0..n)
+        .map(|i| {
+            let id = if repeats { next(n * 3 / 4) } else { i };
+            (next(30) != 0).then(|| format!("a{id}"))
+        })
+        .collect();
+    let ethnicity: Vec<Option<&str>> = (0..n)
+        .map(|_| (next(20) != 0).then(|| labels[next(labels.len())]))
+        .collect();
+    let organisation: Vec<Option<String>> = (0..n)
+        .map(|_| (next(25) != 0).then(|| format!("ORG{:02}", next(15))))
+        .collect();
+    let mut rank = |nulls: usize| -> Vec<Option<i32>> {
+        (0..n)
+            .map(|_| (next(nulls) != 0).then(|| next(5) as i32))
+            .collect()
+    };
+    let (app_rank, outcome_rank) = (rank(3), rank(2));
+    let stages = [
+        "applied",
+        "shortlisted",
+        "interviewed",
+        "offered",
+        "appointed",
+    ];
+    let events = 3 * n;
+    let event_ids: Vec<String> = (0..events)
+        .map(|_| match next(10) {
+            0 => format!("e{}", next(n)),
+            _ => format!("a{}", next(n)),
+        })
+        .collect();
+    let event_stages: Vec<&str> = (0..events).map(|_| stages[next(stages.len())]).collect();
+    let mut apps = df! {
+        "application_id" => ids,
+        "ethnicity" => ethnicity,
+        "organisation" => organisation,
+    }
+    .expect("columns of one length");
+    if ranks {
+        apps.with_column(Column::new("app_rank".into(), app_rank))
+            .expect("of the same length");
+        apps.with_column(Column::new("outcome_rank".into(), outcome_rank))
+            .expect("of the same length");
+    }
+    let map = df! {
+        "value" => stages,
+        "rank" => [0i32, 1, 2, 3, 4],
+        "code" => [0u32, 1, 2, 3, 4],
+    }
+    .expect("columns of one length");
+    HashedInputs {
+        apps: apps.lazy(),
+        carry: vec!["organisation".to_string()],
+        events: Some((
+            df! { "application_id" => event_ids, "stage" => event_stages }
+                .expect("columns of one length")
+                .lazy(),
+            map,
+        )),
+        codes: 5,
+        stage_date: None,
+        app_rank: ranks.then(|| col("app_rank")),
+        outcome_rank: ranks.then(|| col("outcome_rank")),
+    }
+}
+
+/// A funnel result's rows as text, sorted (categoricals by their text):
+/// equal for the same cells in any order.
+fn cell_rows(cells: DataFrame) -> Vec<String> {
+    let text = cells
+        .lazy()
+        .with_columns([
+            col("ethnicity").cast(DataType::String),
+            col("organisation").cast(DataType::String),
+        ])
+        .collect()
+        .expect("the cells have these columns");
+    let mut rows: Vec<String> = (0..text.height())
+        .map(|i| {
+            text.columns()
+                .iter()
+                .map(|c| format!("{}={}", c.name(), c.get(i).expect("in range")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
+    let profile = Profile::default();
+    let by = ["organisation".to_string()];
+    for (seed, repeats, ranks) in [(1, false, false), (2, false, true), (3, true, true)] {
+        let inputs = generated(seed, 3000, repeats, ranks);
+        let counted =
+            super::frame(&inputs, &Slice::WHOLE, false, Some(&by), &[], &profile).expect("it runs");
+        assert!(counted.counted, "the keys pack into one number");
+        let read =
+            super::frame(&inputs, &Slice::WHOLE, false, None, &[], &profile).expect("it runs");
+        assert!(!read.counted);
+        let queried = cells_of(with_reach(read.frame.lazy()), true, &by)
+            .collect()
+            .expect("it runs");
+        // A repeated applications row counts twice in app_rows.
+        let app_rows: u64 = counted
+            .frame
+            .column("app_rows")
+            .and_then(|c| c.u64().map(|c| c.sum().unwrap_or(0)))
+            .expect("counted");
+        assert_eq!(app_rows > 3000, repeats, "seed {seed}");
+        let (kernel, query) = (cell_rows(counted.frame), cell_rows(queried));
+        assert_eq!(kernel, query, "seed {seed}");
+        // The kinds of cell are met: events without an application,
+        // applications without an id, without a stage, collided.
+        let met = |what: &str| kernel.iter().any(|r| r.contains(what));
+        assert!(met("in_apps=false") && met("id_missing=true") && met("has_stage=false"));
+    }
 }
