@@ -261,6 +261,10 @@ pub(crate) fn group(
         orphans.extend(other.join().expect("the grouping thread does not panic"));
         orphans
     });
+    // The events are added up: their memory (16 bytes an event) is let go
+    // of before the states' copy below is made, not after. (At 10M
+    // national applications in one slice the peak was here: 1.51 GB.)
+    drop(events);
     // Back in the applications' order, each half of the rows on its own
     // thread.
     let mut applications = vec![State::default(); app_rows];
