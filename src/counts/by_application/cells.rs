@@ -43,7 +43,7 @@ pub(super) fn packing(apps: &DataFrame, by: &[String]) -> Option<PackedKey> {
 type Values = [u32; 5];
 
 /// A slot of [`Cells`]: a packed key and its cell's values (32 bytes,
-/// so a lookup touches one cache line).
+/// so a lookup mostly touches one cache line).
 #[derive(Clone, Copy)]
 struct Slot {
     key: u64,
