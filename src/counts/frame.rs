@@ -4,12 +4,15 @@
 
 use polars::prelude::*;
 
+mod exact;
+
 use super::hashed::{self, Slice};
 use super::stage_values::stage_value_pass;
 use super::{PERIODS, StageSource, TableAccount, period_name};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Profile, Scan, Source, TableKind};
 use crate::taxonomy::ladder::Ladder;
+use exact::ExactInputs;
 
 /// The row-accounting reason for a repeated applications row.
 pub(super) const DUPLICATE_APPLICATION: &str = "duplicate application_id (first row kept)";
@@ -112,7 +115,7 @@ impl AppFrame {
                     false => self.finish.apply(read.frame.lazy()),
                 }
             }
-            (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact_frame(exact, slice)),
+            (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact.frame(slice)),
             _ => self.frame.clone(),
         };
         Ok(AppFrame {
@@ -146,13 +149,7 @@ impl AppFrame {
         let (mut tables, keyed): (_, fn(LazyFrame) -> LazyFrame) =
             match (&self.hashed_inputs, &self.exact_inputs) {
                 (Some(inputs), _) => (inputs.split_tables(), hashed::keyed),
-                (None, Some(inputs)) => {
-                    let mut tables = vec![(TableKind::Applications, inputs.apps.clone())];
-                    if let Some((events, _)) = &inputs.events {
-                        tables.push((TableKind::StageEvents, events.clone()));
-                    }
-                    (tables, |rows| rows)
-                }
+                (None, Some(inputs)) => (inputs.tables(), |rows| rows),
                 (None, None) => return Vec::new(),
             };
         tables.extend(
@@ -376,59 +373,16 @@ pub(crate) fn application_frame(
         hashed_inputs = Some(inputs.clone());
         hashed::frame(inputs, &Slice::WHOLE)
     } else {
-        // Applications, one row per id (duplicates counted, the first kept).
-        let mut app_aggs = vec![
-            col("ethnicity").first(),
-            len().cast(DataType::UInt64).alias("app_rows"),
-        ];
-        app_aggs.push(col("vacancy_id").first());
-        // How many vacancies an id's rows name (a missing one counted as
-        // one): more than one marks an applicant id exported where an
-        // application id belongs (`ids_across_vacancies`).
-        app_aggs.push(
-            col("vacancy_id")
-                .n_unique()
-                .cast(DataType::UInt64)
-                .alias("vacancies"),
+        let inputs = ExactInputs::new(
+            &apps,
+            by,
+            optional,
+            furthest_map.clone(),
+            outcome_map.clone(),
+            stage_frame.as_ref().map(|(ev, map)| (*ev, map)),
+            extras.stage_date,
         );
-        // Columns aggregated already (vacancy_id) are not taken twice.
-        app_aggs.extend(
-            by.iter()
-                .filter(|b| !matches!(b.as_str(), "vacancy_id" | "ethnicity"))
-                .map(|b| col(b.as_str()).first()),
-        );
-        for c in optional {
-            if apps.has(c) && !by.iter().any(|b| b == c) {
-                app_aggs.push(col(*c).first());
-            }
-        }
-        if furthest_map.is_some() {
-            app_aggs.push(col("furthest_stage").first());
-        }
-        if outcome_map.is_some() {
-            app_aggs.push(col("outcome").first());
-        }
-        if apps.has("exit_reason") {
-            app_aggs.push(col("exit_reason").first());
-        }
-        let stage_on = match (extras.stage_date, &events) {
-            (Some(r), Some(ev)) if ev.has("entered_at") => col("entered_at")
-                .filter(col("rank").eq(lit(r as i32)))
-                .min()
-                .alias("stage_on"),
-            _ => lit(NULL).cast(DataType::String).alias("stage_on"),
-        };
-        let inputs = ExactInputs {
-            apps: apps.frame.clone(),
-            app_aggs,
-            furthest_map: furthest_map.clone(),
-            outcome_map: outcome_map.clone(),
-            events: stage_frame
-                .as_ref()
-                .map(|(ev, map)| (ev.frame.clone(), map.clone())),
-            stage_on,
-        };
-        let joined = exact_frame(&inputs, &Slice::WHOLE);
+        let joined = inputs.frame(&Slice::WHOLE);
         exact_inputs = Some(inputs);
         joined
     };
@@ -501,71 +455,6 @@ pub(crate) fn application_frame(
         hashed_inputs,
         exact_inputs,
     })
-}
-
-/// What the exact plan's per-application frame is built from: the rows
-/// as read (ids as their text), to build it again for one slice.
-#[derive(Clone)]
-struct ExactInputs {
-    apps: LazyFrame,
-    /// The applications' aggregations by id (the first row's values).
-    app_aggs: Vec<Expr>,
-    furthest_map: Option<DataFrame>,
-    outcome_map: Option<DataFrame>,
-    /// Stage events and the stage map that ranks them.
-    events: Option<(LazyFrame, DataFrame)>,
-    /// The aggregation giving each application's `stage_on`.
-    stage_on: Expr,
-}
-
-/// The exact plan's per-application frame of one slice: applications
-/// grouped by their id's text (a repeated row counted, the first kept),
-/// full-joined with their events reduced to the highest rank. A slice
-/// keeps the ids the hashed plan would put in it, so every row of one id
-/// (repeats, events) is in the same slice.
-fn exact_frame(inputs: &ExactInputs, slice: &Slice) -> LazyFrame {
-    let applications = slice
-        .keep_ids(TableKind::Applications, inputs.apps.clone())
-        .group_by([col("application_id")])
-        .agg(inputs.app_aggs.clone());
-    let applications = with_stage_rank(
-        applications,
-        inputs.furthest_map.as_ref(),
-        "furthest_stage",
-        "app_rank",
-    );
-    let applications = with_stage_rank(
-        applications,
-        inputs.outcome_map.as_ref(),
-        "outcome",
-        "outcome_rank",
-    );
-    let Some((events, map)) = &inputs.events else {
-        return applications.with_columns([
-            lit(NULL).cast(DataType::Int32).alias("event_rank"),
-            lit(NULL).cast(DataType::UInt64).alias("n_events"),
-            lit(NULL).cast(DataType::UInt64).alias("n_distinct"),
-            lit(NULL).cast(DataType::String).alias("stage_on"),
-        ]);
-    };
-    // Stage events, reduced to the highest rank per application.
-    let per_app = ranked_events(slice.keep_ids(TableKind::StageEvents, events.clone()), map)
-        .group_by([col("application_id")])
-        .agg([
-            col("rank").max().alias("event_rank"),
-            len().cast(DataType::UInt64).alias("n_events"),
-            col("code")
-                .n_unique()
-                .cast(DataType::UInt64)
-                .alias("n_distinct"),
-            inputs.stage_on.clone(),
-        ]);
-    applications.join(
-        per_app,
-        [col("application_id")],
-        [col("application_id")],
-        JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-    )
 }
 
 /// The flags and reached stage every query reads, on the joined
