@@ -21,6 +21,10 @@ use crate::counts::packed_key::PackedKey;
 /// columns' sweeps.
 const BLOCK: usize = 8192;
 
+/// The funnel's keys the kernel computes (three flags and the stage
+/// reached); the others are the applications' columns.
+const COMPUTED: [&str; 4] = ["in_apps", "id_missing", "has_stage", "reached"];
+
 /// The packing of the funnel's keys over `apps` (the kernel's read of the
 /// applications) by `by`, or `None` when they do not fit one number
 /// (then the frame is built and grouped by polars).
@@ -29,8 +33,8 @@ pub(super) fn packing(apps: &DataFrame, by: &[String]) -> Option<PackedKey> {
     let mut schema = Schema::default();
     for &name in &names {
         let dtype = match name {
-            "in_apps" | "id_missing" | "has_stage" => DataType::Boolean,
             "reached" => DataType::Int32,
+            flag if COMPUTED.contains(&flag) => DataType::Boolean,
             _ => apps.column(name).ok()?.dtype().clone(),
         };
         schema.insert(name.into(), dtype);
@@ -165,7 +169,7 @@ pub(super) fn funnel_cells(
     let coded: Vec<(usize, UInt32Chunked)> = names
         .iter()
         .enumerate()
-        .filter(|(_, n)| !matches!(**n, "in_apps" | "id_missing" | "has_stage" | "reached"))
+        .filter(|(_, n)| !COMPUTED.contains(n))
         .map(|(i, n)| {
             let codes = apps
                 .column(n)?
@@ -198,6 +202,10 @@ pub(super) fn funnel_cells(
     if grouped.applications.len() != rows {
         polars_bail!(ComputeError: "the kernel's states are not the applications rows'");
     }
+    // What the flags an applications row always has add to its key.
+    let in_apps = packing.part(fields.in_apps, Some(1)).expect("a flag fits");
+    let missing =
+        [Some(0), Some(1)].map(|v| packing.part(fields.id_missing, v).expect("a flag fits"));
     let sweep = |from: usize, to: usize| -> PolarsResult<Cells> {
         let mut cells = Cells::new();
         let mut keys = vec![0u64; BLOCK];
@@ -207,13 +215,7 @@ pub(super) fn funnel_cells(
             let len = BLOCK.min(to - start);
             let keys = &mut keys[..len];
             let ranks = &mut ranks[..len];
-            let in_apps = packing.part(fields.in_apps, Some(1)).expect("a flag fits");
             keys.fill(in_apps);
-            let missing = [
-                packing.part(fields.id_missing, Some(0)),
-                packing.part(fields.id_missing, Some(1)),
-            ]
-            .map(|p| p.expect("a flag fits"));
             for (key, id) in keys.iter_mut().zip(ids.slice(start as i64, len).iter()) {
                 *key += missing[usize::from(id.is_none())];
             }
