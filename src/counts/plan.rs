@@ -388,11 +388,12 @@ pub(super) fn hashed_slice_holds(df: &DataFrame) -> Result<bool> {
 
 /// Hands freed memory back to the system between steps that allocate
 /// differently (the pre-passes, each table of the split, the slices once
-/// all are added up, the measures): jemalloc keeps freed pages for some
-/// seconds before it returns them, and the next step's peak would stack
-/// on them. Not between slices, which reuse them. (The binary's allocator; in tests, which keep the
+/// all are added up, the measures; within a slice, the kernel's steps):
+/// jemalloc keeps freed pages for some seconds before it returns them, and
+/// the next step's peak would stack on them. Not between slices, which
+/// reuse them. (The binary's allocator; in tests, which keep the
 /// system's, this purges jemalloc's empty arenas.)
-pub(super) fn release_freed_memory() {
+pub(crate) fn release_freed_memory() {
     #[cfg(not(target_env = "msvc"))]
     // SAFETY: "arena.<MALLCTL_ARENAS_ALL>.purge" takes and returns nothing
     // (null pointers, zero length); it only returns unused pages.

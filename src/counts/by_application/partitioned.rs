@@ -265,6 +265,7 @@ pub(crate) fn group(
     // of before the states' copy below is made, not after. (At 10M
     // national applications in one slice the peak was here: 1.51 GB.)
     drop(events);
+    crate::counts::plan::release_freed_memory();
     // Back in the applications' order, each half of the rows on its own
     // thread.
     let mut applications = vec![State::default(); app_rows];
