@@ -87,6 +87,12 @@ impl AppFrame {
         }
     }
 
+    /// Whether the kernel counts the funnel's cells in place of the
+    /// frame (see [`super::by_application`]).
+    pub(super) fn counts_cells(&self) -> bool {
+        self.count_cells.is_some()
+    }
+
     /// The frame of one slice of the applications. Under the hashed plan
     /// the slice's applications and events are read from `sources` here
     /// and grouped by rung's kernel (see [`super::by_application`]); the

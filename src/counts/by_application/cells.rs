@@ -191,7 +191,7 @@ pub(super) fn funnel_cells(
         }
     };
     let (app_rank, outcome_rank) = (rank("app_rank")?, rank("outcome_rank")?);
-    let ids = apps.column("application_id")?.u64()?;
+    let id_missing = apps.column("id_missing")?.bool()?;
     let fields = Fields {
         in_apps: field("in_apps"),
         id_missing: field("id_missing"),
@@ -216,8 +216,11 @@ pub(super) fn funnel_cells(
             let keys = &mut keys[..len];
             let ranks = &mut ranks[..len];
             keys.fill(in_apps);
-            for (key, id) in keys.iter_mut().zip(ids.slice(start as i64, len).iter()) {
-                *key += missing[usize::from(id.is_none())];
+            for (key, id_missing) in keys
+                .iter_mut()
+                .zip(id_missing.slice(start as i64, len).iter())
+            {
+                *key += missing[usize::from(id_missing == Some(true))];
             }
             for (i, codes) in &coded {
                 let codes = codes.slice(start as i64, len);

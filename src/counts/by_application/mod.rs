@@ -24,8 +24,8 @@ use super::plan::release_freed_memory;
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
 use partitioned::{
-    AppRows, Applications, CODE_BITS, DateOf, EventRows, Grouped, State, deal_events, group,
-    partition_bits,
+    AppRows, Applications, CODE_BITS, DateOf, EventRows, Grouped, State, deal_applications,
+    deal_events, group, partition_bits,
 };
 
 // The hashed plan's codes (at most MAX_CODES) fit the bits the kernel
@@ -87,10 +87,12 @@ pub(crate) fn frame(
     let applications = apps.height();
     apps.align_chunks_par();
     events.align_chunks_par();
-    let (grouped, dates) = grouped(&apps, events).map_err(internal)?;
+    // (The events' dates are the first event's of an application: the
+    // frame, not the cells, carries them.)
     let counting = count_cells
-        .filter(|_| dates.is_none())
+        .filter(|_| inputs.stage_date.is_none())
         .and_then(|by| Some((by, cells::packing(&apps, by)?)));
+    let (grouped, dates) = grouped(&mut apps, events, counting.is_none()).map_err(internal)?;
     let (frame, counted) = match counting {
         Some((by, packing)) => {
             let counted = cells::funnel_cells(&apps, &grouped, by, &packing);
@@ -200,27 +202,44 @@ fn pieces<'a, T: PolarsNumericType>(
         .collect())
 }
 
-/// The kernel run on the read frames (their chunks aligned). The events'
-/// frame is let go of once they are dealt, unless their dates are read.
-fn grouped(apps: &DataFrame, events: DataFrame) -> PolarsResult<(Grouped, Option<Series>)> {
-    let app_keys = apps.column("application_id")?.as_materialized_series();
-    let has_key = app_keys.u64()?.downcast_iter().map(|a| {
-        a.validity()
-            .filter(|v| v.unset_bits() > 0)
-            .map(|v| v.iter().collect::<Vec<bool>>())
-    });
-    let applications = Applications {
-        pieces: pieces::<UInt64Type>(apps, "application_id")?
-            .into_iter()
-            .zip(pieces::<UInt32Type>(apps, "check")?)
-            .zip(has_key)
-            .map(|((keys, checks), has_key)| AppRows {
-                keys,
-                checks,
-                has_key,
-            })
-            .collect(),
+/// The kernel run on the read frames (their chunks aligned). The events
+/// are let go of as they are dealt (but for their dates, when read).
+/// Unless `keep_ids`, the applications' ids and checks are let go of once
+/// dealt, and only whether each row had an id (`id_missing`) stays.
+fn grouped(
+    apps: &mut DataFrame,
+    events: DataFrame,
+    keep_ids: bool,
+) -> PolarsResult<(Grouped, Option<Series>)> {
+    let bits = partition_bits(apps.height());
+    let text = |e: String| polars_err!(ComputeError: "{e}");
+    let dealt_apps = {
+        let app_keys = apps.column("application_id")?.as_materialized_series();
+        let has_key = app_keys.u64()?.downcast_iter().map(|a| {
+            a.validity()
+                .filter(|v| v.unset_bits() > 0)
+                .map(|v| v.iter().collect::<Vec<bool>>())
+        });
+        let applications = Applications {
+            pieces: pieces::<UInt64Type>(apps, "application_id")?
+                .into_iter()
+                .zip(pieces::<UInt32Type>(apps, "check")?)
+                .zip(has_key)
+                .map(|((keys, checks), has_key)| AppRows {
+                    keys,
+                    checks,
+                    has_key,
+                })
+                .collect(),
+        };
+        deal_applications(&applications, bits).map_err(text)?
     };
+    if !keep_ids {
+        let ids = apps.drop_in_place("application_id")?;
+        apps.drop_in_place("check")?;
+        let missing = ids.as_materialized_series().is_null();
+        apps.with_column(missing.with_name("id_missing".into()).into_column())?;
+    }
     if events.column("application_id")?.null_count() > 0 {
         polars_bail!(ComputeError: "a ranked event without an id");
     }
@@ -228,27 +247,39 @@ fn grouped(apps: &DataFrame, events: DataFrame) -> PolarsResult<(Grouped, Option
         Ok(c) => Some(c.as_materialized_series().rechunk()),
         Err(_) => None,
     };
-    let pieces: Vec<EventRows> = pieces::<UInt64Type>(&events, "application_id")?
+    let pieces: Vec<_> = buffers::<UInt64Type>(&events, "application_id")?
         .into_iter()
-        .zip(pieces::<UInt32Type>(&events, "id_check")?)
-        .zip(pieces::<UInt32Type>(&events, "stage")?)
+        .zip(buffers::<UInt32Type>(&events, "id_check")?)
+        .zip(buffers::<UInt32Type>(&events, "stage")?)
         .map(|((keys, checks), stages)| EventRows {
             keys,
             checks,
             stages,
         })
         .collect();
-    let bits = partition_bits(apps.height());
-    let text = |e: String| polars_err!(ComputeError: "{e}");
-    let dealt = deal_events(&pieces, bits, dates.is_some()).map_err(text)?;
-    drop(pieces);
+    // The pieces hold the events' columns now, each let go of as dealt.
     drop(events);
+    let dealt = deal_events(pieces, bits, dates.is_some()).map_err(text)?;
     release_freed_memory();
     let text_of = dates.as_ref().map(|d| d.str()).transpose()?;
     let text_of = text_of.map(|d| d.downcast_as_array());
     let date = |row: usize| text_of.and_then(|d| d.get(row));
-    let grouped = group(&applications, dealt, Some(date_reader(&date))).map_err(text)?;
+    let grouped = group(dealt_apps, dealt, Some(date_reader(&date))).map_err(text)?;
     Ok((grouped, dates))
+}
+
+/// A numeric column's chunks' values, held apart from the frame (which
+/// can be let go of while they are in use).
+fn buffers<T: PolarsNumericType>(
+    df: &DataFrame,
+    name: &str,
+) -> PolarsResult<Vec<impl std::ops::Deref<Target = [T::Native]> + Send + Sync + use<T>>> {
+    let column = df.column(name)?.as_materialized_series();
+    Ok(column
+        .unpack::<T>()?
+        .downcast_iter()
+        .map(|a| a.values().clone())
+        .collect())
 }
 
 /// `date` as the kernel takes it.

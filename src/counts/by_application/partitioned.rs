@@ -10,6 +10,8 @@
 //! applications rows are the groups: their columns need no reduction, and
 //! only what the events add is computed here.
 
+use std::mem::MaybeUninit;
+use std::ops::Deref;
 use std::thread;
 
 /// An event's stage comes as its rank shifted by this many bits, plus
@@ -50,13 +52,25 @@ pub(crate) struct AppRows<'a> {
 /// dated rank that has one).
 pub(crate) type DateOf<'a> = dyn Fn(usize) -> Option<&'a str> + Sync + 'a;
 
-/// A piece of the stage events.
-pub(crate) struct EventRows<'a> {
-    pub keys: &'a [u64],
-    pub checks: &'a [u32],
+/// A piece of the stage events: its columns borrowed (`&[u64]`), or
+/// held (polars' buffers), and then let go of as soon as it is dealt.
+pub(crate) struct EventRows<K, C> {
+    pub keys: K,
+    pub checks: C,
     /// The stage's ladder rank shifted left by [`CODE_BITS`], plus its
     /// code.
-    pub stages: &'a [u32],
+    pub stages: C,
+}
+
+impl<K: Deref<Target = [u64]>, C: Deref<Target = [u32]>> EventRows<K, C> {
+    /// The piece with its columns borrowed.
+    fn borrowed(&self) -> EventRows<&[u64], &[u32]> {
+        EventRows {
+            keys: &self.keys,
+            checks: &self.checks,
+            stages: &self.stages,
+        }
+    }
 }
 
 /// What an application's events add up to (or an id's that only the
@@ -149,8 +163,10 @@ struct App {
     row: u32,
 }
 
-/// An event dealt into its partition, with what the grouping reads of it.
+/// An event dealt into its partition, with what the grouping reads of it:
+/// 14 bytes, not 16 (unaligned, which costs x86 nothing measurable).
 #[derive(Clone, Copy, Default)]
+#[repr(C, packed)]
 struct Packed {
     key: u64,
     check: u32,
@@ -166,45 +182,67 @@ pub(crate) struct DealtEvents {
     rows: Option<Dealt<u32>>,
 }
 
-/// Deals the events into 2^`bits` partitions (the events' frame can be
-/// let go of after), with their row numbers when `dated`. Errors (as
+/// Deals the events into 2^`bits` partitions, letting go of each piece
+/// once it is dealt, with their row numbers when `dated`. Errors (as
 /// text) when a rank is out of the range the state holds, or there are
 /// more rows than 32-bit row numbers reach.
-pub(crate) fn deal_events(
-    pieces: &[EventRows],
+pub(crate) fn deal_events<K, C>(
+    pieces: Vec<EventRows<K, C>>,
     bits: u32,
     dated: bool,
-) -> Result<DealtEvents, String> {
-    let lens: Vec<usize> = pieces.iter().map(|p| p.keys.len()).collect();
-    if lens.iter().sum::<usize>() > NONE as usize {
+) -> Result<DealtEvents, String>
+where
+    K: Deref<Target = [u64]> + Send + Sync,
+    C: Deref<Target = [u32]> + Send + Sync,
+{
+    if pieces.iter().map(|p| p.keys.len()).sum::<usize>() > NONE as usize {
         return Err(TOO_MANY_ROWS.to_string());
     }
-    for piece in pieces {
+    for piece in &pieces {
         if let Some(stage) = piece.stages.iter().find(|s| **s >> CODE_BITS > 255) {
             return Err(format!("stage rank {} out of range", stage >> CODE_BITS));
         }
     }
-    let partition = |p: usize, i: usize| partition_of(pieces[p].keys[i], bits);
-    let packed = deal(
-        &lens,
-        bits,
-        |_, _| true,
-        partition,
-        |p, i, _| {
-            let piece = &pieces[p];
-            Packed {
-                key: piece.keys[i],
-                check: piece.checks[i],
-                // In range: checked above.
-                rank: (piece.stages[i] >> CODE_BITS) as u8,
-                code: (piece.stages[i] & ((1 << CODE_BITS) - 1)) as u8,
-            }
-        },
-    );
-    // (Dealt apart: they would take a half more memory in each packed
-    // event.)
-    let rows = dated.then(|| deal(&lens, bits, |_, _| true, partition, |_, _, row| row as u32));
+    // The row numbers are dealt apart (they would take a half more memory
+    // in each packed event): the pieces are let go of with the second.
+    let (packed, rows) = match dated {
+        false => (deal_packed(pieces, bits), None),
+        true => {
+            let borrowed = pieces.iter().map(EventRows::borrowed).collect();
+            let packed = deal_packed(borrowed, bits);
+            let rows = deal(
+                pieces,
+                bits,
+                |p| p.keys.len(),
+                |_, _| true,
+                |p, i| partition_of(p.keys[i], bits),
+                |_, _, row| row as u32,
+            );
+            (packed, Some(rows))
+        }
+    };
     Ok(DealtEvents { bits, packed, rows })
+}
+
+/// The events of `pieces` packed and dealt (their ranks in range).
+fn deal_packed<K, C>(pieces: Vec<EventRows<K, C>>, bits: u32) -> Dealt<Packed>
+where
+    K: Deref<Target = [u64]> + Send + Sync,
+    C: Deref<Target = [u32]> + Send + Sync,
+{
+    deal(
+        pieces,
+        bits,
+        |p| p.keys.len(),
+        |_, _| true,
+        |p, i| partition_of(p.keys[i], bits),
+        |p, i, _| Packed {
+            key: p.keys[i],
+            check: p.checks[i],
+            rank: (p.stages[i] >> CODE_BITS) as u8,
+            code: (p.stages[i] & ((1 << CODE_BITS) - 1)) as u8,
+        },
+    )
 }
 
 const TOO_MANY_ROWS: &str = "more than 4,294,967,295 rows in one slice: give a smaller --memory";
@@ -217,30 +255,56 @@ fn partition_of(key: u64, bits: u32) -> usize {
     }
 }
 
-/// Groups the applications rows and the dealt events by key; `date` gives
-/// an event's date by its row, when the events were dealt with theirs.
-pub(crate) fn group(
+/// The applications rows dealt into partitions (see
+/// [`deal_applications`]).
+pub(crate) struct DealtApplications {
+    dealt: Dealt<App>,
+    /// The applications rows, with an id or not.
+    rows: usize,
+}
+
+/// Deals the applications rows with an id into 2^`bits` partitions (their
+/// columns can be let go of after). Errors (as text) when there are more
+/// rows than 32-bit row numbers reach.
+pub(crate) fn deal_applications(
     apps: &Applications,
-    events: DealtEvents,
-    date: Option<&DateOf>,
-) -> Result<Grouped, String> {
-    let lens: Vec<usize> = apps.pieces.iter().map(|p| p.keys.len()).collect();
-    let app_rows: usize = lens.iter().sum();
-    if app_rows > NONE as usize {
+    bits: u32,
+) -> Result<DealtApplications, String> {
+    let rows: usize = apps.pieces.iter().map(|p| p.keys.len()).sum();
+    if rows > NONE as usize {
         return Err(TOO_MANY_ROWS.to_string());
     }
-    let bits = events.bits;
-    let dealt_apps = deal(
-        &lens,
+    let dealt = deal(
+        apps.pieces.iter().collect(),
         bits,
-        |p, i| apps.pieces[p].has_key.as_ref().is_none_or(|has| has[i]),
-        |p, i| partition_of(apps.pieces[p].keys[i], bits),
+        |p| p.keys.len(),
+        |p, i| p.has_key.as_ref().is_none_or(|has| has[i]),
+        |p, i| partition_of(p.keys[i], bits),
         |p, i, row| App {
-            key: apps.pieces[p].keys[i],
-            check: apps.pieces[p].checks[i],
+            key: p.keys[i],
+            check: p.checks[i],
             row: row as u32,
         },
     );
+    Ok(DealtApplications { dealt, rows })
+}
+
+/// Groups the dealt applications rows and events by key (both dealt into
+/// as many partitions); `date` gives an event's date by its row, when the
+/// events were dealt with theirs.
+pub(crate) fn group(
+    apps: DealtApplications,
+    events: DealtEvents,
+    date: Option<&DateOf>,
+) -> Result<Grouped, String> {
+    let bits = events.bits;
+    let DealtApplications {
+        dealt: dealt_apps,
+        rows: app_rows,
+    } = apps;
+    if dealt_apps.starts.len() != (1 << bits) + 1 {
+        return Err("applications and events dealt into different partitions".to_string());
+    }
     let mut states = vec![State::default(); dealt_apps.items.len()];
     // Two halves of the partitions, one on each core: their applications
     // (and so their states) and events are contiguous.
@@ -312,37 +376,51 @@ impl<T> Dealt<T> {
     }
 }
 
-/// Deals the rows of pieces of `lens` rows (those `keep` keeps) into
-/// 2^`bits` partitions by `partition`, each as `item` makes it (from its piece,
-/// its index in the piece, and its row among all), keeping their order
-/// within a partition (a counting sort). The two halves of the rows are
-/// dealt on two threads, each into its own share of every partition (the
-/// first half's first).
-fn deal<T: Copy + Default + Send>(
-    lens: &[usize],
+/// Deals the rows of `pieces` (of `len` rows each; those `keep` keeps)
+/// into 2^`bits` partitions by `partition`, each as `item` makes it (from
+/// its piece, its index in the piece, and its row among all), keeping
+/// their order within a partition (a counting sort). The pieces are cut in
+/// two halves, dealt on two threads, each into its own share of every
+/// partition (the first half's first). Each piece is let go of once dealt
+/// and its memory handed back, so pieces that own their rows are not held
+/// beside all the dealt items; and the items' memory is written once, not
+/// cleared first, so a page is taken only as it is written.
+fn deal<P: Send + Sync, T: Copy + Send>(
+    mut pieces: Vec<P>,
     bits: u32,
-    keep: impl Fn(usize, usize) -> bool + Sync,
-    partition: impl Fn(usize, usize) -> usize + Sync,
-    item: impl Fn(usize, usize, usize) -> T + Sync,
+    len: impl Fn(&P) -> usize,
+    keep: impl Fn(&P, usize) -> bool + Sync,
+    partition: impl Fn(&P, usize) -> usize + Sync,
+    item: impl Fn(&P, usize, usize) -> T + Sync,
 ) -> Dealt<T> {
     let partitions = 1usize << bits;
-    let total: usize = lens.iter().sum();
-    let halves = [0..total / 2, total / 2..total];
+    let mut offsets = vec![0usize];
+    for piece in &pieces {
+        offsets.push(offsets[offsets.len() - 1] + len(piece));
+    }
+    let cut = halfway(&offsets);
+    let halves = [0..cut, cut..pieces.len()];
     let counts = both(|h| {
         let mut counts = vec![0usize; partitions];
-        each_row(lens, halves[h].clone(), &keep, |p, i, _| {
-            counts[partition(p, i)] += 1
-        });
+        for p in halves[h].clone() {
+            let piece = &pieces[p];
+            for i in 0..offsets[p + 1] - offsets[p] {
+                if keep(piece, i) {
+                    counts[partition(piece, i)] += 1;
+                }
+            }
+        }
         counts
     });
     let mut starts = vec![0usize; partitions + 1];
     for p in 0..partitions {
         starts[p + 1] = starts[p] + counts[0][p] + counts[1][p];
     }
-    let mut items: Vec<T> = vec![T::default(); starts[partitions]];
+    let total = starts[partitions];
+    let mut items: Vec<T> = Vec::with_capacity(total);
     // Each half's share of each partition, in turn.
-    let mut shares: [Vec<&mut [T]>; 2] = [Vec::new(), Vec::new()];
-    let mut rest: &mut [T] = &mut items;
+    let mut shares: [Vec<&mut [MaybeUninit<T>]>; 2] = [Vec::new(), Vec::new()];
+    let mut rest = &mut items.spare_capacity_mut()[..total];
     for (first, second) in counts[0].iter().zip(&counts[1]) {
         for (share, n) in shares.iter_mut().zip([first, second]) {
             let (mine, after) = rest.split_at_mut(*n);
@@ -351,40 +429,46 @@ fn deal<T: Copy + Default + Send>(
         }
     }
     let [first, second] = shares;
-    let fill = |half: std::ops::Range<usize>, mut share: Vec<&mut [T]>| {
+    let second_pieces = pieces.split_off(cut);
+    let fill = |pieces: Vec<P>, from: usize, mut share: Vec<&mut [MaybeUninit<T>]>| {
         let mut next = vec![0usize; partitions];
-        each_row(lens, half, &keep, |p, i, row| {
-            let part = partition(p, i);
-            share[part][next[part]] = item(p, i, row);
-            next[part] += 1;
-        });
+        for (p, piece) in (from..).zip(pieces) {
+            for i in 0..offsets[p + 1] - offsets[p] {
+                if keep(&piece, i) {
+                    let part = partition(&piece, i);
+                    share[part][next[part]].write(item(&piece, i, offsets[p] + i));
+                    next[part] += 1;
+                }
+            }
+            drop(piece);
+            crate::counts::plan::release_freed_memory();
+        }
+        next
     };
-    thread::scope(|scope| {
-        let other = scope.spawn(|| fill(halves[1].clone(), second));
-        fill(halves[0].clone(), first);
-        other.join().expect("the dealing thread does not panic");
+    let filled = thread::scope(|scope| {
+        let other = scope.spawn(|| fill(second_pieces, cut, second));
+        let first = fill(pieces, 0, first);
+        [
+            first,
+            other.join().expect("the dealing thread does not panic"),
+        ]
     });
+    // Each half wrote as many items to each partition as it counted, into
+    // a share of that many.
+    assert_eq!(filled, counts, "the pieces' rows changed while dealt");
+    // SAFETY: the shares cover items[..total] without overlap, and every
+    // item of each was written (the assertion above).
+    unsafe { items.set_len(total) };
     Dealt { items, starts }
 }
 
-/// `f` on the rows `rows` (by their row among all the pieces', of `lens`
-/// rows) that `keep` keeps, as (piece, index in the piece, row).
-fn each_row(
-    lens: &[usize],
-    rows: std::ops::Range<usize>,
-    keep: &impl Fn(usize, usize) -> bool,
-    mut f: impl FnMut(usize, usize, usize),
-) {
-    let mut start = 0;
-    for (p, len) in lens.iter().enumerate() {
-        let end = start + len;
-        for row in rows.start.max(start)..rows.end.min(end) {
-            if keep(p, row - start) {
-                f(p, row - start, row);
-            }
-        }
-        start = end;
-    }
+/// Where pieces ending at `offsets` (the first 0) are cut in two halves:
+/// at the end of a piece, as near as can be to half of all the rows.
+fn halfway(offsets: &[usize]) -> usize {
+    let half = offsets[offsets.len() - 1] / 2;
+    (0..offsets.len())
+        .min_by_key(|&i| offsets[i].abs_diff(half))
+        .expect("at least the offset 0")
 }
 
 /// `work(0)` and `work(1)`, on two threads.

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use polars::prelude::*;
 use proptest::prelude::*;
 
-use super::partitioned::{AppRows, Applications, CODE_BITS, EventRows, State, deal_events, group};
+use super::partitioned::{
+    AppRows, Applications, CODE_BITS, EventRows, State, deal_applications, deal_events, group,
+};
 use crate::counts::frame::with_reach;
 use crate::counts::funnel::cells_of;
 use crate::counts::hashed::{self, HashedInputs, Slice};
@@ -85,12 +87,15 @@ fn two_pieces(len: usize, at: usize) -> [(usize, usize); 2] {
 }
 
 /// The kernel on `apps` and `events` cut into pieces at `cuts`, with
-/// 2^`bits` partitions.
+/// 2^`bits` partitions, reading the events' dates when `dated`. The
+/// events' pieces own their columns, as polars' buffers do (let go of as
+/// dealt).
 fn kernel(
     apps: &[AppRow],
     events: &[EventRow],
     cuts: (usize, usize),
     bits: u32,
+    dated: bool,
 ) -> (Vec<State>, HashMap<u64, (u32, State)>) {
     let keys: Vec<u64> = apps.iter().map(|a| a.0.unwrap_or(7)).collect();
     let checks: Vec<u32> = apps.iter().map(|a| a.1).collect();
@@ -112,15 +117,16 @@ fn kernel(
     let event_pieces = two_pieces(events.len(), cuts.1)
         .into_iter()
         .map(|(from, to)| EventRows {
-            keys: &ek[from..to],
-            checks: &ec[from..to],
-            stages: &es[from..to],
+            keys: ek[from..to].to_vec(),
+            checks: ec[from..to].to_vec(),
+            stages: es[from..to].to_vec(),
         })
         .collect::<Vec<_>>();
     let date = |row: usize| events[row].4;
-    let dealt = deal_events(&event_pieces, bits, true).expect("in range");
-    let grouped =
-        group(&Applications { pieces: app_pieces }, dealt, Some(&date)).expect("in range");
+    let dealt_apps =
+        deal_applications(&Applications { pieces: app_pieces }, bits).expect("in range");
+    let dealt = deal_events(event_pieces, bits, dated).expect("in range");
+    let grouped = group(dealt_apps, dealt, Some(&date)).expect("in range");
     let orphans = grouped
         .orphans
         .iter()
@@ -148,6 +154,7 @@ proptest! {
         ),
         cuts in (0usize..60, 0usize..200),
         bits in 0u32..4,
+        dated in proptest::bool::weighted(0.8),
     ) {
         // Checks mostly agree with the key's (else every key collides).
         let apps: Vec<AppRow> = apps
@@ -158,8 +165,14 @@ proptest! {
             .into_iter()
             .map(|(k, c, r, o, d)| (k, if c == 0 { k as u32 } else { 1 }, r, o, d))
             .collect();
-        let (states, orphans) = kernel(&apps, &events, cuts, bits);
-        let (want_states, want_orphans) = reference(&apps, &events);
+        let (states, orphans) = kernel(&apps, &events, cuts, bits, dated);
+        let (mut want_states, mut want_orphans) = reference(&apps, &events);
+        if !dated {
+            // No dates read: no first dated event.
+            let undated = |s: &mut State| s.first_on = State::default().first_on;
+            want_states.iter_mut().for_each(undated);
+            want_orphans.values_mut().for_each(|(_, s)| undated(s));
+        }
         prop_assert_eq!(states, want_states);
         prop_assert_eq!(orphans, want_orphans);
     }
@@ -169,12 +182,13 @@ proptest! {
 fn ranks_out_of_range_are_refused() {
     let (keys, checks) = ([1u64], [1u32]);
     for (stage, fits) in [(255 * 16 + 15, true), (256 * 16, false)] {
-        let events = [EventRows {
-            keys: &keys,
-            checks: &checks,
-            stages: &[stage],
+        let stages = [stage];
+        let events = vec![EventRows {
+            keys: &keys[..],
+            checks: &checks[..],
+            stages: &stages[..],
         }];
-        assert_eq!(deal_events(&events, 0, false).is_ok(), fits);
+        assert_eq!(deal_events(events, 0, false).is_ok(), fits);
     }
 }
 
