@@ -24,8 +24,8 @@ use super::plan::release_freed_memory;
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
 use partitioned::{
-    AppRows, Applications, CODE_BITS, DateOf, EventRows, Grouped, State, deal_applications,
-    deal_events, group, partition_bits,
+    AppRows, Applications, CODE_BITS, DateOf, EventRows, Grouped, Release, State,
+    deal_applications, deal_events, group, partition_bits,
 };
 
 // The hashed plan's codes (at most MAX_CODES) fit the bits the kernel
@@ -64,18 +64,28 @@ pub(crate) fn frame(
     // applications in one slice: a high-water mark of 995 MiB after the
     // reads against 814, and a peak of 1,230-1,361 MiB against
     // 1,121-1,165; in two slices 876-898 against 724-769; no slower.
-    //
-    // After each read, and each time the kernel lets a large part go, the
-    // freed pages are handed back: jemalloc keeps them for seconds, and the
-    // kernel's next, larger allocations (one vector each) cannot reuse
+    let mut apps = collect_all(vec![apps], sources, profile)?.remove(0);
+    // (The events' dates are the first event's of an application: the
+    // frame, not the cells, carries them.)
+    let counting = count_cells
+        .filter(|_| inputs.stage_date.is_none())
+        .and_then(|by| Some((by, cells::packing(&apps, by)?)));
+    // When the kernel counts the cells (their memory budget counts on
+    // it), freed pages are handed back after each read and each time the
+    // kernel lets a large part go: jemalloc keeps them for seconds, and
+    // the kernel's next, larger allocations (one vector each) cannot reuse
     // them, so they stacked. A read's buffers alone were 360 MiB over what
     // it kept. 10M national applications in one slice peaked at 928 MiB
-    // against 1,108-1,135; two slices at 673-687 against 718-786.
-    let apps = collect_all(vec![apps], sources, profile)?.remove(0);
-    release_freed_memory();
-    let events = collect_all(vec![events], sources, profile)?.remove(0);
-    release_freed_memory();
-    let (mut apps, mut events) = (apps, events);
+    // against 1,108-1,135. Not in the frame's path, where the pages are
+    // reused slice after slice: handed back, the 10M national audit's nine
+    // slices took them again at 0.5-1.8 s more system time.
+    let release: Release = match counting {
+        Some(_) => &release_freed_memory,
+        None => &|| {},
+    };
+    release();
+    let mut events = collect_all(vec![events], sources, profile)?.remove(0);
+    release();
     let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
     // The check's candidates are taken out of the applications, and
     // paired with their labels once the kernel is done and the events let
@@ -87,12 +97,8 @@ pub(crate) fn frame(
     let applications = apps.height();
     apps.align_chunks_par();
     events.align_chunks_par();
-    // (The events' dates are the first event's of an application: the
-    // frame, not the cells, carries them.)
-    let counting = count_cells
-        .filter(|_| inputs.stage_date.is_none())
-        .and_then(|by| Some((by, cells::packing(&apps, by)?)));
-    let (grouped, dates) = grouped(&mut apps, events, counting.is_none()).map_err(internal)?;
+    let (grouped, dates) =
+        grouped(&mut apps, events, counting.is_some(), release).map_err(internal)?;
     let (frame, counted) = match counting {
         Some((by, packing)) => {
             let counted = cells::funnel_cells(&apps, &grouped, by, &packing);
@@ -203,13 +209,15 @@ fn pieces<'a, T: PolarsNumericType>(
 }
 
 /// The kernel run on the read frames (their chunks aligned). The events
-/// are let go of as they are dealt (but for their dates, when read).
-/// Unless `keep_ids`, the applications' ids and checks are let go of once
-/// dealt, and only whether each row had an id (`id_missing`) stays.
+/// are let go of as they are dealt (but for their dates, when read), and
+/// their memory `release`d. `counting` the cells (not building the frame),
+/// the applications' ids and checks are let go of once dealt, and only
+/// whether each row had an id (`id_missing`) stays.
 fn grouped(
     apps: &mut DataFrame,
     events: DataFrame,
-    keep_ids: bool,
+    counting: bool,
+    release: Release,
 ) -> PolarsResult<(Grouped, Option<Series>)> {
     let bits = partition_bits(apps.height());
     let text = |e: String| polars_err!(ComputeError: "{e}");
@@ -234,7 +242,7 @@ fn grouped(
         };
         deal_applications(&applications, bits).map_err(text)?
     };
-    if !keep_ids {
+    if counting {
         let ids = apps.drop_in_place("application_id")?;
         apps.drop_in_place("check")?;
         let missing = ids.as_materialized_series().is_null();
@@ -259,12 +267,12 @@ fn grouped(
         .collect();
     // The pieces hold the events' columns now, each let go of as dealt.
     drop(events);
-    let dealt = deal_events(pieces, bits, dates.is_some()).map_err(text)?;
-    release_freed_memory();
+    let dealt = deal_events(pieces, bits, dates.is_some(), release).map_err(text)?;
+    release();
     let text_of = dates.as_ref().map(|d| d.str()).transpose()?;
     let text_of = text_of.map(|d| d.downcast_as_array());
     let date = |row: usize| text_of.and_then(|d| d.get(row));
-    let grouped = group(dealt_apps, dealt, Some(date_reader(&date))).map_err(text)?;
+    let grouped = group(dealt_apps, dealt, Some(date_reader(&date)), release).map_err(text)?;
     Ok((grouped, dates))
 }
 

@@ -48,6 +48,10 @@ pub(crate) struct AppRows<'a> {
     pub has_key: Option<Vec<bool>>,
 }
 
+/// Hands freed memory back to the system (or does nothing): called as
+/// the kernel lets large parts go, when the memory budget counts on it.
+pub(crate) type Release<'a> = &'a (dyn Fn() + Sync);
+
 /// An event's date by its row among all the pieces' (for an event at the
 /// dated rank that has one).
 pub(crate) type DateOf<'a> = dyn Fn(usize) -> Option<&'a str> + Sync + 'a;
@@ -183,13 +187,15 @@ pub(crate) struct DealtEvents {
 }
 
 /// Deals the events into 2^`bits` partitions, letting go of each piece
-/// once it is dealt, with their row numbers when `dated`. Errors (as
+/// once it is dealt (and `release`-ing its memory), with their row
+/// numbers when `dated`. Errors (as
 /// text) when a rank is out of the range the state holds, or there are
 /// more rows than 32-bit row numbers reach.
 pub(crate) fn deal_events<K, C>(
     pieces: Vec<EventRows<K, C>>,
     bits: u32,
     dated: bool,
+    release: Release,
 ) -> Result<DealtEvents, String>
 where
     K: Deref<Target = [u64]> + Send + Sync,
@@ -206,10 +212,10 @@ where
     // The row numbers are dealt apart (they would take a half more memory
     // in each packed event): the pieces are let go of with the second.
     let (packed, rows) = match dated {
-        false => (deal_packed(pieces, bits), None),
+        false => (deal_packed(pieces, bits, release), None),
         true => {
             let borrowed = pieces.iter().map(EventRows::borrowed).collect();
-            let packed = deal_packed(borrowed, bits);
+            let packed = deal_packed(borrowed, bits, release);
             let rows = deal(
                 pieces,
                 bits,
@@ -217,6 +223,7 @@ where
                 |_, _| true,
                 |p, i| partition_of(p.keys[i], bits),
                 |_, _, row| row as u32,
+                release,
             );
             (packed, Some(rows))
         }
@@ -225,7 +232,7 @@ where
 }
 
 /// The events of `pieces` packed and dealt (their ranks in range).
-fn deal_packed<K, C>(pieces: Vec<EventRows<K, C>>, bits: u32) -> Dealt<Packed>
+fn deal_packed<K, C>(pieces: Vec<EventRows<K, C>>, bits: u32, release: Release) -> Dealt<Packed>
 where
     K: Deref<Target = [u64]> + Send + Sync,
     C: Deref<Target = [u32]> + Send + Sync,
@@ -242,6 +249,7 @@ where
             rank: (p.stages[i] >> CODE_BITS) as u8,
             code: (p.stages[i] & ((1 << CODE_BITS) - 1)) as u8,
         },
+        release,
     )
 }
 
@@ -285,17 +293,20 @@ pub(crate) fn deal_applications(
             check: p.checks[i],
             row: row as u32,
         },
+        &|| {},
     );
     Ok(DealtApplications { dealt, rows })
 }
 
 /// Groups the dealt applications rows and events by key (both dealt into
 /// as many partitions); `date` gives an event's date by its row, when the
-/// events were dealt with theirs.
+/// events were dealt with theirs. The events' memory is `release`d once
+/// they are added up.
 pub(crate) fn group(
     apps: DealtApplications,
     events: DealtEvents,
     date: Option<&DateOf>,
+    release: Release,
 ) -> Result<Grouped, String> {
     let bits = events.bits;
     let DealtApplications {
@@ -329,7 +340,7 @@ pub(crate) fn group(
     // of before the states' copy below is made, not after. (At 10M
     // national applications in one slice the peak was here: 1.51 GB.)
     drop(events);
-    crate::counts::plan::release_freed_memory();
+    release();
     // Back in the applications' order, each half of the rows on its own
     // thread.
     let mut applications = vec![State::default(); app_rows];
@@ -382,7 +393,7 @@ impl<T> Dealt<T> {
 /// their order within a partition (a counting sort). The pieces are cut in
 /// two halves, dealt on two threads, each into its own share of every
 /// partition (the first half's first). Each piece is let go of once dealt
-/// and its memory handed back, so pieces that own their rows are not held
+/// and its memory `release`d, so pieces that own their rows are not held
 /// beside all the dealt items; and the items' memory is written once, not
 /// cleared first, so a page is taken only as it is written.
 fn deal<P: Send + Sync, T: Copy + Send>(
@@ -392,6 +403,7 @@ fn deal<P: Send + Sync, T: Copy + Send>(
     keep: impl Fn(&P, usize) -> bool + Sync,
     partition: impl Fn(&P, usize) -> usize + Sync,
     item: impl Fn(&P, usize, usize) -> T + Sync,
+    release: Release,
 ) -> Dealt<T> {
     let partitions = 1usize << bits;
     let mut offsets = vec![0usize];
@@ -441,7 +453,7 @@ fn deal<P: Send + Sync, T: Copy + Send>(
                 }
             }
             drop(piece);
-            crate::counts::plan::release_freed_memory();
+            release();
         }
         next
     };

@@ -125,8 +125,8 @@ fn kernel(
     let date = |row: usize| events[row].4;
     let dealt_apps =
         deal_applications(&Applications { pieces: app_pieces }, bits).expect("in range");
-    let dealt = deal_events(event_pieces, bits, dated).expect("in range");
-    let grouped = group(dealt_apps, dealt, Some(&date)).expect("in range");
+    let dealt = deal_events(event_pieces, bits, dated, &|| {}).expect("in range");
+    let grouped = group(dealt_apps, dealt, Some(&date), &|| {}).expect("in range");
     let orphans = grouped
         .orphans
         .iter()
@@ -188,7 +188,7 @@ fn ranks_out_of_range_are_refused() {
             checks: &checks[..],
             stages: &stages[..],
         }];
-        assert_eq!(deal_events(events, 0, false).is_ok(), fits);
+        assert_eq!(deal_events(events, 0, false, &|| {}).is_ok(), fits);
     }
 }
 
