@@ -30,9 +30,9 @@ pub(super) const BASE_MEMORY: u64 = 256 << 20;
 /// dealt. Measured on 10M Parquet applications in one slice: the national
 /// shape (1.96 events an application) peaked at 798-818 MiB, the standard
 /// shape at 802 MiB, the engine itself about 70 of it: about 77 bytes an
-/// application, rounded up. (So 10M fit the default budget in one slice.
-/// A CSV's parsing peaks at 1.2-1.4 GiB at 10M in one slice or two; the
-/// state per application is the same.)
+/// application, rounded up: 10M fit the default budget in one slice.
+/// (A CSV's resident memory also counts the pages of the file polars
+/// maps: 1.3-1.4 GiB at 10M, in one slice or two.)
 pub(super) const BYTES_PER_COUNTED_APPLICATION: u64 = 80;
 
 /// The same with panels or scores in the pass: the frame carries the
