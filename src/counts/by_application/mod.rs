@@ -195,19 +195,6 @@ fn read(inputs: &HashedInputs, slice: &Slice, candidates: bool) -> (LazyFrame, L
     (apps, events)
 }
 
-/// A numeric column's chunks' values (the frame's chunks aligned).
-fn pieces<'a, T: PolarsNumericType>(
-    df: &'a DataFrame,
-    name: &str,
-) -> PolarsResult<Vec<&'a [T::Native]>> {
-    let column = df.column(name)?.as_materialized_series();
-    Ok(column
-        .unpack::<T>()?
-        .downcast_iter()
-        .map(|a| a.values().as_slice())
-        .collect())
-}
-
 /// The kernel run on the read frames (their chunks aligned). The events
 /// are let go of as they are dealt (but for their dates, when read), and
 /// their memory `release`d. `counting` the cells (not building the frame),
@@ -228,10 +215,14 @@ fn grouped(
                 .filter(|v| v.unset_bits() > 0)
                 .map(|v| v.iter().collect::<Vec<bool>>())
         });
+        let (keys, checks) = (
+            buffers::<UInt64Type>(apps, "application_id")?,
+            buffers::<UInt32Type>(apps, "check")?,
+        );
         let applications = Applications {
-            pieces: pieces::<UInt64Type>(apps, "application_id")?
-                .into_iter()
-                .zip(pieces::<UInt32Type>(apps, "check")?)
+            pieces: keys
+                .iter()
+                .zip(&checks)
                 .zip(has_key)
                 .map(|((keys, checks), has_key)| AppRows {
                     keys,
@@ -276,8 +267,8 @@ fn grouped(
     Ok((grouped, dates))
 }
 
-/// A numeric column's chunks' values, held apart from the frame (which
-/// can be let go of while they are in use).
+/// A numeric column's chunks' values (the frame's chunks aligned), held
+/// apart from the frame (which can be let go of while they are in use).
 fn buffers<T: PolarsNumericType>(
     df: &DataFrame,
     name: &str,
