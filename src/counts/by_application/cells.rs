@@ -21,6 +21,9 @@ use crate::counts::packed_key::PackedKey;
 /// columns' sweeps.
 const BLOCK: usize = 8192;
 
+/// How many rows ahead a cell's slot is prefetched.
+const PREFETCH_AHEAD: usize = 16;
+
 /// The funnel's keys the kernel computes (three flags and the stage
 /// reached); the others are the applications' columns.
 const COMPUTED: [&str; 4] = ["in_apps", "id_missing", "has_stage", "reached"];
@@ -107,6 +110,20 @@ impl Cells {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Asks for the cache line of `key`'s home slot, to be added soon.
+    fn prefetch(&self, key: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let slot = &self.slots[Self::home(key, self.slots.len() - 1)];
+            // SAFETY: a prefetch reads nothing and faults on nothing; the
+            // address is a slot's.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot).cast::<i8>()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
     }
 
     /// The slot a key is looked for from: its hash's top bits.
@@ -242,11 +259,19 @@ pub(super) fn funnel_cells(
                 }
             }
             let states = &grouped.applications[start..start + len];
-            for ((key, state), (app_rank, outcome_rank)) in keys.iter().zip(states).zip(ranks) {
+            for ((key, state), (app_rank, outcome_rank)) in keys.iter_mut().zip(states).zip(ranks) {
                 let event_rank = (state.n_events > 0).then_some(i32::from(state.rank));
-                let key = key + fields.reach(packing, event_rank, *app_rank, *outcome_rank)?;
+                *key += fields.reach(packing, event_rank, *app_rank, *outcome_rank)?;
+            }
+            // Each cell's slot is asked of the memory a few rows ahead of
+            // its adding: the table outgrows the core's caches, and a row
+            // waited on a miss.
+            for (i, (key, state)) in keys.iter().zip(states).enumerate() {
+                if let Some(ahead) = keys.get(i + PREFETCH_AHEAD) {
+                    cells.prefetch(*ahead);
+                }
                 let app_rows = if state.repeated { 2 } else { 1 };
-                cells.add(key, values(state, app_rows));
+                cells.add(*key, values(state, app_rows));
             }
             start += len;
         }
