@@ -14,6 +14,8 @@
 //! column of distinct values (a CSV's, whose every value is its own
 //! bytes) gets no help and pays little: one table probe a value.
 
+use std::collections::HashMap;
+
 use polars::prelude::*;
 use polars_arrow::array::Array;
 
@@ -53,12 +55,22 @@ fn codes_of(
     chunk: &<StringType as PolarsDataType>::Array,
     mapping: &CategoricalMapping,
 ) -> PolarsResult<UInt32Chunked> {
+    coded(chunk, |text| mapping.insert_cat(text).map(Some))
+}
+
+/// Each of `chunk`'s values' code by `code_of` (null where the value is
+/// null or `code_of` gives none; a code is below `NOT_CODED`), a view
+/// seen before in the chunk taking the code it took then.
+fn coded(
+    chunk: &<StringType as PolarsDataType>::Array,
+    mut code_of: impl FnMut(&str) -> PolarsResult<Option<u32>>,
+) -> PolarsResult<UInt32Chunked> {
     let views = chunk.views();
     let validity = chunk.validity();
-    // Each slot: a view seen, its code; `u32::MAX` marks an empty slot
-    // (a code that large cannot be: polars' categories are fewer).
-    let mut seen = vec![(0u128, u32::MAX); SLOTS];
+    // Each slot: a view seen, its code; `EMPTY` marks an empty slot.
+    let mut seen = vec![(0u128, EMPTY); SLOTS];
     let mut codes = Vec::with_capacity(views.len());
+    let mut coded = validity.cloned().map(|v| v.make_mut());
     for (i, view) in views.iter().enumerate() {
         // A null's view may point anywhere: not read.
         if validity.is_some_and(|v| !v.get_bit(i)) {
@@ -67,21 +79,58 @@ fn codes_of(
         }
         let key = view.as_u128();
         let slot = &mut seen[slot_of(key)];
-        let code = if slot.1 != u32::MAX && slot.0 == key {
+        let code = if slot.1 != EMPTY && slot.0 == key {
             slot.1
         } else {
             // SAFETY: i is within the chunk's views.
-            let code = mapping.insert_cat(unsafe { chunk.value_unchecked(i) })?;
+            let code = match code_of(unsafe { chunk.value_unchecked(i) })? {
+                Some(code) if code >= NOT_CODED => {
+                    polars_bail!(ComputeError: "a code of {code}, past the codes a chunk holds")
+                }
+                Some(code) => code,
+                None => NOT_CODED,
+            };
             *slot = (key, code);
             code
         };
-        codes.push(code);
+        if code == NOT_CODED {
+            let coded = coded.get_or_insert_with(|| {
+                polars_arrow::bitmap::MutableBitmap::from_len_set(views.len())
+            });
+            coded.set(i, false);
+            codes.push(0);
+        } else {
+            codes.push(code);
+        }
     }
     Ok(UInt32Chunked::from_vec_validity(
         PlSmallStr::EMPTY,
         codes,
-        validity.cloned(),
+        coded.map(Into::into),
     ))
+}
+
+/// No code yet: an empty slot of the table of views seen.
+const EMPTY: u32 = u32::MAX;
+/// A value the lookup gives no code (null in the result).
+const NOT_CODED: u32 = u32::MAX - 1;
+
+/// `column`'s text values' codes in `codes` (null where a value is null
+/// or not in `codes`), as `UInt32`: a Parquet column of few values (read
+/// as views into its pages' dictionaries) is looked up about once a
+/// distinct view a chunk, not once a row.
+pub(crate) fn looked_up(column: &Column, codes: &HashMap<String, u32>) -> PolarsResult<Column> {
+    let text = column.str()?;
+    let mut all: Option<UInt32Chunked> = None;
+    for chunk in text.downcast_iter() {
+        let chunk_codes = coded(chunk, |value| Ok(codes.get(value).copied()))?;
+        match &mut all {
+            None => all = Some(chunk_codes),
+            Some(all) => all.append_owned(chunk_codes)?,
+        }
+    }
+    let all = all.unwrap_or_else(|| UInt32Chunked::full_null(PlSmallStr::EMPTY, 0));
+    Ok(all.with_name(column.name().clone()).into_column())
 }
 
 /// A view's slot: its bits mixed by a multiplication, the top bits kept.
@@ -147,6 +196,69 @@ mod tests {
             assert_eq!(codes(&ours), codes(&polars));
             let back = ours.cast(&DataType::String).unwrap();
             assert!(back.as_materialized_series().equals_missing(&text));
+        }
+    }
+
+    /// Text of few values in several chunks, their views repeated as a
+    /// Parquet dictionary's are (short values held in the view, long ones
+    /// in buffers); or of distinct values. Each value's lookup is the
+    /// table's, row by row: null where the value is null or not in the
+    /// table (as the inner join `ranked_events` makes drops the row).
+    #[test]
+    fn looked_up_codes_are_the_tables_row_by_row() {
+        let values = [
+            "shortlisted",
+            "Telephone interview - second round",
+            "offer",
+            "withdrawn",
+            "",
+        ];
+        // "withdrawn" is not in the table; "" maps to a code of its own.
+        let table: HashMap<String, u32> = [
+            ("shortlisted", 17),
+            ("Telephone interview - second round", 34),
+            ("offer", 51),
+            ("", 0),
+        ]
+        .into_iter()
+        .map(|(v, c)| (v.to_string(), c))
+        .collect();
+        let dictionary = Series::new("stage".into(), values);
+        let mut many_chunks = Series::new_empty("stage".into(), &DataType::String);
+        for chunk in 0..4 {
+            let picks: Vec<Option<IdxSize>> = (0..3000)
+                .map(|i| match (i * 7 + chunk) % 11 {
+                    10 => None,
+                    k => Some((k % values.len()) as IdxSize),
+                })
+                .collect();
+            let picked = dictionary.take(&IdxCa::new("".into(), picks)).unwrap();
+            many_chunks.append(&picked).unwrap();
+        }
+        assert_eq!(many_chunks.n_chunks(), 4);
+        let distinct: Vec<Option<String>> = (0..5000)
+            .map(|i| (i % 13 != 0).then(|| format!("{}{i}", values[i % 5])))
+            .collect();
+        let mut table_with_distinct = table.clone();
+        table_with_distinct.insert("offer17".to_string(), 68);
+        for (text, table) in [
+            (many_chunks, &table),
+            (Series::new("stage".into(), distinct), &table_with_distinct),
+        ] {
+            let ours: Vec<Option<u32>> = looked_up(&text.clone().into_column(), table)
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+                .collect();
+            let row_by_row: Vec<Option<u32>> = text
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.and_then(|v| table.get(v).copied()))
+                .collect();
+            assert_eq!(ours, row_by_row);
+            assert!(ours.iter().any(Option::is_none) && ours.iter().any(Option::is_some));
         }
     }
 
