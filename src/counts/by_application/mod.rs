@@ -16,10 +16,10 @@ mod partitioned;
 #[cfg(test)]
 mod tests;
 
-use polars::prelude::*;
-
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use polars::prelude::*;
 
 use super::collect_all;
 use super::hashed::{HashedInputs, MAX_CODES, Slice, candidate, categorical, stage_on};
