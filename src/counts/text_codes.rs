@@ -144,6 +144,26 @@ fn slot_of(key: u128) -> usize {
 mod tests {
     use super::*;
 
+    /// `values` picked in four chunks of 3,000, a null in each eleven:
+    /// gathered from a dictionary, as a Parquet page's values are, so a
+    /// value's views repeat.
+    fn repeated_views(name: &str, values: &[&str]) -> Series {
+        let dictionary = Series::new(name.into(), values);
+        let mut many_chunks = Series::new_empty(name.into(), &DataType::String);
+        for chunk in 0..4 {
+            let picks: Vec<Option<IdxSize>> = (0..3000)
+                .map(|i| match (i * 7 + chunk) % 11 {
+                    10 => None,
+                    k => Some((k % values.len()) as IdxSize),
+                })
+                .collect();
+            let picked = dictionary.take(&IdxCa::new("".into(), picks)).unwrap();
+            many_chunks.append(&picked).unwrap();
+        }
+        assert_eq!(many_chunks.n_chunks(), 4);
+        many_chunks
+    }
+
     fn global() -> DataType {
         DataType::from_categories(Categories::global())
     }
@@ -162,21 +182,7 @@ mod tests {
             "",
             "Black or Black British - Caribbean",
         ];
-        // Gathered from a dictionary, as a Parquet page's values are: a
-        // value's views repeat.
-        let dictionary = Series::new("label".into(), spellings);
-        let mut many_chunks = Series::new_empty("label".into(), &DataType::String);
-        for chunk in 0..4 {
-            let picks: Vec<Option<IdxSize>> = (0..3000)
-                .map(|i| match (i * 7 + chunk) % 11 {
-                    10 => None,
-                    k => Some((k % spellings.len()) as IdxSize),
-                })
-                .collect();
-            let picked = dictionary.take(&IdxCa::new("".into(), picks)).unwrap();
-            many_chunks.append(&picked).unwrap();
-        }
-        assert_eq!(many_chunks.n_chunks(), 4);
+        let many_chunks = repeated_views("label", &spellings);
         let distinct: Vec<Option<String>> = (0..5000)
             .map(|i| (i % 13 != 0).then(|| format!("candidate-{i:08}-of-the-extract")))
             .collect();
@@ -223,19 +229,7 @@ mod tests {
         .into_iter()
         .map(|(v, c)| (v.to_string(), c))
         .collect();
-        let dictionary = Series::new("stage".into(), values);
-        let mut many_chunks = Series::new_empty("stage".into(), &DataType::String);
-        for chunk in 0..4 {
-            let picks: Vec<Option<IdxSize>> = (0..3000)
-                .map(|i| match (i * 7 + chunk) % 11 {
-                    10 => None,
-                    k => Some((k % values.len()) as IdxSize),
-                })
-                .collect();
-            let picked = dictionary.take(&IdxCa::new("".into(), picks)).unwrap();
-            many_chunks.append(&picked).unwrap();
-        }
-        assert_eq!(many_chunks.n_chunks(), 4);
+        let many_chunks = repeated_views("stage", &values);
         let distinct: Vec<Option<String>> = (0..5000)
             .map(|i| (i % 13 != 0).then(|| format!("{}{i}", values[i % 5])))
             .collect();
