@@ -27,13 +27,41 @@ pub(super) const BASE_MEMORY: u64 = 256 << 20;
 /// The same when the kernel counts the funnel's cells itself (see
 /// `by_application::cells`; no frame is built), which lets go of the
 /// applications' ids once dealt and of the events' columns as they are
-/// dealt. Measured on 10M Parquet applications in one slice: the national
-/// shape (1.96 events an application) peaked at 798-818 MiB, the standard
-/// shape at 802 MiB, the engine itself about 70 of it: about 77 bytes an
-/// application, rounded up: 10M fit the default budget in one slice.
-/// (A CSV's resident memory also counts the pages of the file polars
-/// maps: 1.3-1.4 GiB at 10M, in one slice or two.)
-pub(super) const BYTES_PER_COUNTED_APPLICATION: u64 = 80;
+/// dealt: by the applications' events (see [`counted_per_application`]).
+/// Measured on 10M national Parquet applications in one slice with about
+/// 0, 1.96 and 3.92 events an application (one event, the extract's
+/// events, and its events twice over): peaks of 684, 795 and 1,214 MiB,
+/// the engine itself about 70 of them. So about 64 bytes an application
+/// with no events (the applications' read), else 33 bytes an application
+/// and 22.2 an event; rounded up. (The national and standard shapes both
+/// have 1.96 events an application: 80 bytes, and 10M fit the default
+/// budget in one slice, peaking at 798-818 MiB. A CSV's resident memory
+/// also counts the pages of the file polars maps: 1.3-1.4 GiB at 10M, in
+/// one slice or two.)
+pub(super) const BYTES_PER_COUNTED_APPLICATION: u64 = 34;
+pub(super) const BYTES_PER_COUNTED_EVENT: u64 = 23;
+pub(super) const BYTES_PER_COUNTED_READ: u64 = 66;
+
+/// Bytes an application when the kernel counts the cells: its own and its
+/// share of the events (by the tables' estimated rows), or its read's,
+/// whichever is more.
+fn counted_per_application(dataset: &Dataset) -> Result<u64> {
+    let rows = |kind| -> Result<u64> {
+        Ok(match dataset.get(kind) {
+            Some(source) => ingest::estimated_rows(source)?,
+            None => 0,
+        })
+    };
+    let (apps, events) = (
+        rows(TableKind::Applications)?,
+        rows(TableKind::StageEvents)?,
+    );
+    let with_events = BYTES_PER_COUNTED_APPLICATION
+        + events
+            .saturating_mul(BYTES_PER_COUNTED_EVENT)
+            .div_ceil(apps.max(1));
+    Ok(with_events.max(BYTES_PER_COUNTED_READ))
+}
 
 /// The same with panels or scores in the pass: the frame carries the
 /// vacancy, grade, sex and date of each application, and the panel and
@@ -196,7 +224,7 @@ pub(super) fn run_plan(
         // than the funnel; the exact plan, keyed by the ids' text, more
         // than the hashed.
         let per_application = match (app.hashed, others.sources.is_empty()) {
-            (true, true) if app.counts_cells() => BYTES_PER_COUNTED_APPLICATION,
+            (true, true) if app.counts_cells() => counted_per_application(dataset)?,
             (true, true) => BYTES_PER_APPLICATION,
             (true, false) => BYTES_PER_SCORED_APPLICATION,
             (false, true) => BYTES_PER_EXACT_APPLICATION,
