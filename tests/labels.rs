@@ -464,13 +464,8 @@ fn each_nations_wordings_audit_as_the_canonical_labels() {
             .join("tests/fixtures/official_wordings.tsv"),
     )
     .unwrap();
-    let stages = [
-        "applied",
-        "shortlisted",
-        "interviewed",
-        "offered",
-        "appointed",
-    ];
+    let ladder = rung::taxonomy::ladder::Ladder::standard();
+    let stages = ladder.stages();
     let (mut official, mut canonical) = (Vec::new(), Vec::new());
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut row_no = 0usize;
@@ -491,7 +486,7 @@ fn each_nations_wordings_audit_as_the_canonical_labels() {
         row_no += 1;
         for k in 0..(1 + row_no % 4) {
             let id = format!("A{row_no}-{k}");
-            let stage = stages[(row_no * 7 + k * 3) % stages.len()];
+            let stage = &stages[(row_no * 7 + k * 3) % stages.len()];
             let org = if row_no.is_multiple_of(3) {
                 "ORG1"
             } else {

@@ -329,13 +329,8 @@ fn generated(seed: u64, n: usize, repeats: bool, ranks: bool) -> HashedInputs {
             .collect()
     };
     let (app_rank, outcome_rank) = (rank(3), rank(2));
-    let stages = [
-        "applied",
-        "shortlisted",
-        "interviewed",
-        "offered",
-        "appointed",
-    ];
+    let ladder = crate::taxonomy::ladder::Ladder::standard();
+    let stages = ladder.stages();
     let events = 3 * n;
     let event_ids: Vec<String> = (0..events)
         .map(|_| match next(10) {
@@ -343,7 +338,9 @@ fn generated(seed: u64, n: usize, repeats: bool, ranks: bool) -> HashedInputs {
             _ => format!("a{}", next(n)),
         })
         .collect();
-    let event_stages: Vec<&str> = (0..events).map(|_| stages[next(stages.len())]).collect();
+    let event_stages: Vec<&str> = (0..events)
+        .map(|_| stages[next(stages.len())].as_str())
+        .collect();
     let mut apps = df! {
         "application_id" => ids,
         "ethnicity" => ethnicity,
