@@ -191,9 +191,8 @@ pub(crate) struct DealtEvents {
 
 /// Deals the events into 2^`bits` partitions, letting go of each piece
 /// once it is dealt (and `release`-ing its memory), with their row
-/// numbers when `dated`. Errors (as
-/// text) when a rank is out of the range the state holds, or there are
-/// more rows than 32-bit row numbers reach.
+/// numbers when `dated`. Errors (as text) when a rank is out of the range
+/// the state holds, or there are more rows than 32-bit row numbers reach.
 pub(crate) fn deal_events<K, C>(
     pieces: Vec<EventRows<K, C>>,
     bits: u32,
