@@ -14,7 +14,7 @@
 //! first kept), application not in the applications table, application that
 //! never reached the scored stage, assessor not on the vacancy's panel.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -24,7 +24,8 @@ use super::dates::quarter_key;
 use super::hashed::{self, Slice};
 use super::panels;
 use super::plan::{Combine, Query};
-use super::stage_values::stage_value_pass;
+use super::stage_values::{stage_ranks, stage_value_pass};
+use super::text_codes::looked_up;
 use super::unknown_values;
 use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
@@ -119,8 +120,10 @@ pub struct ScoreCounts {
 /// The prepared scores: mapping tables from the pre-passes.
 pub(crate) struct ScorePrep {
     scan: Scan,
-    stages: DataFrame,
-    values: DataFrame,
+    /// Each stage value's rank (the stage pre-pass's table, to look up).
+    stage_ranks: Arc<HashMap<String, u32>>,
+    /// Each score value's number: its index in the numbers.
+    score_values: Arc<(HashMap<String, u32>, Vec<f64>)>,
     account: TableAccount,
     /// The most scored stage's rank (dates scores for `--period-from interview`).
     pub main_stage: Option<u8>,
@@ -133,8 +136,12 @@ impl ScorePrep {
     /// may reorder rows), their stage as its rank (`stage_rank`) and their
     /// score as its number (`value`) in place of the text. The slices'
     /// parts hold them so: numbers to write and read back, not text, and
-    /// no joins in every slice.
+    /// no joins in every slice. The stage and score are looked up in the
+    /// pre-passes' tables, not joined to them: a Parquet column's repeated
+    /// values are looked up once a chunk (see [`looked_up`]).
     pub(crate) fn rows(&self) -> LazyFrame {
+        let ranks = Arc::clone(&self.stage_ranks);
+        let values = Arc::clone(&self.score_values);
         self.scan
             .frame
             .clone()
@@ -144,20 +151,26 @@ impl ScorePrep {
                     .is_not_null()
                     .and(col("assessor_id").is_not_null()),
             )
-            .join(
-                self.stages
-                    .clone()
-                    .lazy()
-                    .select([col("value").alias("stage"), col("rank").alias("stage_rank")]),
-                [col("stage")],
-                [col("stage")],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .join(
-                self.values.clone().lazy(),
-                [col("score")],
-                [col("score")],
-                JoinArgs::new(JoinType::Inner),
+            .with_columns([
+                col("stage")
+                    .cast(DataType::String)
+                    .map(
+                        move |stage| looked_up(&stage, &ranks)?.cast(&DataType::Int32),
+                        |_, _| Ok(Field::new("stage_rank".into(), DataType::Int32)),
+                    )
+                    .alias("stage_rank"),
+                col("score")
+                    .cast(DataType::String)
+                    .map(
+                        move |score| score_numbers(&score, &values.0, &values.1),
+                        |_, _| Ok(Field::new("value".into(), DataType::Float64)),
+                    )
+                    .alias("value"),
+            ])
+            .filter(
+                col("stage_rank")
+                    .is_not_null()
+                    .and(col("value").is_not_null()),
             )
             .drop(cols(["stage", "score"]))
     }
@@ -168,6 +181,22 @@ impl ScorePrep {
     pub(crate) fn rows_to_split(&self) -> LazyFrame {
         self.rows().with_column(hashed::categorical("assessor_id"))
     }
+}
+
+/// Each of `scores`' values as its number (`numbers[index]` where
+/// `index` gives its index), null where it has none.
+fn score_numbers(
+    scores: &Column,
+    index: &HashMap<String, u32>,
+    numbers: &[f64],
+) -> PolarsResult<Column> {
+    let indices = looked_up(scores, index)?;
+    let numbers: Float64Chunked = indices
+        .u32()?
+        .iter()
+        .map(|i| i.map(|i| numbers[i as usize]))
+        .collect();
+    Ok(numbers.with_name(scores.name().clone()).into_column())
 }
 
 /// Pre-passes over the scores table: stage values onto the ladder, score
@@ -251,17 +280,14 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
     );
     account.rows_excluded = account.excluded.iter().map(|e| e.rows).sum();
     account.rows_used = account.rows_read - account.rows_excluded;
-    let (texts, values): (Vec<String>, Vec<f64>) = mapped.into_iter().unzip();
-    let values = DataFrame::new_infer_height(vec![
-        Column::new("score".into(), texts),
-        Column::new("value".into(), values),
-    ])
-    .map_err(|e| Error::Internal(e.to_string()))?;
+    let (texts, numbers): (Vec<String>, Vec<f64>) = mapped.into_iter().unzip();
+    let index = texts.into_iter().zip(0..).collect();
+    let stage_ranks = stage_ranks(&stages).map_err(|e| Error::Internal(e.to_string()))?;
     let main_stage = per_stage.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r);
     Ok(ScorePrep {
         scan,
-        stages,
-        values,
+        stage_ranks: Arc::new(stage_ranks),
+        score_values: Arc::new((index, numbers)),
         account,
         main_stage,
     })

@@ -195,3 +195,15 @@ pub(crate) fn stage_value_pass(
         exits,
     ))
 }
+
+/// A stage map's (from [`stage_value_pass`]) values and their ranks, to
+/// look up.
+pub(crate) fn stage_ranks(map: &DataFrame) -> PolarsResult<HashMap<String, u32>> {
+    let values = map.column("value")?.str()?;
+    let ranks = map.column("rank")?.cast(&DataType::UInt32)?;
+    Ok(values
+        .iter()
+        .zip(ranks.u32()?.iter())
+        .filter_map(|(value, rank)| Some((value?.to_string(), rank?)))
+        .collect())
+}
