@@ -20,6 +20,10 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     if app.counted {
         return app.frame.clone();
     }
+    // The kernel counted them beside the frame.
+    if let Some(cells) = &app.cells {
+        return cells.clone().lazy();
+    }
     cells_of(app.frame.clone(), app.hashed, by)
 }
 

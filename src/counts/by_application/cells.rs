@@ -1,6 +1,7 @@
-//! The funnel's cells counted from the kernel's states, when the funnel
-//! query is the only query over the per-application frame (an audit
-//! without exits, panels or scores; `rung counts`).
+//! The funnel's cells counted from the kernel's states: in place of the
+//! per-application frame when the funnel query is the only query over it
+//! (an audit without exits, panels or scores; `rung counts`), else beside
+//! it, keyed by the vacancies' panel types too (see `PanelCodes`).
 //!
 //! The frame would be built (a dozen columns of every application), its
 //! reach flags computed and then grouped by polars into some 0.2M cells:
@@ -167,12 +168,16 @@ fn outgrown(name: &str) -> PolarsError {
 
 /// The funnel query's result on the frame the kernel's `grouped` states
 /// and `apps` would make (the applications rows' states in their order,
-/// then the ids only the events have), as [`packing`] packs its keys.
+/// then the ids only the events have), as [`packing`] packs its keys. The
+/// ids only the events have are null in every column of the applications
+/// but `orphans`' one, which the frame gives them as this code (the panel
+/// type of a vacancy without a panel).
 pub(super) fn funnel_cells(
     apps: &DataFrame,
     grouped: &Grouped,
     by: &[String],
     packing: &PackedKey,
+    orphans: Option<(&str, u32)>,
 ) -> PolarsResult<DataFrame> {
     let names = funnel_keys(by);
     let field = |name: &str| {
@@ -295,8 +300,13 @@ pub(super) fn funnel_cells(
             .expect("a flag fits")
         + coded
             .iter()
-            .map(|(i, _)| packing.part(*i, None).expect("a null fits"))
-            .sum::<u64>();
+            .map(|(i, _)| {
+                let code = orphans
+                    .filter(|(name, _)| names[*i] == *name)
+                    .map(|(_, code)| u64::from(code));
+                packing.part(*i, code).ok_or_else(|| outgrown(names[*i]))
+            })
+            .sum::<PolarsResult<u64>>()?;
     for orphan in &grouped.orphans {
         let event_rank = Some(i32::from(orphan.state.rank));
         let key = no_app + fields.reach(packing, event_rank, None, None)?;

@@ -12,6 +12,7 @@
 //! tests hold the two to each other.
 
 mod cells;
+mod panel_types;
 mod partitioned;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ use super::plan::release_freed_memory;
 use super::text_codes::looked_up;
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
+pub(crate) use panel_types::PanelCodes;
 use partitioned::{
     AppRows, Applications, CODE_BITS, DateOf, EventRows, Grouped, Release, State,
     deal_applications, deal_events, group, partition_bits,
@@ -37,14 +39,28 @@ use partitioned::{
 const _: () = assert!(MAX_CODES <= 1 << CODE_BITS);
 
 /// The per-application frame of one slice (or the funnel's cells counted
-/// from it), and the candidate check's pairs when they were taken from the
-/// same read.
+/// from it, or both), and the candidate check's pairs when they were taken
+/// from the same read.
 pub(crate) struct SliceFrame {
     pub frame: DataFrame,
     /// Whether `frame` is the funnel query's result (see [`cells`]).
     pub counted: bool,
+    /// The funnel query's result beside the frame (see
+    /// [`CountCells::frame_too`]).
+    pub cells: Option<DataFrame>,
     /// The candidate check's pairs (see [`candidate_pairs`]).
     pub candidates: Option<DataFrame>,
+}
+
+/// The funnel's cells, counted by the kernel (see [`cells`]).
+pub(crate) struct CountCells<'a> {
+    /// The funnel's breakdowns (with panel_type when panels are counted).
+    pub by: &'a [String],
+    /// Build the frame too, for the other queries over it (exits, panels,
+    /// scores): the funnel query then does not group its rows again.
+    pub frame_too: bool,
+    /// Each vacancy's panel type, when `by` has panel_type.
+    pub panel_types: Option<&'a PanelCodes>,
 }
 
 /// The per-application frame of `slice`, as [`super::hashed::frame`]
@@ -52,13 +68,13 @@ pub(crate) struct SliceFrame {
 /// `check_candidates` the candidate check's pairs (each application's
 /// candidate and label) are taken from the same read of the applications:
 /// a file is read, and a CSV parsed, once, not twice. With `count_cells`
-/// (the breakdowns) the funnel query's result is counted in place of the
-/// frame, when its keys pack into one number.
+/// the funnel query's result is counted, when its keys pack into one
+/// number: in place of the frame, or beside it.
 pub(crate) fn frame(
     inputs: &HashedInputs,
     slice: &Slice,
     check_candidates: bool,
-    count_cells: Option<&[String]>,
+    count_cells: Option<&CountCells>,
     sources: &[&Source],
     profile: &Profile,
 ) -> Result<SliceFrame> {
@@ -69,28 +85,36 @@ pub(crate) fn frame(
     // reads against 814, and a peak of 1,230-1,361 MiB against
     // 1,121-1,165; in two slices 876-898 against 724-769; no slower.
     let mut apps = collect_all(vec![apps], sources, profile)?.remove(0);
-    // (The events' dates are the first event's of an application: the
+    let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
+    let frame_too = count_cells.is_some_and(|c| c.frame_too);
+    // The vacancies' panel types, keyed on as a breakdown is.
+    if let Some(types) = count_cells.and_then(|c| c.panel_types) {
+        let panel_types = types.of(apps.column("vacancy_id").map_err(internal)?);
+        apps.with_column(panel_types.map_err(internal)?)
+            .map_err(internal)?;
+    }
+    // (Counting the cells alone, the events' dates are not read: the
     // frame, not the cells, carries them.)
     let counting = count_cells
-        .filter(|_| inputs.stage_date.is_none())
-        .and_then(|by| Some((by, cells::packing(&apps, by)?)));
-    // When the kernel counts the cells (their memory budget counts on
-    // it), freed pages are handed back after each read and each time the
-    // kernel lets a large part go: jemalloc keeps them for seconds, and
-    // the kernel's next, larger allocations (one vector each) cannot reuse
-    // them, so they stacked. A read's buffers alone were 360 MiB over what
-    // it kept. 10M national applications in one slice peaked at 928 MiB
-    // against 1,108-1,135. Not in the frame's path, where the pages are
-    // reused slice after slice: handed back, the 10M national audit's nine
-    // slices took them again at 0.5-1.8 s more system time.
-    let release: Release = match counting {
-        Some(_) => &release_freed_memory,
-        None => &|| {},
+        .filter(|c| c.frame_too || inputs.stage_date.is_none())
+        .and_then(|c| Some((c.by, cells::packing(&apps, c.by)?)));
+    // When the kernel counts the cells alone (their memory budget counts
+    // on it), freed pages are handed back after each read and each time
+    // the kernel lets a large part go: jemalloc keeps them for seconds,
+    // and the kernel's next, larger allocations (one vector each) cannot
+    // reuse them, so they stacked. A read's buffers alone were 360 MiB
+    // over what it kept. 10M national applications in one slice peaked at
+    // 928 MiB against 1,108-1,135. Not when the frame is built, where the
+    // pages are reused slice after slice: handed back, the 10M national
+    // audit's nine slices took them again at 0.5-1.8 s more system time.
+    let cells_alone = counting.is_some() && !frame_too;
+    let release: Release = match cells_alone {
+        true => &release_freed_memory,
+        false => &|| {},
     };
     release();
     let mut events = collect_all(vec![events], sources, profile)?.remove(0);
     release();
-    let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
     // The check's candidates are taken out of the applications, and
     // paired with their labels once the kernel is done and the events let
     // go of.
@@ -101,17 +125,35 @@ pub(crate) fn frame(
     let applications = apps.height();
     apps.align_chunks_par();
     events.align_chunks_par();
-    let (grouped, dates) =
-        grouped(&mut apps, events, counting.is_some(), release).map_err(internal)?;
-    let (frame, counted) = match counting {
+    let (grouped, dates) = grouped(&mut apps, events, cells_alone, release).map_err(internal)?;
+    let cells = match &counting {
         Some((by, packing)) => {
-            let counted = cells::funnel_cells(&apps, &grouped, by, &packing);
-            drop(grouped);
-            (counted.map_err(internal)?, true)
+            let orphans = count_cells
+                .and_then(|c| c.panel_types)
+                .map(|types| (crate::counts::PANEL_TYPE, types.no_panel()));
+            // The kernel's cells read whether each row has an id, which
+            // the frame's query reads from the ids the frame keeps.
+            if frame_too {
+                let missing = apps.column("application_id").map_err(internal)?.is_null();
+                apps.with_column(missing.with_name("id_missing".into()).into_column())
+                    .map_err(internal)?;
+            }
+            let counted = cells::funnel_cells(&apps, &grouped, by, packing, orphans);
+            if frame_too {
+                apps.drop_in_place("id_missing").map_err(internal)?;
+            }
+            Some(counted.map_err(internal)?)
         }
-        None => {
+        None => None,
+    };
+    let (frame, cells, counted) = match (cells, frame_too) {
+        (Some(cells), false) => {
+            drop(grouped);
+            (cells, None, true)
+        }
+        (cells, _) => {
             let frame = assemble(apps.clone(), dates, grouped, inputs).map_err(internal)?;
-            (frame, false)
+            (frame, cells, false)
         }
     };
     // The applications' labels are the frame's first rows'.
@@ -122,6 +164,7 @@ pub(crate) fn frame(
     Ok(SliceFrame {
         frame,
         counted,
+        cells,
         candidates,
     })
 }

@@ -9,6 +9,8 @@ use proptest::prelude::*;
 use super::partitioned::{
     AppRows, Applications, CODE_BITS, EventRows, State, deal_applications, deal_events, group,
 };
+use super::{CountCells, PanelCodes};
+use crate::counts::PANEL_TYPE;
 use crate::counts::frame::with_reach;
 use crate::counts::funnel::cells_of;
 use crate::counts::hashed::{self, HashedInputs, Slice};
@@ -405,8 +407,15 @@ fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
     let by = ["organisation".to_string()];
     for (seed, repeats, ranks) in [(1, false, false), (2, false, true), (3, true, true)] {
         let inputs = generated(seed, 3000, repeats, ranks);
-        let counted =
-            super::frame(&inputs, &Slice::WHOLE, false, Some(&by), &[], &profile).expect("it runs");
+        let counted = super::frame(
+            &inputs,
+            &Slice::WHOLE,
+            false,
+            Some(&alone(&by)),
+            &[],
+            &profile,
+        )
+        .expect("it runs");
         assert!(counted.counted, "the keys pack into one number");
         let read =
             super::frame(&inputs, &Slice::WHOLE, false, None, &[], &profile).expect("it runs");
@@ -427,5 +436,88 @@ fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
         // applications without an id, without a stage, collided.
         let met = |what: &str| kernel.iter().any(|r| r.contains(what));
         assert!(met("in_apps=false") && met("id_missing=true") && met("has_stage=false"));
+    }
+}
+
+/// The kernel counting the cells in place of the frame.
+fn alone(by: &[String]) -> CountCells<'_> {
+    CountCells {
+        by,
+        frame_too: false,
+        panel_types: None,
+    }
+}
+
+#[test]
+fn the_kernel_counts_by_panel_type_beside_the_frame_as_the_finished_frame_counts() {
+    let profile = Profile::default();
+    let keys = ["organisation".to_string(), PANEL_TYPE.to_string()];
+    // Vacancies V0-V39 (a twentieth of the applications without one); the
+    // first thirty have panels, of the three types in turn.
+    let types = df! {
+        "vacancy_id" => (0..30).map(|v| format!("V{v}")).collect::<Vec<_>>(),
+        PANEL_TYPE => (0..30).map(|v| ["diverse", "all_white", "other"][v % 3]).collect::<Vec<_>>(),
+    }
+    .expect("columns of one length")
+    .lazy()
+    .with_columns([
+        hashed::categorical("vacancy_id"),
+        hashed::categorical(PANEL_TYPE),
+    ])
+    .collect()
+    .expect("it runs");
+    let categories = hashed::global_categorical();
+    let DataType::Categorical(_, mapping) = &categories else {
+        unreachable!("categorical")
+    };
+    let no_panel = mapping.insert_cat("no_panel").expect("a category");
+    let codes = PanelCodes::new(&types, no_panel).expect("coded");
+    for (seed, repeats, ranks) in [(4, false, false), (5, true, true)] {
+        let mut inputs = generated(seed, 3000, repeats, ranks);
+        let vacancies: Vec<Option<String>> = (0..3000)
+            .map(|i: usize| (i % 20 != 7).then(|| format!("V{}", (i * 7) % 40)))
+            .collect();
+        inputs.apps = inputs
+            .apps
+            .with_column(lit(Series::new("vacancy_id".into(), vacancies)).alias("vacancy_id"));
+        inputs.carry.push("vacancy_id".to_string());
+        let count = CountCells {
+            by: &keys,
+            frame_too: true,
+            panel_types: Some(&codes),
+        };
+        let read = super::frame(&inputs, &Slice::WHOLE, false, Some(&count), &[], &profile)
+            .expect("it runs");
+        assert!(!read.counted, "the frame is built");
+        let cells = read.cells.expect("the keys pack into one number");
+        // The finished frame's panel types, as `frame::Finish` joins them.
+        let joined = read
+            .frame
+            .lazy()
+            .drop(cols([PANEL_TYPE]))
+            .join(
+                types.clone().lazy(),
+                [col("vacancy_id")],
+                [col("vacancy_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(col(PANEL_TYPE).fill_null(lit("no_panel").cast(categories.clone())));
+        let queried = cells_of(with_reach(joined), true, &keys)
+            .collect()
+            .expect("it runs");
+        let (kernel, query) = (cell_rows(cells), cell_rows(queried));
+        assert_eq!(kernel, query, "seed {seed}");
+        let met = |what: &[&str]| kernel.iter().any(|r| what.iter().all(|w| r.contains(w)));
+        for panel in ["diverse", "all_white", "other", "no_panel"] {
+            assert!(
+                met(&["in_apps=true", &format!("{PANEL_TYPE}=\"{panel}\"")]),
+                "{panel}"
+            );
+        }
+        // The ids only the events have: no vacancy, so no panel.
+        assert!(met(&[
+            "in_apps=false",
+            &format!("{PANEL_TYPE}=\"no_panel\"")
+        ]));
     }
 }
