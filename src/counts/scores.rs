@@ -24,10 +24,10 @@ use super::dates::quarter_key;
 use super::hashed::{self, Slice};
 use super::panels;
 use super::plan::{Combine, Query};
-use super::stage_values::{stage_ranks, stage_value_pass};
+use super::stage_values::{ValueCounts, any_missing, stage_map_of, stage_ranks};
 use super::text_codes::looked_up;
 use super::unknown_values;
-use super::{AppFrame, TableAccount, collect, i32_column, push_exclusion, str_column, u64_column};
+use super::{AppFrame, TableAccount, bool_column, collect, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Profile, Scan, TableKind};
 use crate::taxonomy::Taxonomy;
@@ -203,36 +203,59 @@ fn score_numbers(
 /// values to numbers. Unknown values of either stop with a list.
 pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Result<ScorePrep> {
     let ids = ["application_id", "assessor_id"];
-    let (stages, mut account, _) = stage_value_pass(&scan, stage_map, "stage", &ids, profile)?;
-    let mut rows = scan.frame.clone();
-    // Filtering on the ids reads them: not when the files say none lacks
-    // one (see `stage_value_pass`).
-    if !ingest::never_missing(&scan.source, profile, &ids) {
-        rows = rows.filter(col(ids[0]).is_not_null().and(col(ids[1]).is_not_null()));
-    }
-    let query = rows
-        .join(
-            stages
-                .clone()
-                .lazy()
-                .select([col("value").alias("stage"), col("rank")]),
-            [col("stage")],
-            [col("stage")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("score"), col("rank")])
+    // One read for both pre-passes: the rows by stage, score and whether
+    // an id is missing (not read when the files say none is: see
+    // `stage_value_pass`). The stage pre-pass adds them up by stage; the
+    // scores' are the rows with both ids and a stage on the ladder.
+    crate::progress::step("reading stage values");
+    let missing = match ingest::never_missing(&scan.source, profile, &ids) {
+        true => lit(false),
+        false => any_missing(&ids),
+    };
+    let query = scan
+        .frame
+        .clone()
+        .group_by([col("stage"), col("score"), missing.alias("id_missing")])
         .agg([len().cast(DataType::UInt64).alias("n")]);
-    let df = collect(query, &[&scan.source], profile)?;
-    let texts = str_column(&df, "score")?;
-    let ranks = i32_column(&df, "rank")?;
-    let n = u64_column(&df, "n")?;
+    let df = collect(query, &[&scan.source], &Profile::canonical())?;
+    let (stage_texts, score_texts) = (str_column(&df, "stage")?, str_column(&df, "score")?);
+    let (id_missing, counted) = (bool_column(&df, "id_missing")?, u64_column(&df, "n")?);
+    let mut by_stage: BTreeMap<(Option<&str>, bool), u64> = BTreeMap::new();
+    for i in 0..df.height() {
+        *by_stage
+            .entry((stage_texts[i].as_deref(), id_missing[i]))
+            .or_default() += counted[i];
+    }
+    let mut stage_counts: ValueCounts = (Vec::new(), Vec::new(), Vec::new());
+    for ((stage, missing), n) in by_stage {
+        stage_counts.0.push(stage.map(str::to_string));
+        stage_counts.1.push(missing);
+        stage_counts.2.push(n);
+    }
+    let (stages, mut account, _) = stage_map_of(stage_counts, &scan, stage_map, "stage", &ids)?;
+    let stage_ranks = stage_ranks(&stages).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut by_score: BTreeMap<(Option<&str>, i32), u64> = BTreeMap::new();
+    for i in 0..df.height() {
+        let rank = stage_texts[i].as_deref().and_then(|s| stage_ranks.get(s));
+        if let (false, Some(&rank)) = (id_missing[i], rank) {
+            *by_score
+                .entry((score_texts[i].as_deref(), rank as i32))
+                .or_default() += counted[i];
+        }
+    }
+    let (mut texts, mut ranks, mut n) = (Vec::new(), Vec::new(), Vec::new());
+    for ((score, rank), count) in by_score {
+        texts.push(score.map(str::to_string));
+        ranks.push(Some(rank));
+        n.push(count);
+    }
     let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
     let mut missing = 0;
     let mut ignored = 0;
     let mut mapped: BTreeMap<String, f64> = BTreeMap::new();
     let mut outside = 0;
     let mut per_stage: BTreeMap<u8, u64> = BTreeMap::new();
-    for i in 0..df.height() {
+    for i in 0..texts.len() {
         let Some(text) = &texts[i] else {
             missing += n[i];
             continue;
@@ -282,7 +305,6 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
     account.rows_used = account.rows_read - account.rows_excluded;
     let (texts, numbers): (Vec<String>, Vec<f64>) = mapped.into_iter().unzip();
     let index = texts.into_iter().zip(0..).collect();
-    let stage_ranks = stage_ranks(&stages).map_err(|e| Error::Internal(e.to_string()))?;
     let main_stage = per_stage.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r);
     Ok(ScorePrep {
         scan,

@@ -19,7 +19,7 @@ use crate::taxonomy::ladder::{StageMap, StageValue, stage_key};
 /// to tell, they took about 40% of this pass's time (0.44 s against 0.27
 /// over the 10M national funnel's 30M events; benches/RESULTS.md, eleventh
 /// round).
-type ValueCounts = (Vec<Option<String>>, Vec<bool>, Vec<u64>);
+pub(crate) type ValueCounts = (Vec<Option<String>>, Vec<bool>, Vec<u64>);
 
 fn value_counts(
     scan: &Scan,
@@ -69,14 +69,28 @@ pub(crate) fn stage_value_pass(
     ids: &[&str],
     profile: &Profile,
 ) -> Result<(DataFrame, TableAccount, Vec<String>)> {
-    let id_missing = ids
-        .iter()
+    crate::progress::step(format!("reading {column} values"));
+    let counts = value_counts(scan, column, ids, any_missing(ids), profile)?;
+    stage_map_of(counts, scan, stage_map, column, ids)
+}
+
+/// Whether any of `ids` is missing.
+pub(crate) fn any_missing(ids: &[&str]) -> Expr {
+    ids.iter()
         .map(|id| col(*id).is_null())
         .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
-    crate::progress::step(format!("reading {column} values"));
-    let (values, id_missing, n) = value_counts(scan, column, ids, id_missing, profile)?;
+        .unwrap_or(lit(false))
+}
 
+/// [`stage_value_pass`] on rows counted already: each distinct (value of
+/// `column`, whether an id is missing) pair's value, flag and count.
+pub(crate) fn stage_map_of(
+    (values, id_missing, n): ValueCounts,
+    scan: &Scan,
+    stage_map: &StageMap,
+    column: &str,
+    ids: &[&str],
+) -> Result<(DataFrame, TableAccount, Vec<String>)> {
     let mut rows_read = 0;
     let mut missing_id = 0;
     let mut missing_stage = 0;
