@@ -24,7 +24,7 @@ use super::dates::quarter_key;
 use super::hashed::{self, Slice};
 use super::panels;
 use super::plan::{Combine, Query};
-use super::stage_values::{ValueCounts, any_missing, stage_map_of, stage_ranks};
+use super::stage_values::{ValueCounts, any_missing, stage_lookup, stage_map_of};
 use super::text_codes::looked_up;
 use super::unknown_values;
 use super::{AppFrame, TableAccount, bool_column, collect, push_exclusion, str_column, u64_column};
@@ -233,21 +233,18 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
         stage_counts.2.push(n);
     }
     let (stages, mut account, _) = stage_map_of(stage_counts, &scan, stage_map, "stage", &ids)?;
-    let stage_ranks = stage_ranks(&stages).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut by_score: BTreeMap<(Option<&str>, i32), u64> = BTreeMap::new();
+    let stage_ranks =
+        stage_lookup(&stages, |rank, _| rank).map_err(|e| Error::Internal(e.to_string()))?;
+    // The rows with both ids and a stage on the ladder, by score and
+    // stage.
+    let mut by_score: BTreeMap<(Option<&str>, u32), u64> = BTreeMap::new();
     for i in 0..df.height() {
         let rank = stage_texts[i].as_deref().and_then(|s| stage_ranks.get(s));
         if let (false, Some(&rank)) = (id_missing[i], rank) {
             *by_score
-                .entry((score_texts[i].as_deref(), rank as i32))
+                .entry((score_texts[i].as_deref(), rank))
                 .or_default() += counted[i];
         }
-    }
-    let (mut texts, mut ranks, mut n) = (Vec::new(), Vec::new(), Vec::new());
-    for ((score, rank), count) in by_score {
-        texts.push(score.map(str::to_string));
-        ranks.push(Some(rank));
-        n.push(count);
     }
     let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
     let mut missing = 0;
@@ -255,23 +252,21 @@ pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Re
     let mut mapped: BTreeMap<String, f64> = BTreeMap::new();
     let mut outside = 0;
     let mut per_stage: BTreeMap<u8, u64> = BTreeMap::new();
-    for i in 0..texts.len() {
-        let Some(text) = &texts[i] else {
-            missing += n[i];
+    for ((text, rank), n) in by_score {
+        let Some(text) = text else {
+            missing += n;
             continue;
         };
         match profile.score_value(text) {
             Some(Some(v)) if profile.score_scale.is_some_and(|(lo, hi)| v < lo || v > hi) => {
-                outside += n[i];
+                outside += n;
             }
             Some(Some(v)) => {
-                mapped.insert(text.clone(), v);
-                if let Some(r) = ranks[i] {
-                    *per_stage.entry(r as u8).or_default() += n[i];
-                }
+                mapped.insert(text.to_string(), v);
+                *per_stage.entry(rank as u8).or_default() += n;
             }
-            Some(None) => ignored += n[i],
-            None => *unknown.entry(text.clone()).or_default() += n[i],
+            Some(None) => ignored += n,
+            None => *unknown.entry(text.to_string()).or_default() += n,
         }
     }
     if !unknown.is_empty() {

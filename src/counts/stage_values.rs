@@ -210,14 +210,19 @@ pub(crate) fn stage_map_of(
     ))
 }
 
-/// A stage map's (from [`stage_value_pass`]) values and their ranks, to
-/// look up.
-pub(crate) fn stage_ranks(map: &DataFrame) -> PolarsResult<HashMap<String, u32>> {
+/// A stage map's (from [`stage_value_pass`]) values, each with what
+/// `number` makes of its rank and code, to look up.
+pub(crate) fn stage_lookup(
+    map: &DataFrame,
+    number: impl Fn(u32, u32) -> u32,
+) -> PolarsResult<HashMap<String, u32>> {
     let values = map.column("value")?.str()?;
     let ranks = map.column("rank")?.cast(&DataType::UInt32)?;
+    let codes = map.column("code")?.cast(&DataType::UInt32)?;
     Ok(values
         .iter()
         .zip(ranks.u32()?.iter())
-        .filter_map(|(value, rank)| Some((value?.to_string(), rank?)))
+        .zip(codes.u32()?.iter())
+        .filter_map(|((value, rank), code)| Some((value?.to_string(), number(rank?, code?))))
         .collect())
 }

@@ -17,7 +17,6 @@ mod partitioned;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -25,6 +24,7 @@ use polars::prelude::*;
 use super::collect_all;
 use super::hashed::{HashedInputs, MAX_CODES, Slice, candidate, categorical, stage_on};
 use super::plan::release_freed_memory;
+use super::stage_values::stage_lookup;
 use super::text_codes::looked_up;
 use crate::error::{Error, Result};
 use crate::ingest::{Profile, Source, TableKind};
@@ -319,23 +319,8 @@ fn grouped(
 /// the 10M national funnel's CPU. A Parquet column's repeated values are
 /// looked up once a chunk (see [`looked_up`]).
 fn ranked(events: LazyFrame, map: &DataFrame) -> LazyFrame {
-    let packed = || -> PolarsResult<HashMap<String, u32>> {
-        let values = map.column("value")?.str()?;
-        let ranks = map.column("rank")?.cast(&DataType::UInt32)?;
-        let codes = map.column("code")?.cast(&DataType::UInt32)?;
-        let mut packed = HashMap::new();
-        for ((value, rank), code) in values
-            .iter()
-            .zip(ranks.u32()?.iter())
-            .zip(codes.u32()?.iter())
-        {
-            if let (Some(value), Some(rank), Some(code)) = (value, rank, code) {
-                packed.insert(value.to_string(), (rank << CODE_BITS) + code);
-            }
-        }
-        Ok(packed)
-    };
-    let packed = Arc::new(packed().expect("the stage map's columns"));
+    let packed = stage_lookup(map, |rank, code| (rank << CODE_BITS) + code);
+    let packed = Arc::new(packed.expect("the stage map's columns"));
     events
         .filter(col("application_id").is_not_null())
         .with_column(
