@@ -16,7 +16,7 @@ use super::{PERIODS, StageSource, TableAccount, period_name};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Profile, Scan, Source, TableKind};
 use crate::taxonomy::ladder::Ladder;
-use exact::ExactInputs;
+use exact::{ExactInputs, with_stage_rank};
 
 /// The row-accounting reason for a repeated applications row.
 pub(super) const DUPLICATE_APPLICATION: &str = "duplicate application_id (first row kept)";
@@ -59,21 +59,30 @@ pub(crate) struct AppFrame {
     /// reads (see [`FrameExtras::candidates`]; the applications have
     /// candidate ids). Without, a check that runs reads the files itself.
     check_candidates: bool,
-    /// The breakdowns by which the hashed plan's kernel counts the
-    /// funnel's cells itself, when the funnel query is the only one over
-    /// the frame (see [`FrameExtras::funnel_only`]).
-    count_cells: Option<Vec<String>>,
+    /// Whether, and how, the hashed plan's kernel counts the funnel's
+    /// cells itself.
+    kernel_cells: KernelCells,
     /// Whether `frame` is the funnel query's result, counted by the
     /// kernel, rather than the per-application rows.
     pub counted: bool,
-    /// Whether the kernel counts the funnel's cells beside the frame, when
-    /// other queries read the frame (exits, panels, scores).
-    cells_beside_frame: bool,
     /// The funnel query's result, counted by the kernel beside the frame.
     pub cells: Option<DataFrame>,
-    /// Each vacancy's panel type as codes, for the kernel to key the cells
-    /// by (the frame's are joined by the finish).
-    panel_codes: Option<Arc<PanelCodes>>,
+}
+
+/// Whether, and how, the hashed plan's kernel counts the funnel's cells
+/// by the breakdowns it holds (see [`super::by_application`]).
+#[derive(Clone)]
+enum KernelCells {
+    /// It does not: the funnel query groups the frame's rows.
+    No,
+    /// In place of the frame, when the funnel query is the only one over
+    /// it (see [`FrameExtras::funnel_only`]).
+    Alone(Vec<String>),
+    /// Beside the frame, which other queries read (exits, panels,
+    /// scores); with each vacancy's panel type as codes when panels are
+    /// counted, for the kernel to key the cells by (the breakdowns then
+    /// end with `panel_type`; the frame's are joined by the finish).
+    BesideFrame(Vec<String>, Option<Arc<PanelCodes>>),
 }
 
 impl AppFrame {
@@ -102,7 +111,7 @@ impl AppFrame {
     /// Whether the kernel counts the funnel's cells in place of the
     /// frame (see [`super::by_application`]).
     pub(super) fn counts_cells(&self) -> bool {
-        self.count_cells.is_some() && !self.cells_beside_frame
+        matches!(self.kernel_cells, KernelCells::Alone(_))
     }
 
     /// The frame of one slice of the applications. Under the hashed plan
@@ -119,11 +128,19 @@ impl AppFrame {
         let mut cells = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
             (Some(inputs), _) => {
-                let count_cells = self.count_cells.as_deref().map(|by| CountCells {
-                    by,
-                    frame_too: self.cells_beside_frame,
-                    panel_types: self.panel_codes.as_deref(),
-                });
+                let count_cells = match &self.kernel_cells {
+                    KernelCells::No => None,
+                    KernelCells::Alone(by) => Some(CountCells {
+                        by,
+                        frame_too: false,
+                        panel_types: None,
+                    }),
+                    KernelCells::BesideFrame(by, codes) => Some(CountCells {
+                        by,
+                        frame_too: true,
+                        panel_types: codes.as_deref(),
+                    }),
+                };
                 let read = super::by_application::frame(
                     inputs,
                     slice,
@@ -135,7 +152,9 @@ impl AppFrame {
                 candidates = read.candidates;
                 counted = read.counted;
                 cells = read.cells;
-                match (counted, self.panel_codes.is_some()) {
+                let has_panel_types =
+                    matches!(&self.kernel_cells, KernelCells::BesideFrame(_, Some(_)));
+                match (counted, has_panel_types) {
                     (true, _) => read.frame.lazy(),
                     // The kernel gave the applications rows their panel
                     // types; the ids only the events have, none.
@@ -160,11 +179,9 @@ impl AppFrame {
             exact_inputs: self.exact_inputs.clone(),
             candidates,
             check_candidates: self.check_candidates,
-            count_cells: self.count_cells.clone(),
+            kernel_cells: self.kernel_cells.clone(),
             counted,
-            cells_beside_frame: self.cells_beside_frame,
             cells,
-            panel_codes: self.panel_codes.clone(),
         })
     }
 
@@ -478,46 +495,44 @@ pub(crate) fn application_frame(
 
     // Cells counted by the kernel need nothing the finish adds but the
     // reach flags, which it computes itself.
-    let count_cells = (hashed_plan
+    let alone = hashed_plan
         && extras.funnel_only
         && !apps.has("exit_reason")
         && finish.absent.is_empty()
         && finish.panel_types.is_none()
         && hashed_inputs
             .as_ref()
-            .is_some_and(|inputs| inputs.stage_date.is_none() && inputs.carry == by))
-    .then(|| by.to_vec());
+            .is_some_and(|inputs| inputs.stage_date.is_none() && inputs.carry == by);
     // With other queries over the frame (exits, panels, scores), the
     // kernel counts the funnel's cells beside it, keyed by the vacancies'
     // panel types as by a breakdown: the funnel query does not group the
     // frame's rows again (about a fifth of the 10M national full audit's
     // slices' time).
-    let (count_cells, cells_beside_frame, panel_codes) = match &hashed_inputs {
-        Some(inputs) if count_cells.is_none() && !extras.funnel_only => {
+    let kernel_cells = match &hashed_inputs {
+        _ if alone => KernelCells::Alone(by.to_vec()),
+        Some(inputs) if !extras.funnel_only => {
             let has_vacancy = inputs.carry.iter().any(|c| c == "vacancy_id");
             match &coded_panel_types {
                 Some((types, no_panel)) if has_vacancy => {
                     let codes = PanelCodes::new(types, *no_panel).map_err(internal)?;
                     let mut keys = by.to_vec();
                     keys.push(PANEL_TYPE.to_string());
-                    (Some(keys), true, Some(Arc::new(codes)))
+                    KernelCells::BesideFrame(keys, Some(Arc::new(codes)))
                 }
-                Some(_) => (None, false, None),
-                None => (Some(by.to_vec()), true, None),
+                Some(_) => KernelCells::No,
+                None => KernelCells::BesideFrame(by.to_vec(), None),
             }
         }
-        _ => (count_cells, false, None),
+        _ => KernelCells::No,
     };
     Ok(AppFrame {
         frame: finish.apply(joined),
         finish,
         candidates: None,
         check_candidates: extras.candidates && apps.has("candidate_id"),
-        count_cells,
+        kernel_cells,
         counted: false,
-        cells_beside_frame,
         cells: None,
-        panel_codes,
         apps,
         events,
         stage_source,
@@ -567,25 +582,4 @@ pub(crate) fn ranked_events(events: LazyFrame, map: &DataFrame) -> LazyFrame {
         [col("stage")],
         JoinArgs::new(JoinType::Inner),
     )
-}
-
-/// Joins the ladder rank of a stage-valued applications column (through its
-/// value map) as `rank_alias`; a null column when the table has none.
-pub(super) fn with_stage_rank(
-    applications: LazyFrame,
-    map: Option<&DataFrame>,
-    column: &str,
-    rank_alias: &str,
-) -> LazyFrame {
-    match map {
-        Some(map) => applications.join(
-            map.clone()
-                .lazy()
-                .select([col("value").alias(column), col("rank").alias(rank_alias)]),
-            [col(column)],
-            [col(column)],
-            JoinArgs::new(JoinType::Left),
-        ),
-        None => applications.with_column(lit(NULL).cast(DataType::Int32).alias(rank_alias)),
-    }
 }
