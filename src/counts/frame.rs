@@ -9,7 +9,7 @@ use polars::prelude::*;
 mod exact;
 
 use super::PANEL_TYPE;
-use super::by_application::{CountCells, PanelCodes};
+use super::by_application::{KernelCells, PanelCodes};
 use super::hashed::{self, Slice};
 use super::stage_values::stage_value_pass;
 use super::{PERIODS, StageSource, TableAccount, period_name};
@@ -60,29 +60,16 @@ pub(crate) struct AppFrame {
     /// candidate ids). Without, a check that runs reads the files itself.
     check_candidates: bool,
     /// Whether, and how, the hashed plan's kernel counts the funnel's
-    /// cells itself.
+    /// cells itself: in place of the frame when the funnel query is the
+    /// only one over it (see [`FrameExtras::funnel_only`]); beside it,
+    /// keyed by the vacancies' panel types too (the frame's are joined by
+    /// the finish), when other queries read it.
     kernel_cells: KernelCells,
     /// Whether `frame` is the funnel query's result, counted by the
     /// kernel, rather than the per-application rows.
     pub counted: bool,
     /// The funnel query's result, counted by the kernel beside the frame.
     pub cells: Option<DataFrame>,
-}
-
-/// Whether, and how, the hashed plan's kernel counts the funnel's cells
-/// by the breakdowns it holds (see [`super::by_application`]).
-#[derive(Clone)]
-enum KernelCells {
-    /// It does not: the funnel query groups the frame's rows.
-    No,
-    /// In place of the frame, when the funnel query is the only one over
-    /// it (see [`FrameExtras::funnel_only`]).
-    Alone(Vec<String>),
-    /// Beside the frame, which other queries read (exits, panels,
-    /// scores); with each vacancy's panel type as codes when panels are
-    /// counted, for the kernel to key the cells by (the breakdowns then
-    /// end with `panel_type`; the frame's are joined by the finish).
-    BesideFrame(Vec<String>, Option<Arc<PanelCodes>>),
 }
 
 impl AppFrame {
@@ -128,33 +115,18 @@ impl AppFrame {
         let mut cells = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
             (Some(inputs), _) => {
-                let count_cells = match &self.kernel_cells {
-                    KernelCells::No => None,
-                    KernelCells::Alone(by) => Some(CountCells {
-                        by,
-                        frame_too: false,
-                        panel_types: None,
-                    }),
-                    KernelCells::BesideFrame(by, codes) => Some(CountCells {
-                        by,
-                        frame_too: true,
-                        panel_types: codes.as_deref(),
-                    }),
-                };
                 let read = super::by_application::frame(
                     inputs,
                     slice,
                     check_candidates,
-                    count_cells.as_ref(),
+                    &self.kernel_cells,
                     sources,
                     &self.profile,
                 )?;
                 candidates = read.candidates;
                 counted = read.counted;
                 cells = read.cells;
-                let has_panel_types =
-                    matches!(&self.kernel_cells, KernelCells::BesideFrame(_, Some(_)));
-                match (counted, has_panel_types) {
+                match (counted, self.kernel_cells.panel_types().is_some()) {
                     (true, _) => read.frame.lazy(),
                     // The kernel gave the applications rows their panel
                     // types; the ids only the events have, none.

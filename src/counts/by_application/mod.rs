@@ -46,35 +46,58 @@ pub(crate) struct SliceFrame {
     /// Whether `frame` is the funnel query's result (see [`cells`]).
     pub counted: bool,
     /// The funnel query's result beside the frame (see
-    /// [`CountCells::frame_too`]).
+    /// [`KernelCells::BesideFrame`]).
     pub cells: Option<DataFrame>,
     /// The candidate check's pairs (see [`candidate_pairs`]).
     pub candidates: Option<DataFrame>,
 }
 
-/// The funnel's cells, counted by the kernel (see [`cells`]).
-pub(crate) struct CountCells<'a> {
-    /// The funnel's breakdowns (with panel_type when panels are counted).
-    pub by: &'a [String],
-    /// Build the frame too, for the other queries over it (exits, panels,
-    /// scores): the funnel query then does not group its rows again.
-    pub frame_too: bool,
-    /// Each vacancy's panel type, when `by` has panel_type.
-    pub panel_types: Option<&'a PanelCodes>,
+/// Whether, and how, the kernel counts the funnel's cells (see
+/// [`cells`]) by the breakdowns it holds.
+#[derive(Clone)]
+pub(crate) enum KernelCells {
+    /// It does not: the funnel query groups the frame's rows.
+    No,
+    /// In place of the frame, when the funnel query is the only one over
+    /// it.
+    Alone(Vec<String>),
+    /// Beside the frame, which other queries read (exits, panels,
+    /// scores): the funnel query then does not group its rows again. With
+    /// each vacancy's panel type as codes when panels are counted (the
+    /// breakdowns then end with `panel_type`).
+    BesideFrame(Vec<String>, Option<Arc<PanelCodes>>),
+}
+
+impl KernelCells {
+    /// The breakdowns the cells are counted by, if they are.
+    fn by(&self) -> Option<&[String]> {
+        match self {
+            KernelCells::No => None,
+            KernelCells::Alone(by) | KernelCells::BesideFrame(by, _) => Some(by),
+        }
+    }
+
+    /// Each vacancy's panel type, when the cells are keyed by it.
+    pub(crate) fn panel_types(&self) -> Option<&PanelCodes> {
+        match self {
+            KernelCells::BesideFrame(_, Some(codes)) => Some(codes),
+            _ => None,
+        }
+    }
 }
 
 /// The per-application frame of `slice`, as [`super::hashed::frame`]
 /// gives it (see the module's note), read from `sources`. With
 /// `check_candidates` the candidate check's pairs (each application's
 /// candidate and label) are taken from the same read of the applications:
-/// a file is read, and a CSV parsed, once, not twice. With `count_cells`
-/// the funnel query's result is counted, when its keys pack into one
-/// number: in place of the frame, or beside it.
+/// a file is read, and a CSV parsed, once, not twice. As `kernel_cells`
+/// says, the funnel query's result is counted, when its keys pack into
+/// one number: in place of the frame, or beside it.
 pub(crate) fn frame(
     inputs: &HashedInputs,
     slice: &Slice,
     check_candidates: bool,
-    count_cells: Option<&CountCells>,
+    kernel_cells: &KernelCells,
     sources: &[&Source],
     profile: &Profile,
 ) -> Result<SliceFrame> {
@@ -86,18 +109,18 @@ pub(crate) fn frame(
     // 1,121-1,165; in two slices 876-898 against 724-769; no slower.
     let mut apps = collect_all(vec![apps], sources, profile)?.remove(0);
     let internal = |e: PolarsError| Error::Internal(format!("grouping the applications: {e}"));
-    let frame_too = count_cells.is_some_and(|c| c.frame_too);
+    let frame_too = matches!(kernel_cells, KernelCells::BesideFrame(..));
     // The vacancies' panel types, keyed on as a breakdown is.
-    if let Some(types) = count_cells.and_then(|c| c.panel_types) {
+    if let Some(types) = kernel_cells.panel_types() {
         let panel_types = types.of(apps.column("vacancy_id").map_err(internal)?);
         apps.with_column(panel_types.map_err(internal)?)
             .map_err(internal)?;
     }
     // (Counting the cells alone, the events' dates are not read: the
     // frame, not the cells, carries them.)
-    let counting = count_cells
-        .filter(|c| c.frame_too || inputs.stage_date.is_none())
-        .and_then(|c| Some((c.by, cells::packing(&apps, c.by)?)));
+    let counting = (kernel_cells.by())
+        .filter(|_| frame_too || inputs.stage_date.is_none())
+        .and_then(|by| Some((by, cells::packing(&apps, by)?)));
     // When the kernel counts the cells alone (their memory budget counts
     // on it), freed pages are handed back after each read and each time
     // the kernel lets a large part go: jemalloc keeps them for seconds,
@@ -128,8 +151,8 @@ pub(crate) fn frame(
     let (grouped, dates) = grouped(&mut apps, events, cells_alone, release).map_err(internal)?;
     let cells = match &counting {
         Some((by, packing)) => {
-            let orphans = count_cells
-                .and_then(|c| c.panel_types)
+            let orphans = kernel_cells
+                .panel_types()
                 .map(|types| (crate::counts::PANEL_TYPE, types.no_panel()));
             // The kernel's cells read whether each row has an id, which
             // the frame's query reads from the ids the frame keeps.

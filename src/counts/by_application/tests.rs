@@ -2,6 +2,7 @@
 //! row) and the frame against the polars plan it replaces.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 use proptest::prelude::*;
@@ -9,7 +10,7 @@ use proptest::prelude::*;
 use super::partitioned::{
     AppRows, Applications, CODE_BITS, EventRows, State, deal_applications, deal_events, group,
 };
-use super::{CountCells, PanelCodes};
+use super::{KernelCells, PanelCodes};
 use crate::counts::PANEL_TYPE;
 use crate::counts::frame::with_reach;
 use crate::counts::funnel::cells_of;
@@ -262,9 +263,16 @@ fn with_ids(frame: DataFrame) -> DataFrame {
 #[test]
 fn the_kernel_frame_is_the_polars_plan_frame() {
     let profile = Profile::default();
-    let kernel = super::frame(&inputs(), &Slice::WHOLE, false, None, &[], &profile)
-        .expect("it runs")
-        .frame;
+    let kernel = super::frame(
+        &inputs(),
+        &Slice::WHOLE,
+        false,
+        &KernelCells::No,
+        &[],
+        &profile,
+    )
+    .expect("it runs")
+    .frame;
     let polars = hashed::frame(inputs(), &Slice::WHOLE)
         .collect()
         .expect("it runs");
@@ -407,18 +415,18 @@ fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
     let by = ["organisation".to_string()];
     for (seed, repeats, ranks) in [(1, false, false), (2, false, true), (3, true, true)] {
         let inputs = generated(seed, 3000, repeats, ranks);
-        let counted = super::frame(
+        let counted = super::frame(&inputs, &Slice::WHOLE, false, &alone(&by), &[], &profile)
+            .expect("it runs");
+        assert!(counted.counted, "the keys pack into one number");
+        let read = super::frame(
             &inputs,
             &Slice::WHOLE,
             false,
-            Some(&alone(&by)),
+            &KernelCells::No,
             &[],
             &profile,
         )
         .expect("it runs");
-        assert!(counted.counted, "the keys pack into one number");
-        let read =
-            super::frame(&inputs, &Slice::WHOLE, false, None, &[], &profile).expect("it runs");
         assert!(!read.counted);
         let queried = cells_of(with_reach(read.frame.lazy()), true, &by)
             .collect()
@@ -440,12 +448,8 @@ fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
 }
 
 /// The kernel counting the cells in place of the frame.
-fn alone(by: &[String]) -> CountCells<'_> {
-    CountCells {
-        by,
-        frame_too: false,
-        panel_types: None,
-    }
+fn alone(by: &[String]) -> KernelCells {
+    KernelCells::Alone(by.to_vec())
 }
 
 #[test]
@@ -471,7 +475,7 @@ fn the_kernel_counts_by_panel_type_beside_the_frame_as_the_finished_frame_counts
         unreachable!("categorical")
     };
     let no_panel = mapping.insert_cat("no_panel").expect("a category");
-    let codes = PanelCodes::new(&types, no_panel).expect("coded");
+    let codes = Arc::new(PanelCodes::new(&types, no_panel).expect("coded"));
     for (seed, repeats, ranks) in [(4, false, false), (5, true, true)] {
         let mut inputs = generated(seed, 3000, repeats, ranks);
         let vacancies: Vec<Option<String>> = (0..3000)
@@ -481,13 +485,9 @@ fn the_kernel_counts_by_panel_type_beside_the_frame_as_the_finished_frame_counts
             .apps
             .with_column(lit(Series::new("vacancy_id".into(), vacancies)).alias("vacancy_id"));
         inputs.carry.push("vacancy_id".to_string());
-        let count = CountCells {
-            by: &keys,
-            frame_too: true,
-            panel_types: Some(&codes),
-        };
-        let read = super::frame(&inputs, &Slice::WHOLE, false, Some(&count), &[], &profile)
-            .expect("it runs");
+        let count = KernelCells::BesideFrame(keys.to_vec(), Some(Arc::clone(&codes)));
+        let read =
+            super::frame(&inputs, &Slice::WHOLE, false, &count, &[], &profile).expect("it runs");
         assert!(!read.counted, "the frame is built");
         let cells = read.cells.expect("the keys pack into one number");
         // The finished frame's panel types, as `frame::Finish` joins them.
