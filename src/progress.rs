@@ -13,9 +13,11 @@ static STEP: Mutex<String> = Mutex::new(String::new());
 
 /// Names the step now running. With `RUNG_TIMINGS` set in the
 /// environment, each step is also written to standard error with the
-/// seconds since the run began, the rows read so far and the resident
-/// memory as the step begins: a coarse profile of a long run
-/// (benches/README.md).
+/// seconds since the run began, the rows read so far, the resident
+/// memory and the CPU time used so far as the step begins: a coarse
+/// profile of a long run (benches/README.md). On a shared machine a
+/// step's CPU seconds move less than its wall time, and tell a step
+/// that keeps both cores busy from one that leaves one idle.
 pub fn step(text: impl Into<String>) {
     let text = text.into();
     if std::env::var_os("RUNG_TIMINGS").is_some() {
@@ -23,8 +25,11 @@ pub fn step(text: impl Into<String>) {
         let resident = resident_bytes()
             .map(|b| format!(", {} MiB resident", b >> 20))
             .unwrap_or_default();
+        let cpu = cpu_seconds()
+            .map(|s| format!(", {s:.2} s CPU"))
+            .unwrap_or_default();
         eprintln!(
-            "[{:8.3} s] {text} ({}{resident})",
+            "[{:8.3} s] {text} ({}{resident}{cpu})",
             start.elapsed().as_secs_f64(),
             describe_rows(ROWS_READ.load(Ordering::Relaxed))
         );
@@ -40,6 +45,20 @@ fn resident_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb << 10)
+}
+
+/// The CPU time the process has used so far, all its threads, user and
+/// system, where the system says (Linux: `/proc/self/stat`'s utime and
+/// stime, counted in USER_HZ ticks, which Linux fixes at 100 a second
+/// for what it reports to programs).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the program's name, which is in parentheses and
+    // may hold spaces: the first is the 3rd (state), so utime and stime,
+    // the 14th and 15th, are the 12th and 13th here.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
 /// When the first step began (for `RUNG_TIMINGS`).
@@ -84,6 +103,27 @@ mod tests {
         assert_eq!(describe_rows(12_345), "12.3k rows read");
         assert_eq!(describe_rows(45_200_000), "45.2M rows read");
         assert_eq!(describe_rows(1_250_000_000), "1.25bn rows read");
+    }
+
+    /// The CPU time read from the system grows as this thread works, and
+    /// by no more than the machine's cores could have worked meanwhile
+    /// (Linux, where the system says it).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = cpu_seconds().expect("/proc/self/stat reads");
+        // Busy for 0.3 s of wall time: with other tests beside it, this
+        // thread gets a share of a core, the ticks are hundredths.
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < std::time::Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let after = cpu_seconds().expect("/proc/self/stat reads");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let most = start.elapsed().as_secs_f64() * cores + 0.05;
+        assert!(after - before >= 0.05, "{before} s then {after} s");
+        assert!(after - before <= most, "{before} s then {after} s");
     }
 
     /// Rows streaming through a counted column are added up, and the
