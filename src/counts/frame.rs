@@ -16,7 +16,7 @@ use super::{PERIODS, StageSource, TableAccount, period_name};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Dataset, Profile, Scan, Source, TableKind};
 use crate::taxonomy::ladder::Ladder;
-use exact::{ExactInputs, with_stage_rank};
+use exact::ExactInputs;
 
 /// The row-accounting reason for a repeated applications row.
 pub(super) const DUPLICATE_APPLICATION: &str = "duplicate application_id (first row kept)";
@@ -554,4 +554,25 @@ pub(crate) fn ranked_events(events: LazyFrame, map: &DataFrame) -> LazyFrame {
         [col("stage")],
         JoinArgs::new(JoinType::Inner),
     )
+}
+
+/// Joins the ladder rank of a stage-valued applications column (through its
+/// value map) as `rank_alias`; a null column when the table has none.
+pub(super) fn with_stage_rank(
+    applications: LazyFrame,
+    map: Option<&DataFrame>,
+    column: &str,
+    rank_alias: &str,
+) -> LazyFrame {
+    match map {
+        Some(map) => applications.join(
+            map.clone()
+                .lazy()
+                .select([col("value").alias(column), col("rank").alias(rank_alias)]),
+            [col(column)],
+            [col(column)],
+            JoinArgs::new(JoinType::Left),
+        ),
+        None => applications.with_column(lit(NULL).cast(DataType::Int32).alias(rank_alias)),
+    }
 }

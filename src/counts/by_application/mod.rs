@@ -118,7 +118,8 @@ pub(crate) fn frame(
     }
     // (Counting the cells alone, the events' dates are not read: the
     // frame, not the cells, carries them.)
-    let counting = (kernel_cells.by())
+    let counting = kernel_cells
+        .by()
         .filter(|_| frame_too || inputs.stage_date.is_none())
         .and_then(|by| Some((by, cells::packing(&apps, by)?)));
     // When the kernel counts the cells alone (their memory budget counts

@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::ranked_events;
+use super::{ranked_events, with_stage_rank};
 use crate::counts::hashed::Slice;
 use crate::ingest::{Scan, TableKind};
 
@@ -148,26 +148,5 @@ impl ExactInputs {
             [col("application_id")],
             JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
         )
-    }
-}
-
-/// Joins the ladder rank of a stage-valued applications column (through its
-/// value map) as `rank_alias`; a null column when the table has none.
-pub(super) fn with_stage_rank(
-    applications: LazyFrame,
-    map: Option<&DataFrame>,
-    column: &str,
-    rank_alias: &str,
-) -> LazyFrame {
-    match map {
-        Some(map) => applications.join(
-            map.clone()
-                .lazy()
-                .select([col("value").alias(column), col("rank").alias(rank_alias)]),
-            [col(column)],
-            [col(column)],
-            JoinArgs::new(JoinType::Left),
-        ),
-        None => applications.with_column(lit(NULL).cast(DataType::Int32).alias(rank_alias)),
     }
 }
