@@ -65,10 +65,8 @@ pub(crate) struct AppFrame {
     /// keyed by the vacancies' panel types too (the frame's are joined by
     /// the finish), when other queries read it.
     kernel_cells: KernelCells,
-    /// Whether `frame` is the funnel query's result, counted by the
-    /// kernel, rather than the per-application rows.
-    pub counted: bool,
-    /// The funnel query's result, counted by the kernel beside the frame.
+    /// The funnel query's result, when the kernel counted it for this
+    /// slice: in place of the frame (`frame` is then empty) or beside it.
     pub cells: Option<DataFrame>,
 }
 
@@ -80,7 +78,7 @@ impl AppFrame {
     /// so only for a pass whose one query is the funnel's.
     pub(super) fn rows(&self) -> LazyFrame {
         assert!(
-            !self.counted,
+            !(self.counts_cells() && self.cells.is_some()),
             "the per-application rows were counted into the funnel's cells"
         );
         self.frame.clone()
@@ -111,7 +109,6 @@ impl AppFrame {
         // writes the pairs apart, by candidate (see `hashed::write_parts`).
         let check_candidates = self.check_candidates && slice.parts.is_none();
         let mut candidates = None;
-        let mut counted = false;
         let mut cells = None;
         let frame = match (&self.hashed_inputs, &self.exact_inputs) {
             (Some(inputs), _) => {
@@ -124,14 +121,13 @@ impl AppFrame {
                     &self.profile,
                 )?;
                 candidates = read.candidates;
-                counted = read.counted;
                 cells = read.cells;
-                match (counted, self.kernel_cells.panel_types().is_some()) {
-                    (true, _) => read.frame.lazy(),
+                match (read.frame, self.kernel_cells.panel_types().is_some()) {
+                    (None, _) => DataFrame::empty().lazy(),
                     // The kernel gave the applications rows their panel
                     // types; the ids only the events have, none.
-                    (false, true) => self.finish.apply_with_panel_types(read.frame.lazy()),
-                    (false, false) => self.finish.apply(read.frame.lazy()),
+                    (Some(frame), true) => self.finish.apply_with_panel_types(frame.lazy()),
+                    (Some(frame), false) => self.finish.apply(frame.lazy()),
                 }
             }
             (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact.frame(slice)),
@@ -152,7 +148,6 @@ impl AppFrame {
             candidates,
             check_candidates: self.check_candidates,
             kernel_cells: self.kernel_cells.clone(),
-            counted,
             cells,
         })
     }
@@ -503,7 +498,6 @@ pub(crate) fn application_frame(
         candidates: None,
         check_candidates: extras.candidates && apps.has("candidate_id"),
         kernel_cells,
-        counted: false,
         cells: None,
         apps,
         events,

@@ -15,12 +15,8 @@ use crate::error::{Error, Result};
 /// Under the hashed plan the labels and breakdown values stay categoricals
 /// (numbers) until read, so the slices' running sums add on numbers.
 pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
-    // The kernel counted the slice's cells itself (see
-    // `by_application::cells`).
-    if app.counted {
-        return app.frame.clone();
-    }
-    // The kernel counted them beside the frame.
+    // The kernel counted the slice's cells itself, in place of the frame
+    // or beside it (see `by_application::cells`).
     if let Some(cells) = &app.cells {
         return cells.clone().lazy();
     }

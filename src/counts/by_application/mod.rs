@@ -42,11 +42,11 @@ const _: () = assert!(MAX_CODES <= 1 << CODE_BITS);
 /// from it, or both), and the candidate check's pairs when they were taken
 /// from the same read.
 pub(crate) struct SliceFrame {
-    pub frame: DataFrame,
-    /// Whether `frame` is the funnel query's result (see [`cells`]).
-    pub counted: bool,
-    /// The funnel query's result beside the frame (see
-    /// [`KernelCells::BesideFrame`]).
+    /// The per-application frame, unless the kernel counted the funnel's
+    /// cells in its place ([`KernelCells::Alone`]).
+    pub frame: Option<DataFrame>,
+    /// The funnel query's result, when the kernel counted it (see
+    /// [`cells`]): in place of the frame or beside it.
     pub cells: Option<DataFrame>,
     /// The candidate check's pairs (see [`candidate_pairs`]).
     pub candidates: Option<DataFrame>,
@@ -170,15 +170,12 @@ pub(crate) fn frame(
         }
         None => None,
     };
-    let (frame, cells, counted) = match (cells, frame_too) {
-        (Some(cells), false) => {
+    let frame = match (&cells, frame_too) {
+        (Some(_), false) => {
             drop(grouped);
-            (cells, None, true)
+            None
         }
-        (cells, _) => {
-            let frame = assemble(apps.clone(), dates, grouped, inputs).map_err(internal)?;
-            (frame, cells, false)
-        }
+        _ => Some(assemble(apps.clone(), dates, grouped, inputs).map_err(internal)?),
     };
     // The applications' labels are the frame's first rows'.
     let candidates = candidates
@@ -187,7 +184,6 @@ pub(crate) fn frame(
         .map_err(internal)?;
     Ok(SliceFrame {
         frame,
-        counted,
         cells,
         candidates,
     })

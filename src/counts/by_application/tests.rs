@@ -272,7 +272,8 @@ fn the_kernel_frame_is_the_polars_plan_frame() {
         &profile,
     )
     .expect("it runs")
-    .frame;
+    .frame
+    .expect("the frame is built");
     let polars = hashed::frame(inputs(), &Slice::WHOLE)
         .collect()
         .expect("it runs");
@@ -417,7 +418,8 @@ fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
         let inputs = generated(seed, 3000, repeats, ranks);
         let counted = super::frame(&inputs, &Slice::WHOLE, false, &alone(&by), &[], &profile)
             .expect("it runs");
-        assert!(counted.counted, "the keys pack into one number");
+        assert!(counted.frame.is_none(), "the cells in place of the frame");
+        let counted = counted.cells.expect("the keys pack into one number");
         let read = super::frame(
             &inputs,
             &Slice::WHOLE,
@@ -427,18 +429,18 @@ fn the_kernel_counts_the_cells_the_funnel_query_counts_from_its_frame() {
             &profile,
         )
         .expect("it runs");
-        assert!(!read.counted);
-        let queried = cells_of(with_reach(read.frame.lazy()), true, &by)
+        assert!(read.cells.is_none());
+        let frame = read.frame.expect("the frame is built");
+        let queried = cells_of(with_reach(frame.lazy()), true, &by)
             .collect()
             .expect("it runs");
         // A repeated applications row counts twice in app_rows.
         let app_rows: u64 = counted
-            .frame
             .column("app_rows")
             .and_then(|c| c.u64().map(|c| c.sum().unwrap_or(0)))
             .expect("counted");
         assert_eq!(app_rows > 3000, repeats, "seed {seed}");
-        let (kernel, query) = (cell_rows(counted.frame), cell_rows(queried));
+        let (kernel, query) = (cell_rows(counted), cell_rows(queried));
         assert_eq!(kernel, query, "seed {seed}");
         // The kinds of cell are met: events without an application,
         // applications without an id, without a stage, collided.
@@ -488,11 +490,10 @@ fn the_kernel_counts_by_panel_type_beside_the_frame_as_the_finished_frame_counts
         let count = KernelCells::BesideFrame(keys.to_vec(), Some(Arc::clone(&codes)));
         let read =
             super::frame(&inputs, &Slice::WHOLE, false, &count, &[], &profile).expect("it runs");
-        assert!(!read.counted, "the frame is built");
+        let frame = read.frame.expect("the frame is built");
         let cells = read.cells.expect("the keys pack into one number");
         // The finished frame's panel types, as `frame::Finish` joins them.
-        let joined = read
-            .frame
+        let joined = frame
             .lazy()
             .drop(cols([PANEL_TYPE]))
             .join(
