@@ -71,11 +71,7 @@ where
 /// differs from none.
 pub(crate) fn count_frame(df: DataFrame) -> PolarsResult<DataFrame> {
     let candidate = df.column("candidate")?.u64()?;
-    let label = df
-        .column("label")?
-        .to_physical_repr()
-        .cast(&DataType::UInt32)?;
-    let label = label.u32()?;
+    let label = super::text_codes::codes(df.column("label")?)?;
     let n = differing_candidates(|| {
         candidate
             .iter()

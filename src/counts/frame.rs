@@ -446,9 +446,7 @@ pub(crate) fn application_frame(
             .filter(|c| !apps.has(c))
             .map(|c| lit(NULL).cast(DataType::String).alias(*c))
             .collect(),
-        // Under the hashed plan vacancy_id is categorical, and joins as one:
-        // the vacancies' text made categorical once, not in every slice.
-        // The panel type too, so the funnel's running sums add on numbers.
+        // Coded once, above, under the hashed plan.
         panel_types: match (&coded_panel_types, &extras.panel_types) {
             (Some((types, _)), _) => Some(types.clone().lazy()),
             (None, Some(types)) => Some(types.clone().lazy()),

@@ -23,6 +23,13 @@ use polars_arrow::array::Array;
 /// dictionary of a few hundred values fits with room.
 const SLOTS: usize = 4096;
 
+/// A categorical column's codes (any other type's physical values, cast
+/// to 32 bits), null where the value is.
+pub(crate) fn codes(column: &Column) -> PolarsResult<UInt32Chunked> {
+    let physical = column.as_materialized_series().to_physical_repr();
+    Ok(physical.cast(&DataType::UInt32)?.u32()?.clone())
+}
+
 /// `column` as the categorical `dtype` (of the global categories): text
 /// coded as [`polars`]' cast would code it; any other type cast.
 pub(crate) fn to_categorical(column: Column, dtype: &DataType) -> PolarsResult<Column> {

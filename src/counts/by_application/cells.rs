@@ -17,6 +17,7 @@ use polars::prelude::*;
 use super::partitioned::{Grouped, State};
 use crate::counts::funnel::{FUNNEL_VALUES, funnel_keys};
 use crate::counts::packed_key::PackedKey;
+use crate::counts::text_codes::codes;
 
 /// Rows packed at a time: their keys stay in the cache between the
 /// columns' sweeps.
@@ -192,14 +193,7 @@ pub(super) fn funnel_cells(
         .iter()
         .enumerate()
         .filter(|(_, n)| !COMPUTED.contains(n))
-        .map(|(i, n)| {
-            let codes = apps
-                .column(n)?
-                .as_materialized_series()
-                .to_physical_repr()
-                .cast(&DataType::UInt32)?;
-            Ok((i, codes.u32()?.clone()))
-        })
+        .map(|(i, n)| Ok((i, codes(apps.column(n)?)?)))
         .collect::<PolarsResult<_>>()?;
     let rank = |name: &str| -> PolarsResult<Option<Int32Chunked>> {
         match apps.column(name) {

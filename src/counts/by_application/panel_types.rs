@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
+use crate::counts::text_codes::codes;
+
 /// Vacancies' panel types as codes of the global categories.
 pub(crate) struct PanelCodes {
     /// The panel type's code of each vacancy's code.
@@ -26,12 +28,10 @@ impl PanelCodes {
     /// categories, as the finish joins them) and `no_panel`, the code of
     /// the type of a vacancy without a panel, in the same categories.
     pub(crate) fn new(types: &DataFrame, no_panel: u32) -> PolarsResult<PanelCodes> {
-        let codes = |name: &str| -> PolarsResult<UInt32Chunked> {
-            let column = types.column(name)?;
-            let physical = column.as_materialized_series().to_physical_repr();
-            Ok(physical.cast(&DataType::UInt32)?.u32()?.clone())
-        };
-        let (vacancies, panel_types) = (codes("vacancy_id")?, codes("panel_type")?);
+        let (vacancies, panel_types) = (
+            codes(types.column("vacancy_id")?)?,
+            codes(types.column("panel_type")?)?,
+        );
         let of_vacancy = vacancies
             .iter()
             .zip(panel_types.iter())
@@ -53,12 +53,7 @@ impl PanelCodes {
     /// categories): its vacancy's, or "no_panel" for a vacancy without a
     /// panel or a null one.
     pub(crate) fn of(&self, vacancies: &Column) -> PolarsResult<Column> {
-        let codes = vacancies
-            .as_materialized_series()
-            .to_physical_repr()
-            .cast(&DataType::UInt32)?;
-        let types: UInt32Chunked = codes
-            .u32()?
+        let types: UInt32Chunked = codes(vacancies)?
             .iter()
             .map(|vacancy| {
                 Some(
