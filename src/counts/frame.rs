@@ -26,8 +26,9 @@ pub(super) const DUPLICATE_APPLICATION: &str = "duplicate application_id (first 
 /// row's columns, the highest stage it reached, and what is needed to
 /// account for every row. Every counting query starts from it.
 pub(crate) struct AppFrame {
-    /// The lazy frame (cached: shared by all queries of one pass).
-    pub frame: LazyFrame,
+    /// The lazy frame (cached: shared by all queries of one pass); none
+    /// when the kernel counted the funnel's cells in its place.
+    frame: Option<LazyFrame>,
     /// The applications scan.
     pub apps: Scan,
     /// The stage_events scan, if stages come from events.
@@ -66,7 +67,7 @@ pub(crate) struct AppFrame {
     /// the finish), when other queries read it.
     kernel_cells: KernelCells,
     /// The funnel query's result, when the kernel counted it for this
-    /// slice: in place of the frame (`frame` is then empty) or beside it.
+    /// slice: in place of the frame (`frame` is then none) or beside it.
     pub cells: Option<DataFrame>,
 }
 
@@ -77,11 +78,9 @@ impl AppFrame {
     /// When the kernel counted the funnel's cells in their place: it does
     /// so only for a pass whose one query is the funnel's.
     pub(super) fn rows(&self) -> LazyFrame {
-        assert!(
-            !(self.counts_cells() && self.cells.is_some()),
-            "the per-application rows were counted into the funnel's cells"
-        );
-        self.frame.clone()
+        self.frame
+            .clone()
+            .expect("the per-application rows were counted into the funnel's cells")
     }
 
     /// The applications rows the frame is built from, for queries that
@@ -123,14 +122,14 @@ impl AppFrame {
                 candidates = read.candidates;
                 cells = read.cells;
                 match (read.frame, self.kernel_cells.panel_types().is_some()) {
-                    (None, _) => DataFrame::empty().lazy(),
+                    (None, _) => None,
                     // The kernel gave the applications rows their panel
                     // types; the ids only the events have, none.
-                    (Some(frame), true) => self.finish.apply_with_panel_types(frame.lazy()),
-                    (Some(frame), false) => self.finish.apply(frame.lazy()),
+                    (Some(frame), true) => Some(self.finish.apply_with_panel_types(frame.lazy())),
+                    (Some(frame), false) => Some(self.finish.apply(frame.lazy())),
                 }
             }
-            (None, Some(exact)) if slice.of > 1 => self.finish.apply(exact.frame(slice)),
+            (None, Some(exact)) if slice.of > 1 => Some(self.finish.apply(exact.frame(slice))),
             _ => self.frame.clone(),
         };
         Ok(AppFrame {
@@ -491,7 +490,7 @@ pub(crate) fn application_frame(
         _ => KernelCells::No,
     };
     Ok(AppFrame {
-        frame: finish.apply(joined),
+        frame: Some(finish.apply(joined)),
         finish,
         candidates: None,
         check_candidates: extras.candidates && apps.has("candidate_id"),

@@ -20,7 +20,7 @@ pub(crate) fn funnel_query(app: &AppFrame, by: &[String]) -> LazyFrame {
     if let Some(cells) = &app.cells {
         return cells.clone().lazy();
     }
-    cells_of(app.frame.clone(), app.hashed, by)
+    cells_of(app.rows(), app.hashed, by)
 }
 
 /// The funnel query over a per-application `frame` (with its reach
