@@ -24,12 +24,12 @@ use super::dates::quarter_key;
 use super::hashed::{self, Slice};
 use super::panels;
 use super::plan::{Combine, Query};
-use super::stage_values::{ValueCounts, any_missing, stage_lookup, stage_map_of};
+use super::stage_values::{ValueCounts, rows_by, stage_lookup, stage_map_of};
 use super::text_codes::looked_up;
 use super::unknown_values;
-use super::{AppFrame, TableAccount, bool_column, collect, push_exclusion, str_column, u64_column};
+use super::{AppFrame, TableAccount, bool_column, push_exclusion, str_column, u64_column};
 use crate::error::{Error, Result};
-use crate::ingest::{self, Profile, Scan, TableKind};
+use crate::ingest::{Profile, Scan, TableKind};
 use crate::taxonomy::Taxonomy;
 use crate::taxonomy::grouping::Class;
 use crate::taxonomy::ladder::StageMap;
@@ -204,20 +204,11 @@ fn score_numbers(
 pub(crate) fn prepare(scan: Scan, stage_map: &StageMap, profile: &Profile) -> Result<ScorePrep> {
     let ids = ["application_id", "assessor_id"];
     // One read for both pre-passes: the rows by stage, score and whether
-    // an id is missing (not read when the files say none is: see
-    // `stage_value_pass`). The stage pre-pass adds them up by stage; the
-    // scores' are the rows with both ids and a stage on the ladder.
+    // an id is missing (see `rows_by`). The stage pre-pass adds them up by
+    // stage; the scores' are the rows with both ids and a stage on the
+    // ladder.
     crate::progress::step("reading stage values");
-    let missing = match ingest::never_missing(&scan.source, profile, &ids) {
-        true => lit(false),
-        false => any_missing(&ids),
-    };
-    let query = scan
-        .frame
-        .clone()
-        .group_by([col("stage"), col("score"), missing.alias("id_missing")])
-        .agg([len().cast(DataType::UInt64).alias("n")]);
-    let df = collect(query, &[&scan.source], &Profile::canonical())?;
+    let df = rows_by(&scan, &["stage", "score"], &ids, profile)?;
     let (stage_texts, score_texts) = (str_column(&df, "stage")?, str_column(&df, "score")?);
     let (id_missing, counted) = (bool_column(&df, "id_missing")?, u64_column(&df, "n")?);
     let mut by_stage: BTreeMap<(Option<&str>, bool), u64> = BTreeMap::new();

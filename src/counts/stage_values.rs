@@ -14,46 +14,44 @@ use crate::taxonomy::exits::ExitMap;
 use crate::taxonomy::ladder::{StageMap, StageValue, stage_key};
 
 /// Rows by (value of `column`, whether an id is missing): each distinct
-/// pair's value, flag and count. When the Parquet files' statistics say no
-/// id is missing (as exports' ids rarely are), the ids are not read: read
-/// to tell, they took about 40% of this pass's time (0.44 s against 0.27
-/// over the 10M national funnel's 30M events; benches/RESULTS.md, eleventh
-/// round).
+/// pair's value, flag and count.
 pub(crate) type ValueCounts = (Vec<Option<String>>, Vec<bool>, Vec<u64>);
 
-fn value_counts(
-    scan: &Scan,
-    column: &str,
-    ids: &[&str],
-    id_missing: Expr,
-    profile: &Profile,
-) -> Result<ValueCounts> {
-    let read = |query: LazyFrame| collect(query, &[&scan.source], &Profile::canonical());
-    if !ids.is_empty() && ingest::never_missing(&scan.source, profile, ids) {
-        let df = read(
-            scan.frame
-                .clone()
-                .select([col(column)])
-                .group_by([col(column)])
-                .agg([len().cast(DataType::UInt64).alias("n")]),
-        )?;
-        return Ok((
-            str_column(&df, column)?,
-            vec![false; df.height()],
-            u64_column(&df, "n")?,
-        ));
-    }
-    let df = read(
-        scan.frame
-            .clone()
-            .group_by([col(column), id_missing.alias("id_missing")])
-            .agg([len().cast(DataType::UInt64).alias("n")]),
-    )?;
+fn value_counts(scan: &Scan, column: &str, ids: &[&str], profile: &Profile) -> Result<ValueCounts> {
+    let df = rows_by(scan, &[column], ids, profile)?;
     Ok((
         str_column(&df, column)?,
         bool_column(&df, "id_missing")?,
         u64_column(&df, "n")?,
     ))
+}
+
+/// The rows of `scan` counted (`n`) by `keys` and whether any of `ids` is
+/// missing (`id_missing`). When the Parquet files' statistics say no id is
+/// missing (as exports' ids rarely are), the ids are not read: read to
+/// tell, they took about 40% of the stage pre-pass's time (0.44 s against
+/// 0.27 over the 10M national funnel's 30M events; benches/RESULTS.md,
+/// eleventh round).
+pub(crate) fn rows_by(
+    scan: &Scan,
+    keys: &[&str],
+    ids: &[&str],
+    profile: &Profile,
+) -> Result<DataFrame> {
+    let mut group: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    let read_ids = !ids.is_empty() && !ingest::never_missing(&scan.source, profile, ids);
+    if read_ids {
+        group.push(any_missing(ids).alias("id_missing"));
+    }
+    let mut query = scan
+        .frame
+        .clone()
+        .group_by(group)
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    if !read_ids {
+        query = query.with_column(lit(false).alias("id_missing"));
+    }
+    collect(query, &[&scan.source], &Profile::canonical())
 }
 
 /// First, small pass over a stage column's distinct values: every value
@@ -70,12 +68,12 @@ pub(crate) fn stage_value_pass(
     profile: &Profile,
 ) -> Result<(DataFrame, TableAccount, Vec<String>)> {
     crate::progress::step(format!("reading {column} values"));
-    let counts = value_counts(scan, column, ids, any_missing(ids), profile)?;
+    let counts = value_counts(scan, column, ids, profile)?;
     stage_map_of(counts, scan, stage_map, column, ids)
 }
 
 /// Whether any of `ids` is missing.
-pub(crate) fn any_missing(ids: &[&str]) -> Expr {
+fn any_missing(ids: &[&str]) -> Expr {
     ids.iter()
         .map(|id| col(*id).is_null())
         .reduce(|a, b| a.or(b))
